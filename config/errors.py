@@ -1,0 +1,69 @@
+"""One error type for business rules, one JSON error shape, and friendly error pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+
+
+class ApplicationError(Exception):
+    """A refusal by a business rule. `message` is for people; `extra` maps fields to messages."""
+
+    def __init__(self, message: str, extra: dict | None = None, *, code: str = "invalid", status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+        self.code = code
+        self.status = status
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The API's only error shape: {"error": {"code", "message", "fields"}}."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def api_error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    template = loader.get_template("errors/error.html")
+    return HttpResponse(template.render({"status": status, "title": title, "text": text}, request), status=status)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):
+        return api_error_response(404, "not_found", "Not found.")
+    return _page(request, 404, _("Page not found"), _("There is nothing here, or it is not yours to see."))
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):
+        return api_error_response(403, "permission_denied", "You do not have permission to perform this action.")
+    return _page(request, 403, _("Not allowed"), _("You can see this, but your role does not let you change it."))
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):
+        return api_error_response(400, "bad_request", "The request could not be understood.")
+    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return api_error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
+    try:
+        return _page(request, 500, _("Something went wrong"), _("Something went wrong on our side. It has been logged; please try again."))
+    except Exception:  # the error page itself must never fail
+        return HttpResponse("Server error", status=500, content_type="text/plain")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _is_api(request):
+        return api_error_response(403, "csrf_failed", "CSRF check failed. Reload the page and try again.")
+    return _page(request, 403, _("Security check failed"), _("Your form expired or came from somewhere else. Reload the page and try again."))

