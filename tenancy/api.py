@@ -106,10 +106,7 @@ class MembershipDetailApi(APIView):
     def patch(self, request, org_slug, membership_id):
         membership = self._get(request, membership_id)
         data = _input(self.Input, request)
-        if "roles" in data:
-            membership = services.membership_change_roles(organization=request.organization, actor=request.membership, membership=membership, roles=data["roles"])
-        if "is_active" in data:
-            membership = services.membership_set_active(organization=request.organization, actor=request.membership, membership=membership, is_active=data["is_active"])
+        membership = services.membership_update(organization=request.organization, actor=request.membership, membership=membership, **data)
         return Response(MembershipOutput(selectors.membership_get(organization=request.organization, membership_id=membership.pk)).data)
 
 
@@ -170,17 +167,7 @@ class TeamDetailApi(APIView):
     def patch(self, request, org_slug, team_id):
         team = self._get(request, team_id)
         data = _input(self.Input, request)
-        if "name" in data:
-            services.team_rename(organization=request.organization, actor=request.membership, team=team, name=data["name"])
-        if "lead_ids" in data or "member_ids" in data:
-            current = TeamOutput(team).data
-            services.team_set_people(
-                organization=request.organization,
-                actor=request.membership,
-                team=team,
-                lead_ids=data.get("lead_ids", current["lead_ids"]),
-                member_ids=data.get("member_ids", current["member_ids"]),
-            )
+        services.team_update(organization=request.organization, actor=request.membership, team=team, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data)
 
     @extend_schema(operation_id="teams_destroy", responses={204: None})

@@ -15,7 +15,7 @@ from django.utils import translation
 from config.errors import api_error_response, page_not_found
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
-from tenancy.selectors import membership_for_request
+from tenancy.selectors import api_token_mark_used, membership_for_request
 
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<org_slug>[-a-zA-Z0-9_]+)(?:/|$)")
 
@@ -65,6 +65,12 @@ class TenantMiddleware:
             response = self.get_response(request)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response = response.render()
+            if response.status_code >= 500:
+                # Django turned an exception into this response below us: nothing of the
+                # request may be committed.
+                transaction.set_rollback(True)
+            elif resolved.token is not None and response.status_code < 400:
+                api_token_mark_used(organization=organization, token=resolved.token)
             return response
 
 

@@ -42,12 +42,16 @@ def membership_for_request(*, organization: Organization, user, bearer: str | No
             return ResolvedMembership(None, token, "token_revoked", "This API token has been revoked.")
         if token.expires_at <= timezone.now():
             return ResolvedMembership(None, token, "token_expired", "This API token has expired.")
-        ApiToken.objects.filter(organization=organization, pk=token.pk).update(last_used_at=timezone.now())
         return ResolvedMembership(token.membership, token)
     if not user.is_authenticated or not user.is_active:
         return ResolvedMembership(None)
     membership = Membership.objects.filter(organization=organization, user=user, is_active=True).select_related("user").first()
     return ResolvedMembership(membership)
+
+
+def api_token_mark_used(*, organization: Organization, token: ApiToken) -> None:
+    """Bookkeeping after a successful request; a refused request leaves the token as it was."""
+    ApiToken.objects.filter(organization=organization, pk=token.pk).update(last_used_at=timezone.now())
 
 
 def organization_list_for_user(*, user: User) -> list[Organization]:

@@ -141,6 +141,16 @@ def membership_set_active(*, organization: Organization, actor: Membership, memb
     return membership
 
 
+@transaction.atomic
+def membership_update(*, organization: Organization, actor: Membership, membership: Membership, roles: Iterable[str] | None = None, is_active: bool | None = None) -> Membership:
+    """Change roles and/or active state, all or nothing."""
+    if roles is not None:
+        membership = membership_change_roles(organization=organization, actor=actor, membership=membership, roles=roles)
+    if is_active is not None:
+        membership = membership_set_active(organization=organization, actor=actor, membership=membership, is_active=is_active)
+    return membership
+
+
 def _clean_team_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -214,6 +224,26 @@ def team_set_people(*, organization: Organization, actor: Membership | None, tea
             action="team.set_people",
             obj=team,
             changes={"leads": [[m for m, lead in before if lead], [m for m, lead in after if lead]], "members": [[m for m, _l in before], [m for m, _l in after]]},
+        )
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *, organization: Organization, actor: Membership, team: Team, name: str | None = None, lead_ids: Iterable[int] | None = None, member_ids: Iterable[int] | None = None
+) -> Team:
+    """Rename a team and/or replace its people, all or nothing. Lists left out stay as they are."""
+    _require_admin(actor)
+    if name is not None:
+        team = team_rename(organization=organization, actor=actor, team=team, name=name)
+    if lead_ids is not None or member_ids is not None:
+        current = list(TeamMember.objects.filter(organization=organization, team=team).values_list("membership_id", "is_lead"))
+        team = team_set_people(
+            organization=organization,
+            actor=actor,
+            team=team,
+            lead_ids=lead_ids if lead_ids is not None else [m for m, lead in current if lead],
+            member_ids=member_ids if member_ids is not None else [m for m, lead in current if not lead],
         )
     return team
 

@@ -254,11 +254,11 @@ def team_edit(request: HttpRequest, org_slug: str, team_id: int) -> HttpResponse
     form = TeamForm(request.POST or None, organization=organization, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.team_rename(organization=organization, actor=request.membership, team=team, name=form.cleaned_data["name"])
-            services.team_set_people(
+            services.team_update(
                 organization=organization,
                 actor=request.membership,
                 team=team,
+                name=form.cleaned_data["name"],
                 lead_ids=[m.pk for m in form.cleaned_data["leads"]],
                 member_ids=[m.pk for m in form.cleaned_data["members"]],
             )

@@ -43,3 +43,7 @@ import uuid as _uuid  # noqa: E402
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", f"accountdesk-test-{_uuid.uuid4().hex[:10]}")
 # In-process tests get locmem from Django's test set-up; the worker process writes files.
 MAILERS = mailers(env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"))  # noqa: F405
+# Static files straight from the source folders: no collectstatic before tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None

@@ -1,0 +1,182 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from tenancy import services
+from tenancy.models import ApiToken
+from tenancy.scope import tenant_scope
+from tests.tenancy.isolation import snapshot
+
+NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+FORBIDDEN = {"error": {"code": "permission_denied", "message": "Your role does not allow this.", "fields": {}}}
+
+
+def _token(org_world, role: str) -> str:
+    with transaction.atomic(), tenant_scope(org_world.org):
+        _token, secret = services.api_token_create(organization=org_world.org, membership=getattr(org_world, role), name=f"{role} token")
+    return secret
+
+
+def _api(method: str, url: str, secret: str | None = None, body=None, raw: str | None = None):
+    client = Client()
+    extra = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+    if raw is not None or body is not None:
+        return getattr(client, method)(url, data=raw if raw is not None else json.dumps(body), content_type="application/json", **extra)
+    return getattr(client, method)(url, **extra)
+
+
+ADMIN_OPERATIONS = [
+    ("get", "/api/v1/o/porta/memberships/", None),
+    ("post", "/api/v1/o/porta/memberships/", {"email": "new@example.com", "full_name": "New", "roles": ["finance"]}),
+    ("get", "/api/v1/o/porta/memberships/{ae}/", None),
+    ("patch", "/api/v1/o/porta/memberships/{ae}/", {"roles": ["finance"]}),
+    ("get", "/api/v1/o/porta/teams/", None),
+    ("post", "/api/v1/o/porta/teams/", {"name": "New team"}),
+    ("get", "/api/v1/o/porta/teams/{team}/", None),
+    ("patch", "/api/v1/o/porta/teams/{team}/", {"name": "Renamed"}),
+    ("delete", "/api/v1/o/porta/teams/{team}/", None),
+]
+
+
+@pytest.mark.parametrize("role", ["lead", "ae", "finance"])
+def test_admin_operations_refuse_other_roles_with_403_and_change_nothing(world, role):
+    secret = _token(world.porta, role)
+    before = snapshot()
+    for method, url, body in ADMIN_OPERATIONS:
+        response = _api(method, url.format(ae=world.porta.ae.pk, team=world.porta.team.pk), secret, body)
+        assert (response.status_code, response.json()) == (403, FORBIDDEN), (method, url)
+    assert snapshot() == before
+
+
+def test_anonymous_api_requests_get_401_in_the_error_shape(world):
+    before = snapshot()
+    for method, url, body in ADMIN_OPERATIONS + [("get", "/api/v1/o/porta/me/", None), ("get", "/api/v1/o/nowhere/me/", None)]:
+        response = _api(method, url.format(ae=1, team=1), None, body)
+        assert (response.status_code, response.json()) == (401, {"error": {"code": "not_authenticated", "message": "Authentication credentials were not provided.", "fields": {}}})
+    assert snapshot() == before
+
+
+def test_me_describes_the_token_owner_in_the_urls_organisation(world):
+    response = _api("get", "/api/v1/o/porta/me/", _token(world.porta, "lead"))
+    assert response.json() == {
+        "id": world.porta.lead.user.pk,
+        "email": "lead@porta.example",
+        "full_name": "Lead Porta",
+        "language": "en",
+        "time_zone": "",
+        "organization": "porta",
+        "membership_id": world.porta.lead.pk,
+        "roles": ["sales_lead"],
+    }
+
+
+def test_admin_adds_a_member_through_the_api(world):
+    response = _api("post", "/api/v1/o/porta/memberships/", world.porta.token_secret, {"email": "Oriol@Example.com", "full_name": "Oriol Camps", "roles": ["account_executive", "finance"]})
+    body = response.json()
+    assert response.status_code == 201
+    assert {k: body[k] for k in ("email", "full_name", "roles", "is_active")} == {"email": "oriol@example.com", "full_name": "Oriol Camps", "roles": ["account_executive", "finance"], "is_active": True}
+
+
+def test_admin_updates_a_team_through_the_api(world):
+    p = world.porta
+    response = _api("patch", f"/api/v1/o/porta/teams/{p.team.pk}/", p.token_secret, {"lead_ids": [p.ae.pk]})
+    assert response.json() == {"id": p.team.pk, "name": "Team Porta Digital", "lead_ids": [p.ae.pk], "member_ids": sorted([p.ae2.pk])}
+
+
+def test_tokens_are_created_listed_and_revoked_by_their_owner(world):
+    secret = _token(world.porta, "ae")
+    created = _api("post", "/api/v1/o/porta/tokens/", secret, {"name": "Nightly export", "days": 10})
+    new = created.json()
+    assert created.status_code == 201 and new["token"].startswith("adk_") and new["prefix"] == new["token"][:10]
+    listed = _api("get", "/api/v1/o/porta/tokens/", secret).json()
+    assert sorted(t["name"] for t in listed) == ["Nightly export", "ae token"]
+    revoked = _api("delete", f"/api/v1/o/porta/tokens/{new['id']}/", secret)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert _api("get", "/api/v1/o/porta/me/", new["token"]).json() == {"error": {"code": "token_revoked", "message": "This API token has been revoked.", "fields": {}}}
+
+
+def test_someone_elses_token_is_not_found_even_in_the_same_organisation(world):
+    response = _api("delete", f"/api/v1/o/porta/tokens/{world.porta.token.pk}/", _token(world.porta, "ae"))
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        assert ApiToken.objects.get(pk=world.porta.token.pk).revoked_at is None
+
+
+# --- bad input: a clear error, in the one shape, and nothing written ------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "expected"),
+    [
+        ('{"email": "x@example.com", ', 400, {"code": "malformed_request", "message": "The request body could not be parsed: JSON parse error - Expecting property name enclosed in double quotes: line 1 column 28 (char 27)", "fields": {}}),
+        (json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["finance"], "is_boss": True}), 400, {"code": "invalid", "message": "Invalid input: Unknown field.", "fields": {"is_boss": "Unknown field."}}),
+        (json.dumps({"email": "x@example.com", "full_name": "X" * 151, "roles": ["finance"]}), 400, {"code": "invalid", "message": "Invalid input: Ensure this field has no more than 150 characters.", "fields": {"full_name": "Ensure this field has no more than 150 characters."}}),
+        (json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["emperor"]}), 400, {"code": "invalid", "message": 'Invalid input: "emperor" is not a valid choice.', "fields": {"roles.0": '"emperor" is not a valid choice.'}}),
+        (json.dumps(["not", "an", "object"]), 400, {"code": "invalid", "message": "Invalid input: Invalid data. Expected a dictionary, but got list.", "fields": {"non_field_errors": "Invalid data. Expected a dictionary, but got list."}}),
+        (json.dumps({"email": "ae@porta.example", "roles": ["finance"]}), 400, {"code": "invalid", "message": "ae@porta.example is already a member of this organisation.", "fields": {"email": "Already a member."}}),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_writes_nothing(world, raw, status, expected):
+    before = snapshot()
+    response = _api("post", "/api/v1/o/porta/memberships/", world.porta.token_secret, raw=raw)
+    assert (response.status_code, response.json()) == (status, {"error": expected})
+    assert snapshot() == before
+
+
+def test_a_wrong_slug_is_404(world):
+    response = _api("get", "/api/v1/o/portaa/me/", world.porta.token_secret)
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+def test_an_expired_token_is_refused_with_its_reason(world):
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        ApiToken.objects.filter(pk=world.porta.token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    before = snapshot()
+    response = _api("post", "/api/v1/o/porta/teams/", world.porta.token_secret, {"name": "X"})
+    assert (response.status_code, response.json()) == (401, {"error": {"code": "token_expired", "message": "This API token has expired.", "fields": {}}})
+    assert snapshot() == before
+
+
+def test_an_unknown_token_is_404_like_a_non_member(world):
+    response = _api("get", "/api/v1/o/porta/me/", "adk_not-a-real-token")
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+def test_a_session_request_without_the_csrf_token_is_refused_and_writes_nothing(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.porta.admin.user)
+    before = snapshot()
+    response = client.post("/api/v1/o/porta/teams/", data=json.dumps({"name": "Forged"}), content_type="application/json", HTTP_X_CSRFTOKEN="forged-token-value")
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "permission_denied")
+    assert response.json()["error"]["message"].startswith("CSRF Failed")
+    assert snapshot() == before
+
+
+def test_a_forged_csrf_token_on_a_page_is_refused_and_writes_nothing(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.porta.admin.user)
+    before = snapshot()
+    response = client.post("/o/porta/teams/", {"name": "Forged", "csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403 and b"Security check failed" in response.content
+    assert snapshot() == before
+
+
+def test_the_openapi_schema_lists_every_operation():
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    operations = sorted(op["operationId"] for path in response.json()["paths"].values() for op in path.values())
+    assert operations == sorted([
+        "me_retrieve", "memberships_create", "memberships_list", "memberships_retrieve", "memberships_update",
+        "teams_create", "teams_destroy", "teams_list", "teams_retrieve", "teams_update",
+        "tokens_create", "tokens_list", "tokens_retrieve", "tokens_revoke",
+    ])
+
+
+def test_the_api_docs_page_is_served_from_our_own_static_files():
+    response = Client().get("/api/docs/")
+    assert response.status_code == 200
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in response.content
+    assert "unsafe-inline" not in response["Content-Security-Policy"]

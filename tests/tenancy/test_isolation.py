@@ -1,0 +1,161 @@
+"""The isolation suite: every tenant route, API operation and tenant-owned model, found by
+itself. A member of nordwind asking for porta's objects gets 404 and changes nothing."""
+
+import json
+import re
+
+from django.db import transaction
+from django.test import Client
+
+from tenancy.scope import tenant_scope
+from tests.tenancy.isolation import (
+    API_LISTS,
+    ID_SOURCES,
+    API_NOT_LISTS,
+    NON_TENANT_ROUTES,
+    fill_route,
+    iter_patterns,
+    secrets_of,
+    snapshot,
+    tenant_models,
+    tenant_routes,
+)
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+def _client_for(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def _api_methods(callback) -> list[str]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return [m for m in METHODS if hasattr(view_class, m)]
+
+
+def _call(client, method, url, **extra):
+    body = json.dumps({}) if method in ("post", "put", "patch") else None
+    if body is not None:
+        return getattr(client, method)(url, data=body, content_type="application/json", **extra)
+    return getattr(client, method)(url, **extra)
+
+
+def test_every_route_is_either_a_tenant_route_or_known_to_be_outside_one():
+    uncovered = []
+    for route, name, namespace, callback, pattern in iter_patterns():
+        if namespace == "admin" or route.startswith("admin/"):
+            continue  # the superuser-only admin: tests/tenancy/test_admin.py
+        if "<slug:org_slug>" in route:
+            continue
+        if name not in NON_TENANT_ROUTES:
+            uncovered.append((route, name))
+    assert uncovered == []
+
+
+def test_every_tenant_url_parameter_is_known():
+    names = {name for route, name, callback, pattern in tenant_routes()}
+    params = {p for route, *_ in tenant_routes() for p in re.findall(r"<\w+:(\w+)>", route)} - {"org_slug"}
+    assert {"org_home", "people", "teams", "tokens", "api-me", "api-memberships", "api-tokens"} <= names
+    assert sorted(p for p in params if p not in ID_SOURCES) == []
+
+
+def test_another_organisations_slug_answers_404_on_every_route_and_method_and_changes_nothing(world):
+    # given a member of nordwind with every role, and porta's objects
+    everyone = world.nordwind.admin
+    with transaction.atomic(), tenant_scope(world.nordwind.org):
+        from tenancy import services
+
+        services.membership_change_roles(organization=world.nordwind.org, actor=everyone, membership=everyone, roles=["admin", "sales_lead", "account_executive", "finance"])
+    client = _client_for(everyone)
+    before = snapshot()
+    answers = {}
+    # when nordwind's member asks for every porta URL, with every method
+    for route, name, callback, pattern in tenant_routes():
+        url = fill_route(route, "porta", world.porta)
+        for method in METHODS:
+            response = _call(client, method, url)
+            answers[(url, method)] = response.status_code
+            for secret in secrets_of(world.porta):
+                assert secret.encode() not in response.content, (url, method, secret)
+    # then every answer is 404 and nothing changed
+    assert {key: code for key, code in answers.items() if code != 404} == {}
+    assert snapshot() == before
+
+
+def test_another_organisations_ids_under_ones_own_slug_answer_404_and_change_nothing(world):
+    everyone = world.nordwind.admin
+    client = _client_for(everyone)
+    before = snapshot()
+    checked = 0
+    for route, name, callback, pattern in tenant_routes():
+        if "<int:" not in route:
+            continue
+        url = fill_route(route, "nordwind", world.porta)  # porta's ids, nordwind's slug
+        for method in METHODS:
+            response = _call(client, method, url)
+            # 405 says only that the route does not take this method; it reveals nothing.
+            assert response.status_code in (404, 405), (url, method, response.status_code)
+            for secret in secrets_of(world.porta):
+                assert secret.encode() not in response.content, (url, method, secret)
+            checked += response.status_code == 404
+    assert checked >= len([r for r in tenant_routes() if "<int:" in r[0]])
+    assert snapshot() == before
+
+
+def test_a_token_of_another_organisation_answers_404_on_every_api_operation(world):
+    client = Client()
+    header = {"HTTP_AUTHORIZATION": f"Bearer {world.nordwind.token_secret}"}
+    before = snapshot()
+    for route, name, callback, pattern in tenant_routes():
+        if not route.startswith("api/"):
+            continue
+        url = fill_route(route, "porta", world.porta)
+        for method in _api_methods(callback):
+            response = _call(client, method, url, **header)
+            assert response.status_code == 404, (url, method, response.status_code)
+            assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+    assert snapshot() == before
+
+
+def test_every_api_list_shows_exactly_the_askers_organisation(world):
+    client = Client()
+    header = {"HTTP_AUTHORIZATION": f"Bearer {world.nordwind.token_secret}"}
+    seen = set()
+    for route, name, callback, pattern in tenant_routes():
+        if not route.startswith("api/") or "<int:" in route or "get" not in _api_methods(callback):
+            continue
+        response = client.get(fill_route(route, "nordwind", world.nordwind), **header)
+        assert response.status_code == 200, (route, response.content)
+        for secret in secrets_of(world.porta):
+            assert secret.encode() not in response.content, (route, secret)
+        if name in API_NOT_LISTS:
+            continue
+        assert name in API_LISTS, f"API list {name!r} is not described in tests/tenancy/isolation.py API_LISTS"
+        body = response.json()
+        items = body["results"] if isinstance(body, dict) else body
+        assert sorted(item["id"] for item in items) == API_LISTS[name](world.nordwind), name
+        seen.add(name)
+    assert seen == set(API_LISTS)
+
+
+def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
+    client = _client_for(world.nordwind.admin)
+    for route, name, callback, pattern in tenant_routes():
+        if route.startswith("api/"):
+            continue
+        url = fill_route(route, "nordwind", world.nordwind)
+        response = client.get(url)
+        assert response.status_code in (200, 405), (url, response.status_code)
+        for secret in secrets_of(world.porta):
+            assert secret.encode() not in response.content, (url, secret)
+
+
+def test_every_tenant_owned_model_is_known_to_the_suite(world):
+    # Each tenant-owned model must have rows in both organisations of `world`, so that the
+    # catalogue test (test_rls.py) proves something about it. Add rows to tests/factories.py.
+    from tests.tenancy.test_rls import rows_per_organization
+
+    missing = [model._meta.label for model in tenant_models() if 0 in rows_per_organization(model, world).values()]
+    assert missing == []

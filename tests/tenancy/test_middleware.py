@@ -1,0 +1,60 @@
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+
+from tenancy.models import Team
+from tenancy.scope import tenant_scope
+
+
+def _templates_with_tests(settings):
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], settings.BASE_DIR / "tests" / "templates"]}]
+
+
+@override_settings(ROOT_URLCONF="tests.tenancy.urls_for_tests")
+def test_a_view_that_fails_after_writing_leaves_nothing_written(world):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.porta.admin.user)
+    response = client.get("/o/porta/boom/")
+    assert response.status_code == 500 and b"Something went wrong" in response.content
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        assert list(Team.objects.values_list("name", flat=True)) == ["Team Porta Digital"]
+
+
+@override_settings(ROOT_URLCONF="tests.tenancy.urls_for_tests")
+def test_a_lazy_response_is_rendered_inside_the_tenant_scope(world, settings):
+    _templates_with_tests(settings)
+    client = Client()
+    client.force_login(world.porta.admin.user)
+    response = client.get("/o/porta/lazy/")
+    assert response.content.decode().strip() == "Team Porta Digital;"
+
+
+def test_htmx_responses_carry_messages_as_a_trigger_and_pages_show_toasts(world):
+    client = Client()
+    client.force_login(world.porta.admin.user)
+    htmx = client.post("/o/porta/teams/", {"name": "Equip Girona"}, HTTP_HX_REQUEST="true")
+    assert htmx["HX-Trigger"] == '{"accountdesk:messages": [{"level": "success", "text": "Team Equip Girona was created."}]}'
+    page = client.post("/o/porta/teams/", {"name": "Equip Lleida"})
+    assert b"Team Equip Lleida was created." in page.content and b"data-autoshow" in page.content
+
+
+def test_pages_are_in_the_persons_language(world):
+    user = world.porta.ae.user
+    user.language = "es"
+    user.save()
+    client = Client()
+    client.post("/login/", {"email": "ae@porta.example", "password": "accountdesk-demo"})
+    response = client.get("/o/porta/tokens/")
+    assert response["Content-Language"] == "es"
+    assert "Tokens de API" in response.content.decode() or "tokens de API" in response.content.decode()
+
+
+def test_content_security_policy_has_nonces_and_nothing_unsafe(world):
+    client = Client()
+    client.force_login(world.porta.admin.user)
+    response = client.get("/o/porta/people/")
+    policy = response["Content-Security-Policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert f'<script nonce="{nonce}">'.encode() in response.content
+    assert b"<script>" not in response.content and b' style="' not in response.content and b"<style>" not in response.content
