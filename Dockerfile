@@ -23,6 +23,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_LINK_MODE=copy
 
 # gettext (msgfmt) only here, for compilemessages; the runtime image does not carry it.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
@@ -48,7 +49,7 @@ RUN export DJANGO_SETTINGS_MODULE=config.settings.production \
         DJANGO_ALLOWED_HOSTS=localhost \
         DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \
         CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
-    && if find . -path '*/LC_MESSAGES/*.po' | grep -q .; then \
+    && if [ -n "$(find . -path '*/LC_MESSAGES/*.po' -print -quit)" ]; then \
            /opt/venv/bin/python manage.py compilemessages; \
        fi \
     && /opt/venv/bin/python manage.py collectstatic --noinput
@@ -75,7 +76,7 @@ COPY --from=build /app /app
 # the file-based cache and mail folders used when REDIS_URL or SMTP are not configured.
 RUN chown accountdesk:accountdesk /app/var
 
-USER accountdesk:accountdesk
+USER 10001:10001
 
 EXPOSE 8000
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.celery import app as celery_app
+from kombu import Connection
 
 
 def _database() -> dict:
@@ -25,10 +25,11 @@ def _database() -> dict:
 
 
 def _broker() -> dict:
+    url = settings.CELERY_BROKER_URL
     try:
-        with celery_app.connection_for_write() as conn:
+        with Connection(url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-        return {"ok": True, "transport": conn.transport_cls if isinstance(conn.transport_cls, str) else "broker"}
+        return {"ok": True, "transport": url.split(":", 1)[0]}
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}
 

@@ -68,7 +68,7 @@ class MeApi(APIView):
 class MembershipListApi(APIView):
     permission_classes = [IsTenantAdmin]
 
-    class Input(StrictSerializer):
+    class MembershipCreateInput(StrictSerializer):
         email = serializers.EmailField(max_length=254)
         full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
         roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
@@ -78,9 +78,9 @@ class MembershipListApi(APIView):
         memberships = selectors.membership_list(organization=request.organization)
         return Response(MembershipOutput(memberships, many=True).data)
 
-    @extend_schema(operation_id="memberships_create", request=Input, responses={201: MembershipOutput})
+    @extend_schema(operation_id="memberships_create", request=MembershipCreateInput, responses={201: MembershipOutput})
     def post(self, request, org_slug):
-        data = _input(self.Input, request)
+        data = _input(self.MembershipCreateInput, request)
         membership = services.membership_add(organization=request.organization, actor=request.membership, **data)
         return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
 
@@ -88,7 +88,7 @@ class MembershipListApi(APIView):
 class MembershipDetailApi(APIView):
     permission_classes = [IsTenantAdmin]
 
-    class Input(StrictSerializer):
+    class MembershipUpdateInput(StrictSerializer):
         roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, required=False)
         is_active = serializers.BooleanField(required=False)
 
@@ -102,10 +102,10 @@ class MembershipDetailApi(APIView):
     def get(self, request, org_slug, membership_id):
         return Response(MembershipOutput(self._get(request, membership_id)).data)
 
-    @extend_schema(operation_id="memberships_update", request=Input, responses=MembershipOutput)
+    @extend_schema(operation_id="memberships_update", request=MembershipUpdateInput, responses=MembershipOutput)
     def patch(self, request, org_slug, membership_id):
         membership = self._get(request, membership_id)
-        data = _input(self.Input, request)
+        data = _input(self.MembershipUpdateInput, request)
         membership = services.membership_update(organization=request.organization, actor=request.membership, membership=membership, **data)
         return Response(MembershipOutput(selectors.membership_get(organization=request.organization, membership_id=membership.pk)).data)
 
@@ -129,7 +129,7 @@ class TeamOutput(serializers.Serializer):
 class TeamListApi(APIView):
     permission_classes = [IsTenantAdmin]
 
-    class Input(StrictSerializer):
+    class TeamCreateInput(StrictSerializer):
         name = serializers.CharField(max_length=100)
         lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
         member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
@@ -138,9 +138,9 @@ class TeamListApi(APIView):
     def get(self, request, org_slug):
         return Response(TeamOutput(selectors.team_list(organization=request.organization), many=True).data)
 
-    @extend_schema(operation_id="teams_create", request=Input, responses={201: TeamOutput})
+    @extend_schema(operation_id="teams_create", request=TeamCreateInput, responses={201: TeamOutput})
     def post(self, request, org_slug):
-        data = _input(self.Input, request)
+        data = _input(self.TeamCreateInput, request)
         team = services.team_create(organization=request.organization, actor=request.membership, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -148,7 +148,7 @@ class TeamListApi(APIView):
 class TeamDetailApi(APIView):
     permission_classes = [IsTenantAdmin]
 
-    class Input(StrictSerializer):
+    class TeamUpdateInput(StrictSerializer):
         name = serializers.CharField(max_length=100, required=False)
         lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
         member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
@@ -163,10 +163,10 @@ class TeamDetailApi(APIView):
     def get(self, request, org_slug, team_id):
         return Response(TeamOutput(self._get(request, team_id)).data)
 
-    @extend_schema(operation_id="teams_update", request=Input, responses=TeamOutput)
+    @extend_schema(operation_id="teams_update", request=TeamUpdateInput, responses=TeamOutput)
     def patch(self, request, org_slug, team_id):
         team = self._get(request, team_id)
-        data = _input(self.Input, request)
+        data = _input(self.TeamUpdateInput, request)
         services.team_update(organization=request.organization, actor=request.membership, team=team, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data)
 
@@ -196,7 +196,7 @@ class TokenCreatedOutput(TokenOutput):
 class TokenListApi(APIView):
     permission_classes = [IsTenantMember]
 
-    class Input(StrictSerializer):
+    class TokenCreateInput(StrictSerializer):
         name = serializers.CharField(max_length=80)
         days = serializers.IntegerField(min_value=1, max_value=settings.API_TOKEN_MAX_DAYS, required=False)
 
@@ -205,9 +205,9 @@ class TokenListApi(APIView):
         tokens = selectors.api_token_list(organization=request.organization, membership=request.membership)
         return Response(TokenOutput(tokens, many=True).data)
 
-    @extend_schema(operation_id="tokens_create", request=Input, responses={201: TokenCreatedOutput})
+    @extend_schema(operation_id="tokens_create", request=TokenCreateInput, responses={201: TokenCreatedOutput})
     def post(self, request, org_slug):
-        data = _input(self.Input, request)
+        data = _input(self.TokenCreateInput, request)
         token, secret = services.api_token_create(organization=request.organization, membership=request.membership, **data)
         body = TokenOutput(token).data | {"token": secret}
         return Response(body, status=status.HTTP_201_CREATED)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from config.errors import api_error_response, page_not_found
 from tenancy.models import Organization
@@ -57,6 +58,8 @@ class TenantMiddleware:
                 return _not_found(request, is_api)
             request.organization = organization
             request.membership = resolved.membership
+            if not request.membership.user.time_zone:
+                timezone.activate(zoneinfo.ZoneInfo(organization.time_zone))
             request.api_token = resolved.token
             if resolved.token is not None:
                 request.user = resolved.membership.user
@@ -89,15 +92,25 @@ def _not_found(request: HttpRequest, is_api: bool) -> HttpResponse:
 
 
 class UserLanguageMiddleware:
-    """The person's language (or the session's choice), else the browser's, else English."""
+    """The language chosen in this session, else the person's saved one, else the browser's,
+    else English. Also the person's time zone, else their organisation's (set by the tenant
+    middleware once it knows the organisation)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = request.session.get("language") if hasattr(request, "session") else None
+        user = getattr(request, "user", None)
+        language = request.session.get("language")
+        if not language and user is not None and user.is_authenticated:
+            language = user.language
         if not language:
             language = translation.get_language_from_request(request)
+        time_zone = user.time_zone if user is not None and user.is_authenticated else ""
+        if time_zone:
+            timezone.activate(zoneinfo.ZoneInfo(time_zone))
+        else:
+            timezone.deactivate()
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)

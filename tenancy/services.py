@@ -84,7 +84,7 @@ def membership_add(
     if created_user:
         if not full_name:
             raise ApplicationError(_("Enter the person's full name."), {"full_name": _("This field is required.")})
-        user = User.objects.create_user(email, password=password, full_name=full_name, language=organization.default_language)
+        user = User.objects.create_user(email, password=password, full_name=full_name)
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise ApplicationError(_("%(email)s is already a member of this organisation.") % {"email": email}, {"email": _("Already a member.")})
     membership = Membership.objects.create(organization=organization, user=user, **_role_flags(roles))
