@@ -9,7 +9,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -50,7 +50,9 @@ class TenantMiddleware:
         if organization is None:
             return _not_found(request, is_api)
 
-        with transaction.atomic(), tenant_scope(organization):
+        outermost = not connection.in_atomic_block
+        user_id = request.user.pk if request.user.is_authenticated else None
+        with transaction.atomic(), tenant_scope(organization, user_id=user_id, ends_with_transaction=outermost):
             resolved = membership_for_request(organization=organization, user=request.user, bearer=bearer)
             if resolved.error is not None:
                 return api_error_response(401, resolved.error, resolved.message)

@@ -34,6 +34,8 @@ class _CrossTenant:
 
 CROSS_TENANT = _CrossTenant()
 _current: contextvars.ContextVar[int | _CrossTenant | None] = contextvars.ContextVar("accountdesk_org", default=None)
+# The person whose own memberships the database may show across organisations (see user_scope).
+_current_user: contextvars.ContextVar[int | None] = contextvars.ContextVar("accountdesk_user", default=None)
 
 ORG_SETTING = "app.organization_id"
 USER_SETTING = "app.user_id"
@@ -44,7 +46,8 @@ def current_organization_id() -> int | _CrossTenant | None:
     return _current.get()
 
 
-def _set_db(name: str, value: str, using: str = "default") -> None:
+def _set_db(settings: dict[str, str], using: str = "default") -> None:
+    """Set transaction-local settings, all in one statement."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
@@ -52,33 +55,49 @@ def _set_db(name: str, value: str, using: str = "default") -> None:
         # A transaction-local setting outside a transaction would vanish at once and
         # leave the queries that follow unscoped: refuse loudly instead.
         raise TenantScopeMissing("A tenant scope on PostgreSQL must be entered inside transaction.atomic().")
+    calls = ", ".join("set_config(%s, %s, true)" for _ in settings)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(f"SELECT {calls}", [v for item in settings.items() for v in item])
 
 
-def _restore_db(name: str, value: str, using: str = "default") -> None:
+def _restore_db(settings: dict[str, str], using: str = "default") -> None:
     connection = connections[using]
     if connection.vendor != "postgresql" or not connection.in_atomic_block or connection.needs_rollback:
         # A broken transaction is rolled back, and the setting with it.
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    _set_db(settings, using)
+
+
+def _as_setting(value) -> str:
+    return str(value) if isinstance(value, int) else ""
 
 
 @contextmanager
-def tenant_scope(organization: Organization | int) -> Iterator[None]:
-    """Work for one organisation until the block ends; nested scopes restore the outer one."""
+def tenant_scope(organization: Organization | int, *, user_id: int | None = None, ends_with_transaction: bool = False) -> Iterator[None]:
+    """Work for one organisation until the block ends; nested scopes restore the outer one.
+
+    `user_id` also lets the database show that person's own memberships (the organisation
+    switcher), in the same statement. `ends_with_transaction` is for the one caller that
+    knows its transaction commits right after the block (the tenant middleware): the
+    transaction-local settings end with it, so there is nothing to restore.
+    """
     org_id = organization if isinstance(organization, int) else organization.pk
     if not org_id:
         raise TenantScopeMissing("tenant_scope needs a saved organisation.")
-    previous = _current.get()
+    previous, previous_user = _current.get(), _current_user.get()
     token = _current.set(org_id)
+    user_token = _current_user.set(user_id) if user_id is not None else None
+    settings = {ORG_SETTING: str(org_id)} | ({USER_SETTING: str(user_id)} if user_id is not None else {})
     try:
-        _set_db(ORG_SETTING, str(org_id))
+        _set_db(settings)
         yield
     finally:
         _current.reset(token)
-        _restore_db(ORG_SETTING, "" if not isinstance(previous, int) else str(previous))
+        if user_token is not None:
+            _current_user.reset(user_token)
+        if not ends_with_transaction:
+            restore = {ORG_SETTING: _as_setting(previous)} | ({USER_SETTING: _as_setting(previous_user)} if user_id is not None else {})
+            _restore_db(restore)
 
 
 @contextmanager
@@ -87,11 +106,12 @@ def no_tenant_scope() -> Iterator[None]:
     previous = _current.get()
     token = _current.set(None)
     try:
-        _set_db(ORG_SETTING, "") if connections["default"].in_atomic_block else None
+        if connections["default"].in_atomic_block:
+            _set_db({ORG_SETTING: ""})
         yield
     finally:
         _current.reset(token)
-        _restore_db(ORG_SETTING, "" if not isinstance(previous, int) else str(previous))
+        _restore_db({ORG_SETTING: _as_setting(previous)})
 
 
 @contextmanager
@@ -99,14 +119,20 @@ def user_scope(user_id: int) -> Iterator[None]:
     """Let the database show one person's own memberships across organisations.
 
     Only the membership policy reads this setting; every other tenant table still
-    needs an organisation. Used to list "my organisations" before one is chosen.
+    needs an organisation. Used to list "my organisations" before one is chosen. Free
+    when the enclosing tenant scope already set it for this person.
     """
+    if _current_user.get() == user_id:
+        yield
+        return
     with transaction.atomic():
-        _set_db(USER_SETTING, str(user_id))
+        token = _current_user.set(user_id)
+        _set_db({USER_SETTING: str(user_id)})
         try:
             yield
         finally:
-            _restore_db(USER_SETTING, "")
+            _current_user.reset(token)
+            _restore_db({USER_SETTING: ""})
 
 
 @contextmanager
@@ -116,8 +142,8 @@ def cross_tenant_scope_dangerously(*, user) -> Iterator[None]:
         raise PermissionError("Only an active superuser may work across organisations.")
     token = _current.set(CROSS_TENANT)
     try:
-        _set_db(CROSS_TENANT_SETTING, "on")
+        _set_db({CROSS_TENANT_SETTING: "on"})
         yield
     finally:
         _current.reset(token)
-        _restore_db(CROSS_TENANT_SETTING, "")
+        _restore_db({CROSS_TENANT_SETTING: ""})

@@ -59,12 +59,10 @@ def organization_list_for_user(*, user: User) -> list[Organization]:
     if not user.is_authenticated:
         return []
     with user_scope(user.pk):
-        # No organisation can be in scope yet: the person is choosing one. The
-        # membership policy shows exactly this person's rows (app.user_id).
-        org_ids = list(
-            Membership.unscoped_dangerously.filter(user=user, is_active=True).values_list("organization_id", flat=True)
-        )
-    return list(Organization.objects.filter(pk__in=org_ids, is_active=True).order_by("name"))
+        # Across organisations by nature: the membership policy shows exactly this
+        # person's own rows (app.user_id), and the filter says the same.
+        own = Membership.unscoped_dangerously.filter(user=user, is_active=True).values("organization_id")
+        return list(Organization.objects.filter(pk__in=own, is_active=True).order_by("name"))
 
 
 def membership_list(*, organization: Organization, include_inactive: bool = True) -> QuerySet[Membership]:

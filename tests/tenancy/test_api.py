@@ -66,7 +66,7 @@ def test_me_describes_the_token_owner_in_the_urls_organisation(world):
         "id": world.porta.lead.user.pk,
         "email": "lead@porta.example",
         "full_name": "Lead Porta",
-        "language": "en",
+        "language": "",
         "time_zone": "",
         "organization": "porta",
         "membership_id": world.porta.lead.pk,

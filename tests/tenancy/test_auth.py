@@ -96,4 +96,4 @@ def test_language_switch_refuses_an_unknown_language_and_an_outside_redirect(wor
     response = client.post("/language/", {"language": "xx", "next": "https://evil.example/"})
     assert response["Location"] == "/"
     world.porta.ae.user.refresh_from_db()
-    assert world.porta.ae.user.language == "en"
+    assert world.porta.ae.user.language == ""

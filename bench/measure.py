@@ -1,0 +1,93 @@
+"""Measure pages: server time per request, query count, and the SQL floor.
+
+For each page and tenant size: `requests` GETs through Django's handler in this process
+(server time: no network, no browser), the exact queries of one request, and
+`sql_floor_ms`: the same SQL statements replayed through the raw database connection in
+one transaction with the tenant setting, i.e. the least any implementation issuing that
+SQL could take. One JSON line per page and size.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _replay(queries: list[dict], organization_id: int, rounds: int) -> list[float]:
+    """Time the raw SQL of one request, `rounds` times; each round in its own transaction."""
+    timings = []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg2's own cursor: no Django wrapper around execute
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with transaction.atomic():
+                raw.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
+                for query in queries:
+                    raw.execute(query["sql_raw"], query["params"])
+                    if raw.description is not None:
+                        raw.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+class _RawCapture(CaptureQueriesContext):
+    """Keep each query's SQL and parameters as the driver received them."""
+
+    def __enter__(self):
+        self.raw = []
+        self._wrapper = connection.execute_wrapper(self._record)
+        self._wrapper.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+        return super().__exit__(*exc)
+
+    def _record(self, execute, sql, params, many, context):
+        self.raw.append({"sql_raw": sql, "params": params})
+        return execute(sql, params, many, context)
+
+
+def measure_page(*, name: str, size: str, client: Client, url: str, organization_id: int, requests: int = 200, warmup: int = 10) -> dict:
+    for _ in range(warmup):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    with _RawCapture(connection) as captured:
+        client.get(url)
+    # The floor replays what the view itself asked, not the session and auth look-ups
+    # that every request pays before the tenant transaction opens.
+    queries = [q for q in captured.raw if "set_config" not in q["sql_raw"]]
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    floor = statistics.median(_replay(queries, organization_id, rounds=max(50, requests // 2)))
+    p50 = statistics.median(timings)
+    return {
+        "page": name,
+        "size": size,
+        "requests": requests,
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "queries": len(captured.raw),
+        "sql_floor_ms": round(floor, 2),
+        "ratio": round(p50 / floor, 2) if floor else None,
+        "goal_ms": round(3 * floor + 2, 2),
+        "within_goal": p50 <= 3 * floor + 2,
+    }
+
+
+def print_line(result: dict) -> None:
+    print(json.dumps(result), flush=True)
