@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
     path("api/v1/o/<slug:org_slug>/", include("tenancy.api_urls")),
+    path("api/v1/o/<slug:org_slug>/", include("clients.api_urls")),
+    path("api/v1/o/<slug:org_slug>/", include("accounts.api_urls")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
+    path("o/<slug:org_slug>/", include("clients.urls")),
+    path("o/<slug:org_slug>/", include("accounts.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -33,6 +33,52 @@ def audit_record(*, organization: Organization, actor: User | None, action: str,
     )
 
 
+def audit_value(value: Any) -> Any:
+    """A value as the audit trail stores it: JSON, ids for related rows, strings for money."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def audit_snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The audited fields of `obj` now; FKs by id (attname), so no extra queries."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = audit_value(getattr(obj, field.attname))
+    return values
+
+
+def audit_changes(*, organization: Organization, actor: User | None, action: str, obj: Any, before: dict[str, Any]) -> AuditEvent | None:
+    """Record the fields that changed since `before` (from audit_snapshot), as [from, to]."""
+    after = audit_snapshot(obj, before.keys())
+    changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    if not changes:
+        return None
+    return audit_record(organization=organization, actor=actor, action=action, obj=obj, changes=changes)
+
+
+def check_lengths(model: type, **values: Any) -> None:
+    """Refuse text longer than its field allows, naming each field, before anything is written."""
+    errors = {}
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        limit = getattr(field, "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {"limit": limit, "length": len(value)}
+    if errors:
+        raise ApplicationError(_("Some text is longer than allowed."), errors)
+
+
 def _clean_roles(roles: Iterable[str]) -> list[str]:
     roles = list(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in ROLE_VALUES]

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "tenancy",
+    "clients",
+    "accounts",
 ]
 
 MIDDLEWARE = [

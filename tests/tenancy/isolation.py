@@ -20,6 +20,13 @@ ID_SOURCES = {
     "membership_id": lambda org: org.ae.pk,
     "team_id": lambda org: org.team.pk,
     "token_id": lambda org: org.token.pk,
+    "client_id": lambda org: org.client.pk,
+    "contact_id": lambda org: org.contact.pk,
+    "account_id": lambda org: org.account.pk,
+    "member_id": lambda org: org.account_member.pk,
+    "objective_id": lambda org: org.objective.pk,
+    "activity_id": lambda org: org.activity.pk,
+    "incident_id": lambda org: org.incident.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -96,4 +103,5 @@ def fill_route(route: str, slug: str, org) -> str:
 def secrets_of(org) -> list[str]:
     """Strings that only `org` has: if any shows up in another organisation's answer, it leaked."""
     people = (org.admin, org.lead, org.ae, org.ae2, org.finance)
-    return [m.user.email for m in people] + [org.team.name, org.token.prefix, org.org.name]
+    portfolio = [org.client.legal_name, org.contact.email, org.account.name, org.activity.summary, org.incident.title, org.activity.next_step]
+    return [m.user.email for m in people] + [org.team.name, org.token.prefix, org.org.name] + portfolio

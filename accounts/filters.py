@@ -1,0 +1,147 @@
+"""FilterSets shared by the pages and the API: the same parameters filter both."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OPEN_INCIDENT_STATUSES, Account, AccountStatus, Activity, ActivityKind, Incident, IncidentStatus, Objective, RiskRating, Severity, Tier
+from clients.models import Sector
+from clients.selectors import matching
+from tenancy.models import Membership, Team
+
+ACCOUNT_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "client": ("client__legal_name", "name", "id"),
+    "-client": ("-client__legal_name", "-name", "-id"),
+    "owner": ("owner__user__full_name", "name", "id"),
+    "-owner": ("-owner__user__full_name", "-name", "-id"),
+    "credit_limit": ("credit_limit", "id"),
+    "-credit_limit": ("-credit_limit", "-id"),
+    "last_activity": ("last_activity_at", "id"),
+    "-last_activity": ("-last_activity_at", "-id"),
+    "tier": ("tier", "name", "id"),
+    "status": ("status", "name", "id"),
+}
+
+
+class TenantFilterSet(django_filters.FilterSet):
+    """A FilterSet whose choices come from one organisation only."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, organization=None):
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        self.organization = organization or getattr(request, "organization", None)
+        for name, form_field in self.form.fields.items():
+            queryset_of = getattr(form_field, "queryset", None)
+            if queryset_of is not None and self.organization is not None:
+                model = queryset_of.model
+                form_field.queryset = model.objects.filter(organization=self.organization)
+                if model is Membership:
+                    form_field.queryset = form_field.queryset.select_related("user").order_by("user__full_name")
+                    form_field.label_from_instance = lambda m: m.user.full_name or m.user.email
+
+
+def _search(queryset, name, value):
+    return matching(queryset, value) if value else queryset
+
+
+class AccountFilter(TenantFilterSet):
+    q = django_filters.CharFilter(method=_search, label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(queryset=Membership.unscoped_dangerously.none(), label=_("Owner"))
+    sales_team = django_filters.ModelChoiceFilter(queryset=Team.unscoped_dangerously.none(), label=_("Team"))
+    status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
+    sector = django_filters.ChoiceFilter(field_name="client__sector", choices=Sector.choices, label=_("Client sector"))
+    risk_rating = django_filters.ChoiceFilter(choices=RiskRating.choices, label=_("Risk rating"))
+    has_overdue_next_steps = django_filters.BooleanFilter(method="filter_overdue", label=_("Has overdue next steps"))
+    client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
+    sort = django_filters.ChoiceFilter(method="apply_sort", choices=[(k, k) for k in ACCOUNT_SORTS], label=_("Sort"), empty_label=None)
+
+    class Meta:
+        model = Account
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(has_overdue_next_steps=value)
+
+    def apply_sort(self, queryset, name, value):
+        return queryset.order_by(*ACCOUNT_SORTS.get(value, ACCOUNT_SORTS["name"]))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by(*ACCOUNT_SORTS["name"])
+        return queryset
+
+
+class IncidentFilter(TenantFilterSet):
+    SCOPE_CHOICES = [("mine", _("Assigned to me")), ("team", _("My team's")), ("all", _("All I can see"))]
+    scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"))
+    status = django_filters.ChoiceFilter(method="filter_status", choices=[("open", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Past their SLA"))
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def filter_scope(self, queryset, name, value):
+        membership = getattr(self.request, "membership", None)
+        if membership is None or value in (None, "", "all"):
+            return queryset
+        if value == "mine":
+            return queryset.filter(assignee=membership)
+        from tenancy.models import TeamMember
+
+        teams = TeamMember.objects.filter(organization=self.organization, membership=membership).values("team_id")
+        return queryset.filter(Q(account__sales_team__in=teams) | Q(assignee=membership) | Q(account__owner=membership))
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=OPEN_INCIDENT_STATUSES)
+        return queryset.filter(status=value) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class ActivityFilter(TenantFilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
+    next_step_owner = django_filters.NumberFilter(field_name="next_step_owner_id")
+    open_next_step = django_filters.BooleanFilter(method="filter_open_next_step")
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Activity
+        fields = []
+
+    def filter_open_next_step(self, queryset, name, value):
+        if value is None:
+            return queryset
+        open_step = Q(next_step_done_at__isnull=True) & ~Q(next_step="")
+        return queryset.filter(open_step) if value else queryset.exclude(open_step)
+
+
+class ObjectiveFilter(TenantFilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+    metric = django_filters.CharFilter(field_name="metric")
+    active_on = django_filters.DateFilter(method="filter_active_on")
+
+    class Meta:
+        model = Objective
+        fields = []
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.filter(period_start__lte=value, period_end__gte=value) if value else queryset

@@ -1,0 +1,354 @@
+"""Reads for accounts: who may see which account, the portfolio, the account 360 page, my day,
+incidents and search. Each takes the organisation and the asking membership explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import (
+    OPEN_INCIDENT_STATUSES,
+    Account,
+    AccountTeamMember,
+    Activity,
+    Incident,
+    Objective,
+    ObjectiveActual,
+    PortfolioSettings,
+)
+from clients.models import Client, Contact
+from clients.selectors import matching
+from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+
+
+# --- Visibility ---------------------------------------------------------------------------
+
+
+def sees_every_account(membership: Membership) -> bool:
+    return membership.is_admin or membership.is_finance
+
+
+def account_visibility(*, organization: Organization, membership: Membership) -> Q:
+    """Finance and admins: every account. Everyone else: the accounts they own or are on the
+    account team of, and, for sales leads, every account of the teams they lead."""
+    if sees_every_account(membership):
+        return Q()
+    on_team = AccountTeamMember.objects.filter(organization=organization, account=OuterRef("pk"), membership=membership)
+    condition = Q(owner=membership) | Q(Exists(on_team))
+    if membership.is_sales_lead:
+        led = TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values("team_id")
+        condition |= Q(sales_team__in=led)
+    return condition
+
+
+def visible_accounts(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
+    return Account.objects.filter(organization=organization).filter(account_visibility(organization=organization, membership=membership))
+
+
+def account_get(*, organization: Organization, membership: Membership, account_id: int) -> Account:
+    """The account if this person may see it; Account.DoesNotExist (a 404) if not, whether it
+    exists or not."""
+    return visible_accounts(organization=organization, membership=membership).select_related("client", "owner__user", "sales_team").get(pk=account_id)
+
+
+def led_team_ids(*, organization: Organization, membership: Membership) -> set[int]:
+    return set(TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True))
+
+
+def can_edit_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
+    return membership.is_admin or account.owner_id == membership.pk or (membership.is_sales_lead and account.sales_team_id in led_teams)
+
+
+def can_reassign_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
+    return membership.is_admin or (membership.is_sales_lead and account.sales_team_id in led_teams)
+
+
+def can_rate_risk(*, membership: Membership) -> bool:
+    return membership.is_finance
+
+
+def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
+    """The organisation's settings, or the defaults (unsaved) when it never changed them."""
+    return PortfolioSettings.objects.filter(organization=organization).first() or PortfolioSettings(organization=organization)
+
+
+def account_executives(*, organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization=organization, is_active=True, is_account_executive=True).select_related("user").order_by("user__full_name")
+
+
+# --- The portfolio --------------------------------------------------------------------------
+
+
+def overdue_next_step_exists(organization: Organization) -> Exists:
+    return Exists(
+        Activity.objects.filter(
+            organization=organization, account=OuterRef("pk"), next_step_done_at__isnull=True, next_step_due__lt=timezone.localdate()
+        ).exclude(next_step="")
+    )
+
+
+def account_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
+    """Visible accounts with what the portfolio shows, in two joins and one EXISTS."""
+    return (
+        visible_accounts(organization=organization, membership=membership)
+        .select_related("client", "owner__user", "sales_team")
+        .annotate(has_overdue_next_steps=overdue_next_step_exists(organization))
+    )
+
+
+# --- Objectives -------------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectiveProgress:
+    objective: Objective
+    actual: Decimal | None
+    expected: Decimal
+    elapsed_pct: int
+    progress_pct: int | None
+    state: str  # "ahead", "on_track", "behind", "no_data", "not_started"
+    points: list[tuple[str, str]] = field(default_factory=list)  # (as_of, value) for the chart
+
+
+def objective_progress(objective: Objective, actuals: list[ObjectiveActual], today: date) -> ObjectiveProgress:
+    """Compare the latest actual with the target pro-rated for the elapsed part of the period.
+
+    Cumulative metrics (money, counts, custom) are pro-rated; rates (percentages) are held
+    to the whole target at every moment. Within the tolerance counts as on track.
+    Computed actuals win over manual ones for the same date.
+    """
+    total_days = (objective.period_end - objective.period_start).days + 1
+    elapsed_days = min(max((today - objective.period_start).days + 1, 0), total_days)
+    elapsed = Decimal(elapsed_days) / Decimal(total_days)
+    expected = (objective.target * elapsed if objective.is_cumulative else objective.target).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    by_date: dict[date, ObjectiveActual] = {}
+    for actual in sorted(actuals, key=lambda a: (a.as_of, a.source == "computed")):
+        by_date[actual.as_of] = actual
+    points = [(d.isoformat(), str(a.value)) for d, a in sorted(by_date.items())]
+    latest = by_date[max(by_date)] if by_date else None
+    elapsed_pct = int((elapsed * 100).to_integral_value(ROUND_HALF_UP))
+    if elapsed_days == 0:
+        return ObjectiveProgress(objective, latest.value if latest else None, expected, 0, None, "not_started", points)
+    if latest is None:
+        return ObjectiveProgress(objective, None, expected, elapsed_pct, None, "no_data", points)
+    progress = int((latest.value * 100 / objective.target).to_integral_value(ROUND_HALF_UP)) if objective.target else 100
+    tolerance = expected * objective.tolerance_pct / 100
+    if latest.value < expected - tolerance:
+        state = "behind"
+    elif latest.value > expected + tolerance:
+        state = "ahead"
+    else:
+        state = "on_track"
+    return ObjectiveProgress(objective, latest.value, expected, elapsed_pct, progress, state, points)
+
+
+# --- Account 360 -----------------------------------------------------------------------------
+
+
+@dataclass
+class Account360:
+    account: Account
+    client: Client
+    contacts: list[Contact]
+    team: list[AccountTeamMember]
+    objectives: list[ObjectiveProgress]
+    activities: list[Activity]
+    has_more_activities: bool
+    open_incidents: list[Incident]
+    next_steps: list[Activity]
+    audit: list[AuditEvent]
+    can_edit: bool
+    can_reassign: bool
+    can_rate_risk: bool
+
+
+TIMELINE_PAGE = 20
+
+
+def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
+    """Everything the account page shows, in a fixed number of queries whatever the data."""
+    today = today or timezone.localdate()
+    account = account_get(organization=organization, membership=membership, account_id=account_id)
+    contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id))
+    team = list(AccountTeamMember.objects.filter(organization=organization, account=account).select_related("membership__user").order_by("role", "membership__user__full_name"))
+    objectives = list(
+        Objective.objects.filter(organization=organization, account=account, period_end__gte=today - timedelta(days=90))
+        .prefetch_related(Prefetch("actuals", queryset=ObjectiveActual.objects.filter(organization=organization)))
+        .order_by("period_end", "metric")
+    )
+    activities = list(
+        Activity.objects.filter(organization=organization, account=account)
+        .select_related("created_by__user", "next_step_owner__user")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
+    )
+    next_steps = list(
+        Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True)
+        .exclude(next_step="")
+        .select_related("next_step_owner__user")
+        .order_by("next_step_due", "id")[:20]
+    )
+    incidents = list(
+        Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).select_related("assignee__user").order_by("sla_due_at")[:20]
+    )
+    audit = list(
+        AuditEvent.objects.filter(organization=organization)
+        .filter(Q(object_type="accounts.account", object_id=account.pk) | Q(object_type="clients.client", object_id=account.client_id))
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:20]
+    )
+    led = led_team_ids(organization=organization, membership=membership) if membership.is_sales_lead else set()
+    return Account360(
+        account=account,
+        client=account.client,
+        contacts=contacts,
+        team=team,
+        objectives=[objective_progress(o, list(o.actuals.all()), today) for o in objectives],
+        activities=activities[:TIMELINE_PAGE],
+        has_more_activities=len(activities) > TIMELINE_PAGE,
+        open_incidents=incidents,
+        next_steps=next_steps,
+        audit=audit,
+        can_edit=can_edit_account(membership=membership, account=account, led_teams=led),
+        can_reassign=can_reassign_account(membership=membership, account=account, led_teams=led),
+        can_rate_risk=can_rate_risk(membership=membership),
+    )
+
+
+def activity_timeline(*, organization: Organization, membership: Membership, account: Account, before_id: int | None = None) -> tuple[list[Activity], bool]:
+    """One more page of the timeline, older than `before_id` (keyset pagination)."""
+    activities = Activity.objects.filter(organization=organization, account=account)
+    if before_id is not None:
+        pivot = Activity.objects.filter(organization=organization, account=account, pk=before_id).values("occurred_at").first()
+        if pivot is not None:
+            activities = activities.filter(Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id))
+    page = list(
+        activities.select_related("created_by__user", "next_step_owner__user")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
+    )
+    return page[:TIMELINE_PAGE], len(page) > TIMELINE_PAGE
+
+
+def activity_get(*, organization: Organization, membership: Membership, activity_id: int) -> Activity:
+    visible = visible_accounts(organization=organization, membership=membership)
+    return (
+        Activity.objects.filter(organization=organization, account__in=visible)
+        .select_related("account", "created_by__user", "next_step_owner__user")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        .get(pk=activity_id)
+    )
+
+
+def activity_list(*, organization: Organization, membership: Membership) -> QuerySet[Activity]:
+    visible = visible_accounts(organization=organization, membership=membership)
+    return (
+        Activity.objects.filter(organization=organization, account__in=visible)
+        .select_related("account", "created_by__user", "next_step_owner__user")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+    )
+
+
+def objective_list(*, organization: Organization, membership: Membership) -> QuerySet[Objective]:
+    visible = visible_accounts(organization=organization, membership=membership)
+    return Objective.objects.filter(organization=organization, account__in=visible).select_related("account").prefetch_related(
+        Prefetch("actuals", queryset=ObjectiveActual.objects.filter(organization=organization))
+    )
+
+
+def objective_get(*, organization: Organization, membership: Membership, objective_id: int) -> Objective:
+    return objective_list(organization=organization, membership=membership).get(pk=objective_id)
+
+
+def account_team_list(*, organization: Organization, membership: Membership) -> QuerySet[AccountTeamMember]:
+    visible = visible_accounts(organization=organization, membership=membership)
+    return AccountTeamMember.objects.filter(organization=organization, account__in=visible).select_related("account", "membership__user")
+
+
+def account_team_member_get(*, organization: Organization, membership: Membership, member_id: int) -> AccountTeamMember:
+    return account_team_list(organization=organization, membership=membership).get(pk=member_id)
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+def incident_list(*, organization: Organization, membership: Membership) -> QuerySet[Incident]:
+    visible = visible_accounts(organization=organization, membership=membership)
+    return Incident.objects.filter(organization=organization, account__in=visible).select_related("account__client", "assignee__user")
+
+
+def incident_get(*, organization: Organization, membership: Membership, incident_id: int) -> Incident:
+    return incident_list(organization=organization, membership=membership).get(pk=incident_id)
+
+
+# --- My day ----------------------------------------------------------------------------------
+
+
+@dataclass
+class MyDay:
+    next_steps: list[Activity]
+    incidents: list[Incident]
+    quiet_accounts: list[Account]
+    quiet_after_days: int
+    today: date
+
+
+def my_day(*, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 50) -> MyDay:
+    """Next steps I own that are due today or overdue; open incidents past or within a day of
+    their SLA on accounts I see (assigned to me first); my accounts with no activity for the
+    organisation's number of days."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    settings = portfolio_settings(organization=organization)
+    visible = visible_accounts(organization=organization, membership=membership)
+    next_steps = list(
+        Activity.objects.filter(organization=organization, next_step_owner=membership, next_step_done_at__isnull=True, next_step_due__lte=today, account__in=visible)
+        .exclude(next_step="")
+        .select_related("account__client")
+        .order_by("next_step_due", "id")[:limit]
+    )
+    incidents = list(
+        Incident.objects.filter(organization=organization, account__in=visible, status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lte=now + timedelta(hours=24))
+        .filter(Q(assignee=membership) | Q(assignee__isnull=True) | Q(account__owner=membership))
+        .select_related("account__client", "assignee__user")
+        .order_by("sla_due_at", "id")[:limit]
+    )
+    quiet_since = now - timedelta(days=settings.quiet_after_days)
+    mine = visible.filter(owner=membership) if not sees_every_account(membership) and not membership.is_sales_lead else visible
+    quiet = list(
+        mine.exclude(status="closed")
+        .filter(Q(last_activity_at__lt=quiet_since) | Q(last_activity_at__isnull=True))
+        .select_related("client", "owner__user")
+        .order_by("last_activity_at", "name")[:limit]
+    )
+    return MyDay(next_steps=next_steps, incidents=incidents, quiet_accounts=quiet, quiet_after_days=settings.quiet_after_days, today=today)
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    query: str
+    clients: list[Client]
+    contacts: list[Contact]
+    accounts: list[Account]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.clients or self.contacts or self.accounts)
+
+
+def search(*, organization: Organization, membership: Membership, query: str, limit: int = 6) -> SearchResults:
+    """Clients, contacts and the accounts this person may see whose text contains every word
+    of the query, ignoring case and accents ("sants montjuic" finds "Sants-Montjuïc")."""
+    if len(query.strip()) < 2:
+        return SearchResults(query, [], [], [])
+    clients = list(matching(Client.objects.filter(organization=organization), query).order_by("legal_name")[:limit])
+    contacts = list(matching(Contact.objects.filter(organization=organization), query).select_related("client").order_by("full_name")[:limit])
+    accounts = list(matching(visible_accounts(organization=organization, membership=membership), query).select_related("client").order_by("name")[:limit])
+    return SearchResults(query, clients, contacts, accounts)

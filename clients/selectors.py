@@ -1,0 +1,38 @@
+"""Reads for clients. The client directory is shared by everyone in the organisation;
+what is private per person is the accounts (see accounts.selectors)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from clients.models import Client, Contact
+from tenancy.models import Organization
+from tenancy.text import search_terms
+
+
+def client_list(*, organization: Organization) -> QuerySet[Client]:
+    return Client.objects.filter(organization=organization).annotate(
+        contact_count=Count("contacts", distinct=True), account_count=Count("accounts", distinct=True)
+    )
+
+
+def client_get(*, organization: Organization, client_id: int) -> Client:
+    return Client.objects.filter(organization=organization).prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.filter(organization=organization))
+    ).get(pk=client_id)
+
+
+def contact_list(*, organization: Organization) -> QuerySet[Contact]:
+    return Contact.objects.filter(organization=organization).select_related("client")
+
+
+def contact_get(*, organization: Organization, contact_id: int) -> Contact:
+    return contact_list(organization=organization).get(pk=contact_id)
+
+
+def matching(queryset: QuerySet, query: str) -> QuerySet:
+    """Rows whose normalised search text contains every term of `query`."""
+    condition = Q()
+    for term in search_terms(query):
+        condition &= Q(search_text__contains=term)
+    return queryset.filter(condition)
