@@ -75,7 +75,7 @@ class AccountFilter(TenantFilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not self.form.cleaned_data.get("sort"):
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
             queryset = queryset.order_by(*ACCOUNT_SORTS["name"])
         return queryset
 

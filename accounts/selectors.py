@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from accounts.models import (
@@ -23,6 +24,7 @@ from accounts.models import (
 from clients.models import Client, Contact
 from clients.selectors import matching
 from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+from tenancy.selectors import audit_display
 
 
 # --- Visibility ---------------------------------------------------------------------------
@@ -195,11 +197,17 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     incidents = list(
         Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).select_related("assignee__user").order_by("sla_due_at")[:20]
     )
-    audit = list(
-        AuditEvent.objects.filter(organization=organization)
-        .filter(Q(object_type="accounts.account", object_id=account.pk) | Q(object_type="clients.client", object_id=account.client_id))
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:20]
+    audit = audit_display(
+        list(
+            AuditEvent.objects.filter(organization=organization)
+            .filter(
+                Q(object_type="accounts.account", object_id=account.pk)
+                | Q(object_type="clients.client", object_id=account.client_id)
+                | Q(object_type="accounts.objective", object_id__in=[o.pk for o in objectives])
+            )
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:20]
+        )
     )
     led = led_team_ids(organization=organization, membership=membership) if membership.is_sales_lead else set()
     return Account360(
@@ -277,8 +285,19 @@ def account_team_member_get(*, organization: Organization, membership: Membershi
 
 
 def incident_list(*, organization: Organization, membership: Membership) -> QuerySet[Incident]:
+    """Incidents on the accounts this person sees; `is_overdue_now` marks the open ones past
+    their SLA, so lists can put them first."""
     visible = visible_accounts(organization=organization, membership=membership)
-    return Incident.objects.filter(organization=organization, account__in=visible).select_related("account__client", "assignee__user")
+    overdue = Q(status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lt=Now())
+    return (
+        Incident.objects.filter(organization=organization, account__in=visible)
+        .select_related("account__client", "assignee__user")
+        .annotate(is_overdue_now=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()))
+    )
+
+
+def incident_audit(*, organization: Organization, incident: Incident) -> list[AuditEvent]:
+    return audit_display(list(AuditEvent.objects.filter(organization=organization, object_type="accounts.incident", object_id=incident.pk).select_related("actor").order_by("-created_at", "-id")[:20]))
 
 
 def incident_get(*, organization: Organization, membership: Membership, incident_id: int) -> Incident:

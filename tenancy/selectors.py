@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import ApiToken, AuditEvent, Membership, Organization, Team, TeamMember, User
 from tenancy.scope import user_scope
@@ -112,3 +113,63 @@ def audit_event_list(*, organization: Organization, object_type: str | None = No
     if object_id is not None:
         events = events.filter(object_id=object_id)
     return events
+
+
+def audit_display(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Give each event `display_action` and `display_changes` [(label, from, to)] for people:
+    field names as their model calls them, people and teams by name. Two queries, however
+    many events."""
+    from django.apps import apps
+
+    people_ids, team_ids = set(), set()
+    person_fields, team_fields = {"owner", "assignee", "next_step_owner", "membership"}, {"sales_team"}
+    for event in events:
+        for name, values in event.changes.items():
+            for value in values if isinstance(values, list) else []:
+                if name in person_fields and isinstance(value, int):
+                    people_ids.add(value)
+                if name in team_fields and isinstance(value, int):
+                    team_ids.add(value)
+    # Always both queries (with an id that matches nothing when there is nothing to look up),
+    # so the page's query count does not depend on which changes are on it.
+    people = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=people_ids or {0}).select_related("user")}
+    teams = dict(Team.objects.filter(pk__in=team_ids or {0}).values_list("pk", "name"))
+    for event in events:
+        try:
+            model = apps.get_model(event.object_type)
+        except (LookupError, ValueError):
+            model = None
+        rows = []
+        for name, values in event.changes.items():
+            label = name
+            if model is not None:
+                try:
+                    label = str(model._meta.get_field(name).verbose_name)
+                except Exception:  # a change that is not a field (e.g. "team", "actual 2026-11-01")
+                    label = name
+            before, after = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            lookup = people if name in person_fields else teams if name in team_fields else None
+            if lookup is not None:
+                before, after = lookup.get(before, before), lookup.get(after, after)
+            rows.append((label, before, after))
+        event.display_changes = rows
+        event.display_action = AUDIT_ACTIONS.get(event.action, event.action)
+    return events
+
+
+AUDIT_ACTIONS = {
+    "account.create": _("opened the account"),
+    "account.update": _("changed the account"),
+    "account.reassign": _("reassigned the account"),
+    "account.rate_risk": _("set the risk rating"),
+    "account.team_add": _("added someone to the account team"),
+    "account.team_remove": _("removed someone from the account team"),
+    "account.team_role": _("changed a role on the account team"),
+    "client.create": _("added the client"),
+    "client.update": _("changed the client"),
+    "objective.create": _("set an objective"),
+    "objective.update": _("changed an objective"),
+    "objective.actual": _("recorded an actual"),
+    "incident.open": _("opened the incident"),
+    "incident.update": _("changed the incident"),
+}

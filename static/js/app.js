@@ -20,6 +20,25 @@
     localStorage.setItem("accountdesk-theme", theme);
   }
 
+  // "/" jumps to search from anywhere but a text field; Escape closes the results.
+  document.addEventListener("keydown", (event) => {
+    const input = document.querySelector("[data-search-input]");
+    if (!input) return;
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) || document.activeElement.isContentEditable;
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      input.focus();
+      input.select();
+    } else if (event.key === "Escape" && document.activeElement === input) {
+      document.getElementById("search-results").innerHTML = "";
+      input.blur();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    const results = document.getElementById("search-results");
+    if (results && !event.target.closest(".ad-search")) results.innerHTML = "";
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".toast[data-autoshow]").forEach((el) => bootstrap.Toast.getOrCreateInstance(el, { delay: 5000 }).show());
     document.querySelectorAll("[data-theme-toggle]").forEach((button) =>

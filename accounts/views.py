@@ -1,0 +1,492 @@
+"""Pages of accounts: the portfolio, the account 360, my day, incidents, search, settings.
+
+Each view parses, calls one selector or service, and renders the page, or its partial for an
+htmx request. Who may see an account is decided by accounts.selectors; who may change what by
+accounts.services.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts import selectors, services
+from accounts.filters import AccountFilter, IncidentFilter
+from accounts.forms import (
+    AccountForm,
+    AccountTeamForm,
+    ActivityForm,
+    ActualForm,
+    IncidentForm,
+    IncidentUpdateForm,
+    ObjectiveForm,
+    PortfolioSettingsForm,
+    ReassignForm,
+    RiskRatingForm,
+)
+from accounts.models import Account, RiskRating
+from config.errors import ApplicationError
+from tenancy.exports import csv_response, xlsx_response
+from tenancy.forms import add_application_error
+from tenancy.models import Role
+
+PAGE_SIZE = 25
+
+
+def _render(request: HttpRequest, template: str, context: dict, partial: str | None = None, status: int = 200) -> TemplateResponse:
+    name = f"{template}#{partial}" if partial and request.htmx else template
+    return TemplateResponse(request, name, context, status=status)
+
+
+def _not_found_on_missing(view):
+    """An object that does not exist, or that this person may not see, is the same 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ObjectDoesNotExist:
+            raise Http404
+        except ApplicationError as error:
+            if error.status == 404:
+                raise Http404
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            raise
+
+    return wrapped
+
+
+def _account(request: HttpRequest, account_id: int) -> Account:
+    return selectors.account_get(organization=request.organization, membership=request.membership, account_id=account_id)
+
+
+# --- Portfolio ---------------------------------------------------------------------------------
+
+
+def _portfolio(request: HttpRequest):
+    queryset = selectors.account_list(organization=request.organization, membership=request.membership)
+    return AccountFilter(request.GET, queryset=queryset, request=request)
+
+
+EXPORT_HEADER = ["Account", "Client", "Owner", "Team", "Status", "Tier", "Risk rating", "Currency", "Credit limit", "Payment terms (days)", "Last activity", "Overdue next steps"]
+
+
+def _export_rows(accounts):
+    for a in accounts:
+        yield [
+            a.name, a.client.display_name, a.owner.user.full_name, a.sales_team.name if a.sales_team else "", a.get_status_display(), a.get_tier_display(),
+            a.get_risk_rating_display(), a.currency, a.credit_limit, a.payment_terms_days, a.last_activity_at, _("yes") if a.has_overdue_next_steps else _("no"),
+        ]
+
+
+@require_GET
+@_not_found_on_missing
+def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
+    filterset = _portfolio(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    led = selectors.led_team_ids(organization=request.organization, membership=request.membership) if request.membership.is_sales_lead else set()
+    may_reassign = request.membership.is_admin or bool(led)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": _query_without(request, "page"),
+        "sort": request.GET.get("sort") or "name",
+        "led_teams": led,
+        "reassign_form": ReassignForm(organization=request.organization) if may_reassign else None,
+        "account_executives": list(selectors.account_executives(organization=request.organization)) if may_reassign else [],
+    }
+    return _render(request, "accounts/portfolio.html", context, partial="results")
+
+
+@require_GET
+def portfolio_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
+    accounts = _portfolio(request).qs
+    header = [_(h) for h in EXPORT_HEADER]
+    if fmt == "xlsx":
+        return xlsx_response("portfolio", header, _export_rows(accounts.iterator(chunk_size=500)), sheet=_("Portfolio"))
+    return csv_response("portfolio", header, _export_rows(accounts.iterator(chunk_size=500)))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+# --- Account 360 ------------------------------------------------------------------------------
+
+
+def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
+    data = selectors.account_360(organization=request.organization, membership=request.membership, account_id=account_id)
+    organization = request.organization
+    context = {
+        "d": data,
+        "account": data.account,
+        "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, initial={"next_step_owner": request.membership.pk}),
+        "incident_form": IncidentForm(organization=organization),
+        "objective_form": ObjectiveForm(),
+        "team_form": AccountTeamForm(organization=organization) if data.can_edit else None,
+        "reassign_form": ReassignForm(organization=organization, initial={"owner": data.account.owner_id}) if data.can_reassign else None,
+        "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
+        "today": timezone.localdate(),
+        "objective_chart": [{"id": p.objective.pk, "points": p.points, "target": str(p.objective.target), "start": p.objective.period_start.isoformat(), "end": p.objective.period_end.isoformat()} for p in data.objectives],
+    }
+    context.update(extra)
+    return context
+
+
+@require_GET
+@_not_found_on_missing
+def account_detail(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id))
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization, membership = request.organization, request.membership
+    if not (membership.is_admin or membership.is_sales_lead or membership.is_account_executive):
+        raise PermissionDenied
+    initial = {"owner": membership.pk if membership.is_account_executive else None, "client": request.GET.get("client")}
+    form = AccountForm(request.POST or None, organization=organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["client"], data["owner"] = data["client"].pk, data["owner"].pk
+        data["sales_team"] = data["sales_team"].pk if data["sales_team"] else None
+        try:
+            account = services.account_create(organization=organization, actor=membership, **data)
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Account %(name)s opened.") % {"name": account.name})
+            return redirect("account_detail", org_slug=org_slug, account_id=account.pk)
+    return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": False}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    initial = {f: getattr(account, f) for f in ("name", "currency", "payment_terms_days", "credit_limit", "tier", "status", "start_date")} | {"sales_team": account.sales_team_id}
+    form = AccountForm(request.POST or None, organization=request.organization, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["sales_team"] = data["sales_team"].pk if data["sales_team"] else None
+        changed = {k: v for k, v in data.items() if k in form.changed_data}
+        try:
+            services.account_update(organization=request.organization, actor=request.membership, account=account, **changed)
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Account saved."))
+            return redirect("account_detail", org_slug=org_slug, account_id=account.pk)
+    return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": True, "account": account}, status=400 if form.errors else 200)
+
+
+@require_POST
+@_not_found_on_missing
+def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """From the portfolio row (htmx: the row comes back) or from the account page."""
+    account = _account(request, account_id)
+    form = ReassignForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        messages.error(request, _("Choose an active account executive."))
+        status = 400
+    else:
+        try:
+            account = services.account_reassign(organization=request.organization, actor=request.membership, account=account, owner=form.cleaned_data["owner"].pk)
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            messages.error(request, error.message)
+            status = 400
+        else:
+            messages.success(request, _("%(account)s now belongs to %(owner)s.") % {"account": account.name, "owner": account.owner.user})
+            status = 200
+    if request.htmx and request.POST.get("from") == "portfolio":
+        account = selectors.account_list(organization=request.organization, membership=request.membership).filter(pk=account.pk).first()
+        if account is None:  # reassigned out of this person's sight
+            return HttpResponse("", status=status)
+        led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
+        context = {"a": account, "led_teams": led, "account_executives": list(selectors.account_executives(organization=request.organization)), "reassign_form": True}
+        return TemplateResponse(request, "accounts/portfolio.html#row", context, status=status)
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id}))
+    return redirect("account_detail", org_slug=org_slug, account_id=account_id)
+
+
+@require_POST
+@_not_found_on_missing
+def account_risk(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    if not selectors.can_rate_risk(membership=request.membership):
+        raise PermissionDenied
+    form = RiskRatingForm(request.POST)
+    if form.is_valid():
+        services.account_set_risk_rating(organization=request.organization, actor=request.membership, account=account, risk_rating=form.cleaned_data["risk_rating"])
+        messages.success(request, _("Risk rating set to %(rating)s.") % {"rating": RiskRating(form.cleaned_data["risk_rating"]).label})
+    else:
+        messages.error(request, _("Choose a risk rating from the list."))
+    return redirect("account_detail", org_slug=org_slug, account_id=account_id)
+
+
+@require_POST
+@_not_found_on_missing
+def account_team_add(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = AccountTeamForm(request.POST, organization=request.organization)
+    if form.is_valid():
+        try:
+            services.account_team_member_add(organization=request.organization, actor=request.membership, account=account, membership=form.cleaned_data["membership"].pk, role=form.cleaned_data["role"])
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(name)s joined the account team.") % {"name": form.cleaned_data["membership"].user})
+    else:
+        messages.error(request, _("Choose a person and their role."))
+    return _back_to_account(request, org_slug, account_id)
+
+
+@require_POST
+@_not_found_on_missing
+def account_team_remove(request: HttpRequest, org_slug: str, member_id: int) -> HttpResponse:
+    member = selectors.account_team_member_get(organization=request.organization, membership=request.membership, member_id=member_id)
+    services.account_team_member_remove(organization=request.organization, actor=request.membership, member=member)
+    messages.success(request, _("%(name)s left the account team.") % {"name": member.membership.user})
+    return _back_to_account(request, org_slug, member.account_id)
+
+
+def _back_to_account(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    url = reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# --- Activities ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """GET: an older page of the timeline (htmx). POST: log an activity; the timeline and the
+    next steps come back (the form with its errors, when refused)."""
+    account = _account(request, account_id)
+    organization, membership = request.organization, request.membership
+    if request.method == "GET":
+        before = request.GET.get("before")
+        activities, has_more = selectors.activity_timeline(organization=organization, membership=membership, account=account, before_id=int(before) if before and before.isdigit() else None)
+        return TemplateResponse(request, "accounts/account_detail.html#timeline-page", {"account": account, "activities": activities, "has_more": has_more})
+    form = ActivityForm(request.POST, organization=organization, client_id=account.client_id)
+    if form.is_valid():
+        try:
+            services.activity_log(organization=organization, actor=membership, account=account, **form.service_data())
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Activity logged."))
+            if not request.htmx:
+                return redirect("account_detail", org_slug=org_slug, account_id=account_id)
+            context = _account_context(request, account_id)
+            return TemplateResponse(request, "accounts/account_detail.html#work", context)
+    if not request.htmx:
+        return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id, activity_form=form), status=400)
+    return TemplateResponse(request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity_id)
+    form = None
+    status = 200
+    if request.method == "GET" and request.GET.get("edit") == "1":
+        initial = {
+            "kind": activity.kind, "occurred_at": activity.occurred_at, "duration_minutes": activity.duration_minutes, "summary": activity.summary, "outcome": activity.outcome,
+            "contact_ids": [c.pk for c in activity.contacts.all()], "next_step": activity.next_step, "next_step_due": activity.next_step_due, "next_step_owner": activity.next_step_owner_id,
+        }
+        form = ActivityForm(organization=request.organization, client_id=activity.account.client_id, initial=initial, prefix=f"a{activity.pk}")
+    elif request.method == "POST":
+        form = ActivityForm(request.POST, organization=request.organization, client_id=activity.account.client_id, prefix=f"a{activity.pk}")
+        if form.is_valid():
+            try:
+                services.activity_update(organization=request.organization, actor=request.membership, activity=activity, **form.service_data())
+            except ApplicationError as error:
+                if error.status == 403:
+                    raise PermissionDenied(error.message)
+                add_application_error(form, error)
+            else:
+                messages.success(request, _("Activity saved."))
+                if not request.htmx:
+                    return redirect("account_detail", org_slug=org_slug, account_id=activity.account_id)
+                return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
+        status = 400
+    context = {"activity": activity, "account": activity.account, "edit_form": form}
+    return _render(request, "accounts/activity_edit.html", context, partial="activity-item", status=status)
+
+
+@require_POST
+@_not_found_on_missing
+def activity_done(request: HttpRequest, org_slug: str, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity_id)
+    is_done = request.POST.get("done", "1") == "1"
+    services.activity_next_step_set_done(organization=request.organization, actor=request.membership, activity=activity, is_done=is_done)
+    messages.success(request, _("Next step done.") if is_done else _("Next step reopened."))
+    if request.htmx:
+        return HttpResponse("", headers={"HX-Trigger": "accountdesk:next-step-done"})
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/o/") else reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
+
+
+# --- Objectives ------------------------------------------------------------------------------------
+
+
+@require_POST
+@_not_found_on_missing
+def objective_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = ObjectiveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objective_create(organization=request.organization, actor=request.membership, account=account, **form.cleaned_data)
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Objective set."))
+            return _back_to_account(request, org_slug, account_id)
+    context = _account_context(request, account_id, objective_form=form, open_objective_form=True)
+    return TemplateResponse(request, "accounts/account_detail.html#objectives" if request.htmx else "accounts/account_detail.html", context, status=400)
+
+
+@require_POST
+@_not_found_on_missing
+def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> HttpResponse:
+    objective = selectors.objective_get(organization=request.organization, membership=request.membership, objective_id=objective_id)
+    form = ActualForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objective_actual_record(organization=request.organization, actor=request.membership, objective=objective, **form.cleaned_data)
+        except ApplicationError as error:
+            if error.status == 403:
+                raise PermissionDenied(error.message)
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Actual recorded."))
+    else:
+        messages.error(request, _("Enter a date and a value."))
+    return _back_to_account(request, org_slug, objective.account_id)
+
+
+# --- Incidents ----------------------------------------------------------------------------------
+
+
+@require_POST
+@_not_found_on_missing
+def incident_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    account = _account(request, account_id)
+    form = IncidentForm(request.POST, organization=request.organization)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data["assignee"] = data["assignee"].pk if data["assignee"] else None
+        try:
+            incident = services.incident_open(organization=request.organization, actor=request.membership, account=account, **data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Incident %(title)s opened.") % {"title": incident.title})
+            return _back_to_account(request, org_slug, account_id)
+    context = _account_context(request, account_id, incident_form=form, open_incident_form=True)
+    return TemplateResponse(request, "accounts/account_detail.html#incidents" if request.htmx else "accounts/account_detail.html", context, status=400)
+
+
+@require_GET
+@_not_found_on_missing
+def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
+    queryset = selectors.incident_list(organization=request.organization, membership=request.membership)
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    filterset = IncidentFilter(data, queryset=queryset, request=request)
+    ordered = filterset.qs.order_by(*INCIDENT_ORDER)
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "query": _query_without(request, "page")}
+    return _render(request, "accounts/incidents.html", context, partial="results")
+
+
+# Overdue first (past their SLA and still open), then by how soon the SLA falls due.
+INCIDENT_ORDER = ["-is_overdue_now", "sla_due_at", "id"]
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def incident_detail(request: HttpRequest, org_slug: str, incident_id: int) -> HttpResponse:
+    incident = selectors.incident_get(organization=request.organization, membership=request.membership, incident_id=incident_id)
+    initial = {"title": incident.title, "description": incident.description, "severity": incident.severity, "status": incident.status, "assignee": incident.assignee_id}
+    form = IncidentUpdateForm(request.POST or None, organization=request.organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
+        if "assignee" in data:
+            data["assignee"] = data["assignee"].pk if data["assignee"] else None
+        try:
+            services.incident_update(organization=request.organization, actor=request.membership, incident=incident, **data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Incident saved."))
+            return redirect("incident_detail", org_slug=org_slug, incident_id=incident_id)
+    audit = selectors.incident_audit(organization=request.organization, incident=incident)
+    return TemplateResponse(request, "accounts/incident_detail.html", {"incident": incident, "form": form, "audit": audit}, status=400 if form.errors else 200)
+
+
+# --- My day, search, settings ---------------------------------------------------------------------------
+
+
+@require_GET
+@_not_found_on_missing
+def my_day(request: HttpRequest, org_slug: str) -> HttpResponse:
+    data = selectors.my_day(organization=request.organization, membership=request.membership)
+    return _render(request, "accounts/my_day.html", {"d": data}, partial="lists")
+
+
+@require_GET
+@_not_found_on_missing
+def search(request: HttpRequest, org_slug: str) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if request.htmx else 20)
+    return _render(request, "accounts/search.html", {"results": results, "query": query}, partial="dropdown")
+
+
+@require_http_methods(["GET", "POST"])
+@_not_found_on_missing
+def portfolio_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    if not request.membership.has_role(Role.ADMIN):
+        raise PermissionDenied
+    current = selectors.portfolio_settings(organization=request.organization)
+    initial = {f: getattr(current, f) for f in services.SETTINGS_FIELDS}
+    form = PortfolioSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portfolio_settings_update(organization=request.organization, actor=request.membership, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Settings saved. New and re-graded incidents use the new SLAs."))
+            return redirect("portfolio_settings", org_slug=org_slug)
+    return TemplateResponse(request, "accounts/settings.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,292 @@
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Account, Activity
+from tenancy.scope import tenant_scope
+from tests.tenancy.isolation import snapshot
+
+
+def _client(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def _other_account(world, owner="ae2", team=None, name="Other Account"):
+    """An account of porta owned by someone else, outside ae's sight unless `team` says so."""
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        return services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=getattr(p, owner).pk, sales_team=team)
+
+
+def _accounts(world, n, owner="ae"):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(n):
+            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=f"Bulk {i:03d}", owner=getattr(p, owner).pk, sales_team=p.team.pk)
+
+
+def _names(response) -> list[str]:
+    import re
+
+    return re.findall(r'data-testid="account-row" data-account="([^"]+)"', response.content.decode())
+
+
+# --- who sees which account -----------------------------------------------------------------
+
+
+def test_the_portfolio_shows_each_role_exactly_the_accounts_it_may_see(world):
+    _other_account(world, owner="ae2", team=None, name="Ae2 Solo")
+    _other_account(world, owner="ae2", team=world.porta.team.pk, name="Ae2 In Team")
+    assert _names(_client(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
+    assert _names(_client(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+    assert _names(_client(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
+    assert _names(_client(world.porta.finance).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+    assert _names(_client(world.porta.admin).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+
+
+def test_an_account_one_may_not_see_is_404_like_one_that_does_not_exist(world):
+    hidden = _other_account(world, owner="ae2", team=None)
+    client = _client(world.porta.ae)
+    assert client.get(f"/o/porta/accounts/{hidden.pk}/").status_code == 404
+    assert client.get("/o/porta/accounts/999999/").status_code == 404
+    before = snapshot()
+    assert client.post(f"/o/porta/accounts/{hidden.pk}/activities/", {"kind": "call", "summary": "x", "occurred_at": "2026-01-01T10:00", "duration_minutes": "5"}).status_code == 404
+    assert snapshot() == before
+
+
+def test_filters_and_sort_are_in_the_url_and_htmx_gets_the_results_partial(world):
+    _accounts(world, 3)
+    client = _client(world.porta.admin)
+    page = client.get("/o/porta/portfolio/?q=bulk&sort=-name")
+    partial = client.get("/o/porta/portfolio/?q=bulk&sort=-name", HTTP_HX_REQUEST="true")
+    assert _names(page) == _names(partial) == ["Bulk 002", "Bulk 001", "Bulk 000"]
+    assert b"<html" in page.content and b"<html" not in partial.content
+    assert partial.content.lstrip().startswith(b'<div id="results">')
+
+
+def test_has_overdue_next_steps_filter(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        Activity.objects.filter(pk=p.activity.pk).update(next_step_due=timezone.localdate() - timedelta(days=3))
+    _accounts(world, 1)
+    client = _client(p.admin)
+    assert _names(client.get("/o/porta/portfolio/?has_overdue_next_steps=true")) == ["Porta Account"]
+    assert _names(client.get("/o/porta/portfolio/?has_overdue_next_steps=false")) == ["Bulk 000"]
+
+
+def test_exports_hold_exactly_the_filtered_sorted_rows(world):
+    _accounts(world, 2)
+    client = _client(world.porta.admin)
+    rows = list(csv.reader(io.StringIO(client.get("/o/porta/portfolio/export.csv?q=bulk&sort=-name").content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Account", "Client", "Owner"]
+    assert [r[0] for r in rows[1:]] == ["Bulk 001", "Bulk 000"]
+    assert rows[1][8] == "0.00"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/o/porta/portfolio/export.xlsx?q=bulk&sort=-name").content)).active
+    values = list(sheet.values)
+    assert [v[0] for v in values[1:]] == ["Bulk 001", "Bulk 000"]
+    assert str(values[1][8]) == "0"
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_portfolio_takes_the_same_number_of_queries_with_1_and_50_accounts(world, count, django_assert_num_queries):
+    _accounts(world, count - 1)
+    client = _client(world.porta.lead)
+    client.get("/o/porta/portfolio/")
+    # user, organisation, membership, row count, led teams, account executives, the
+    # switcher, page rows; plus the tenant transaction's savepoint, setting, reset and
+    # release (the test's own transaction makes the middleware's a savepoint)
+    with django_assert_num_queries(14):
+        response = client.get("/o/porta/portfolio/")
+    assert len(_names(response)) == min(count, 25)
+
+
+# --- reassigning -------------------------------------------------------------------------------
+
+
+def test_a_lead_reassigns_an_account_from_the_portfolio_row(world):
+    p = world.porta
+    response = _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk, "from": "portfolio"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content.lstrip().startswith(f'<tr id="account-{p.account.pk}"'.encode())
+    assert "Porta Account now belongs to Ae2 Porta." in response["HX-Trigger"]
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Account.objects.get(pk=p.account.pk).owner == p.ae2
+
+
+@pytest.mark.parametrize("role", ["ae", "ae2", "finance"])
+def test_only_leads_of_the_team_and_admins_reassign(world, role):
+    p = world.porta
+    client = _client(getattr(p, role))
+    before = snapshot()
+    response = client.post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+def test_only_finance_sets_the_risk_rating(world):
+    p = world.porta
+    admin = _client(p.admin)
+    before = snapshot()
+    assert admin.post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 403
+    assert snapshot() == before
+    assert _client(p.finance).post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 302
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Account.objects.get(pk=p.account.pk).risk_rating == "high"
+
+
+# --- my day and search ------------------------------------------------------------------------
+
+
+def test_my_day_lists_my_due_next_steps_incidents_near_sla_and_quiet_accounts(world):
+    p = world.porta
+    _accounts(world, 1)  # no activity ever: quiet
+    response = _client(p.ae).get("/o/porta/my-day/")
+    text = response.content.decode()
+    assert "Send porta proposal" in text and "Porta delivery late" in text and "Bulk 000" in text
+    assert "Send nordwind proposal" not in text
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_my_day_takes_the_same_number_of_queries_with_1_and_50_rows(world, count, django_assert_num_queries):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(count - 1):
+            services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {i}", next_step=f"Step {i}", next_step_due=timezone.localdate())
+    client = _client(p.ae)
+    client.get("/o/porta/my-day/")
+    with django_assert_num_queries(12):
+        response = client.get("/o/porta/my-day/")
+    assert response.content.decode().count("list-group-item px-0 d-flex") == count
+
+
+def test_search_ignores_case_and_accents_and_shows_only_what_one_may_see(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        from clients import services as client_services
+
+        client_services.client_update(organization=p.org, actor=p.admin, client=p.client, city="Sants-Montjuïc")
+    _other_account(world, owner="ae2", team=None, name="Porta Hidden")
+    response = _client(p.ae).get("/o/porta/search/?q=sants montjuic", HTTP_HX_REQUEST="true")
+    assert "Porta Client" in response.content.decode()
+    accounts = _client(p.ae).get("/o/porta/search/?q=PORTA", HTTP_HX_REQUEST="true").content.decode()
+    assert "Porta Account" in accounts and "Porta Hidden" not in accounts
+    assert "Porta Hidden" in _client(p.finance).get("/o/porta/search/?q=porta", HTTP_HX_REQUEST="true").content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_search_takes_the_same_number_of_queries_with_1_and_50_matches(world, count, django_assert_num_queries):
+    _accounts(world, count)
+    client = _client(world.porta.admin)
+    client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(10):
+        response = client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true")
+    assert response.content.decode().count('data-testid="search-result"') == min(count, 6)
+
+
+# --- account 360 ---------------------------------------------------------------------------------
+
+
+def _fill_account(world, n):
+    """n activities (with contacts and next steps), contacts, incidents, objectives and team."""
+    from clients import services as client_services
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(n - 1):
+            contact = client_services.contact_create(organization=p.org, actor=p.admin, client=p.client, full_name=f"Contact {i}")
+            services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {i}", contact_ids=[contact.pk], next_step=f"Step {i}", next_step_due=timezone.localdate(), next_step_owner=p.ae.pk)
+            services.incident_open(organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk)
+            services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate() + timedelta(days=30), target="10")
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(world, count, django_assert_num_queries):
+    _fill_account(world, count)
+    client = _client(world.porta.ae)
+    url = f"/o/porta/accounts/{world.porta.account.pk}/"
+    client.get(url)
+    with django_assert_num_queries(25):
+        response = client.get(url)
+    text = response.content.decode()
+    assert text.count('data-testid="activity"') == min(count, 20)
+    assert text.count('data-testid="objective"') == count
+
+
+def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
+    p = world.porta
+    response = _client(p.ae).post(
+        f"/o/porta/accounts/{p.account.pk}/activities/",
+        {"kind": "visit", "occurred_at": "2026-11-20T10:30", "duration_minutes": "45", "summary": "Visited the Girona shop", "contact_ids": [p.contact.pk], "next_step": "Send the quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and response.content.lstrip().startswith(b'<div id="work"')
+    assert b"Visited the Girona shop" in response.content and b"Send the quote" in response.content
+    with transaction.atomic(), tenant_scope(p.org):
+        activity = Activity.objects.get(summary="Visited the Girona shop")
+        contacts = list(activity.contacts.values_list("pk", flat=True))
+        account = Account.objects.get(pk=p.account.pk)
+    assert (activity.duration_minutes, activity.next_step_owner_id, contacts) == (45, p.ae.pk, [p.contact.pk])
+    assert account.last_activity_at == activity.occurred_at
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"duration_minutes": "1441"}, "The duration is between 0 minutes and a day (1440)."),
+        ({"duration_minutes": "-5"}, "The duration is between 0 minutes and a day (1440)."),
+        ({"summary": ""}, "This field is required."),
+        ({"next_step_due": ""}, "Give the next step a due date."),
+    ],
+)
+def test_a_bad_activity_shows_the_error_on_the_form_and_writes_nothing(world, changes, message):
+    p = world.porta
+    client = _client(p.ae)
+    before = snapshot()
+    data = {"kind": "visit", "occurred_at": "2026-11-20T10:30", "duration_minutes": "45", "summary": "Visit", "next_step": "Quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk} | changes
+    response = client.post(f"/o/porta/accounts/{p.account.pk}/activities/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400 and response.content.lstrip().startswith(b'<form id="activity-form"')
+    assert message in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_contact_of_another_client_cannot_be_on_an_activity(world):
+    from clients import services as client_services
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        other = client_services.client_create(organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="B63272603", country="ES")
+        stranger = client_services.contact_create(organization=p.org, actor=p.admin, client=other, full_name="Stranger")
+    client = _client(p.ae)
+    before = snapshot()
+    response = client.post(f"/o/porta/accounts/{p.account.pk}/activities/", {"kind": "call", "occurred_at": "2026-11-20T10:30", "duration_minutes": "5", "summary": "Call", "contact_ids": [stranger.pk]}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_the_account_page_shows_the_audit_trail_with_names(world):
+    p = world.porta
+    _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
+    text = _client(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    assert "reassigned the account" in text and "Ae Porta → Ae2 Porta" in text
+
+
+def test_incidents_list_puts_the_overdue_first(world):
+    from accounts.models import Incident
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        late = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Late one", severity="low")
+        Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
+        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Fresh one", severity="critical")
+    import re
+
+    titles = re.findall(r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<', _client(p.ae).get("/o/porta/incidents/").content.decode())
+    assert [t for t in titles if t] == ["Late one", "Fresh one", "Porta delivery late"]
