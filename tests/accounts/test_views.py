@@ -222,9 +222,10 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
 
 def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
     p = world.porta
+    when = timezone.localtime(timezone.now() - timedelta(hours=1), timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).strftime("%Y-%m-%dT%H:%M")
     response = _client(p.ae).post(
         f"/o/porta/accounts/{p.account.pk}/activities/",
-        {"kind": "visit", "occurred_at": "2026-11-20T10:30", "duration_minutes": "45", "summary": "Visited the Girona shop", "contact_ids": [p.contact.pk], "next_step": "Send the quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk},
+        {"kind": "visit", "occurred_at": when, "duration_minutes": "45", "summary": "Visited the Girona shop", "contact_ids": [p.contact.pk], "next_step": "Send the quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and response.content.lstrip().startswith(b'<div id="work"')
