@@ -12,6 +12,7 @@ time zone, everything else comes from `rng`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from django.utils import timezone
 from stdnum.es import cif as es_cif
 
 from accounts import services
-from accounts.models import Account, Activity, AccountRole, Incident, Metric, Severity
+from accounts.models import Account, AccountRole, Activity, Incident, Metric, Objective, Severity
+from accounts.selectors import portfolio_settings
 from clients import services as clients_services
 from clients.models import BuyingRole, Client, Contact
 from tenancy.models import Membership, Organization, Team
@@ -97,6 +99,8 @@ class DemoWorld:
     next_steps: list[str]
     incidents: list[tuple[str, str]]  # title, description
     months: list[str]
+    # Article contractions after filling templates: "de el" is "del" in both languages.
+    contractions: list[tuple[str, str | None]]
 
 
 PORTA = DemoWorld(
@@ -209,7 +213,7 @@ PORTA = DemoWorld(
     revenue_per_year=(8000, 90000),
     custom_metrics=[("Leads qualificats generats", 80, 400), ("Nous seguidors a Instagram", 1000, 8000), ("Articles publicats al blog", 12, 48)],
     topics=[
-        "la campanya de primavera", "el calendari editorial del trimestre", "els resultats del darrer mes", "el pressupost de l'any vinent",
+        "la campanya de temporada", "el calendari editorial del trimestre", "els resultats del darrer mes", "el pressupost de l'any vinent",
         "el redisseny de la web", "les fotos del catàleg", "l'informe de posicionament", "els anuncis a Google", "la campanya de Nadal",
         "la newsletter mensual", "el llançament del nou producte", "la presència a Instagram", "la fira del sector", "les dades de conversió",
     ],
@@ -230,7 +234,7 @@ PORTA = DemoWorld(
             "Enviem a {contact} la proposta revisada sobre {topic}.",
             "Correu de {contact} amb comentaris sobre {topic}.",
             "Enviem l'informe mensual i un resum de {topic}.",
-            "Responem a {contact} amb el pressupost de {topic}.",
+            "Responem a {contact} amb una proposta per a {topic}.",
         ],
         "meeting": [
             "Reunió de seguiment trimestral amb {contact}: {topic}.",
@@ -273,11 +277,15 @@ PORTA = DemoWorld(
         ("Newsletter enviada a la llista equivocada", "La newsletter de novembre ha arribat també a la llista de proveïdors."),
     ],
     months=["gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre", "novembre", "desembre"],
+    contractions=[
+        (r"\b(de|a|per|per a) (el|els) ", None),
+        (r"\bde ([aeiouàèéíòóúAEIOUÀÈÉÍÒÓÚ])", r"d'\1"),
+    ],
 )
 
 NORDWIND = DemoWorld(
     language="es",
-    other_languages=["en", "de", "eu" if False else "en", "fr"],
+    other_languages=["en", "en", "de", "fr"],
     domain_suffix="example",
     cities={
         "Bilbao": (["48", "95"], "94"),
@@ -447,6 +455,7 @@ NORDWIND = DemoWorld(
         ("Error de precio en la tarifa", "Las juntas tóricas se facturan con el precio de la tarifa anterior."),
     ],
     months=["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+    contractions=[(r"\b(de|a) (el) ", None)],
 )
 
 WORLDS = {"porta": PORTA, "nordwind": NORDWIND}
@@ -460,6 +469,19 @@ OPEN_NEXT_STEP_SHARE = Decimal("0.15")
 
 
 # --- Helpers -------------------------------------------------------------------------------------
+
+
+ARTICLE_CONTRACTIONS = {("de", "el"): "del", ("de", "els"): "dels", ("a", "el"): "al", ("a", "els"): "als", ("per", "el"): "pel", ("per", "els"): "pels", ("per a", "el"): "per al", ("per a", "els"): "per als"}
+
+
+def contract(world: DemoWorld, text: str) -> str:
+    """Join a preposition and an article the way the language writes them ("de el" -> "del")."""
+    for pattern, replacement in world.contractions:
+        if replacement is None:
+            text = re.sub(pattern, lambda m: ARTICLE_CONTRACTIONS[(m.group(1), m.group(2))] + " ", text)
+        else:
+            text = re.sub(pattern, replacement, text)
+    return text
 
 
 def ascii_slug(text: str) -> str:
@@ -621,8 +643,12 @@ class _Seeder:
             for index in range(contact_count):
                 first, full, is_woman = self.person_name()
                 # The first contact is whoever decides; the others come from the rest of the org chart.
-                title = next(t for t in titles if t[2] == "decision_maker") if index == 0 else rng.choice([t for t in titles if t[2] != "decision_maker"] or titles)
-                titles.remove(title)
+                if index == 0:
+                    title = next(t for t in titles if t[2] == "decision_maker")
+                else:
+                    title = rng.choice([t for t in titles if t[2] != "decision_maker"] or titles or world.job_titles)
+                if title in titles:
+                    titles.remove(title)
                 language = world.language if rng.random() < 0.8 else rng.choice(world.other_languages)
                 local = ascii_slug(first) + "." + ascii_slug(full.split(" ")[1])
                 contacts.append(
@@ -650,15 +676,15 @@ class _Seeder:
         plan = [(i, 0) for i in range(len(clients))]
         growth = [i for i, (client, _c, _o) in enumerate(clients) if client.status == "active"]
         growth.sort(key=lambda i: (-["micro", "small", "medium", "large", "enterprise"].index(clients[i][0].size_band), rng.random()))
+        # The largest get a third line.
         extra = ACCOUNTS - len(plan)
-        for n in range(extra):
-            i = growth[n % len(growth)]
+        for i in growth[: extra - 3] + growth[:3]:
             plan.append((i, sum(1 for p in plan if p[0] == i)))
         no_team = set(rng.sample(range(len(plan)), 4))
         planned = []
         for position, (i, nth) in enumerate(plan):
             client, contacts, owner = clients[i]
-            lines = [line for line in world.account_lines]
+            lines = list(world.account_lines)
             rng.shuffle(lines)
             taken = {a.account.name for a in planned if a.client.pk == client.pk}
             name = next(line for line in lines if line not in taken)
@@ -667,7 +693,7 @@ class _Seeder:
             elif client.status == "prospect":
                 status, tier = "onboarding", rng.choice(["growth", "standard"])
             else:
-                status = rng.choices(["active", "at_risk", "dormant", "onboarding"], weights=[78, 9, 7, 6])[0]
+                status = rng.choices(["active", "at_risk", "dormant", "onboarding"], weights=[80, 9, 8, 3])[0]
                 tier = rng.choices(["strategic", "key", "growth", "standard"], weights=[8, 22, 30, 40])[0]
             if status == "onboarding":
                 start = today - timedelta(days=rng.randint(10, 80))
@@ -785,13 +811,12 @@ class _Seeder:
             if rng.random() < 0.5:
                 specs.append((year_start, year_end, Metric.WON_OFFERS, "", Decimal(rng.randint(8, 20))))
             if rng.random() < 0.55:
-                specs.append((quarter_start if rng.random() < 0.5 else year_start, quarter_end if rng.random() < 0.5 else year_end, Metric.ON_TIME_PAYMENT, "", Decimal(rng.choice([85, 90, 95, 98]))))
+                start, end = (quarter_start, quarter_end) if rng.random() < 0.5 else (year_start, year_end)
+                specs.append((start, end, Metric.ON_TIME_PAYMENT, "", Decimal(rng.choice([85, 90, 95, 98]))))
             if index in with_custom:
                 name, c_low, c_high = rng.choice(world.custom_metrics)
                 specs.append((year_start, year_end, Metric.CUSTOM, name, Decimal(rng.randint(c_low, c_high))))
             for start, end, metric, custom_name, target in specs:
-                if start > end:
-                    start, end = end, start
                 objective = services.objective_create(
                     organization=self.org,
                     actor=actor,
@@ -807,7 +832,7 @@ class _Seeder:
                 self.record_actuals(objective, planned, actor)
         return created
 
-    def record_actuals(self, objective, planned: PlannedAccount, actor: Membership) -> None:
+    def record_actuals(self, objective: Objective, planned: PlannedAccount, actor: Membership) -> None:
         rng = self.rng
         total_days = (objective.period_end - objective.period_start).days + 1
         is_count = objective.metric in (Metric.WON_OFFERS, Metric.CUSTOM)
@@ -903,7 +928,7 @@ class _Seeder:
         else:
             summary, outcome = rng.choice(world.summaries[kind]), rng.choice(world.outcomes)
         duration = {"visit": rng.choice([45, 60, 90, 120]), "meeting": rng.choice([30, 45, 60, 90]), "call": rng.choice([5, 10, 15, 20, 30]), "email": 0, "note": 0}[kind]
-        summary = summary.format(**fill)
+        summary = contract(world, summary.format(**fill))
         return {
             "planned": planned,
             "actor": actor,
@@ -927,19 +952,19 @@ class _Seeder:
         rng.shuffle(recent)
         open_specs = recent[:target_open]
         # Due today and overdue first for each AE, so both have a day to work through.
-        plan = []
+        placed: set[int] = set()
         for who, due_today, overdue in (("ae", 5, 7), ("ae2", 3, 4)):
-            theirs = [s for s in open_specs if who in s["planned"].seers and s not in plan]
+            theirs = [s for s in open_specs if who in s["planned"].seers and id(s) not in placed]
             for s in theirs[:due_today]:
-                plan.append(s)
+                placed.add(id(s))
                 s["owner"], s["due"] = who, today
             for s in theirs[due_today : due_today + overdue]:
                 if (today - s["moment"].date()).days >= 2:
-                    plan.append(s)
+                    placed.add(id(s))
                     s["owner"] = who
                     s["due"] = s["moment"].date() + timedelta(days=rng.randint(1, (today - s["moment"].date()).days - 1))
         for s in open_specs:
-            if s in plan:
+            if id(s) in placed:
                 continue
             s["owner"] = s["planned"].owner if s["actor"] not in ("lead", "finance") or rng.random() < 0.5 else s["actor"]
             if rng.random() < 0.12 and (today - s["moment"].date()).days >= 2:
@@ -966,8 +991,8 @@ class _Seeder:
     def open_incidents(self, accounts: list[PlannedAccount]) -> int:
         rng, world, now = self.rng, self.world, self.now
         live = [p for p in accounts if p.account.status in ("active", "at_risk", "onboarding")]
-        sla = {Severity.LOW: 120, Severity.NORMAL: 48, Severity.HIGH: 8, Severity.CRITICAL: 4}
-        settings_hours = {sev: self._sla_hours(sev) for sev in sla}
+        settings = portfolio_settings(organization=self.org)
+        settings_hours = {severity: settings.sla_hours(severity) for severity in Severity.values}
         specs = []
         # Open ones: a few past their SLA, a few close to it, the rest with time left.
         open_shapes = [
@@ -1023,7 +1048,3 @@ class _Seeder:
         Incident.objects.bulk_update(resolved, ["resolved_at"], batch_size=200)
         return len(specs)
 
-    def _sla_hours(self, severity: str) -> int:
-        from accounts.selectors import portfolio_settings
-
-        return portfolio_settings(organization=self.org).sla_hours(severity)

@@ -219,6 +219,11 @@ def account_set_risk_rating(*, organization: Organization, actor: Membership, ac
     return account_update(organization=organization, actor=actor, account=account, risk_rating=risk_rating)
 
 
+def _team_entry(person: Membership, role: str) -> str:
+    """How a place on the account team reads in the audit trail: "Laia Ferrer (Technical specialist)"."""
+    return f"{person.user} ({AccountRole(role).label})"
+
+
 @transaction.atomic
 def account_team_member_add(*, organization: Organization, actor: Membership, account: Account, membership: Membership | int, role: str) -> AccountTeamMember:
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
@@ -234,13 +239,13 @@ def account_team_member_add(*, organization: Organization, actor: Membership, ac
     if AccountTeamMember.objects.filter(organization=organization, account=account, membership=person).exists():
         raise ApplicationError(_("%(name)s is already on this account's team.") % {"name": person.user}, {"membership": _("Already on the team.")})
     member = AccountTeamMember.objects.create(organization=organization, account=account, membership=person, role=role)
-    audit_record(organization=organization, actor=actor.user, action="account.team_add", obj=account, changes={"team": [None, {"membership": person.pk, "role": role}]})
+    audit_record(organization=organization, actor=actor.user, action="account.team_add", obj=account, changes={"team": [None, _team_entry(person, role)]})
     return member
 
 
 @transaction.atomic
 def account_team_member_update(*, organization: Organization, actor: Membership, member: AccountTeamMember, role: str) -> AccountTeamMember:
-    member = AccountTeamMember.objects.select_for_update().select_related("account").get(organization=organization, pk=member.pk)
+    member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
     if not can_edit_account(membership=actor, account=member.account, led_teams=led):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
@@ -250,17 +255,17 @@ def account_team_member_update(*, organization: Organization, actor: Membership,
         before = member.role
         member.role = role
         member.save(update_fields=["role"])
-        audit_record(organization=organization, actor=actor.user, action="account.team_role", obj=member.account, changes={"team": [{"membership": member.membership_id, "role": before}, {"membership": member.membership_id, "role": role}]})
+        audit_record(organization=organization, actor=actor.user, action="account.team_role", obj=member.account, changes={"team": [_team_entry(member.membership, before), _team_entry(member.membership, role)]})
     return member
 
 
 @transaction.atomic
 def account_team_member_remove(*, organization: Organization, actor: Membership, member: AccountTeamMember) -> None:
-    member = AccountTeamMember.objects.select_for_update().select_related("account").get(organization=organization, pk=member.pk)
+    member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
     if not can_edit_account(membership=actor, account=member.account, led_teams=led):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
-    audit_record(organization=organization, actor=actor.user, action="account.team_remove", obj=member.account, changes={"team": [{"membership": member.membership_id, "role": member.role}, None]})
+    audit_record(organization=organization, actor=actor.user, action="account.team_remove", obj=member.account, changes={"team": [_team_entry(member.membership, member.role), None]})
     member.delete()
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts import selectors, services
 from accounts.filters import AccountFilter, IncidentFilter
@@ -305,7 +305,8 @@ def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> 
             if not request.htmx:
                 return redirect("account_detail", org_slug=org_slug, account_id=account_id)
             context = _account_context(request, account_id)
-            return TemplateResponse(request, "accounts/account_detail.html#work", context)
+            # The form asked to replace itself; on success the whole work area comes back.
+            return reswap(retarget(TemplateResponse(request, "accounts/account_detail.html#work", context), "#work"), "outerHTML")
     if not request.htmx:
         return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id, activity_form=form), status=400)
     return TemplateResponse(request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400)

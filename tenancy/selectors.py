@@ -140,21 +140,33 @@ def audit_display(events: list[AuditEvent]) -> list[AuditEvent]:
         except (LookupError, ValueError):
             model = None
         rows = []
-        for name, values in event.changes.items():
-            label = name
+        # What a new object holds is on the page already; its creation says enough.
+        creating = event.action.endswith((".create", ".open", ".add"))
+        for name, values in ({} if creating else event.changes).items():
+            label, choices = name, {}
             if model is not None:
                 try:
-                    label = str(model._meta.get_field(name).verbose_name)
+                    field = model._meta.get_field(name)
+                    label, choices = str(field.verbose_name), {k: str(v) for k, v in field.flatchoices}
                 except Exception:  # a change that is not a field (e.g. "team", "actual 2026-11-01")
                     label = name
             before, after = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
-            lookup = people if name in person_fields else teams if name in team_fields else None
-            if lookup is not None:
+            lookup = people if name in person_fields else teams if name in team_fields else choices
+            if lookup:
                 before, after = lookup.get(before, before), lookup.get(after, after)
-            rows.append((label, before, after))
+            rows.append((label, _plain(before), _plain(after)))
         event.display_changes = rows
         event.display_action = AUDIT_ACTIONS.get(event.action, event.action)
     return events
+
+
+def _plain(value):
+    """A changed value as a person reads it: dicts (e.g. a team member) as "k: v" pairs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{v}" for v in value.values())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 AUDIT_ACTIONS = {

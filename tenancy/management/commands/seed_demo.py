@@ -1,9 +1,13 @@
-"""Demo data for `make run`: two organisations, five people each, one team. Idempotent."""
+"""Demo data for `make run`: two organisations, five people each, one team, and a portfolio
+(clients, accounts, a year of activities, incidents, objectives: accounts.demo). Idempotent."""
+
+import random
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import seed_portfolio
 from tenancy import services
 from tenancy.models import Membership, Organization, Role, Team, User
 from tenancy.scope import tenant_scope
@@ -59,7 +63,9 @@ class Command(BaseCommand):
                             lead_ids=[memberships["lead"].pk],
                             member_ids=[memberships["ae"].pk, memberships["ae2"].pk],
                         )
-            self.stdout.write(f"  {organization.name} (/o/{organization.slug}/)")
+                    # Skipped when the organisation already has clients.
+                    portfolio = seed_portfolio(organization, memberships, random.Random(f"accountdesk-demo-{organization.slug}"))
+            self.stdout.write(f"  {organization.name} (/o/{organization.slug}/)" + (": " + ", ".join(f"{n} {what}" for what, n in portfolio.items()) if portfolio else ""))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {password!r}, development only):"))
         for email in demo_logins():
             self.stdout.write(f"  {email}")
