@@ -45,12 +45,12 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
     for row in rows:
         cells = []
         for index, value in enumerate(row):
+            widths[index] = max(widths[index], min(len(_csv_cell(value)), 60))
             if isinstance(value, datetime):
-                value = timezone.localtime(value).replace(tzinfo=None)
+                value = timezone.localtime(value).replace(tzinfo=None)  # spreadsheets have no time zones
             elif value is not None and not isinstance(value, (Decimal, int, date, str)):
                 value = str(value)
             cells.append(value)
-            widths[index] = max(widths[index], min(len(_csv_cell(value)), 60))
         worksheet.append(cells)
     for index, width in enumerate(widths, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width + 2

@@ -291,3 +291,11 @@ def test_incidents_list_puts_the_overdue_first(world):
 
     titles = re.findall(r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<', _client(p.ae).get("/o/porta/incidents/").content.decode())
     assert [t for t in titles if t] == ["Late one", "Fresh one", "Porta delivery late"]
+
+
+def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numbers(world):
+    sheet = openpyxl.load_workbook(io.BytesIO(_client(world.porta.admin).get("/o/porta/portfolio/export.xlsx").content)).active
+    header, row = list(sheet.values)[:2]
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        last = Account.objects.get(pk=world.porta.account.pk).last_activity_at
+    assert (row[0], row[8], row[10]) == ("Porta Account", 15000, timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).replace(tzinfo=None, microsecond=row[10].microsecond))
