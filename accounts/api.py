@@ -514,7 +514,12 @@ class IncidentListApi(APIView):
         assignee = serializers.IntegerField(required=False, allow_null=True, help_text="Membership id.")
         opened_at = serializers.DateTimeField(required=False, help_text="Now if omitted.")
 
-    @extend_schema(operation_id="incidents_list", description=LIST_ORDER, parameters=filter_parameters(IncidentFilter), responses=IncidentOutput(many=True))
+    @extend_schema(
+        operation_id="incidents_list",
+        description=LIST_ORDER + " Unlike the incidents page, which shows open incidents unless told otherwise, every status is listed unless `status` is given.",
+        parameters=filter_parameters(IncidentFilter),
+        responses=IncidentOutput(many=True),
+    )
     def get(self, request, org_slug):
         incidents = selectors.incident_list(organization=request.organization, membership=request.membership)
         filterset = IncidentFilter(request.GET, queryset=incidents, request=request, organization=request.organization)

@@ -34,6 +34,13 @@ API_LISTS = {
     "api-memberships": lambda org: sorted(m.pk for m in (org.admin, org.lead, org.ae, org.ae2, org.finance)),
     "api-teams": lambda org: [org.team.pk],
     "api-tokens": lambda org: [org.token.pk],  # the asker (admin) sees only their own tokens
+    "api-clients": lambda org: [org.client.pk],
+    "api-contacts": lambda org: [org.contact.pk],
+    "api-accounts": lambda org: [org.account.pk],
+    "api-account-team": lambda org: [org.account_member.pk],
+    "api-objectives": lambda org: [org.objective.pk],
+    "api-activities": lambda org: [org.activity.pk],
+    "api-incidents": lambda org: [org.incident.pk],
 }
 API_NOT_LISTS = {"api-me"}
 

@@ -172,6 +172,13 @@ def test_the_openapi_schema_lists_every_operation():
         "me_retrieve", "memberships_create", "memberships_list", "memberships_retrieve", "memberships_update",
         "teams_create", "teams_destroy", "teams_list", "teams_retrieve", "teams_update",
         "tokens_create", "tokens_list", "tokens_retrieve", "tokens_revoke",
+        "clients_create", "clients_list", "clients_retrieve", "clients_update",
+        "contacts_create", "contacts_list", "contacts_retrieve", "contacts_update",
+        "accounts_audit_list", "accounts_create", "accounts_list", "accounts_retrieve", "accounts_update",
+        "account_team_add", "account_team_list", "account_team_remove", "account_team_retrieve", "account_team_update",
+        "objectives_create", "objectives_list", "objectives_record_actual", "objectives_retrieve", "objectives_update",
+        "activities_create", "activities_list", "activities_retrieve", "activities_update",
+        "incidents_create", "incidents_list", "incidents_retrieve", "incidents_update",
     ])
 
 
