@@ -33,10 +33,10 @@ from accounts.models import (
     Severity,
     Tier,
 )
-from clients.api import LIST_ORDER, ClientRefOutput, filter_parameters, filtered, list_params, money, named_enum, paginated, read_input
+from clients.api import ClientRefOutput
+from config.api import LIST_ORDER, StrictSerializer, filter_parameters, filtered, list_params, money, named_enum, paginated, read_input
 from config.api_pagination import CursorPagination
 from config.errors import ApplicationError
-from tenancy.api import StrictSerializer
 from tenancy.permissions import IsTenantMember
 from tenancy.selectors import audit_event_list
 

@@ -25,6 +25,7 @@ from clients.models import Client, Contact
 from clients.selectors import matching
 from tenancy.models import AuditEvent, Membership, Organization, TeamMember
 from tenancy.selectors import audit_display
+from tenancy.text import search_terms
 
 
 # --- Visibility ---------------------------------------------------------------------------
@@ -128,7 +129,8 @@ def objective_progress(objective: Objective, actuals: list[ObjectiveActual], tod
     elapsed = Decimal(elapsed_days) / Decimal(total_days)
     expected = (objective.target * elapsed if objective.is_cumulative else objective.target).quantize(Decimal("0.01"), ROUND_HALF_UP)
     by_date: dict[date, ObjectiveActual] = {}
-    for actual in sorted(actuals, key=lambda a: (a.as_of, a.source == "computed")):
+    # An actual dated after `today` is not known yet as of `today`.
+    for actual in sorted((a for a in actuals if a.as_of <= today), key=lambda a: (a.as_of, a.source == "computed")):
         by_date[actual.as_of] = actual
     points = [(d.isoformat(), str(a.value)) for d, a in sorted(by_date.items())]
     latest = by_date[max(by_date)] if by_date else None
@@ -334,7 +336,8 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
         Incident.objects.filter(organization=organization, account__in=visible, status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lte=now + timedelta(hours=24))
         .filter(Q(assignee=membership) | Q(assignee__isnull=True) | Q(account__owner=membership))
         .select_related("account__client", "assignee__user")
-        .order_by("sla_due_at", "id")[:limit]
+        .annotate(is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)))
+        .order_by("is_mine", "sla_due_at", "id")[:limit]
     )
     quiet_since = now - timedelta(days=settings.quiet_after_days)
     mine = visible.filter(owner=membership) if not sees_every_account(membership) and not membership.is_sales_lead else visible
@@ -365,7 +368,8 @@ class SearchResults:
 def search(*, organization: Organization, membership: Membership, query: str, limit: int = 6) -> SearchResults:
     """Clients, contacts and the accounts this person may see whose text contains every word
     of the query, ignoring case and accents ("sants montjuic" finds "Sants-Montjuïc")."""
-    if len(query.strip()) < 2:
+    # A query with no word in it ("--") would match every row.
+    if len(query.strip()) < 2 or not search_terms(query):
         return SearchResults(query, [], [], [])
     clients = list(matching(Client.objects.filter(organization=organization), query).order_by("legal_name")[:limit])
     contacts = list(matching(Contact.objects.filter(organization=organization), query).select_related("client").order_by("full_name")[:limit])

@@ -310,7 +310,8 @@ def _clean_objective(data: dict[str, Any], instance: Objective | None) -> dict[s
     end = data.get("period_end", instance.period_end if instance else None)
     if start and end and end < start:
         errors["period_end"] = _("The period cannot end before it starts.")
-    if metric in (Metric.ON_TIME_PAYMENT, Metric.ON_TIME_DELIVERY) and data.get("target") is not None and data["target"] > 100:
+    target = data.get("target", instance.target if instance else None)
+    if metric in (Metric.ON_TIME_PAYMENT, Metric.ON_TIME_DELIVERY) and target is not None and target > 100:
         errors["target"] = _("A percentage target is at most 100.")
     _refuse(errors)
     return data
@@ -411,9 +412,10 @@ def _clean_activity(organization: Organization, account: Account, data: dict[str
         data["next_step_owner"] = None
     contacts = None
     if "contact_ids" in data:
-        ids = {int(i) for i in data.pop("contact_ids") or [] if str(i).isdigit()}
+        raw_ids = data.pop("contact_ids") or []
+        ids = {int(i) for i in raw_ids if str(i).isdigit()}
         contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id, pk__in=ids))
-        if len(contacts) != len(ids):
+        if len(contacts) != len(ids) or len(ids) != len(set(map(str, raw_ids))):
             errors["contact_ids"] = _("Choose contacts of this account's client.")
     _refuse(errors)
     next_step = data.get("next_step", instance.next_step if instance else "")

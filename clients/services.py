@@ -116,6 +116,8 @@ def client_update(*, organization: Organization, actor: Membership, client: Clie
 
 
 def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(data.get("email"), str):
+        data["email"] = data["email"].strip().lower()
     check_lengths(Contact, **{k: v for k, v in data.items() if isinstance(v, str)})
     errors = {}
     if "full_name" in data and not (data["full_name"] or "").strip():
@@ -134,8 +136,6 @@ def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("full_name", "job_title", "phone"):
         if isinstance(data.get(key), str):
             data[key] = data[key].strip()
-    if data.get("email"):
-        data["email"] = data["email"].strip().lower()
     return data
 
 

@@ -9,26 +9,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import StrictSerializer, read_input
 from tenancy import selectors, services
 from tenancy.models import ApiToken, Membership, Role, Team
 from tenancy.permissions import IsTenantAdmin, IsTenantMember
-
-
-class StrictSerializer(serializers.Serializer):
-    """Unknown fields are an error, not silently ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: "Unknown field." for name in unknown})
-        return super().to_internal_value(data)
-
-
-def _input(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class MembershipOutput(serializers.Serializer):
@@ -80,7 +64,7 @@ class MembershipListApi(APIView):
 
     @extend_schema(operation_id="memberships_create", request=MembershipCreateInput, responses={201: MembershipOutput})
     def post(self, request, org_slug):
-        data = _input(self.MembershipCreateInput, request)
+        data = read_input(self.MembershipCreateInput, request)
         membership = services.membership_add(organization=request.organization, actor=request.membership, **data)
         return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
 
@@ -105,7 +89,7 @@ class MembershipDetailApi(APIView):
     @extend_schema(operation_id="memberships_update", request=MembershipUpdateInput, responses=MembershipOutput)
     def patch(self, request, org_slug, membership_id):
         membership = self._get(request, membership_id)
-        data = _input(self.MembershipUpdateInput, request)
+        data = read_input(self.MembershipUpdateInput, request)
         membership = services.membership_update(organization=request.organization, actor=request.membership, membership=membership, **data)
         return Response(MembershipOutput(selectors.membership_get(organization=request.organization, membership_id=membership.pk)).data)
 
@@ -140,7 +124,7 @@ class TeamListApi(APIView):
 
     @extend_schema(operation_id="teams_create", request=TeamCreateInput, responses={201: TeamOutput})
     def post(self, request, org_slug):
-        data = _input(self.TeamCreateInput, request)
+        data = read_input(self.TeamCreateInput, request)
         team = services.team_create(organization=request.organization, actor=request.membership, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -166,7 +150,7 @@ class TeamDetailApi(APIView):
     @extend_schema(operation_id="teams_update", request=TeamUpdateInput, responses=TeamOutput)
     def patch(self, request, org_slug, team_id):
         team = self._get(request, team_id)
-        data = _input(self.TeamUpdateInput, request)
+        data = read_input(self.TeamUpdateInput, request)
         services.team_update(organization=request.organization, actor=request.membership, team=team, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data)
 
@@ -207,7 +191,7 @@ class TokenListApi(APIView):
 
     @extend_schema(operation_id="tokens_create", request=TokenCreateInput, responses={201: TokenCreatedOutput})
     def post(self, request, org_slug):
-        data = _input(self.TokenCreateInput, request)
+        data = read_input(self.TokenCreateInput, request)
         token, secret = services.api_token_create(organization=request.organization, membership=request.membership, **data)
         body = TokenOutput(token).data | {"token": secret}
         return Response(body, status=status.HTTP_201_CREATED)

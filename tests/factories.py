@@ -82,7 +82,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
     """One client with a contact, one account owned by `ae` in the team (with `ae2` on its
     account team), an objective with an actual, an activity with a next step for `ae`, an
     open incident, and the organisation's portfolio settings."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from django.utils import timezone
 

@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 
-from tenancy.models import AuditEvent, Membership, TeamMember
+from tenancy.models import Membership, TeamMember
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
 

@@ -1,0 +1,438 @@
+import pytest
+
+from clients import services
+from clients.models import Client, Contact
+from config.errors import ApplicationError
+from tenancy.models import AuditEvent
+from tests.tenancy.isolation import snapshot
+
+CLIENT_DEFAULTS = {"legal_name": "Fàbrica L'Àvia SL", "tax_id": "12345678Z", "country": "ES"}
+
+
+def _create_client(world, in_scope, org="porta", actor="admin", **fields):
+    tenant = getattr(world, org)
+    with in_scope(tenant.org):
+        return services.client_create(organization=tenant.org, actor=getattr(tenant, actor), **(CLIENT_DEFAULTS | fields))
+
+
+def _refusal(world, in_scope, call):
+    """Run a service call that must be refused; return the error and whether nothing changed."""
+    before = snapshot()
+    with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
+        call()
+    return error.value, snapshot() == before
+
+
+# --- tax ids -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entered", "stored"),
+    [
+        ("12345678Z", "12345678Z"),
+        ("ES12345678Z", "12345678Z"),
+        ("es 12345678-z", "12345678Z"),
+        ("X1234567L", "X1234567L"),
+        ("ESX1234567L", "X1234567L"),
+        ("A58818501", "A58818501"),
+        (" ES-A58818501 ", "A58818501"),
+    ],
+)
+def test_a_spanish_nif_nie_or_cif_is_stored_compact_with_or_without_the_es_prefix(world, in_scope, entered, stored):
+    # when
+    client = _create_client(world, in_scope, tax_id=entered)
+    # then
+    with in_scope(world.porta.org):
+        assert Client.objects.get(pk=client.pk).tax_id == stored
+
+
+def test_an_invalid_spanish_nif_is_refused_and_nothing_is_written(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678A", country="ES"))
+    # then
+    assert (error.message, error.extra) == ("This is not a valid Spanish NIF or CIF.", {"tax_id": "This is not a valid Spanish NIF or CIF."})
+    assert unchanged
+
+
+@pytest.mark.parametrize(
+    ("country", "entered", "stored"),
+    [
+        ("FR", "FR40303265045", "FR40303265045"),
+        ("FR", "403 032 650 45", "FR40303265045"),
+        ("DE", "DE136695976", "DE136695976"),
+        ("DE", "136695976", "DE136695976"),
+        ("PT", "PT 501 964 843", "PT501964843"),
+    ],
+)
+def test_an_eu_vat_number_is_stored_compact_with_its_country_prefix(world, in_scope, country, entered, stored):
+    # when
+    client = _create_client(world, in_scope, country=country, tax_id=entered)
+    # then
+    with in_scope(world.porta.org):
+        assert Client.objects.values_list("country", "tax_id").get(pk=client.pk) == (country, stored)
+
+
+@pytest.mark.parametrize(("country", "entered"), [("FR", "FR40303265046"), ("DE", "DE136695978"), ("PT", "501964842")])
+def test_an_invalid_eu_vat_number_is_refused_and_nothing_is_written(world, in_scope, country, entered):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id=entered, country=country))
+    # then
+    message = "This is not a valid VAT number for the chosen country."
+    assert (error.message, error.extra) == (message, {"tax_id": message})
+    assert unchanged
+
+
+def test_a_tax_id_outside_the_eu_without_known_rules_keeps_its_letters_and_digits(world, in_scope):
+    # when
+    client = _create_client(world, in_scope, country="US", tax_id="12-3456789")
+    # then
+    with in_scope(world.porta.org):
+        assert Client.objects.values_list("country", "tax_id").get(pk=client.pk) == ("US", "123456789")
+
+
+def test_a_tax_id_outside_the_eu_needs_four_to_twenty_letters_and_digits(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Acme Inc", tax_id="1-2", country="US"))
+    # then
+    message = "A tax id has between 4 and 20 letters and digits."
+    assert (error.message, error.extra) == (message, {"tax_id": message})
+    assert unchanged
+
+
+def test_a_tax_id_already_in_the_organisation_is_refused_however_it_is_written(world, in_scope):
+    # given porta's client has B12345674
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Copy SL", tax_id="ES-B12345674", country="ES"))
+    # then
+    message = "A client with this tax id already exists."
+    assert (error.message, error.extra) == (message, {"tax_id": message})
+    assert unchanged
+
+
+def test_the_same_tax_id_is_allowed_in_another_organisation(world, in_scope):
+    # given porta's client has B12345674
+    # when
+    client = _create_client(world, in_scope, org="nordwind", legal_name="Porta's twin SL", tax_id="B12345674")
+    # then
+    with in_scope(world.nordwind.org):
+        assert sorted(Client.objects.values_list("tax_id", flat=True)) == ["A58818501", "B12345674"]
+    assert client.organization == world.nordwind.org
+
+
+# --- what the client values ------------------------------------------------------------------------
+
+
+def test_the_four_weights_must_add_up_to_100(world, in_scope):
+    # given
+    p = world.porta
+    weights = {"weight_price": 40, "weight_time_to_market": 30, "weight_delivery_time": 20, "weight_quality": 20}
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights))
+    # then
+    message = "The four weights must add up to 100 (they add up to 110)."
+    assert (error.message, error.extra) == (message, {"weights": message})
+    assert unchanged
+
+
+def test_changing_one_weight_is_checked_against_the_other_three(world, in_scope):
+    # given porta's client has 25 on each weight
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_update(organization=p.org, actor=p.admin, client=p.client, weight_price=50))
+    # then
+    assert error.extra == {"weights": "The four weights must add up to 100 (they add up to 125)."}
+    assert unchanged
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {"weight_price": 101, "weight_time_to_market": 0, "weight_delivery_time": 0, "weight_quality": 0},
+        {"weight_price": -25, "weight_time_to_market": 75, "weight_delivery_time": 25, "weight_quality": 25},
+        {"weight_price": "25", "weight_time_to_market": 25, "weight_delivery_time": 25, "weight_quality": 25},
+        {"weight_price": 25.0, "weight_time_to_market": 25, "weight_delivery_time": 25, "weight_quality": 25},
+    ],
+)
+def test_each_weight_is_a_whole_number_from_0_to_100(world, in_scope, weights):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights))
+    # then
+    message = "Each weight is a whole number from 0 to 100."
+    assert (error.message, error.extra) == (message, {"weights": message})
+    assert unchanged
+
+
+def test_a_client_may_value_only_one_thing(world, in_scope):
+    # when
+    client = _create_client(world, in_scope, weight_price=0, weight_time_to_market=0, weight_delivery_time=0, weight_quality=100)
+    # then
+    assert client.value_drivers[0] == ("weight_quality", "Quality", 100)
+
+
+# --- other fields -------------------------------------------------------------------------------
+
+
+def test_an_unknown_country_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", country="XX"))
+    # then
+    assert (error.message, error.extra) == ("Choose a country from the list.", {"country": "Choose a country from the list."})
+    assert unchanged
+
+
+def test_an_overlong_legal_name_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="x" * 201, tax_id="12345678Z"))
+    # then
+    assert (error.message, error.extra) == ("Some text is longer than allowed.", {"legal_name": "At most 200 characters (this has 201)."})
+    assert unchanged
+
+
+def test_a_legal_name_of_exactly_200_characters_is_kept(world, in_scope):
+    # when
+    client = _create_client(world, in_scope, legal_name="x" * 200)
+    # then
+    with in_scope(world.porta.org):
+        assert len(Client.objects.get(pk=client.pk).legal_name) == 200
+
+
+def test_an_empty_legal_name_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="   ", tax_id="12345678Z"))
+    # then
+    assert (error.message, error.extra) == ("This field is required.", {"legal_name": "This field is required."})
+    assert unchanged
+
+
+def test_an_unknown_field_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", organization_id=world.nordwind.org.pk))
+    # then
+    assert error.message == "Unknown field: organization_id."
+    assert unchanged
+
+
+# --- who may change clients ------------------------------------------------------------------------
+
+
+def test_finance_may_not_create_a_client(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.finance, legal_name="Nou SL", tax_id="12345678Z"))
+    # then
+    assert (error.status, error.code, error.message) == (403, "permission_denied", "Your role may read clients but not change them.")
+    assert unchanged
+
+
+def test_finance_may_not_edit_a_client(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.client_update(organization=p.org, actor=p.finance, client=p.client, city="Girona"))
+    # then
+    assert (error.status, error.code, error.message) == (403, "permission_denied", "Your role may read clients but not change them.")
+    assert unchanged
+
+
+def test_finance_may_not_add_a_contact(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.finance, client=p.client, full_name="Anna Puig"))
+    # then
+    assert (error.status, error.message) == (403, "Your role may read clients but not change them.")
+    assert unchanged
+
+
+def test_an_account_executive_may_edit_a_client(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        services.client_update(organization=p.org, actor=p.ae, client=p.client, city="Girona")
+        city = Client.objects.get(pk=p.client.pk).city
+    # then
+    assert city == "Girona"
+
+
+# --- audit and search text ---------------------------------------------------------------------
+
+
+def test_creating_a_client_is_audited_with_every_field_from_nothing(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    client = _create_client(world, in_scope, actor="lead", trade_name="L'Àvia", city="Sants-Montjuïc", sector="food", website="https://lavia.example")
+    # then
+    with in_scope(p.org):
+        event = AuditEvent.objects.get(action="client.create", object_id=client.pk)
+    assert (event.actor, event.object_type) == (p.lead.user, "clients.client")
+    assert event.changes == {
+        "legal_name": [None, "Fàbrica L'Àvia SL"],
+        "trade_name": [None, "L'Àvia"],
+        "tax_id": [None, "12345678Z"],
+        "country": [None, "ES"],
+        "sector": [None, "food"],
+        "size_band": [None, "small"],
+        "city": [None, "Sants-Montjuïc"],
+        "website": [None, "https://lavia.example"],
+        "status": [None, "prospect"],
+        "notes": [None, ""],
+        "weight_price": [None, 25],
+        "weight_time_to_market": [None, 25],
+        "weight_delivery_time": [None, 25],
+        "weight_quality": [None, 25],
+    }
+
+
+def test_updating_a_client_audits_exactly_what_changed_from_what(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        services.client_update(
+            organization=p.org, actor=p.ae, client=p.client, legal_name=" Porta Digital Client SA ", city="Lleida", weight_price=40, weight_quality=10
+        )
+        events = list(AuditEvent.objects.filter(action="client.update", object_id=p.client.pk).values_list("actor", "changes"))
+    # then the unchanged city is not in the trail
+    assert events == [
+        (p.ae.user.pk, {"legal_name": ["Porta Digital Client SL", "Porta Digital Client SA"], "weight_price": [25, 40], "weight_quality": [25, 10]})
+    ]
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_row(world, in_scope):
+    # given
+    p = world.porta
+    with in_scope(p.org):
+        before = AuditEvent.objects.count()
+    # when
+    with in_scope(p.org):
+        services.client_update(organization=p.org, actor=p.admin, client=p.client, city="Lleida", tax_id="ESB12345674")
+        after = AuditEvent.objects.count()
+    # then
+    assert after == before
+
+
+def test_the_search_text_ignores_case_accents_and_punctuation(world, in_scope):
+    # when
+    client = _create_client(world, in_scope, trade_name="L'Àvia", city="Sants-Montjuïc")
+    # then
+    with in_scope(world.porta.org):
+        assert Client.objects.get(pk=client.pk).search_text == "fabrica l avia sl l avia sants montjuic 12345678z"
+
+
+def test_the_search_text_follows_an_update(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        services.client_update(organization=p.org, actor=p.admin, client=p.client, city="Sants-Montjuïc")
+        search_text = Client.objects.get(pk=p.client.pk).search_text
+    # then
+    assert search_text == "porta digital client sl porta client sants montjuic b12345674"
+
+
+# --- contacts --------------------------------------------------------------------------------------
+
+
+def test_the_first_contact_of_a_client_becomes_primary_and_the_next_does_not(world, in_scope):
+    # given
+    client = _create_client(world, in_scope)
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        first = services.contact_create(organization=p.org, actor=p.ae, client=client, full_name="Anna Puig", is_primary=False)
+        second = services.contact_create(organization=p.org, actor=p.ae, client=client, full_name="Biel Roca")
+        rows = list(Contact.objects.filter(client=client).values_list("full_name", "is_primary"))
+    # then
+    assert (first.is_primary, second.is_primary) == (True, False)
+    assert rows == [("Anna Puig", True), ("Biel Roca", False)]
+
+
+def test_a_new_primary_contact_unsets_the_previous_one(world, in_scope):
+    # given porta's contact is the client's primary
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", is_primary=True)
+        rows = list(Contact.objects.filter(client=p.client).values_list("full_name", "is_primary"))
+    # then
+    assert rows == [("Anna Puig", True), ("Contact Porta", False)]
+
+
+def test_making_a_contact_primary_on_update_unsets_the_other(world, in_scope):
+    # given a second contact that is not primary
+    p = world.porta
+    with in_scope(p.org):
+        anna = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig")
+    # when
+    with in_scope(p.org):
+        services.contact_update(organization=p.org, actor=p.ae, contact=anna, is_primary=True)
+        rows = list(Contact.objects.filter(client=p.client).values_list("full_name", "is_primary"))
+        event = AuditEvent.objects.get(action="contact.update", object_id=anna.pk)
+    # then
+    assert rows == [("Anna Puig", True), ("Contact Porta", False)]
+    assert event.changes == {"is_primary": [False, True]}
+
+
+def test_a_primary_contact_elsewhere_is_not_touched(world, in_scope):
+    # given another client with its own primary contact
+    p = world.porta
+    client = _create_client(world, in_scope)
+    with in_scope(p.org):
+        other = services.contact_create(organization=p.org, actor=p.ae, client=client, full_name="Anna Puig")
+    # when
+    with in_scope(p.org):
+        services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Biel Roca", is_primary=True)
+        still_primary = Contact.objects.get(pk=other.pk).is_primary
+    # then
+    assert still_primary is True
+
+
+def test_a_contact_with_an_invalid_email_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", email="anna@"))
+    # then
+    assert (error.message, error.extra) == ("Enter a valid email address.", {"email": "Enter a valid email address."})
+    assert unchanged
+
+
+def test_changing_a_contact_to_an_invalid_email_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.contact_update(organization=p.org, actor=p.ae, contact=p.contact, email="not an email"))
+    # then
+    assert error.extra == {"email": "Enter a valid email address."}
+    assert unchanged
+
+
+def test_a_contact_email_is_stored_in_lower_case_and_found_by_search_text(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        contact = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Àngels Ribó", email="Angels.Ribo@Example.COM", job_title="CFO")
+        stored = Contact.objects.values_list("email", "search_text").get(pk=contact.pk)
+    # then
+    assert stored == ("angels.ribo@example.com", "angels ribo angels.ribo@example.com cfo")
