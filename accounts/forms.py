@@ -22,6 +22,18 @@ class _PersonChoice(forms.ModelChoiceField):
         return membership.user.full_name or membership.user.email
 
 
+def people_choices(organization: Organization, *, account_executives_only: bool = False) -> list[tuple[int, str]]:
+    """[(membership id, name)] in one query without model instances: a page with several
+    forms offering the same people reads them once (forms validate against their queryset)."""
+    people = _people(organization, account_executives_only=account_executives_only)
+    return list(people.values_list("pk", "user__full_name"))
+
+
+def _offer(field: forms.ModelChoiceField, choices: list[tuple[int, str]] | None) -> None:
+    if choices is not None:
+        field.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + choices
+
+
 class AccountForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Client"), queryset=Client.unscoped_dangerously.none())
     name = forms.CharField(label=_("Account name"), max_length=200)
@@ -48,9 +60,10 @@ class AccountForm(forms.Form):
 class ReassignForm(forms.Form):
     owner = _PersonChoice(label=_("New owner"), queryset=Membership.unscoped_dangerously.none())
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _people(organization, account_executives_only=True)
+        _offer(self.fields["owner"], choices)
 
 
 class RiskRatingForm(forms.Form):
@@ -61,9 +74,10 @@ class AccountTeamForm(forms.Form):
     membership = _PersonChoice(label=_("Person"), queryset=Membership.unscoped_dangerously.none())
     role = forms.ChoiceField(label=_("Role on the account"), choices=AccountRole.choices)
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = _people(organization)
+        _offer(self.fields["membership"], people)
 
 
 class ActivityForm(forms.Form):
@@ -77,11 +91,14 @@ class ActivityForm(forms.Form):
     next_step_due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     next_step_owner = _PersonChoice(label=_("Owner of the next step"), queryset=Membership.unscoped_dangerously.none(), required=False)
 
-    def __init__(self, *args, organization: Organization, client_id: int, **kwargs):
+    def __init__(self, *args, organization: Organization, client_id: int, people: list | None = None, contacts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact_ids"].queryset = Contact.objects.filter(organization=organization, client_id=client_id)
         self.fields["contact_ids"].label_from_instance = lambda c: c.full_name
+        if contacts is not None:
+            self.fields["contact_ids"].choices = [(c.pk, c.full_name) for c in contacts]
         self.fields["next_step_owner"].queryset = _people(organization)
+        _offer(self.fields["next_step_owner"], people)
         if not self.is_bound and "occurred_at" not in self.initial:
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
 
@@ -112,9 +129,10 @@ class IncidentForm(forms.Form):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
     assignee = _PersonChoice(label=_("Assignee"), queryset=Membership.unscoped_dangerously.none(), required=False)
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = _people(organization)
+        _offer(self.fields["assignee"], people)
 
 
 class IncidentUpdateForm(IncidentForm):

@@ -34,6 +34,7 @@ from accounts.forms import (
     PortfolioSettingsForm,
     ReassignForm,
     RiskRatingForm,
+    people_choices,
 )
 from accounts.models import Account, RiskRating
 from config.errors import ApplicationError
@@ -105,7 +106,7 @@ def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
         "sort": request.GET.get("sort") or "name",
         "led_teams": led,
         "reassign_form": ReassignForm(organization=request.organization) if may_reassign else None,
-        "account_executives": list(selectors.account_executives(organization=request.organization)) if may_reassign else [],
+        "account_executives": people_choices(request.organization, account_executives_only=True) if may_reassign else [],
     }
     return _render(request, "accounts/portfolio.html", context, partial="results")
 
@@ -132,14 +133,15 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
     data = selectors.account_360(organization=request.organization, membership=request.membership, account_id=account_id)
     organization = request.organization
+    people = people_choices(organization)
     context = {
         "d": data,
         "account": data.account,
-        "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, initial={"next_step_owner": request.membership.pk}),
-        "incident_form": IncidentForm(organization=organization),
+        "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, people=people, contacts=data.contacts, initial={"next_step_owner": request.membership.pk}),
+        "incident_form": IncidentForm(organization=organization, people=people),
         "objective_form": ObjectiveForm(),
-        "team_form": AccountTeamForm(organization=organization) if data.can_edit else None,
-        "reassign_form": ReassignForm(organization=organization, initial={"owner": data.account.owner_id}) if data.can_reassign else None,
+        "team_form": AccountTeamForm(organization=organization, people=people) if data.can_edit else None,
+        "reassign_form": ReassignForm(organization=organization, choices=people_choices(organization, account_executives_only=True), initial={"owner": data.account.owner_id}) if data.can_reassign else None,
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
         "today": timezone.localdate(),
         "objective_chart": [{"id": p.objective.pk, "points": p.points, "target": str(p.objective.target), "start": p.objective.period_start.isoformat(), "end": p.objective.period_end.isoformat()} for p in data.objectives],
@@ -225,7 +227,7 @@ def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> Ht
         if account is None:  # reassigned out of this person's sight
             return HttpResponse("", status=status)
         led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
-        context = {"a": account, "led_teams": led, "account_executives": list(selectors.account_executives(organization=request.organization)), "reassign_form": True}
+        context = {"a": account, "led_teams": led, "account_executives": people_choices(request.organization, account_executives_only=True), "reassign_form": True}
         return TemplateResponse(request, "accounts/portfolio.html#row", context, status=status)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id}))

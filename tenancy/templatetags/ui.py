@@ -1,17 +1,62 @@
-from django import template
+from django import forms, template
+from django.forms.utils import flatatt
+from django.utils.encoding import force_str
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# Widgets rendered here in Python: Django renders each widget, and each <option>, through a
+# template, which made form-heavy pages (the account page has five forms) spend half their
+# time on it. Anything else falls back to Django's own rendering.
+_INPUTS = (forms.TextInput, forms.EmailInput, forms.NumberInput, forms.URLInput, forms.PasswordInput, forms.DateInput, forms.DateTimeInput, forms.TimeInput)
+
+
+def _attrs(field, css: str) -> dict:
+    widget = field.field.widget
+    attrs = {**widget.attrs, "class": css, "id": field.auto_id, "name": field.html_name}
+    attrs.update(field.build_widget_attrs({}, widget))
+    attrs["class"] = css
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return {k: v for k, v in attrs.items() if v is not None and v is not False}
+
+
+def _select(field, attrs: dict) -> str:
+    value = field.value()
+    selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
+    options = []
+    for choice_value, label in field.field.choices:
+        choice_value = force_str(getattr(choice_value, "value", choice_value))
+        mark = " selected" if choice_value in selected else ""
+        options.append(f'<option value="{conditional_escape(choice_value)}"{mark}>{conditional_escape(force_str(label))}</option>')
+    if isinstance(field.field.widget, forms.SelectMultiple):
+        attrs["multiple"] = True
+    return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")
 
 
 @register.filter
 def bs(field):
     """Render a form field with Bootstrap's classes, marked invalid when it has errors."""
     widget = field.field.widget
-    css = "form-select" if getattr(widget, "input_type", "") == "select" or widget.__class__.__name__ in {"Select", "SelectMultiple"} else "form-control"
-    if getattr(widget, "input_type", "") == "checkbox":
-        css = "form-check-input"
+    is_select = isinstance(widget, forms.Select) and not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.NullBooleanSelect))
+    css = "form-select" if is_select else "form-check-input" if getattr(widget, "input_type", "") == "checkbox" else "form-control"
+    if isinstance(widget, forms.NullBooleanSelect):
+        css = "form-select"
     if field.errors:
         css += " is-invalid"
+    if is_select:
+        return _select(field, _attrs(field, css))
+    if isinstance(widget, forms.Textarea):
+        value = field.value()
+        return format_html("<textarea{}>\n{}</textarea>", flatatt(_attrs(field, css)), "" if value is None else force_str(value))
+    if isinstance(widget, _INPUTS) and not widget.is_hidden:
+        attrs = _attrs(field, css)
+        attrs["type"] = widget.attrs.get("type", widget.input_type)
+        value = widget.format_value(field.value())
+        if value is not None and not isinstance(widget, forms.PasswordInput):
+            attrs["value"] = force_str(value)
+        return format_html("<input{}>", flatatt(attrs))
     return field.as_widget(attrs={"class": css})
 
 
@@ -72,3 +117,16 @@ def pct_class(value):
     except (TypeError, ValueError):
         pct = 0
     return f"ad-w-{pct}"
+
+
+@register.filter
+def options(choices, selected):
+    """<option>s for [(value, label)] with `selected` chosen, built in Python: lists that repeat
+    the same choices on every row (reassigning owners in the portfolio) stay fast."""
+    chosen = force_str(selected)
+    return mark_safe(
+        "".join(
+            f'<option value="{conditional_escape(force_str(v))}"{" selected" if force_str(v) == chosen else ""}>{conditional_escape(force_str(label))}</option>'
+            for v, label in choices
+        )
+    )

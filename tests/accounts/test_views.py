@@ -213,7 +213,7 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
     client = _client(world.porta.ae)
     url = f"/o/porta/accounts/{world.porta.account.pk}/"
     client.get(url)
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(22):
         response = client.get(url)
     text = response.content.decode()
     assert text.count('data-testid="activity"') == min(count, 20)
