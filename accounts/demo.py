@@ -866,7 +866,7 @@ class _Seeder:
         return low + timedelta(days=self.rng.randint(0, (end - low).days))
 
     def log_activities(self, accounts: list[PlannedAccount]) -> int:
-        rng, world = self.rng, self.world
+        rng = self.rng
         planned_activities = []
         weights = [p.weight for p in accounts]
         while len(planned_activities) < ACTIVITIES:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/activities/", views.account_activities, name="account_activities"),
     path("accounts/<int:account_id>/objectives/", views.objective_create, name="objective_create"),
     path("accounts/<int:account_id>/incidents/", views.incident_create, name="incident_create"),
+    path("clients/<int:client_id>/accounts/", views.client_accounts, name="client_accounts"),
     path("account-team/<int:member_id>/remove/", views.account_team_remove, name="account_team_remove"),
     path("activities/<int:activity_id>/", views.activity_edit, name="activity_edit"),
     path("activities/<int:activity_id>/done/", views.activity_done, name="activity_done"),

@@ -37,17 +37,14 @@ from accounts.forms import (
     people_choices,
 )
 from accounts.models import Account, RiskRating
+from clients.selectors import client_get
 from config.errors import ApplicationError
 from tenancy.exports import csv_response, xlsx_response
+from tenancy.htmx import render
 from tenancy.forms import add_application_error
 from tenancy.models import Role
 
 PAGE_SIZE = 25
-
-
-def _render(request: HttpRequest, template: str, context: dict, partial: str | None = None, status: int = 200) -> TemplateResponse:
-    name = f"{template}#{partial}" if partial and request.htmx else template
-    return TemplateResponse(request, name, context, status=status)
 
 
 def _not_found_on_missing(view):
@@ -108,7 +105,7 @@ def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
         "reassign_form": ReassignForm(organization=request.organization) if may_reassign else None,
         "account_executives": people_choices(request.organization, account_executives_only=True) if may_reassign else [],
     }
-    return _render(request, "accounts/portfolio.html", context, partial="results")
+    return render(request, "accounts/portfolio.html", context, partial="results")
 
 
 @require_GET
@@ -282,6 +279,17 @@ def _back_to_account(request: HttpRequest, org_slug: str, account_id: int) -> Ht
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+@require_GET
+@_not_found_on_missing
+def client_accounts(request: HttpRequest, org_slug: str, client_id: int) -> HttpResponse:
+    """The accounts of one client that this person may see, for the client's page (htmx)."""
+    client = client_get(organization=request.organization, client_id=client_id)  # 404 when not this organisation's
+    accounts = selectors.visible_accounts(organization=request.organization, membership=request.membership).filter(client=client).select_related("owner__user").order_by("name", "pk")
+    membership = request.membership
+    context = {"accounts": accounts, "client_id": client_id, "may_open": membership.is_admin or membership.is_sales_lead or membership.is_account_executive}
+    return TemplateResponse(request, "accounts/client_accounts.html", context)
+
+
 # --- Activities ------------------------------------------------------------------------------------
 
 
@@ -342,7 +350,7 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
                 return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
         status = 400
     context = {"activity": activity, "account": activity.account, "edit_form": form}
-    return _render(request, "accounts/activity_edit.html", context, partial="activity-item", status=status)
+    return render(request, "accounts/activity_edit.html", context, partial="activity-item", status=status)
 
 
 @require_POST
@@ -430,7 +438,7 @@ def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
     ordered = filterset.qs.order_by(*INCIDENT_ORDER)
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "query": _query_without(request, "page")}
-    return _render(request, "accounts/incidents.html", context, partial="results")
+    return render(request, "accounts/incidents.html", context, partial="results")
 
 
 # Overdue first (past their SLA and still open), then by how soon the SLA falls due.
@@ -465,7 +473,7 @@ def incident_detail(request: HttpRequest, org_slug: str, incident_id: int) -> Ht
 @_not_found_on_missing
 def my_day(request: HttpRequest, org_slug: str) -> HttpResponse:
     data = selectors.my_day(organization=request.organization, membership=request.membership)
-    return _render(request, "accounts/my_day.html", {"d": data}, partial="lists")
+    return render(request, "accounts/my_day.html", {"d": data}, partial="lists")
 
 
 @require_GET
@@ -473,7 +481,7 @@ def my_day(request: HttpRequest, org_slug: str) -> HttpResponse:
 def search(request: HttpRequest, org_slug: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if request.htmx else 20)
-    return _render(request, "accounts/search.html", {"results": results, "query": query}, partial="dropdown")
+    return render(request, "accounts/search.html", {"results": results, "query": query}, partial="dropdown")
 
 
 @require_http_methods(["GET", "POST"])

@@ -42,7 +42,7 @@ class ClientFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not self.form.cleaned_data.get("sort"):
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
             queryset = queryset.order_by(*CLIENT_SORTS["name"])
         return queryset
 

@@ -11,9 +11,8 @@ from tenancy.text import search_terms
 
 
 def client_list(*, organization: Organization) -> QuerySet[Client]:
-    return Client.objects.filter(organization=organization).annotate(
-        contact_count=Count("contacts", distinct=True), account_count=Count("accounts", distinct=True)
-    )
+    # No count of accounts here: it would tell everyone how many private accounts a client has.
+    return Client.objects.filter(organization=organization).annotate(contact_count=Count("contacts"))
 
 
 def client_get(*, organization: Organization, client_id: int) -> Client:

@@ -12,10 +12,23 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_safe(value: str) -> str:
+    """A cell that starts like a formula would run as one in a spreadsheet: make it text."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
 def _csv_cell(value):
+    if isinstance(value, str):
+        return _text_safe(value)
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -40,8 +53,15 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> HttpResponse:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
-    worksheet.append([str(h) for h in header])
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for title in header:
+        cell = WriteOnlyCell(worksheet, value=str(title))
+        cell.font = bold
+        header_cells.append(cell)
     widths = [len(str(h)) for h in header]
+    rows_out = []
     for row in rows:
         cells = []
         for index, value in enumerate(row):
@@ -50,10 +70,19 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
                 value = timezone.localtime(value).replace(tzinfo=None)  # spreadsheets have no time zones
             elif value is not None and not isinstance(value, (Decimal, int, date, str)):
                 value = str(value)
+            if isinstance(value, str):
+                # Text stays text, even when it starts with "=" (a formula would run).
+                cell = WriteOnlyCell(worksheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"
+                value = cell
             cells.append(value)
-        worksheet.append(cells)
+        rows_out.append(cells)
+    # In write-only mode the column widths must be set before the first row is written.
     for index, width in enumerate(widths, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width + 2
+    worksheet.append(header_cells)
+    for cells in rows_out:
+        worksheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -24,6 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from config.errors import ApplicationError
 from tenancy import selectors, services
 from tenancy.auth import client_address, login_is_throttled
+from tenancy.htmx import render
 from tenancy.forms import ApiTokenForm, LoginForm, MembershipAddForm, MembershipRolesForm, PreferencesForm, TeamForm, add_application_error
 from tenancy.models import Membership, Role, Team
 
@@ -41,11 +42,6 @@ def require_role(*roles: Role):
         return wrapped
 
     return decorator
-
-
-def _render(request: HttpRequest, template: str, context: dict, partial: str | None = None, status: int = 200) -> TemplateResponse:
-    name = f"{template}#{partial}" if partial and request.htmx else template
-    return TemplateResponse(request, name, context, status=status)
 
 
 # --- Signing in ----------------------------------------------------------------------------
@@ -130,7 +126,7 @@ def preferences(request: HttpRequest, org_slug: str) -> HttpResponse:
             request.session["language"] = form.cleaned_data["language"]
             messages.success(request, _("Preferences saved."))
             return redirect("preferences", org_slug=org_slug)
-    return _render(request, "tenancy/preferences.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "tenancy/preferences.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- People --------------------------------------------------------------------------------
@@ -153,7 +149,7 @@ def people(request: HttpRequest, org_slug: str) -> HttpResponse:
                 form = MembershipAddForm()
         status = 400 if form.errors else 200
     context = {"form": form, "memberships": selectors.membership_list(organization=organization)}
-    return _render(request, "tenancy/people.html", context, partial="people-panel", status=status)
+    return render(request, "tenancy/people.html", context, partial="people-panel", status=status)
 
 
 def _membership_or_404(request: HttpRequest, membership_id: int) -> Membership:
@@ -188,7 +184,7 @@ def person_edit(request: HttpRequest, org_slug: str, membership_id: int) -> Http
         if form is not None:
             status = 400
     context = {"m": membership, "form": form, "editing": form is not None}
-    return _render(request, "tenancy/person_edit.html", context, partial="person-row", status=status)
+    return render(request, "tenancy/person_edit.html", context, partial="person-row", status=status)
 
 
 @require_role(Role.ADMIN)
@@ -209,7 +205,7 @@ def person_set_active(request: HttpRequest, org_slug: str, membership_id: int) -
             messages.success(request, _("%(name)s was deactivated and has lost access.") % {"name": membership.user})
     if not request.htmx:
         return redirect("people", org_slug=org_slug)
-    return _render(request, "tenancy/person_edit.html", {"m": membership, "form": None, "editing": False}, partial="person-row", status=status)
+    return render(request, "tenancy/person_edit.html", {"m": membership, "form": None, "editing": False}, partial="person-row", status=status)
 
 
 # --- Teams ---------------------------------------------------------------------------------
@@ -238,7 +234,7 @@ def teams(request: HttpRequest, org_slug: str) -> HttpResponse:
                 form = TeamForm(organization=organization)
         status = 400 if form.errors else 200
     context = {"form": form, "teams": selectors.team_list(organization=organization)}
-    return _render(request, "tenancy/teams.html", context, partial="teams-panel", status=status)
+    return render(request, "tenancy/teams.html", context, partial="teams-panel", status=status)
 
 
 @require_role(Role.ADMIN)
@@ -270,7 +266,7 @@ def team_edit(request: HttpRequest, org_slug: str, team_id: int) -> HttpResponse
                 return HttpResponseClientRedirect(request.build_absolute_uri(f"/o/{org_slug}/teams/"))
             return redirect("teams", org_slug=org_slug)
     status = 400 if form.errors else 200
-    return _render(request, "tenancy/team_edit.html", {"team": team, "form": form}, partial="team-form", status=status)
+    return render(request, "tenancy/team_edit.html", {"team": team, "form": form}, partial="team-form", status=status)
 
 
 @require_role(Role.ADMIN)
@@ -305,7 +301,7 @@ def tokens(request: HttpRequest, org_slug: str) -> HttpResponse:
             form = ApiTokenForm()
     status = 400 if form.errors else 200
     context = {"form": form, "secret": secret, "tokens": selectors.api_token_list(organization=organization, membership=membership)}
-    return _render(request, "tenancy/tokens.html", context, partial="tokens-panel", status=status)
+    return render(request, "tenancy/tokens.html", context, partial="tokens-panel", status=status)
 
 
 @require_POST
@@ -320,4 +316,4 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
     if not request.htmx:
         return redirect("tokens", org_slug=org_slug)
     context = {"form": ApiTokenForm(), "secret": None, "tokens": selectors.api_token_list(organization=organization, membership=membership)}
-    return _render(request, "tenancy/tokens.html", context, partial="tokens-panel")
+    return render(request, "tenancy/tokens.html", context, partial="tokens-panel")

@@ -42,7 +42,7 @@
   });
 
   // After htmx puts the client form back with errors, take the person to the first one.
-  document.addEventListener("htmx:afterSwap", () => {
+  document.addEventListener("htmx:afterSettle", () => {
     const form = document.getElementById("client-form");
     if (!form) return;
     const invalid = form.querySelector(".is-invalid") || form.querySelector(".alert-danger");

@@ -26,7 +26,8 @@ def _select(field, attrs: dict) -> str:
     value = field.value()
     selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
     options = []
-    for choice_value, label in field.field.choices:
+    choices = getattr(field.field, "choices", None)
+    for choice_value, label in choices if choices is not None else field.field.widget.choices:
         choice_value = force_str(getattr(choice_value, "value", choice_value))
         mark = " selected" if choice_value in selected else ""
         options.append(f'<option value="{conditional_escape(choice_value)}"{mark}>{conditional_escape(force_str(label))}</option>')
