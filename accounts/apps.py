@@ -5,3 +5,5 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+    # seed_demo calls it for each demo organisation (clients, accounts, a year of work).
+    demo_seed = "accounts.demo.seed_portfolio"

@@ -1,13 +1,18 @@
-"""Demo data for `make run`: two organisations, five people each, one team, and a portfolio
-(clients, accounts, a year of activities, incidents, objectives: accounts.demo). Idempotent."""
+"""Demo data for `make run`: two organisations, five people each, one team, and what every
+other app adds for them (clients, accounts, a year of activities…). Idempotent.
+
+Apps add their demo data by naming a function in their AppConfig's `demo_seed`
+(accounts: accounts.demo.seed_portfolio), so tenancy imports none of them: the map's
+dependencies point one way."""
 
 import random
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 
-from accounts.demo import seed_portfolio
 from tenancy import services
 from tenancy.models import Membership, Organization, Role, Team, User
 from tenancy.scope import tenant_scope
@@ -42,6 +47,13 @@ def demo_logins() -> list[str]:
 class Command(BaseCommand):
     help = "Create the demo organisations porta and nordwind with their people (development only)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--people-only", action="store_true", help="Only the organisations, their people and teams (fast; for browser tests).")
+
+    @staticmethod
+    def app_seeds():
+        return [import_string(config.demo_seed) for config in apps.get_app_configs() if getattr(config, "demo_seed", None)]
+
     def handle(self, *args, **options):
         password = settings.ACCOUNTDESK_DEMO_PASSWORD
         for spec in DEMO_ORGANIZATIONS:
@@ -63,9 +75,11 @@ class Command(BaseCommand):
                             lead_ids=[memberships["lead"].pk],
                             member_ids=[memberships["ae"].pk, memberships["ae2"].pk],
                         )
-                    # Skipped when the organisation already has clients.
-                    portfolio = seed_portfolio(organization, memberships, random.Random(f"accountdesk-demo-{organization.slug}"))
-            self.stdout.write(f"  {organization.name} (/o/{organization.slug}/)" + (": " + ", ".join(f"{n} {what}" for what, n in portfolio.items()) if portfolio else ""))
+                    made = {}
+                    for seed in [] if options["people_only"] else self.app_seeds():
+                        # Each seed skips an organisation it already filled.
+                        made |= seed(organization, memberships, random.Random(f"accountdesk-demo-{organization.slug}")) or {}
+            self.stdout.write(f"  {organization.name} (/o/{organization.slug}/)" + (": " + ", ".join(f"{n} {what}" for what, n in made.items()) if made else ""))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password {password!r}, development only):"))
         for email in demo_logins():
             self.stdout.write(f"  {email}")
