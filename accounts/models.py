@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CHOICES
@@ -33,10 +34,10 @@ class Tier(models.TextChoices):
 
 class AccountStatus(models.TextChoices):
     ONBOARDING = "onboarding", _("Onboarding")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("account status", "Active")
     AT_RISK = "at_risk", _("At risk")
     DORMANT = "dormant", _("Dormant")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
 
 class Account(TenantOwned):
@@ -258,7 +259,7 @@ class IncidentStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
     RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")
 
 
 OPEN_INCIDENT_STATUSES = [IncidentStatus.OPEN, IncidentStatus.IN_PROGRESS, IncidentStatus.WAITING_ON_CLIENT]

@@ -463,7 +463,7 @@ def activity_log(*, organization: Organization, actor: Membership, account: Acco
 def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
     if activity.created_by_id != actor.pk and activity.next_step_owner_id != actor.pk and not can_edit_account(membership=actor, account=activity.account, led_teams=led):
-        raise _forbidden(_("Only who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
+        raise _forbidden(_("Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
 
 
 @transaction.atomic

@@ -10,6 +10,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.scope import CROSS_TENANT, TenantScopeMissing, current_organization_id
@@ -129,6 +131,15 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        # Django rebuilds the field's choices dict on every get_<field>_display() call; list
+        # pages call it for every row and column. Choices are fixed: build the dict once.
+        choices = field.__dict__.get("_display_choices")
+        if choices is None:
+            choices = field._display_choices = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(choices.get(make_hashable(value), value), strings_only=True)
 
 
 # --- Memberships, teams ------------------------------------------------------------------
