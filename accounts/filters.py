@@ -41,7 +41,16 @@ class TenantFilterSet(django_filters.FilterSet):
                 form_field.queryset = model.objects.filter(organization=self.organization)
                 if model is Membership:
                     form_field.queryset = form_field.queryset.select_related("user").order_by("user__full_name")
-                    form_field.label_from_instance = lambda m: m.user.full_name or m.user.email
+
+    def offer_people(self) -> "TenantFilterSet":
+        """For a page that shows the form: offer people from one values() query, without model
+        instances (validation still goes through the queryset). The API never renders it."""
+        for form_field in self.form.fields.values():
+            queryset_of = getattr(form_field, "queryset", None)
+            if queryset_of is not None and queryset_of.model is Membership:
+                people = list(queryset_of.filter(is_active=True).values_list("pk", "user__full_name"))
+                form_field.widget.choices = [("", form_field.empty_label)] + people
+        return self
 
 
 def _search(queryset, name, value):

@@ -179,11 +179,13 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     account = account_get(organization=organization, membership=membership, account_id=account_id)
     contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id))
     team = list(AccountTeamMember.objects.filter(organization=organization, account=account).select_related("membership__user").order_by("role", "membership__user__full_name"))
-    objectives = list(
-        Objective.objects.filter(organization=organization, account=account, period_end__gte=today - timedelta(days=90))
-        .prefetch_related(Prefetch("actuals", queryset=ObjectiveActual.objects.filter(organization=organization)))
-        .order_by("period_end", "metric")
-    )
+    since = today - timedelta(days=90)
+    objectives = list(Objective.objects.filter(organization=organization, account=account, period_end__gte=since).order_by("period_end", "metric"))
+    # One query for the actuals even when there is no objective: the page's query count
+    # does not depend on the data.
+    actuals: dict[int, list[ObjectiveActual]] = {o.pk: [] for o in objectives}
+    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since):
+        actuals.setdefault(actual.objective_id, []).append(actual)
     activities = list(
         Activity.objects.filter(organization=organization, account=account)
         .select_related("created_by__user", "next_step_owner__user")
@@ -217,7 +219,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         client=account.client,
         contacts=contacts,
         team=team,
-        objectives=[objective_progress(o, list(o.actuals.all()), today) for o in objectives],
+        objectives=[objective_progress(o, actuals[o.pk], today) for o in objectives],
         activities=activities[:TIMELINE_PAGE],
         has_more_activities=len(activities) > TIMELINE_PAGE,
         open_incidents=incidents,

@@ -92,7 +92,7 @@ def _export_rows(accounts):
 @require_GET
 @_not_found_on_missing
 def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filterset = _portfolio(request)
+    filterset = _portfolio(request).offer_people()
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     led = selectors.led_team_ids(organization=request.organization, membership=request.membership) if request.membership.is_sales_lead else set()
     may_reassign = request.membership.is_admin or bool(led)

@@ -29,8 +29,11 @@ def _select(field, attrs: dict) -> str:
     value = field.value()
     selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
     options = []
-    choices = getattr(field.field, "choices", None)
-    for choice_value, label in choices if choices is not None else field.field.widget.choices:
+    # A list set on the widget wins (pages that offer the same people several times read
+    # them once); otherwise the field's own choices.
+    widget_choices = field.field.widget.choices
+    choices = widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
+    for choice_value, label in choices:
         choice_value = force_str(getattr(choice_value, "value", choice_value))
         mark = " selected" if choice_value in selected else ""
         options.append(f'<option value="{conditional_escape(choice_value)}"{mark}>{conditional_escape(force_str(label))}</option>')
@@ -46,7 +49,12 @@ def bs(field):
     is_select = isinstance(widget, forms.Select) and not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.NullBooleanSelect))
     css = "form-select" if is_select else "form-check-input" if getattr(widget, "input_type", "") == "checkbox" else "form-control"
     if isinstance(widget, forms.NullBooleanSelect):
-        css = "form-select"
+        css = "form-select" + (" is-invalid" if field.errors else "")
+        chosen = widget.format_value(field.value())
+        options = "".join(
+            f'<option value="{conditional_escape(v)}"{" selected" if v == chosen else ""}>{conditional_escape(force_str(label))}</option>' for v, label in widget.choices
+        )
+        return mark_safe(f"<select{flatatt(_attrs(field, css))}>{options}</select>")
     if field.errors:
         css += " is-invalid"
     if is_select:

@@ -561,7 +561,7 @@ def test_who_may_not_change_an_activity_gets_403_and_nothing_changes(world, role
     browser = _as(getattr(p, role))
     before = snapshot()
     response = _send(browser, "patch", f"/api/v1/o/porta/activities/{p.activity.pk}/", {"summary": "Rewritten"})
-    assert (response.status_code, response.json()) == (403, _forbidden("Only who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
+    assert (response.status_code, response.json()) == (403, _forbidden("Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
     assert snapshot() == before
 
 
