@@ -28,6 +28,17 @@ ACCOUNT_SORTS = {
 }
 
 
+class YesNoAny(django_filters.widgets.BooleanWidget):
+    """true / false in the URL, "Any" when absent (django-filter says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+YES_NO_ANY = YesNoAny
+
+
 class TenantFilterSet(django_filters.FilterSet):
     """A FilterSet whose choices come from one organisation only."""
 
@@ -59,13 +70,13 @@ def _search(queryset, name, value):
 
 class AccountFilter(TenantFilterSet):
     q = django_filters.CharFilter(method=_search, label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=Membership.unscoped_dangerously.none(), label=_("Owner"))
-    sales_team = django_filters.ModelChoiceFilter(queryset=Team.unscoped_dangerously.none(), label=_("Team"))
-    status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
-    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
-    sector = django_filters.ChoiceFilter(field_name="client__sector", choices=Sector.choices, label=_("Client sector"))
-    risk_rating = django_filters.ChoiceFilter(choices=RiskRating.choices, label=_("Risk rating"))
-    has_overdue_next_steps = django_filters.BooleanFilter(method="filter_overdue", label=_("Has overdue next steps"))
+    owner = django_filters.ModelChoiceFilter(queryset=Membership.unscoped_dangerously.none(), label=_("Owner"), empty_label=_("Anyone"))
+    sales_team = django_filters.ModelChoiceFilter(queryset=Team.unscoped_dangerously.none(), label=_("Team"), empty_label=_("Any team"))
+    status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"), empty_label=_("Any status"))
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"), empty_label=_("Any tier"))
+    sector = django_filters.ChoiceFilter(field_name="client__sector", choices=Sector.choices, label=_("Client sector"), empty_label=_("Any sector"))
+    risk_rating = django_filters.ChoiceFilter(choices=RiskRating.choices, label=_("Risk rating"), empty_label=_("Any rating"))
+    has_overdue_next_steps = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue next steps"), widget=YES_NO_ANY)
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
     sort = django_filters.ChoiceFilter(method="apply_sort", choices=[(k, k) for k in ACCOUNT_SORTS], label=_("Sort"), empty_label=None)
 
@@ -91,11 +102,11 @@ class AccountFilter(TenantFilterSet):
 
 class IncidentFilter(TenantFilterSet):
     SCOPE_CHOICES = [("mine", _("Assigned to me")), ("team", _("My team's")), ("all", _("All I can see"))]
-    scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"))
-    status = django_filters.ChoiceFilter(method="filter_status", choices=[("open", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"))
-    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"), empty_label=None)
+    status = django_filters.ChoiceFilter(method="filter_status", choices=[("open", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"), empty_label=_("Any status"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any severity"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Past their SLA"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("SLA passed"), widget=YES_NO_ANY)
 
     class Meta:
         model = Incident

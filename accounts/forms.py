@@ -18,6 +18,10 @@ def _people(organization: Organization, *, account_executives_only: bool = False
 
 
 class _PersonChoice(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Choose a person"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, membership):
         return membership.user.full_name or membership.user.email
 
@@ -35,10 +39,10 @@ def _offer(field: forms.ModelChoiceField, choices: list[tuple[int, str]] | None)
 
 
 class AccountForm(forms.Form):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.unscoped_dangerously.none())
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.unscoped_dangerously.none(), empty_label=_("Choose a client"))
     name = forms.CharField(label=_("Account name"), max_length=200)
     owner = _PersonChoice(label=_("Owner"), queryset=Membership.unscoped_dangerously.none())
-    sales_team = forms.ModelChoiceField(label=_("Sales team"), queryset=Team.unscoped_dangerously.none(), required=False)
+    sales_team = forms.ModelChoiceField(label=_("Sales team"), queryset=Team.unscoped_dangerously.none(), required=False, empty_label=_("No team"))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), initial=30)
     credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, initial=0)

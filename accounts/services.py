@@ -367,9 +367,11 @@ def objective_actual_record(*, organization: Organization, actor: Membership, ob
     )
     before = None if created else str(actual.value)
     if not created:
+        if actual.value == amount:
+            return actual  # the same value again changes nothing, and records nothing
         actual.value, actual.entered_by = amount, actor
         actual.save(update_fields=["value", "entered_by"])
-    audit_record(organization=organization, actor=actor.user, action="objective.actual", obj=objective, changes={f"actual {day.isoformat()}": [before, str(amount)]})
+    audit_record(organization=organization, actor=actor.user, action="objective.actual", obj=objective, changes={"as_of": [None, day.isoformat()], "actual": [before, str(amount)]})
     return actual
 
 

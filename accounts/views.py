@@ -431,10 +431,7 @@ def incident_create(request: HttpRequest, org_slug: str, account_id: int) -> Htt
 @require_GET
 @_not_found_on_missing
 def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
-    queryset = selectors.incident_list(organization=request.organization, membership=request.membership)
-    data = request.GET.copy()
-    data.setdefault("status", "open")
-    filterset = IncidentFilter(data, queryset=queryset, request=request)
+    filterset = _incidents(request)
     ordered = filterset.qs.order_by(*INCIDENT_ORDER)
     page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "query": _query_without(request, "page")}
@@ -443,6 +440,29 @@ def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 # Overdue first (past their SLA and still open), then by how soon the SLA falls due.
 INCIDENT_ORDER = ["-is_overdue_now", "sla_due_at", "id"]
+
+
+def _incidents(request: HttpRequest):
+    queryset = selectors.incident_list(organization=request.organization, membership=request.membership)
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    return IncidentFilter(data, queryset=queryset, request=request)
+
+
+INCIDENT_EXPORT_HEADER = ["Incident", "Account", "Client", "Severity", "Status", "Assignee", "Opened", "SLA due", "Resolved", "Past its SLA"]
+
+
+@require_GET
+def incidents_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
+    incidents = _incidents(request).qs.order_by(*INCIDENT_ORDER)
+    rows = (
+        [i.title, i.account.name, i.account.client.display_name, i.get_severity_display(), i.get_status_display(), i.assignee.user.full_name if i.assignee else "", i.opened_at, i.sla_due_at, i.resolved_at, _("yes") if i.is_overdue_now else _("no")]
+        for i in incidents.iterator(chunk_size=500)
+    )
+    header = [_(h) for h in INCIDENT_EXPORT_HEADER]
+    if fmt == "xlsx":
+        return xlsx_response("incidents", header, rows, sheet=_("Incidents"))
+    return csv_response("incidents", header, rows)
 
 
 @require_http_methods(["GET", "POST"])
@@ -480,6 +500,8 @@ def my_day(request: HttpRequest, org_slug: str) -> HttpResponse:
 @_not_found_on_missing
 def search(request: HttpRequest, org_slug: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
+    if request.htmx and not query.strip():
+        return HttpResponse("")  # an emptied box closes the results
     results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if request.htmx else 20)
     return render(request, "accounts/search.html", {"results": results, "query": query}, partial="dropdown")
 

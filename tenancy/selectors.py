@@ -143,8 +143,8 @@ def audit_display(events: list[AuditEvent]) -> list[AuditEvent]:
         # What a new object holds is on the page already; its creation says enough.
         creating = event.action.endswith((".create", ".open", ".add"))
         for name, values in ({} if creating else event.changes).items():
-            label, choices = name, {}
-            if model is not None:
+            label, choices = AUDIT_LABELS.get(name, name), {}
+            if model is not None and name not in AUDIT_LABELS:
                 try:
                     field = model._meta.get_field(name)
                     label, choices = str(field.verbose_name), {k: str(v) for k, v in field.flatchoices}
@@ -168,6 +168,17 @@ def _plain(value):
         return ", ".join(str(v) for v in value)
     return value
 
+
+# Changes that are not a field of the changed object.
+AUDIT_LABELS = {
+    "as_of": _("as of"),
+    "actual": _("actual"),
+    "team": _("account team"),
+    "roles": _("roles"),
+    "leads": _("leads"),
+    "members": _("members"),
+    "api_tokens_revoked": _("API tokens revoked"),
+}
 
 AUDIT_ACTIONS = {
     "account.create": _("opened the account"),

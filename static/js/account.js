@@ -19,6 +19,7 @@
           datasets: [{ data: objective.points.map((p) => Number(p[1])), borderColor: color, backgroundColor: color, tension: 0.25, pointRadius: 2 }],
         },
         options: {
+          locale: document.documentElement.lang || "en",
           responsive: true, maintainAspectRatio: false, animation: false,
           plugins: { legend: { display: false }, tooltip: { enabled: true } },
           scales: { x: { display: false }, y: { display: true, ticks: { color: muted, maxTicksLimit: 3 }, grid: { display: false } } },

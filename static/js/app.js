@@ -30,6 +30,8 @@
       input.focus();
       input.select();
     } else if (event.key === "Escape" && document.activeElement === input) {
+      // type=search would clear itself and fire "search", reopening the results.
+      event.preventDefault();
       document.getElementById("search-results").innerHTML = "";
       input.blur();
     }

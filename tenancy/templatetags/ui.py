@@ -27,6 +27,8 @@ def _attrs(field, css: str) -> dict:
 
 def _select(field, attrs: dict) -> str:
     value = field.value()
+    if isinstance(value, bool):  # yes/no filters travel as "true"/"false"
+        value = "true" if value else "false"
     selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
     options = []
     # A list set on the widget wins (pages that offer the same people several times read
@@ -155,3 +157,17 @@ def id_url(name, org_slug, object_id):
     """{% url name org_slug id %} for rows of a list: reversed once per URL name and
     organisation, then filled in (reversing costs more than the rest of a row)."""
     return _id_url_pattern(name, org_slug, get_script_prefix()).format(int(object_id))
+
+
+@register.filter
+def ago(value):
+    """How long ago, in one unit: "3 days", "2 hours"; "just now" under a minute."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+    from django.utils.translation import gettext
+
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return gettext("just now")
+    return timesince(value, depth=1)

@@ -536,8 +536,8 @@ def test_a_second_actual_on_the_same_date_replaces_the_first(world, in_scope):
     # then
     assert actuals == [(date(2025, 1, 10), Decimal("4500.50"), "manual", p.lead.pk)]
     assert [changes for _actor, object_id, changes in _audit(p.org, in_scope, "objective.actual") if object_id == objective.pk] == [
-        {"actual 2025-01-10": [None, "4000.00"]},
-        {"actual 2025-01-10": ["4000.00", "4500.50"]},
+        {"as_of": [None, "2025-01-10"], "actual": [None, "4000.00"]},
+        {"as_of": [None, "2025-01-10"], "actual": ["4000.00", "4500.50"]},
     ]
 
 

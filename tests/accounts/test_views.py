@@ -299,3 +299,20 @@ def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numb
     with transaction.atomic(), tenant_scope(world.porta.org):
         last = Account.objects.get(pk=world.porta.account.pk).last_activity_at
     assert (row[0], row[8], row[10]) == ("Porta Account", 15000, timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).replace(tzinfo=None, microsecond=row[10].microsecond))
+
+
+def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world):
+    from accounts.models import Incident
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        late = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="=Late one", severity="low")
+        Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
+        done = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Done one")
+        services.incident_update(organization=p.org, actor=p.ae, incident=done, status="resolved")
+    rows = list(csv.reader(io.StringIO(_client(p.ae).get("/o/porta/incidents/export.csv").content.decode("utf-8-sig"))))
+    assert [(r[0], r[3], r[4], r[9]) for r in rows] == [
+        ("Incident", "Severity", "Status", "Past its SLA"),
+        ("'=Late one", "Low", "Open", "yes"),
+        ("Porta delivery late", "High", "Open", "no"),
+    ]
