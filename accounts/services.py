@@ -107,6 +107,19 @@ def _member_of(organization: Organization, value: Any) -> Membership | None:
         return None
 
 
+def _optional_person(organization: Organization, data: dict[str, Any], field: str, errors: dict[str, str]) -> None:
+    """An optional person (next step owner, assignee): an active member of this organisation, or none."""
+    if field not in data:
+        return
+    if data[field] in (None, ""):
+        data[field] = None
+        return
+    person = _member_of(organization, data[field])
+    if person is None or not person.is_active:
+        errors[field] = _("Choose an active member of this organisation.")
+    data[field] = person
+
+
 def _clean_account(organization: Organization, actor: Membership, data: dict[str, Any], instance: Account | None) -> dict[str, Any]:
     _unknown(data, ACCOUNT_FIELDS)
     check_lengths(Account, **{k: v for k, v in data.items() if k == "name"})
@@ -405,13 +418,7 @@ def _clean_activity(organization: Organization, account: Account, data: dict[str
         data["next_step_due"] = _date(data["next_step_due"], "next_step_due", errors)
     elif "next_step_due" in data:
         data["next_step_due"] = None
-    if "next_step_owner" in data and data["next_step_owner"] not in (None, ""):
-        owner = _member_of(organization, data["next_step_owner"])
-        if owner is None or not owner.is_active:
-            errors["next_step_owner"] = _("Choose an active member of this organisation.")
-        data["next_step_owner"] = owner
-    elif "next_step_owner" in data:
-        data["next_step_owner"] = None
+    _optional_person(organization, data, "next_step_owner", errors)
     contacts = None
     if "contact_ids" in data:
         raw_ids = data.pop("contact_ids") or []
@@ -514,13 +521,7 @@ def _clean_incident(organization: Organization, data: dict[str, Any]) -> dict[st
         errors["severity"] = _("Choose a value from the list.")
     if "status" in data and data["status"] not in IncidentStatus.values:
         errors["status"] = _("Choose a value from the list.")
-    if "assignee" in data and data["assignee"] not in (None, ""):
-        assignee = _member_of(organization, data["assignee"])
-        if assignee is None or not assignee.is_active:
-            errors["assignee"] = _("Choose an active member of this organisation.")
-        data["assignee"] = assignee
-    elif "assignee" in data:
-        data["assignee"] = None
+    _optional_person(organization, data, "assignee", errors)
     if "opened_at" in data and not isinstance(data["opened_at"], datetime):
         try:
             parsed = datetime.fromisoformat(str(data["opened_at"]))

@@ -34,9 +34,10 @@ def _require_editor(membership: Membership) -> None:
         raise ApplicationError(_("Your role may read clients but not change them."), code="permission_denied", status=403)
 
 
-def _choice(value: str, choices, field: str, message: str) -> None:
-    if value not in {c[0] for c in choices}:
-        raise ApplicationError(message, {field: message})
+def _refuse_unknown(data: dict[str, Any], allowed: list[str]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": unknown[0]})
 
 
 def _clean_client(organization: Organization, data: dict[str, Any], instance: Client | None) -> dict[str, Any]:
@@ -85,9 +86,7 @@ def _client_search_text(client: Client) -> str:
 @transaction.atomic
 def client_create(*, organization: Organization, actor: Membership, **data: Any) -> Client:
     _require_editor(actor)
-    unknown = set(data) - set(CLIENT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
+    _refuse_unknown(data, CLIENT_FIELDS)
     data.setdefault("legal_name", "")
     data.setdefault("tax_id", "")
     data = _clean_client(organization, data, None)
@@ -101,9 +100,7 @@ def client_create(*, organization: Organization, actor: Membership, **data: Any)
 @transaction.atomic
 def client_update(*, organization: Organization, actor: Membership, client: Client, **data: Any) -> Client:
     _require_editor(actor)
-    unknown = set(data) - set(CLIENT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
+    _refuse_unknown(data, CLIENT_FIELDS)
     client = Client.objects.select_for_update().get(organization=organization, pk=client.pk)
     data = _clean_client(organization, dict(data), client)
     before = audit_snapshot(client, CLIENT_FIELDS)
@@ -146,9 +143,7 @@ def _make_primary(organization: Organization, contact: Contact) -> None:
 @transaction.atomic
 def contact_create(*, organization: Organization, actor: Membership, client: Client, **data: Any) -> Contact:
     _require_editor(actor)
-    unknown = set(data) - set(CONTACT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
+    _refuse_unknown(data, CONTACT_FIELDS)
     data.setdefault("full_name", "")
     data = _clean_contact(data)
     client = Client.objects.select_for_update().get(organization=organization, pk=client.pk)
@@ -165,9 +160,7 @@ def contact_create(*, organization: Organization, actor: Membership, client: Cli
 @transaction.atomic
 def contact_update(*, organization: Organization, actor: Membership, contact: Contact, **data: Any) -> Contact:
     _require_editor(actor)
-    unknown = set(data) - set(CONTACT_FIELDS)
-    if unknown:
-        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": sorted(unknown)[0]})
+    _refuse_unknown(data, CONTACT_FIELDS)
     data = _clean_contact(dict(data))
     contact = Contact.objects.select_for_update().get(organization=organization, pk=contact.pk)
     before = audit_snapshot(contact, CONTACT_FIELDS)
