@@ -134,7 +134,6 @@ class AccountDetailApi(APIView):
     permission_classes = [IsTenantMember]
 
     class AccountUpdateInput(StrictSerializer):
-        client = serializers.IntegerField(required=False)
         name = serializers.CharField(max_length=200, required=False)
         owner = serializers.IntegerField(required=False, help_text="Reassign: the lead of the account's team or an admin.")
         sales_team = serializers.IntegerField(required=False, allow_null=True)

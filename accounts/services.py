@@ -187,9 +187,10 @@ def account_create(*, organization: Organization, actor: Membership, **data: Any
     data = _clean_account(organization, actor, data, None)
     if not actor.is_admin and not actor.is_sales_lead and data["owner"].pk != actor.pk:
         raise _forbidden(_("You can open accounts for yourself only."))
-    if actor.is_sales_lead and not actor.is_admin and data.get("sales_team") and data["sales_team"].pk not in led_team_ids(organization=organization, membership=actor):
-        if data["owner"].pk != actor.pk:
-            raise _forbidden(_("You can open accounts only for the teams you lead."))
+    if actor.is_sales_lead and not actor.is_admin and data["owner"].pk != actor.pk:
+        # A lead opens accounts for others in the teams they lead, so they keep seeing them.
+        if not data.get("sales_team") or data["sales_team"].pk not in led_team_ids(organization=organization, membership=actor):
+            raise _forbidden(_("You can open accounts for others only in the teams you lead."))
     account = Account(organization=organization, **data)
     account.search_text = search_normalize(account.name)
     account.save()
@@ -208,6 +209,8 @@ def account_update(*, organization: Organization, actor: Membership, account: Ac
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
     if "risk_rating" in data and not actor.is_finance:
         raise _forbidden(_("Only finance sets risk ratings."))
+    if "client" in data:
+        raise ApplicationError(_("An account stays with its client: open a new account for another client."), {"client": _("It cannot be changed.")})
     if "owner" in data and not can_reassign_account(membership=actor, account=account, led_teams=led):
         raise _forbidden(_("Only the sales lead of the account's team or an admin may reassign it."))
     other = set(data) - {"risk_rating", "owner"}
@@ -469,9 +472,15 @@ def activity_log(*, organization: Organization, actor: Membership, account: Acco
     return activity
 
 
-def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:
+def may_edit_activity(*, organization: Organization, actor: Membership, activity: Activity) -> bool:
     led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    if activity.created_by_id != actor.pk and activity.next_step_owner_id != actor.pk and not can_edit_account(membership=actor, account=activity.account, led_teams=led):
+    return activity.created_by_id == actor.pk or activity.next_step_owner_id == actor.pk or can_edit_account(membership=actor, account=activity.account, led_teams=led)
+
+
+def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:
+    # Who lost sight of the account (taken off its team) loses its activities too.
+    _require_visible(organization, actor, activity.account)
+    if not may_edit_activity(organization=organization, actor=actor, activity=activity):
         raise _forbidden(_("Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
 
 

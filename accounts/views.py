@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
@@ -61,7 +62,14 @@ def _not_found_on_missing(view):
                 raise Http404
             if error.status == 403:
                 raise PermissionDenied(error.message)
-            raise
+            # Any other refusal: say why where the person came from; nothing was written.
+            messages.error(request, error.message)
+            if request.htmx:
+                return HttpResponse("", status=400)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+                back = reverse("portfolio", kwargs={"org_slug": kwargs.get("org_slug", request.organization.slug)})
+            return redirect(back)
 
     return wrapped
 
@@ -181,6 +189,9 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @_not_found_on_missing
 def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     account = _account(request, account_id)
+    led = selectors.led_team_ids(organization=request.organization, membership=request.membership) if request.membership.is_sales_lead else set()
+    if not selectors.can_edit_account(membership=request.membership, account=account, led_teams=led):
+        raise PermissionDenied
     initial = {f: getattr(account, f) for f in ("name", "currency", "payment_terms_days", "credit_limit", "tier", "status", "start_date")} | {"sales_team": account.sales_team_id}
     form = AccountForm(request.POST or None, organization=request.organization, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -329,6 +340,8 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
     form = None
     status = 200
     if request.method == "GET" and request.GET.get("edit") == "1":
+        if not services.may_edit_activity(organization=request.organization, actor=request.membership, activity=activity):
+            raise PermissionDenied
         initial = {
             "kind": activity.kind, "occurred_at": activity.occurred_at, "duration_minutes": activity.duration_minutes, "summary": activity.summary, "outcome": activity.outcome,
             "contact_ids": [c.pk for c in activity.contacts.all()], "next_step": activity.next_step, "next_step_due": activity.next_step_due, "next_step_owner": activity.next_step_owner_id,
@@ -362,7 +375,10 @@ def activity_done(request: HttpRequest, org_slug: str, activity_id: int) -> Http
     messages.success(request, _("Next step done.") if is_done else _("Next step reopened."))
     if request.htmx:
         return HttpResponse("", headers={"HX-Trigger": "accountdesk:next-step-done"})
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/o/") else reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id})
+    return redirect(back)
 
 
 # --- Objectives ------------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ class TenantMiddleware:
             return self.get_response(request)
         is_api = bool(match.group("api"))
         request.is_api = is_api
-        bearer = _bearer_token(request)
+        # Tokens are for programs: the API only. A page answers to the browser session.
+        bearer = _bearer_token(request) if is_api else None
         if bearer is None and not request.user.is_authenticated:
             # Same answer for every slug, existing or not.
             if is_api:
@@ -70,9 +71,9 @@ class TenantMiddleware:
             response = self.get_response(request)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response = response.render()
-            if response.status_code >= 500:
-                # Django turned an exception into this response below us: nothing of the
-                # request may be committed.
+            if response.status_code >= 400:
+                # A refusal, or an exception Django turned into a response below us:
+                # nothing of the request may be committed.
                 transaction.set_rollback(True)
             elif resolved.token is not None and response.status_code < 400:
                 api_token_mark_used(organization=organization, token=resolved.token)

@@ -26,7 +26,7 @@ from tenancy import selectors, services
 from tenancy.auth import client_address, login_is_throttled
 from tenancy.htmx import render
 from tenancy.forms import ApiTokenForm, LoginForm, MembershipAddForm, MembershipRolesForm, PreferencesForm, TeamForm, add_application_error
-from tenancy.models import Membership, Role, Team
+from tenancy.models import ApiToken, Membership, Role, Team
 
 
 def require_role(*roles: Role):
@@ -309,7 +309,7 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
     organization, membership = request.organization, request.membership
     try:
         token = selectors.api_token_get(organization=organization, membership=membership, token_id=token_id)
-    except Exception:
+    except ApiToken.DoesNotExist:
         raise Http404
     services.api_token_revoke(organization=organization, membership=membership, token=token)
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})

@@ -259,3 +259,6 @@ ACCOUNTDESK_BASE_URL = env('ACCOUNTDESK_BASE_URL', 'http://127.0.0.1:8000')
 # Email is unique case-insensitively (a functional unique constraint on Lower(email)),
 # which this check cannot see; the login backend looks emails up with iexact.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# English dates day-first (see config/formats/en/formats.py); Spanish and Catalan use Django's.
+FORMAT_MODULE_PATH = ["config.formats"]

@@ -316,3 +316,45 @@ def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world)
         ("'=Late one", "Low", "Open", "yes"),
         ("Porta delivery late", "High", "Open", "no"),
     ]
+
+
+def test_someone_who_may_see_but_not_change_an_account_gets_403_on_its_edit_form(world):
+    p = world.porta
+    assert _client(p.finance).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 403
+    assert _client(p.ae2).get(f"/o/porta/activities/{p.activity.pk}/?edit=1").status_code == 403
+    assert _client(p.ae).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 200
+
+
+def test_a_refused_action_says_why_instead_of_failing(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        plain = services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="note", summary="A note without a next step")
+    client = _client(p.ae)
+    before = snapshot()
+    response = client.post(f"/o/porta/activities/{plain.pk}/done/", HTTP_REFERER=f"http://testserver/o/porta/accounts/{p.account.pk}/")
+    assert (response.status_code, response["Location"]) == (302, f"http://testserver/o/porta/accounts/{p.account.pk}/")
+    assert "This activity has no next step." in client.get(response["Location"]).content.decode()
+    assert snapshot() == before
+
+
+def test_a_lead_opens_accounts_for_others_only_in_the_teams_they_lead(world):
+    from config.errors import ApplicationError
+
+    p = world.porta
+    before = snapshot()
+    with pytest.raises(ApplicationError, match="You can open accounts for others only in the teams you lead."), transaction.atomic(), tenant_scope(p.org):
+        services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Orphan", owner=p.ae.pk)
+    assert snapshot() == before
+    with transaction.atomic(), tenant_scope(p.org):
+        account = services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Team one", owner=p.ae.pk, sales_team=p.team.pk)
+    assert account.sales_team_id == p.team.pk
+
+
+def test_an_account_stays_with_its_client(world):
+    from config.errors import ApplicationError
+
+    p = world.porta
+    before = snapshot()
+    with pytest.raises(ApplicationError, match="An account stays with its client"), transaction.atomic(), tenant_scope(p.org):
+        services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client.pk)
+    assert snapshot() == before

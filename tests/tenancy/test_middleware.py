@@ -57,3 +57,20 @@ def test_content_security_policy_has_nonces_and_nothing_unsafe(world):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert f'<script nonce="{nonce}">'.encode() in response.content
     assert b"<script>" not in response.content and b' style="' not in response.content and b"<style>" not in response.content
+
+
+@override_settings(ROOT_URLCONF="tests.tenancy.urls_for_tests")
+def test_a_view_that_writes_and_then_refuses_leaves_nothing_written(world):
+    client = Client()
+    client.force_login(world.porta.admin.user)
+    response = client.get("/o/porta/refuse/")
+    assert (response.status_code, response.content) == (400, b"refused")
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        assert list(Team.objects.values_list("name", flat=True)) == ["Team Porta Digital"]
+
+
+def test_an_api_token_opens_the_api_only_not_the_pages(world):
+    header = {"HTTP_AUTHORIZATION": f"Bearer {world.porta.token_secret}"}
+    assert Client().get("/api/v1/o/porta/me/", **header).status_code == 200
+    page = Client().get("/o/porta/people/", **header)
+    assert (page.status_code, page["Location"]) == (302, "/login/?next=/o/porta/people/")

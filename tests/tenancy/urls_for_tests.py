@@ -17,6 +17,11 @@ def lazy_page(request, org_slug):
     return TemplateResponse(request, "tests/team_names.html", {"teams": Team.objects.order_by("name")})
 
 
+def write_then_refuse(request, org_slug):
+    Team.objects.create(organization=request.organization, name="Half-written")
+    return HttpResponse("refused", status=400)
+
+
 def ok(request, org_slug):
     return HttpResponse("ok")
 
@@ -24,6 +29,7 @@ def ok(request, org_slug):
 urlpatterns = [
     path("o/<slug:org_slug>/boom/", write_then_fail),
     path("o/<slug:org_slug>/lazy/", lazy_page),
+    path("o/<slug:org_slug>/refuse/", write_then_refuse),
     path("", include("config.urls")),
 ]
 
