@@ -318,9 +318,10 @@ class MyDay:
     quiet_accounts: list[Account]
     quiet_after_days: int
     today: date
+    limit: int  # each list shows at most this many: a full list means there are more
 
 
-def my_day(*, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 50) -> MyDay:
+def my_day(*, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 20) -> MyDay:
     """Next steps I own that are due today or overdue; open incidents past or within a day of
     their SLA on accounts I see (assigned to me first); my accounts with no activity for the
     organisation's number of days."""
@@ -349,7 +350,7 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
         .select_related("client", "owner__user")
         .order_by("last_activity_at", "name")[:limit]
     )
-    return MyDay(next_steps=next_steps, incidents=incidents, quiet_accounts=quiet, quiet_after_days=settings.quiet_after_days, today=today)
+    return MyDay(next_steps=next_steps, incidents=incidents, quiet_accounts=quiet, quiet_after_days=settings.quiet_after_days, today=today, limit=limit)
 
 
 # --- Search ----------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ def test_my_day_takes_the_same_number_of_queries_with_1_and_50_rows(world, count
     client.get("/o/porta/my-day/")
     with django_assert_num_queries(12):
         response = client.get("/o/porta/my-day/")
-    assert response.content.decode().count("list-group-item px-0 d-flex") == count
+    # at most 20 per list: a triage page, not a report
+    assert response.content.decode().count("list-group-item px-0 d-flex") == min(count, 20)
 
 
 def test_search_ignores_case_and_accents_and_shows_only_what_one_may_see(world):
