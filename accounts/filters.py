@@ -101,7 +101,8 @@ class AccountFilter(TenantFilterSet):
 
 
 class IncidentFilter(TenantFilterSet):
-    SCOPE_CHOICES = [("mine", _("Assigned to me")), ("team", _("My team's")), ("all", _("All I can see"))]
+    # "All I can see" first: it is what the list shows when nothing is chosen.
+    SCOPE_CHOICES = [("all", _("All I can see")), ("mine", _("Assigned to me")), ("team", _("My team's"))]
     scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"), empty_label=None)
     status = django_filters.ChoiceFilter(method="filter_status", choices=[("open", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"), empty_label=_("Any status"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any severity"))
