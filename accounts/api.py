@@ -38,7 +38,6 @@ from config.api import LIST_ORDER, StrictSerializer, filter_parameters, filtered
 from config.api_pagination import CursorPagination
 from config.errors import ApplicationError
 from tenancy.permissions import IsTenantMember
-from tenancy.selectors import audit_event_list
 
 AccountStatusField = named_enum("AccountStatusEnum", AccountStatus.choices)
 IncidentStatusField = named_enum("IncidentStatusEnum", IncidentStatus.choices)
@@ -196,9 +195,7 @@ class AccountAuditApi(APIView):
             account = selectors.account_get(organization=request.organization, membership=request.membership, account_id=account_id)
         except Account.DoesNotExist:
             raise Http404
-        events = audit_event_list(organization=request.organization, object_type="accounts.account", object_id=account.pk) | audit_event_list(
-            organization=request.organization, object_type="clients.client", object_id=account.client_id
-        )
+        events = selectors.account_audit_events(organization=request.organization, account=account)
         return paginated(self, request, events, AuditEventOutput)
 
 

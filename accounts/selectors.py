@@ -3,6 +3,7 @@ incidents and search. Each takes the organisation and the asking membership expl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,7 +25,7 @@ from accounts.models import (
 from clients.models import Client, Contact
 from clients.selectors import matching
 from tenancy.models import AuditEvent, Membership, Organization, TeamMember
-from tenancy.selectors import audit_display
+from tenancy.selectors import audit_display, team_ids_led_by
 from tenancy.text import search_terms
 
 
@@ -59,7 +60,8 @@ def account_get(*, organization: Organization, membership: Membership, account_i
 
 
 def led_team_ids(*, organization: Organization, membership: Membership) -> set[int]:
-    return set(TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True))
+    """The teams this person leads; no query for someone who is not a sales lead."""
+    return team_ids_led_by(organization=organization, membership=membership) if membership.is_sales_lead else set()
 
 
 def can_edit_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
@@ -70,6 +72,14 @@ def can_reassign_account(*, membership: Membership, account: Account, led_teams:
     return membership.is_admin or (membership.is_sales_lead and account.sales_team_id in led_teams)
 
 
+def may_edit_account(*, organization: Organization, membership: Membership, account: Account) -> bool:
+    return can_edit_account(membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership))
+
+
+def may_reassign_account(*, organization: Organization, membership: Membership, account: Account) -> bool:
+    return can_reassign_account(membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership))
+
+
 def can_rate_risk(*, membership: Membership) -> bool:
     return membership.is_finance
 
@@ -77,10 +87,6 @@ def can_rate_risk(*, membership: Membership) -> bool:
 def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
     """The organisation's settings, or the defaults (unsaved) when it never changed them."""
     return PortfolioSettings.objects.filter(organization=organization).first() or PortfolioSettings(organization=organization)
-
-
-def account_executives(*, organization: Organization) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization=organization, is_active=True, is_account_executive=True).select_related("user").order_by("user__full_name")
 
 
 # --- The portfolio --------------------------------------------------------------------------
@@ -173,6 +179,15 @@ class Account360:
 TIMELINE_PAGE = 20
 
 
+def account_audit_events(*, organization: Organization, account: Account, objective_ids: Sequence[int] = ()) -> QuerySet[AuditEvent]:
+    """The audit trail of an account: its own changes, its client's, and those of the
+    objectives given; newest first."""
+    about = Q(object_type="accounts.account", object_id=account.pk) | Q(object_type="clients.client", object_id=account.client_id)
+    if objective_ids:
+        about |= Q(object_type="accounts.objective", object_id__in=objective_ids)
+    return AuditEvent.objects.filter(organization=organization).filter(about).select_related("actor").order_by("-created_at", "-id")
+
+
 def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
     """Everything the account page shows, in a fixed number of queries whatever the data."""
     today = today or timezone.localdate()
@@ -201,19 +216,8 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     incidents = list(
         Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).select_related("assignee__user").order_by("sla_due_at")[:20]
     )
-    audit = audit_display(
-        list(
-            AuditEvent.objects.filter(organization=organization)
-            .filter(
-                Q(object_type="accounts.account", object_id=account.pk)
-                | Q(object_type="clients.client", object_id=account.client_id)
-                | Q(object_type="accounts.objective", object_id__in=[o.pk for o in objectives])
-            )
-            .select_related("actor")
-            .order_by("-created_at", "-id")[:20]
-        )
-    )
-    led = led_team_ids(organization=organization, membership=membership) if membership.is_sales_lead else set()
+    audit = audit_display(list(account_audit_events(organization=organization, account=account, objective_ids=[o.pk for o in objectives])[:20]), organization=organization)
+    led = led_team_ids(organization=organization, membership=membership)
     return Account360(
         account=account,
         client=account.client,
@@ -301,7 +305,7 @@ def incident_list(*, organization: Organization, membership: Membership) -> Quer
 
 
 def incident_audit(*, organization: Organization, incident: Incident) -> list[AuditEvent]:
-    return audit_display(list(AuditEvent.objects.filter(organization=organization, object_type="accounts.incident", object_id=incident.pk).select_related("actor").order_by("-created_at", "-id")[:20]))
+    return audit_display(list(AuditEvent.objects.filter(organization=organization, object_type="accounts.incident", object_id=incident.pk).select_related("actor").order_by("-created_at", "-id")[:20]), organization=organization)
 
 
 def incident_get(*, organization: Organization, membership: Membership, incident_id: int) -> Incident:

@@ -31,7 +31,7 @@ from accounts.models import (
     Severity,
     Tier,
 )
-from accounts.selectors import can_edit_account, can_reassign_account, led_team_ids, portfolio_settings, visible_accounts
+from accounts.selectors import can_edit_account, can_reassign_account, led_team_ids, may_edit_account, portfolio_settings, visible_accounts
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CODES
 from config.errors import ApplicationError
@@ -206,7 +206,7 @@ def account_update(*, organization: Organization, actor: Membership, account: Ac
     finance, and only finance: its risk rating (finance may change nothing else unless also
     one of the above)."""
     account = Account.objects.select_for_update().get(organization=organization, pk=account.pk)
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
+    led = led_team_ids(organization=organization, membership=actor)
     if "risk_rating" in data and not actor.is_finance:
         raise _forbidden(_("Only finance sets risk ratings."))
     if "client" in data:
@@ -242,8 +242,7 @@ def _team_entry(person: Membership, role: str) -> str:
 
 @transaction.atomic
 def account_team_member_add(*, organization: Organization, actor: Membership, account: Account, membership: Membership | int, role: str) -> AccountTeamMember:
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    if not can_edit_account(membership=actor, account=account, led_teams=led):
+    if not may_edit_account(organization=organization, membership=actor, account=account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
     person = _member_of(organization, membership)
     errors = {}
@@ -262,8 +261,7 @@ def account_team_member_add(*, organization: Organization, actor: Membership, ac
 @transaction.atomic
 def account_team_member_update(*, organization: Organization, actor: Membership, member: AccountTeamMember, role: str) -> AccountTeamMember:
     member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    if not can_edit_account(membership=actor, account=member.account, led_teams=led):
+    if not may_edit_account(organization=organization, membership=actor, account=member.account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
     if role not in AccountRole.values:
         raise ApplicationError(_("Choose a value from the list."), {"role": _("Choose a value from the list.")})
@@ -278,8 +276,7 @@ def account_team_member_update(*, organization: Organization, actor: Membership,
 @transaction.atomic
 def account_team_member_remove(*, organization: Organization, actor: Membership, member: AccountTeamMember) -> None:
     member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    if not can_edit_account(membership=actor, account=member.account, led_teams=led):
+    if not may_edit_account(organization=organization, membership=actor, account=member.account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
     audit_record(organization=organization, actor=actor.user, action="account.team_remove", obj=member.account, changes={"team": [_team_entry(member.membership, member.role), None]})
     member.delete()
@@ -334,8 +331,7 @@ def _clean_objective(data: dict[str, Any], instance: Objective | None) -> dict[s
 
 
 def _require_account_editor(organization: Organization, actor: Membership, account: Account) -> None:
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    if not can_edit_account(membership=actor, account=account, led_teams=led):
+    if not may_edit_account(organization=organization, membership=actor, account=account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may set its objectives."))
 
 
@@ -473,8 +469,7 @@ def activity_log(*, organization: Organization, actor: Membership, account: Acco
 
 
 def may_edit_activity(*, organization: Organization, actor: Membership, activity: Activity) -> bool:
-    led = led_team_ids(organization=organization, membership=actor) if actor.is_sales_lead else set()
-    return activity.created_by_id == actor.pk or activity.next_step_owner_id == actor.pk or can_edit_account(membership=actor, account=activity.account, led_teams=led)
+    return activity.created_by_id == actor.pk or activity.next_step_owner_id == actor.pk or may_edit_account(organization=organization, membership=actor, account=activity.account)
 
 
 def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:

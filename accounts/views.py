@@ -102,7 +102,7 @@ def _export_rows(accounts):
 def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
     filterset = _portfolio(request).offer_people()
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    led = selectors.led_team_ids(organization=request.organization, membership=request.membership) if request.membership.is_sales_lead else set()
+    led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
     may_reassign = request.membership.is_admin or bool(led)
     context = {
         "filter": filterset,
@@ -189,8 +189,7 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @_not_found_on_missing
 def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     account = _account(request, account_id)
-    led = selectors.led_team_ids(organization=request.organization, membership=request.membership) if request.membership.is_sales_lead else set()
-    if not selectors.can_edit_account(membership=request.membership, account=account, led_teams=led):
+    if not selectors.may_edit_account(organization=request.organization, membership=request.membership, account=account):
         raise PermissionDenied
     initial = {f: getattr(account, f) for f in ("name", "currency", "payment_terms_days", "credit_limit", "tier", "status", "start_date")} | {"sales_team": account.sales_team_id}
     form = AccountForm(request.POST or None, organization=request.organization, editing=True, initial=initial)

@@ -92,10 +92,8 @@ def team_get(*, organization: Organization, team_id: int) -> Team:
     return team_list(organization=organization).get(pk=team_id)
 
 
-def team_ids_led_by(*, organization: Organization, membership: Membership) -> list[int]:
-    return list(
-        TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True)
-    )
+def team_ids_led_by(*, organization: Organization, membership: Membership) -> set[int]:
+    return set(TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True))
 
 
 def api_token_list(*, organization: Organization, membership: Membership) -> QuerySet[ApiToken]:
@@ -115,7 +113,7 @@ def audit_event_list(*, organization: Organization, object_type: str | None = No
     return events
 
 
-def audit_display(events: list[AuditEvent]) -> list[AuditEvent]:
+def audit_display(events: list[AuditEvent], *, organization: Organization) -> list[AuditEvent]:
     """Give each event `display_action` and `display_changes` [(label, from, to)] for people:
     field names as their model calls them, people and teams by name. Two queries, however
     many events."""
@@ -132,8 +130,8 @@ def audit_display(events: list[AuditEvent]) -> list[AuditEvent]:
                     team_ids.add(value)
     # Always both queries (with an id that matches nothing when there is nothing to look up),
     # so the page's query count does not depend on which changes are on it.
-    people = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=people_ids or {0}).select_related("user")}
-    teams = dict(Team.objects.filter(pk__in=team_ids or {0}).values_list("pk", "name"))
+    people = {m.pk: m.user.full_name for m in Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).select_related("user")}
+    teams = dict(Team.objects.filter(organization=organization, pk__in=team_ids or {0}).values_list("pk", "name"))
     for event in events:
         try:
             model = apps.get_model(event.object_type)
