@@ -104,15 +104,6 @@ def api_token_get(*, organization: Organization, membership: Membership, token_i
     return ApiToken.objects.get(organization=organization, membership=membership, pk=token_id)
 
 
-def audit_event_list(*, organization: Organization, object_type: str | None = None, object_id: int | None = None) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
-    if object_type is not None:
-        events = events.filter(object_type=object_type)
-    if object_id is not None:
-        events = events.filter(object_id=object_id)
-    return events
-
-
 def audit_display(events: list[AuditEvent], *, organization: Organization) -> list[AuditEvent]:
     """Give each event `display_action` and `display_changes` [(label, from, to)] for people:
     field names as their model calls them, people and teams by name. Two queries, however
