@@ -4,7 +4,8 @@ For each page and tenant size: `requests` GETs through Django's handler in this 
 (server time: no network, no browser), the exact queries of one request, and
 `sql_floor_ms`: the same SQL statements replayed through the raw database connection in
 one transaction with the tenant setting, i.e. the least any implementation issuing that
-SQL could take. One JSON line per page and size.
+SQL could take. Requests and replays alternate, so whatever else the machine is doing
+weighs on both alike. One JSON line per page and size.
 """
 
 from __future__ import annotations
@@ -24,21 +25,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def _replay(queries: list[dict], organization_id: int, rounds: int) -> list[float]:
-    """Time the raw SQL of one request, `rounds` times; each round in its own transaction."""
-    timings = []
+def _replay(queries: list[dict], organization_id: int) -> float:
+    """Time the raw SQL of one request once, in its own transaction."""
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor: no Django wrapper around execute
-        for _ in range(rounds):
-            started = time.perf_counter()
-            with transaction.atomic():
-                raw.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
-                for query in queries:
-                    raw.execute(query["sql_raw"], query["params"])
-                    if raw.description is not None:
-                        raw.fetchall()
-            timings.append((time.perf_counter() - started) * 1000)
-    return timings
+        started = time.perf_counter()
+        with transaction.atomic():
+            raw.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
+            for query in queries:
+                raw.execute(query["sql_raw"], query["params"])
+                if raw.description is not None:
+                    raw.fetchall()
+        return (time.perf_counter() - started) * 1000
 
 
 class _RawCapture(CaptureQueriesContext):
@@ -68,12 +66,13 @@ def measure_page(*, name: str, size: str, client: Client, url: str, organization
     # The floor replays what the view itself asked, not the session and auth look-ups
     # that every request pays before the tenant transaction opens.
     queries = [q for q in captured.raw if "set_config" not in q["sql_raw"]]
-    timings = []
+    timings, floors = [], []
     for _ in range(requests):
         started = time.perf_counter()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
-    floor = statistics.median(_replay(queries, organization_id, rounds=max(50, requests // 2)))
+        floors.append(_replay(queries, organization_id))
+    floor = statistics.median(floors)
     p50 = statistics.median(timings)
     return {
         "page": name,
