@@ -405,7 +405,7 @@ class ActivityOutput(serializers.Serializer):
     duration_minutes = serializers.IntegerField()
     summary = serializers.CharField()
     outcome = serializers.CharField()
-    contacts = ActivityContactOutput(source="contacts.all", many=True)
+    contacts = ActivityContactOutput(source="contact_list", many=True)
     next_step = serializers.CharField()
     next_step_due = serializers.DateField(allow_null=True)
     next_step_owner = PersonRefOutput(allow_null=True)

@@ -53,14 +53,20 @@ class TenantFilterSet(django_filters.FilterSet):
                 if model is Membership:
                     form_field.queryset = form_field.queryset.select_related("user").order_by("user__full_name")
 
-    def offer_people(self) -> "TenantFilterSet":
-        """For a page that shows the form: offer people from one values() query, without model
-        instances (validation still goes through the queryset). The API never renders it."""
+    def offer_choices(self) -> "TenantFilterSet":
+        """For a page that shows the form: offer people and teams from values() queries, without
+        model instances (validation still goes through the queryset). The API never renders it."""
         for form_field in self.form.fields.values():
             queryset_of = getattr(form_field, "queryset", None)
-            if queryset_of is not None and queryset_of.model is Membership:
-                people = list(queryset_of.filter(is_active=True).values_list("pk", "user__full_name"))
-                form_field.widget.choices = [("", form_field.empty_label)] + people
+            if queryset_of is None:
+                continue
+            if queryset_of.model is Membership:
+                options = queryset_of.filter(is_active=True).values_list("pk", "user__full_name")
+            elif queryset_of.model is Team:
+                options = queryset_of.values_list("pk", "name")
+            else:
+                continue
+            form_field.widget.choices = [("", form_field.empty_label)] + list(options)
         return self
 
 

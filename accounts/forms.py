@@ -38,6 +38,17 @@ def _offer(field: forms.ModelChoiceField, choices: list[tuple[int, str]] | None)
         field.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + choices
 
 
+def _offer_people(form: forms.Form, name: str, organization: Organization, people: list | None, *, account_executives_only: bool = False) -> None:
+    """A form with data validates against the people queryset; a form that is only shown
+    needs (id, name) pairs, read once per page by the caller or here without model instances."""
+    field = form.fields[name]
+    if form.is_bound:
+        field.queryset = _people(organization, account_executives_only=account_executives_only)
+    elif people is None:
+        people = people_choices(organization, account_executives_only=account_executives_only)
+    _offer(field, people)
+
+
 class AccountForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Client"), queryset=Client.unscoped_dangerously.none(), empty_label=_("Choose a client"))
     name = forms.CharField(label=_("Account name"), max_length=200)
@@ -66,8 +77,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, choices: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people(organization, account_executives_only=True)
-        _offer(self.fields["owner"], choices)
+        _offer_people(self, "owner", organization, choices, account_executives_only=True)
 
 
 class RiskRatingForm(forms.Form):
@@ -80,8 +90,7 @@ class AccountTeamForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = _people(organization)
-        _offer(self.fields["membership"], people)
+        _offer_people(self, "membership", organization, people)
 
 
 class ActivityForm(forms.Form):
@@ -97,12 +106,13 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, client_id: int, people: list | None = None, contacts: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact_ids"].queryset = Contact.objects.filter(organization=organization, client_id=client_id)
-        self.fields["contact_ids"].label_from_instance = lambda c: c.full_name
+        contact_ids = self.fields["contact_ids"]
+        if self.is_bound or contacts is None:
+            contact_ids.queryset = Contact.objects.filter(organization=organization, client_id=client_id)
+            contact_ids.label_from_instance = lambda c: c.full_name
         if contacts is not None:
-            self.fields["contact_ids"].choices = [(c.pk, c.full_name) for c in contacts]
-        self.fields["next_step_owner"].queryset = _people(organization)
-        _offer(self.fields["next_step_owner"], people)
+            contact_ids.choices = [(c.pk, c.full_name) for c in contacts]
+        _offer_people(self, "next_step_owner", organization, people)
         if not self.is_bound and "occurred_at" not in self.initial:
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
 
@@ -135,8 +145,7 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _people(organization)
-        _offer(self.fields["assignee"], people)
+        _offer_people(self, "assignee", organization, people)
 
 
 class IncidentUpdateForm(IncidentForm):

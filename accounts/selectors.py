@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -109,6 +109,21 @@ def account_list(*, organization: Organization, membership: Membership) -> Query
     )
 
 
+# What a portfolio row (and its export) shows of an account and its client.
+PORTFOLIO_FIELDS = ("name", "client__legal_name", "client__trade_name", "owner", "sales_team", "currency", "payment_terms_days", "credit_limit", "risk_rating", "tier", "status", "last_activity_at")
+
+
+def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
+    """The portfolio page's rows: the accounts of account_list, with only the columns a row
+    shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects."""
+    return (
+        visible_accounts(organization=organization, membership=membership)
+        .select_related("client")
+        .only(*PORTFOLIO_FIELDS)
+        .annotate(has_overdue_next_steps=overdue_next_step_exists(organization), owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
+    )
+
+
 # --- Objectives -------------------------------------------------------------------------------
 
 
@@ -176,7 +191,7 @@ class Account360:
     can_rate_risk: bool
 
 
-TIMELINE_PAGE = 20
+TIMELINE_PAGE = 10
 
 
 def account_audit_events(*, organization: Organization, account: Account, objective_ids: Sequence[int] = ()) -> QuerySet[AuditEvent]:
@@ -188,12 +203,23 @@ def account_audit_events(*, organization: Organization, account: Account, object
     return AuditEvent.objects.filter(organization=organization).filter(about).select_related("actor").order_by("-created_at", "-id")
 
 
+def contacts_of_activities(organization: Organization) -> Prefetch:
+    """Each activity's contacts as a plain list, `contact_list`: one query for all of them."""
+    return Prefetch("contacts", queryset=Contact.objects.filter(organization=organization), to_attr="contact_list")
+
+
+def with_people_names(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Who logged each activity and who owns its next step, by name (`created_by_name`,
+    `next_step_owner_name`): a page that shows names needs no membership or user objects."""
+    return activities.annotate(created_by_name=F("created_by__user__full_name"), next_step_owner_name=F("next_step_owner__user__full_name"))
+
+
 def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
     """Everything the account page shows, in a fixed number of queries whatever the data."""
     today = today or timezone.localdate()
     account = account_get(organization=organization, membership=membership, account_id=account_id)
     contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id))
-    team = list(AccountTeamMember.objects.filter(organization=organization, account=account).select_related("membership__user").order_by("role", "membership__user__full_name"))
+    team = list(AccountTeamMember.objects.filter(organization=organization, account=account).annotate(member_name=F("membership__user__full_name")).order_by("role", "member_name"))
     since = today - timedelta(days=90)
     objectives = list(Objective.objects.filter(organization=organization, account=account, period_end__gte=since).order_by("period_end", "metric"))
     # One query for the actuals even when there is no objective: the page's query count
@@ -202,20 +228,15 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since):
         actuals.setdefault(actual.objective_id, []).append(actual)
     activities = list(
-        Activity.objects.filter(organization=organization, account=account)
-        .select_related("created_by__user", "next_step_owner__user")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        with_people_names(Activity.objects.filter(organization=organization, account=account))
+        .prefetch_related(contacts_of_activities(organization))
         .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
     )
     next_steps = list(
-        Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True)
-        .exclude(next_step="")
-        .select_related("next_step_owner__user")
+        with_people_names(Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True).exclude(next_step=""))
         .order_by("next_step_due", "id")[:20]
     )
-    incidents = list(
-        Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).select_related("assignee__user").order_by("sla_due_at")[:20]
-    )
+    incidents = list(Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).order_by("sla_due_at")[:20])
     audit = audit_display(list(account_audit_events(organization=organization, account=account, objective_ids=[o.pk for o in objectives])[:20]), organization=organization)
     led = led_team_ids(organization=organization, membership=membership)
     return Account360(
@@ -242,30 +263,20 @@ def activity_timeline(*, organization: Organization, membership: Membership, acc
         pivot = Activity.objects.filter(organization=organization, account=account, pk=before_id).values("occurred_at").first()
         if pivot is not None:
             activities = activities.filter(Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id))
-    page = list(
-        activities.select_related("created_by__user", "next_step_owner__user")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
-        .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
-    )
+    page = list(with_people_names(activities).prefetch_related(contacts_of_activities(organization)).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1])
     return page[:TIMELINE_PAGE], len(page) > TIMELINE_PAGE
 
 
 def activity_get(*, organization: Organization, membership: Membership, activity_id: int) -> Activity:
-    visible = visible_accounts(organization=organization, membership=membership)
-    return (
-        Activity.objects.filter(organization=organization, account__in=visible)
-        .select_related("account", "created_by__user", "next_step_owner__user")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
-        .get(pk=activity_id)
-    )
+    return activity_list(organization=organization, membership=membership).get(pk=activity_id)
 
 
 def activity_list(*, organization: Organization, membership: Membership) -> QuerySet[Activity]:
     visible = visible_accounts(organization=organization, membership=membership)
-    return (
+    return with_people_names(
         Activity.objects.filter(organization=organization, account__in=visible)
         .select_related("account", "created_by__user", "next_step_owner__user")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        .prefetch_related(contacts_of_activities(organization))
     )
 
 
@@ -333,17 +344,20 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
     today = timezone.localdate(now)
     settings = portfolio_settings(organization=organization)
     visible = visible_accounts(organization=organization, membership=membership)
+    # Each list reads only the columns its lines show.
     next_steps = list(
         Activity.objects.filter(organization=organization, next_step_owner=membership, next_step_done_at__isnull=True, next_step_due__lte=today, account__in=visible)
         .exclude(next_step="")
         .select_related("account__client")
+        .only("next_step", "next_step_due", "account__name", "account__client__legal_name", "account__client__trade_name")
         .order_by("next_step_due", "id")[:limit]
     )
     incidents = list(
         Incident.objects.filter(organization=organization, account__in=visible, status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lte=now + timedelta(hours=24))
         .filter(Q(assignee=membership) | Q(assignee__isnull=True) | Q(account__owner=membership))
-        .select_related("account__client", "assignee__user")
-        .annotate(is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)))
+        .select_related("account")
+        .only("title", "severity", "status", "sla_due_at", "assignee", "account__name")
+        .annotate(is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)), assignee_name=F("assignee__user__full_name"))
         .order_by("is_mine", "sla_due_at", "id")[:limit]
     )
     quiet_since = now - timedelta(days=settings.quiet_after_days)
@@ -351,7 +365,8 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
     quiet = list(
         mine.exclude(status="closed")
         .filter(Q(last_activity_at__lt=quiet_since) | Q(last_activity_at__isnull=True))
-        .select_related("client", "owner__user")
+        .select_related("client")
+        .only("name", "last_activity_at", "client__legal_name", "client__trade_name")
         .order_by("last_activity_at", "name")[:limit]
     )
     return MyDay(next_steps=next_steps, incidents=incidents, quiet_accounts=quiet, quiet_after_days=settings.quiet_after_days, today=today, limit=limit)
@@ -378,7 +393,18 @@ def search(*, organization: Organization, membership: Membership, query: str, li
     # A query with no word in it ("--") would match every row.
     if len(query.strip()) < 2 or not search_terms(query):
         return SearchResults(query, [], [], [])
-    clients = list(matching(Client.objects.filter(organization=organization), query).order_by("legal_name")[:limit])
-    contacts = list(matching(Contact.objects.filter(organization=organization), query).select_related("client").order_by("full_name")[:limit])
-    accounts = list(matching(visible_accounts(organization=organization, membership=membership), query).select_related("client").order_by("name")[:limit])
+    # Only what a result line shows: the search text and notes can be long.
+    clients = list(matching(Client.objects.filter(organization=organization), query).only("legal_name", "trade_name", "city", "country").order_by("legal_name")[:limit])
+    contacts = list(
+        matching(Contact.objects.filter(organization=organization), query)
+        .select_related("client")
+        .only("full_name", "job_title", "client__legal_name", "client__trade_name")
+        .order_by("full_name")[:limit]
+    )
+    accounts = list(
+        matching(visible_accounts(organization=organization, membership=membership), query)
+        .select_related("client")
+        .only("name", "client__legal_name", "client__trade_name")
+        .order_by("name")[:limit]
+    )
     return SearchResults(query, clients, contacts, accounts)

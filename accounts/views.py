@@ -82,7 +82,7 @@ def _account(request: HttpRequest, account_id: int) -> Account:
 
 
 def _portfolio(request: HttpRequest):
-    queryset = selectors.account_list(organization=request.organization, membership=request.membership)
+    queryset = selectors.portfolio_list(organization=request.organization, membership=request.membership)
     return AccountFilter(request.GET, queryset=queryset, request=request)
 
 
@@ -92,7 +92,7 @@ EXPORT_HEADER = ["Account", "Client", "Owner", "Team", "Status", "Tier", "Risk r
 def _export_rows(accounts):
     for a in accounts:
         yield [
-            a.name, a.client.display_name, a.owner.user.full_name, a.sales_team.name if a.sales_team else "", a.get_status_display(), a.get_tier_display(),
+            a.name, a.client.display_name, a.owner_name, a.sales_team_name or "", a.get_status_display(), a.get_tier_display(),
             a.get_risk_rating_display(), a.currency, a.credit_limit, a.payment_terms_days, a.last_activity_at, _("yes") if a.has_overdue_next_steps else _("no"),
         ]
 
@@ -100,18 +100,16 @@ def _export_rows(accounts):
 @require_GET
 @_not_found_on_missing
 def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filterset = _portfolio(request).offer_people()
+    filterset = _portfolio(request).offer_choices()
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
-    may_reassign = request.membership.is_admin or bool(led)
     context = {
         "filter": filterset,
         "page": page,
         "query": _query_without(request, "page"),
         "sort": request.GET.get("sort") or "name",
         "led_teams": led,
-        "reassign_form": ReassignForm(organization=request.organization) if may_reassign else None,
-        "account_executives": people_choices(request.organization, account_executives_only=True) if may_reassign else [],
+        "may_reassign": request.membership.is_admin or bool(led),
     }
     return render(request, "accounts/portfolio.html", context, partial="results")
 
@@ -146,7 +144,7 @@ def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
         "incident_form": IncidentForm(organization=organization, people=people),
         "objective_form": ObjectiveForm(),
         "team_form": AccountTeamForm(organization=organization, people=people) if data.can_edit else None,
-        "reassign_form": ReassignForm(organization=organization, choices=people_choices(organization, account_executives_only=True), initial={"owner": data.account.owner_id}) if data.can_reassign else None,
+        "account_executives": people_choices(organization, account_executives_only=True) if data.can_reassign else None,
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
         "today": timezone.localdate(),
         "objective_chart": [{"id": p.objective.pk, "points": p.points, "target": str(p.objective.target), "start": p.objective.period_start.isoformat(), "end": p.objective.period_end.isoformat()} for p in data.objectives],
@@ -209,11 +207,31 @@ def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpRe
     return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": True, "account": account}, status=400 if form.errors else 200)
 
 
-@require_POST
+def _portfolio_row(request: HttpRequest, account_id: int, *, reassigning: bool = False, status: int = 200) -> HttpResponse:
+    """One row of the portfolio, as the person sees it; with the owner select when reassigning."""
+    account = selectors.portfolio_list(organization=request.organization, membership=request.membership).filter(pk=account_id).first()
+    if account is None:  # reassigned out of this person's sight
+        return HttpResponse("", status=status)
+    led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
+    context = {"a": account, "led_teams": led, "may_reassign": True, "reassigning": reassigning}
+    if reassigning:
+        context["account_executives"] = people_choices(request.organization, account_executives_only=True)
+    return TemplateResponse(request, "accounts/portfolio.html#row", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    """From the portfolio row (htmx: the row comes back) or from the account page."""
+    """GET: for htmx, a portfolio row with the owner select, or back without it (`view=1`);
+    otherwise the account page, whose owner select works without JavaScript.
+    POST: from the portfolio row (htmx: the row comes back) or from the account page."""
     account = _account(request, account_id)
+    if request.method == "GET":
+        if not selectors.may_reassign_account(organization=request.organization, membership=request.membership, account=account):
+            raise PermissionDenied
+        if not request.htmx:
+            return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id))
+        return _portfolio_row(request, account.pk, reassigning=request.GET.get("view") != "1")
     form = ReassignForm(request.POST, organization=request.organization)
     if not form.is_valid():
         messages.error(request, _("Choose an active account executive."))
@@ -230,12 +248,7 @@ def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> Ht
             messages.success(request, _("%(account)s now belongs to %(owner)s.") % {"account": account.name, "owner": account.owner.user})
             status = 200
     if request.htmx and request.POST.get("from") == "portfolio":
-        account = selectors.account_list(organization=request.organization, membership=request.membership).filter(pk=account.pk).first()
-        if account is None:  # reassigned out of this person's sight
-            return HttpResponse("", status=status)
-        led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
-        context = {"a": account, "led_teams": led, "account_executives": people_choices(request.organization, account_executives_only=True), "reassign_form": True}
-        return TemplateResponse(request, "accounts/portfolio.html#row", context, status=status)
+        return _portfolio_row(request, account.pk, reassigning=status != 200, status=status)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id}))
     return redirect("account_detail", org_slug=org_slug, account_id=account_id)
@@ -343,7 +356,7 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
             raise PermissionDenied
         initial = {
             "kind": activity.kind, "occurred_at": activity.occurred_at, "duration_minutes": activity.duration_minutes, "summary": activity.summary, "outcome": activity.outcome,
-            "contact_ids": [c.pk for c in activity.contacts.all()], "next_step": activity.next_step, "next_step_due": activity.next_step_due, "next_step_owner": activity.next_step_owner_id,
+            "contact_ids": [c.pk for c in activity.contact_list], "next_step": activity.next_step, "next_step_due": activity.next_step_due, "next_step_owner": activity.next_step_owner_id,
         }
         form = ActivityForm(organization=request.organization, client_id=activity.account.client_id, initial=initial, prefix=f"a{activity.pk}")
     elif request.method == "POST":

@@ -46,7 +46,9 @@ def membership_for_request(*, organization: Organization, user, bearer: str | No
         return ResolvedMembership(token.membership, token)
     if not user.is_authenticated or not user.is_active:
         return ResolvedMembership(None)
-    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).select_related("user").first()
+    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).first()
+    if membership is not None:
+        membership.user = user  # the person the session already loaded: no second read
     return ResolvedMembership(membership)
 
 

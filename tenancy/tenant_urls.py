@@ -6,6 +6,7 @@ from tenancy import views
 
 urlpatterns = [
     path("", views.org_home, name="org_home"),
+    path("organizations/", views.organization_switcher, name="organization_switcher"),
     path("preferences/", views.preferences, name="preferences"),
     path("people/", views.people, name="people"),
     path("people/<int:membership_id>/", views.person_edit, name="person_edit"),

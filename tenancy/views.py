@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.errors import ApplicationError
@@ -111,6 +111,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 def org_home(request: HttpRequest, org_slug: str) -> HttpResponse:
     return TemplateResponse(request, "tenancy/org_home.html", {})
+
+
+@require_GET
+def organization_switcher(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The top bar's list of the person's organisations, asked for when the switcher opens."""
+    organizations = selectors.organization_list_for_user(user=request.user)
+    return TemplateResponse(request, "base.html#org-switcher", {"organizations": organizations})
 
 
 @require_http_methods(["GET", "POST"])

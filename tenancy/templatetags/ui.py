@@ -1,10 +1,10 @@
 import functools
+import html
 
 from django import forms, template
 from django.urls import get_script_prefix, reverse
-from django.forms.utils import flatatt
 from django.utils.encoding import force_str
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -15,14 +15,32 @@ register = template.Library()
 _INPUTS = (forms.TextInput, forms.EmailInput, forms.NumberInput, forms.URLInput, forms.PasswordInput, forms.DateInput, forms.DateTimeInput, forms.TimeInput)
 
 
-def _attrs(field, css: str) -> dict:
+def _esc(value) -> str:
+    """conditional_escape without its lazy-string wrapper, which costs more than escaping:
+    safe strings pass as they are, everything else is escaped."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+def _flatatt(attrs: dict) -> str:
+    """django.forms.utils.flatatt, written out: ' name="value"', a bare name for True."""
+    return "".join(f" {name}" if value is True else f' {name}="{_esc(value)}"' for name, value in attrs.items() if value is not None and value is not False)
+
+
+def _option(value, label, chosen) -> str:
+    value = force_str(value)
+    return f'<option value="{_esc(value)}"{" selected" if value in chosen else ""}>{_esc(label)}</option>'
+
+
+def _attrs(field, css: str, has_errors: bool) -> dict:
     widget = field.field.widget
     attrs = {**widget.attrs, "class": css, "id": field.auto_id, "name": field.html_name}
     attrs.update(field.build_widget_attrs({}, widget))
     attrs["class"] = css
-    if field.errors:
+    if has_errors:
         attrs["aria-invalid"] = "true"
-    return {k: v for k, v in attrs.items() if v is not None and v is not False}
+    return attrs
 
 
 def _select(field, attrs: dict) -> str:
@@ -30,18 +48,14 @@ def _select(field, attrs: dict) -> str:
     if isinstance(value, bool):  # yes/no filters travel as "true"/"false"
         value = "true" if value else "false"
     selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
-    options = []
     # A list set on the widget wins (pages that offer the same people several times read
     # them once); otherwise the field's own choices.
     widget_choices = field.field.widget.choices
     choices = widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
-    for choice_value, label in choices:
-        choice_value = force_str(getattr(choice_value, "value", choice_value))
-        mark = " selected" if choice_value in selected else ""
-        options.append(f'<option value="{conditional_escape(choice_value)}"{mark}>{conditional_escape(force_str(label))}</option>')
+    options = "".join(_option(getattr(v, "value", v), label, selected) for v, label in choices)
     if isinstance(field.field.widget, forms.SelectMultiple):
         attrs["multiple"] = True
-    return mark_safe(f"<select{flatatt(attrs)}>{''.join(options)}</select>")
+    return mark_safe(f"<select{_flatatt(attrs)}>{options}</select>")
 
 
 @register.filter
@@ -50,28 +64,53 @@ def bs(field):
     widget = field.field.widget
     is_select = isinstance(widget, forms.Select) and not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.NullBooleanSelect))
     css = "form-select" if is_select else "form-check-input" if getattr(widget, "input_type", "") == "checkbox" else "form-control"
+    has_errors = _has_errors(field)
     if isinstance(widget, forms.NullBooleanSelect):
-        css = "form-select" + (" is-invalid" if field.errors else "")
-        chosen = widget.format_value(field.value())
-        options = "".join(
-            f'<option value="{conditional_escape(v)}"{" selected" if v == chosen else ""}>{conditional_escape(force_str(label))}</option>' for v, label in widget.choices
-        )
-        return mark_safe(f"<select{flatatt(_attrs(field, css))}>{options}</select>")
-    if field.errors:
+        css = "form-select" + (" is-invalid" if has_errors else "")
+        chosen = {widget.format_value(field.value())}
+        options = "".join(_option(v, label, chosen) for v, label in widget.choices)
+        return mark_safe(f"<select{_flatatt(_attrs(field, css, has_errors))}>{options}</select>")
+    if has_errors:
         css += " is-invalid"
     if is_select:
-        return _select(field, _attrs(field, css))
+        return _select(field, _attrs(field, css, has_errors))
     if isinstance(widget, forms.Textarea):
         value = field.value()
-        return format_html("<textarea{}>\n{}</textarea>", flatatt(_attrs(field, css)), "" if value is None else force_str(value))
+        return mark_safe(f"<textarea{_flatatt(_attrs(field, css, has_errors))}>\n{'' if value is None else _esc(force_str(value))}</textarea>")
     if isinstance(widget, _INPUTS) and not widget.is_hidden:
-        attrs = _attrs(field, css)
+        attrs = _attrs(field, css, has_errors)
         attrs["type"] = widget.attrs.get("type", widget.input_type)
         value = widget.format_value(field.value())
         if value is not None and not isinstance(widget, forms.PasswordInput):
             attrs["value"] = force_str(value)
-        return format_html("<input{}>", flatatt(attrs))
+        return mark_safe(f"<input{_flatatt(attrs)}>")
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def checks(field, flags=""):
+    """A multiple-choice field as Bootstrap checkboxes, built in Python (Django renders each
+    box through a template). `flags`: "inline" puts them on one line, "small" shrinks labels."""
+    flags = set(flags.split())
+    box = "form-check form-check-inline" if "inline" in flags else "form-check"
+    label_css = "form-check-label small" if "small" in flags else "form-check-label"
+    chosen = {force_str(v) for v in (field.value() or [])}
+    widget_choices = field.field.widget.choices
+    choices = widget_choices if isinstance(widget_choices, (list, tuple)) else field.field.choices
+    name, auto_id = _esc(field.html_name), field.auto_id
+    boxes = []
+    for index, (value, label) in enumerate(choices):
+        value = force_str(getattr(value, "value", value))
+        box_id = _esc(f"{auto_id}_{index}")
+        mark = " checked" if value in chosen else ""
+        boxes.append(f'<div class="{box}"><input class="form-check-input" type="checkbox" name="{name}" value="{_esc(value)}" id="{box_id}"{mark}><label class="{label_css}" for="{box_id}">{_esc(label)}</label></div>')
+    return mark_safe("".join(boxes))
+
+
+def _has_errors(field) -> bool:
+    # field.errors builds an empty ErrorList with the form's renderer for every field that
+    # has none; an unbound form has no errors at all.
+    return field.form.is_bound and field.name in field.form.errors
 
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "MXN": "MX$"}
@@ -137,13 +176,8 @@ def pct_class(value):
 def options(choices, selected):
     """<option>s for [(value, label)] with `selected` chosen, built in Python: lists that repeat
     the same choices on every row (reassigning owners in the portfolio) stay fast."""
-    chosen = force_str(selected)
-    return mark_safe(
-        "".join(
-            f'<option value="{conditional_escape(force_str(v))}"{" selected" if force_str(v) == chosen else ""}>{conditional_escape(force_str(label))}</option>'
-            for v, label in choices
-        )
-    )
+    chosen = {force_str(selected)}
+    return mark_safe("".join(_option(v, label, chosen) for v, label in choices))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -55,8 +55,9 @@ def test_lead_reassigns_an_account(tworld, page_factory, screenshots, width, lab
     if width >= 768:
         page.goto("/o/porta/portfolio/")
         row = page.locator(f"#account-{account.pk}")
-        row.locator("select[name=owner]").select_option(label="Ae2 Porta")
-        row.locator("[data-testid=reassign-form] button").click()
+        row.locator("[data-testid=reassign-open]").click()
+        row.locator("[data-testid=reassign-form] select[name=owner]").select_option(label="Ae2 Porta")
+        row.locator("[data-testid=reassign-form] button[type=submit]").click()
         page.locator(".toast.show", has_text="Porta Account now belongs to Ae2 Porta.").wait_for()
         page.screenshot(path=screenshots / f"portfolio-reassigned-{label}.png", full_page=True)
     else:  # on a phone the owner column folds away: reassign from the account page
