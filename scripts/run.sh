@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.local}
 PY=.venv/bin/python
-mkdir -p var/celery/queue var/celery/processed var/cache
+mkdir -p var/celery/queue var/celery/processed var/celery/control var/cache
 if [ -n "${DATABASE_URL:-}" ]; then echo "==> database: PostgreSQL (DATABASE_URL)"; else echo "==> database: embedded SQLite (var/accountdesk.sqlite3)"; fi
 if [ -n "${CELERY_BROKER_URL:-}" ]; then echo "==> broker: $CELERY_BROKER_URL"; else echo "==> broker: Celery filesystem transport (var/celery/)"; fi
 $PY manage.py migrate --database owner --noinput

@@ -120,6 +120,60 @@ def test_account_get_of_a_visible_account_returns_it(world, in_scope):
     assert (account.pk, account.client.legal_name, account.owner.user.email) == (p.account.pk, "Porta Digital Client SL", "ae@porta.example")
 
 
+# --- account 360 and its timeline -------------------------------------------------------------------
+
+
+def _calls(world, in_scope, n, *, at=None):
+    """n calls on porta's account by ae2, an hour apart (or all at `at`), newest last."""
+    p = world.porta
+    start = at or timezone.now() - timedelta(days=1)
+    return [_log(world, in_scope, p.ae2, p.account, summary=f"Call {i:02d}", occurred_at=start if at else start + timedelta(hours=i)) for i in range(n)]
+
+
+def test_the_account_page_holds_the_newest_activities_with_names_and_contacts(world, in_scope):
+    # given porta's visit (with a contact and a next step for ae) two days ago, and 10 newer calls by ae2
+    p = world.porta
+    calls = _calls(world, in_scope, 10)
+    # when
+    with in_scope(p.org):
+        d = selectors.account_360(organization=p.org, membership=p.ae, account_id=p.account.pk)
+    # then the timeline is the 10 newest, and there is more
+    assert [a.pk for a in d.activities] == [c.pk for c in reversed(calls)]
+    assert d.has_more_activities is True
+    assert [(a.created_by_name, a.next_step_owner_name, a.contact_list) for a in d.activities] == [("Ae2 Porta", None, [])] * 10
+    assert [(s.pk, s.next_step, s.next_step_owner_name) for s in d.next_steps] == [(p.activity.pk, "Send porta proposal", "Ae Porta")]
+    assert [(m.member_name, m.role) for m in d.team] == [("Ae2 Porta", "technical_specialist")]
+    assert [i.title for i in d.open_incidents] == ["Porta delivery late"]
+    assert (d.can_edit, d.can_reassign, d.can_rate_risk) == (True, False, False)
+
+
+def test_the_timeline_pages_continue_where_the_last_one_ended_even_at_the_same_time(world, in_scope):
+    # given 24 more activities logged at the very same moment (ties broken by id, newest first)
+    p = world.porta
+    same = timezone.now() - timedelta(hours=1)
+    calls = _calls(world, in_scope, 24, at=same)
+    expected = [c.pk for c in sorted(calls, key=lambda c: c.pk, reverse=True)] + [p.activity.pk]
+    # when the page and then "older activity" twice
+    with in_scope(p.org):
+        first = selectors.account_360(organization=p.org, membership=p.ae, account_id=p.account.pk)
+        second, more_after_second = selectors.activity_timeline(organization=p.org, membership=p.ae, account=p.account, before_id=first.activities[-1].pk)
+        third, more_after_third = selectors.activity_timeline(organization=p.org, membership=p.ae, account=p.account, before_id=second[-1].pk)
+    # then every activity once, in order, and the last page says there is no more
+    assert [a.pk for a in first.activities + second + third] == expected
+    assert (len(first.activities), len(second), len(third), more_after_second, more_after_third) == (10, 10, 5, True, False)
+    assert third[-1].contact_list[0].full_name == "Contact Porta"
+
+
+def test_the_portfolio_rows_carry_names_instead_of_people(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        rows = list(selectors.portfolio_list(organization=p.org, membership=p.lead))
+    # then
+    assert [(a.name, a.client.display_name, a.owner_name, a.sales_team_name, a.has_overdue_next_steps) for a in rows] == [("Porta Account", "Porta Client", "Ae Porta", "Team Porta Digital", False)]
+
+
 # --- objective progress ---------------------------------------------------------------------------
 
 

@@ -248,6 +248,23 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
     assert text.count('data-testid="objective"') == count
 
 
+def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
+    # given 14 activities: the page shows 10 and offers the older ones
+    p = world.porta
+    _fill_account(world, 14)
+    client = _client(p.ae)
+    page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    shown = re.findall(r'<li id="activity-(\d+)" data-testid="activity">', page)
+    more = re.search(r'hx-get="(/o/porta/accounts/\d+/activities/\?before=\d+)"', page).group(1)
+    # when
+    older = client.get(more, HTTP_HX_REQUEST="true").content.decode()
+    # then the other 4, oldest last, and no button for more
+    rest = re.findall(r'<li id="activity-(\d+)" data-testid="activity">', older)
+    with transaction.atomic(), tenant_scope(p.org):
+        everything = [str(pk) for pk in Activity.objects.filter(account=p.account).order_by("-occurred_at", "-id").values_list("pk", flat=True)]
+    assert (shown + rest, len(shown), "<html" in older, "timeline-more" in older) == (everything, 10, False, False)
+
+
 def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
     p = world.porta
     when = timezone.localtime(timezone.now() - timedelta(hours=1), timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).strftime("%Y-%m-%dT%H:%M")
