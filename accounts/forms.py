@@ -33,11 +33,6 @@ def people_choices(organization: Organization, *, account_executives_only: bool 
     return list(people.values_list("pk", "user__full_name"))
 
 
-def _offer(field: forms.ModelChoiceField, choices: list[tuple[int, str]] | None) -> None:
-    if choices is not None:
-        field.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + choices
-
-
 def _offer_people(form: forms.Form, name: str, organization: Organization, people: list | None, *, account_executives_only: bool = False) -> None:
     """A form with data validates against the people queryset; a form that is only shown
     needs (id, name) pairs, read once per page by the caller or here without model instances."""
@@ -46,7 +41,8 @@ def _offer_people(form: forms.Form, name: str, organization: Organization, peopl
         field.queryset = _people(organization, account_executives_only=account_executives_only)
     elif people is None:
         people = people_choices(organization, account_executives_only=account_executives_only)
-    _offer(field, people)
+    if people is not None:
+        field.choices = ([("", field.empty_label)] if field.empty_label is not None else []) + people
 
 
 class AccountForm(forms.Form):
@@ -75,9 +71,9 @@ class AccountForm(forms.Form):
 class ReassignForm(forms.Form):
     owner = _PersonChoice(label=_("New owner"), queryset=Membership.unscoped_dangerously.none())
 
-    def __init__(self, *args, organization: Organization, choices: list | None = None, **kwargs):
+    def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        _offer_people(self, "owner", organization, choices, account_executives_only=True)
+        _offer_people(self, "owner", organization, None, account_executives_only=True)
 
 
 class RiskRatingForm(forms.Form):
