@@ -76,10 +76,6 @@ def may_edit_account(*, organization: Organization, membership: Membership, acco
     return can_edit_account(membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership))
 
 
-def may_reassign_account(*, organization: Organization, membership: Membership, account: Account) -> bool:
-    return can_reassign_account(membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership))
-
-
 def can_rate_risk(*, membership: Membership) -> bool:
     return membership.is_finance
 
@@ -101,7 +97,8 @@ def overdue_next_step_exists(organization: Organization) -> Exists:
 
 
 def account_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
-    """Visible accounts with what the portfolio shows, in two joins and one EXISTS."""
+    """Visible accounts with their client, owner and team objects and the overdue flag, in
+    joins and one EXISTS: what the API shows (the portfolio page reads portfolio_list)."""
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client", "owner__user", "sales_team")
@@ -273,6 +270,7 @@ def activity_get(*, organization: Organization, membership: Membership, activity
 
 def activity_list(*, organization: Organization, membership: Membership) -> QuerySet[Activity]:
     visible = visible_accounts(organization=organization, membership=membership)
+    # The people as objects for the API (id and name), and by name for the timeline partial.
     return with_people_names(
         Activity.objects.filter(organization=organization, account__in=visible)
         .select_related("account", "created_by__user", "next_step_owner__user")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts import selectors, services
@@ -109,7 +110,6 @@ def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
         "query": _query_without(request, "page"),
         "sort": request.GET.get("sort") or "name",
         "led_teams": led,
-        "may_reassign": request.membership.is_admin or bool(led),
     }
     return render(request, "accounts/portfolio.html", context, partial="results")
 
@@ -207,31 +207,34 @@ def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpRe
     return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": True, "account": account}, status=400 if form.errors else 200)
 
 
-def _portfolio_row(request: HttpRequest, account_id: int, *, reassigning: bool = False, status: int = 200) -> HttpResponse:
-    """One row of the portfolio, as the person sees it; with the owner select when reassigning."""
+def _portfolio_row(request: HttpRequest, account_id: int, *, led: set[int], reassigning: bool = False, status: int = 200) -> HttpResponse:
+    """One row of the portfolio, as the person sees it; with the owner select when reassigning
+    (only ever asked for by someone who may reassign the account)."""
     account = selectors.portfolio_list(organization=request.organization, membership=request.membership).filter(pk=account_id).first()
     if account is None:  # reassigned out of this person's sight
         return HttpResponse("", status=status)
-    led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
-    context = {"a": account, "led_teams": led, "may_reassign": True, "reassigning": reassigning}
+    context = {"a": account, "led_teams": led, "reassigning": reassigning}
     if reassigning:
         context["account_executives"] = people_choices(request.organization, account_executives_only=True)
     return TemplateResponse(request, "accounts/portfolio.html#row", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 @_not_found_on_missing
 def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     """GET: for htmx, a portfolio row with the owner select, or back without it (`view=1`);
     otherwise the account page, whose owner select works without JavaScript.
-    POST: from the portfolio row (htmx: the row comes back) or from the account page."""
+    POST: from the portfolio row (htmx: the row comes back) or from the account page.
+    Only admins and the lead of the account's team get this far; others see 403."""
     account = _account(request, account_id)
+    led = selectors.led_team_ids(organization=request.organization, membership=request.membership)
+    if not selectors.can_reassign_account(membership=request.membership, account=account, led_teams=led):
+        raise PermissionDenied
     if request.method == "GET":
-        if not selectors.may_reassign_account(organization=request.organization, membership=request.membership, account=account):
-            raise PermissionDenied
         if not request.htmx:
             return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id))
-        return _portfolio_row(request, account.pk, reassigning=request.GET.get("view") != "1")
+        return _portfolio_row(request, account.pk, led=led, reassigning=request.GET.get("view") != "1")
     form = ReassignForm(request.POST, organization=request.organization)
     if not form.is_valid():
         messages.error(request, _("Choose an active account executive."))
@@ -248,7 +251,7 @@ def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> Ht
             messages.success(request, _("%(account)s now belongs to %(owner)s.") % {"account": account.name, "owner": account.owner.user})
             status = 200
     if request.htmx and request.POST.get("from") == "portfolio":
-        return _portfolio_row(request, account.pk, reassigning=status != 200, status=status)
+        return _portfolio_row(request, account.pk, led=led, reassigning=status != 200, status=status)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id}))
     return redirect("account_detail", org_slug=org_slug, account_id=account_id)

@@ -52,8 +52,9 @@ class TenantMiddleware:
             return _not_found(request, is_api)
 
         outermost = not connection.in_atomic_block
-        user_id = request.user.pk if request.user.is_authenticated else None
-        with transaction.atomic(), tenant_scope(organization, user_id=user_id, ends_with_transaction=outermost):
+        # Only the organisation: the person's memberships elsewhere stay hidden from every query
+        # of the request (the switcher opens user_scope for its one read).
+        with transaction.atomic(), tenant_scope(organization, ends_with_transaction=outermost):
             resolved = membership_for_request(organization=organization, user=request.user, bearer=bearer)
             if resolved.error is not None:
                 return api_error_response(401, resolved.error, resolved.message)

@@ -76,8 +76,8 @@ def _as_setting(value) -> str:
 def tenant_scope(organization: Organization | int, *, user_id: int | None = None, ends_with_transaction: bool = False) -> Iterator[None]:
     """Work for one organisation until the block ends; nested scopes restore the outer one.
 
-    `user_id` also lets the database show that person's own memberships (the organisation
-    switcher), in the same statement. `ends_with_transaction` is for the one caller that
+    `user_id` also lets the database show that person's own memberships in other
+    organisations, in the same statement (see user_scope). `ends_with_transaction` is for the one caller that
     knows its transaction commits right after the block (the tenant middleware): the
     transaction-local settings end with it, so there is nothing to restore.
     """

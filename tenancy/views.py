@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.errors import ApplicationError
@@ -114,8 +115,12 @@ def org_home(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def organization_switcher(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """The top bar's list of the person's organisations, asked for when the switcher opens."""
+    """The top bar's list of the person's organisations, asked for when the switcher opens;
+    without htmx, the page for choosing one."""
+    if not request.htmx:
+        return redirect("home")
     organizations = selectors.organization_list_for_user(user=request.user)
     return TemplateResponse(request, "base.html#org-switcher", {"organizations": organizations})
 

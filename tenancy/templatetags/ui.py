@@ -4,6 +4,7 @@ import html
 from django import forms, template
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import force_str
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -16,16 +17,25 @@ _INPUTS = (forms.TextInput, forms.EmailInput, forms.NumberInput, forms.URLInput,
 
 
 def _esc(value) -> str:
-    """conditional_escape without its lazy-string wrapper, which costs more than escaping:
-    safe strings pass as they are, everything else is escaped."""
+    """conditional_escape without the lazy-argument wrapper around it, which costs more than
+    the escaping: lazy strings are evaluated, safe strings pass, everything else is escaped."""
+    if isinstance(value, Promise):
+        value = str(value)
     if hasattr(value, "__html__"):
-        return str(value.__html__())
+        return value.__html__()
     return html.escape(str(value))
 
 
 def _flatatt(attrs: dict) -> str:
     """django.forms.utils.flatatt, written out: ' name="value"', a bare name for True."""
-    return "".join(f" {name}" if value is True else f' {name}="{_esc(value)}"' for name, value in attrs.items() if value is not None and value is not False)
+    return "".join(f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"' for name, value in attrs.items() if value is not None and value is not False)
+
+
+def _choices(field):
+    # A list set on the widget wins (pages that offer the same people several times read
+    # them once); otherwise the field's own choices.
+    widget_choices = field.field.widget.choices
+    return widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
 
 
 def _option(value, label, chosen) -> str:
@@ -48,11 +58,7 @@ def _select(field, attrs: dict) -> str:
     if isinstance(value, bool):  # yes/no filters travel as "true"/"false"
         value = "true" if value else "false"
     selected = {force_str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")}
-    # A list set on the widget wins (pages that offer the same people several times read
-    # them once); otherwise the field's own choices.
-    widget_choices = field.field.widget.choices
-    choices = widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
-    options = "".join(_option(getattr(v, "value", v), label, selected) for v, label in choices)
+    options = "".join(_option(getattr(v, "value", v), label, selected) for v, label in _choices(field))
     if isinstance(field.field.widget, forms.SelectMultiple):
         attrs["multiple"] = True
     return mark_safe(f"<select{_flatatt(attrs)}>{options}</select>")
@@ -95,11 +101,9 @@ def checks(field, flags=""):
     box = "form-check form-check-inline" if "inline" in flags else "form-check"
     label_css = "form-check-label small" if "small" in flags else "form-check-label"
     chosen = {force_str(v) for v in (field.value() or [])}
-    widget_choices = field.field.widget.choices
-    choices = widget_choices if isinstance(widget_choices, (list, tuple)) else field.field.choices
     name, auto_id = _esc(field.html_name), field.auto_id
     boxes = []
-    for index, (value, label) in enumerate(choices):
+    for index, (value, label) in enumerate(_choices(field)):
         value = force_str(getattr(value, "value", value))
         box_id = _esc(f"{auto_id}_{index}")
         mark = " checked" if value in chosen else ""
@@ -150,8 +154,6 @@ def number(value, places=0):
 @register.simple_tag(takes_context=True)
 def sort_link(context, key, label):
     """A column header that sorts by `key`, and by `-key` when already sorted by it."""
-    from django.utils.html import format_html
-
     request = context["request"]
     current = request.GET.get("sort") or context.get("default_sort", "name")
     query = request.GET.copy()
@@ -181,16 +183,20 @@ def options(choices, selected):
 
 
 @functools.lru_cache(maxsize=4096)
-def _id_url_pattern(name: str, org_slug: str, prefix: str) -> str:
-    marker = 987654321
-    return reverse(name, args=[org_slug, marker]).replace(str(marker), "{}")
+def _id_url_pattern(name: str, org_slug: str, prefix: str) -> tuple[str, str]:
+    """The URL around its id: reversed with a marker id, split at its last occurrence (the
+    id comes after the slug, which could hold the same digits)."""
+    marker = "987654321"
+    head, _, tail = reverse(name, args=[org_slug, int(marker)]).rpartition(marker)
+    return head, tail
 
 
 @register.simple_tag
 def id_url(name, org_slug, object_id):
     """{% url name org_slug id %} for rows of a list: reversed once per URL name and
     organisation, then filled in (reversing costs more than the rest of a row)."""
-    return _id_url_pattern(name, org_slug, get_script_prefix()).format(int(object_id))
+    head, tail = _id_url_pattern(name, org_slug, get_script_prefix())
+    return f"{head}{int(object_id)}{tail}"
 
 
 @register.filter

@@ -129,8 +129,12 @@ def test_the_portfolio_row_opens_the_owner_select_on_demand_and_closes_it(world)
     opened = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/?from=portfolio", HTTP_HX_REQUEST="true").content.decode()
     assert opened.lstrip().startswith(f'<tr id="account-{p.account.pk}"') and 'data-testid="reassign-form"' in opened
     assert re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', opened) == [(str(p.ae.pk), " selected", "Ae Porta"), (str(p.ae2.pk), "", "Ae2 Porta")]
-    closed = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/?view=1", HTTP_HX_REQUEST="true").content.decode()
-    assert 'data-testid="reassign-form"' not in closed and 'data-testid="reassign-open"' in closed
+    closed = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/?view=1", HTTP_HX_REQUEST="true")
+    assert 'data-testid="reassign-form"' not in closed.content.decode() and 'data-testid="reassign-open"' in closed.content.decode()
+    assert closed["Vary"] == "HX-Request, Cookie"
+    # without htmx: the account page, whose owner select works without JavaScript
+    page = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/").content.decode()
+    assert 'data-testid="account-reassign"' in page and "<html" in page
 
 
 @pytest.mark.parametrize("role", ["ae", "ae2", "finance"])
@@ -140,6 +144,17 @@ def test_the_owner_select_is_refused_to_who_may_not_reassign(world, role):
     before = snapshot()
     response = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/", HTTP_HX_REQUEST="true")
     assert (response.status_code, b"reassign-form" in response.content) == (403, False)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", ["ae", "ae2", "finance"])
+def test_a_refused_reassignment_from_the_row_shows_no_owner_select(world, role):
+    # an invalid owner from someone who may not reassign: refused before the form is read
+    p = world.porta
+    client = _client(getattr(p, role))
+    before = snapshot()
+    response = client.post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": "nope", "from": "portfolio"}, HTTP_HX_REQUEST="true")
+    assert (response.status_code, b"reassign-form" in response.content, b"Ae2 Porta" in response.content) == (403, False, False)
     assert snapshot() == before
 
 

@@ -74,9 +74,9 @@ def test_another_organisations_slug_answers_404_on_every_route_and_method_and_ch
     # when nordwind's member asks for every porta URL, with every method
     for route, name, callback, pattern in tenant_routes():
         url = fill_route(route, "porta", world.porta)
-        for method in METHODS:
-            response = _call(client, method, url)
-            answers[(url, method)] = response.status_code
+        for method, extra in [(m, {}) for m in METHODS] + [("get", {"HTTP_HX_REQUEST": "true"})]:
+            response = _call(client, method, url, **extra)
+            answers[(url, method, bool(extra))] = response.status_code
             for secret in secrets_of(world.porta):
                 assert secret.encode() not in response.content, (url, method, secret)
     # then every answer is 404 and nothing changed
@@ -93,8 +93,8 @@ def test_another_organisations_ids_under_ones_own_slug_answer_404_and_change_not
         if "<int:" not in route:
             continue
         url = fill_route(route, "nordwind", world.porta)  # porta's ids, nordwind's slug
-        for method in METHODS:
-            response = _call(client, method, url)
+        for method, extra in [(m, {}) for m in METHODS] + [("get", {"HTTP_HX_REQUEST": "true"})]:
+            response = _call(client, method, url, **extra)
             # 405 says only that the route does not take this method; it reveals nothing.
             assert response.status_code in (404, 405), (url, method, response.status_code)
             for secret in secrets_of(world.porta):
@@ -146,10 +146,29 @@ def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
         if route.startswith("api/"):
             continue
         url = fill_route(route, "nordwind", world.nordwind)
-        response = client.get(url)
-        assert response.status_code in (200, 405), (url, response.status_code)
-        for secret in secrets_of(world.porta):
-            assert secret.encode() not in response.content, (url, secret)
+        for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = client.get(url, **extra)
+            # the switcher without htmx sends to the page for choosing an organisation
+            assert response.status_code in (200, 405) or (name, response.status_code) == ("organization_switcher", 302), (url, extra, response.status_code)
+            for secret in secrets_of(world.porta):
+                assert secret.encode() not in response.content, (url, extra, secret)
+
+
+def test_the_switcher_lists_the_persons_own_active_organisations_and_nothing_else(world):
+    # The one tenant route that names other organisations: only the asker's own memberships.
+    from tenancy import services
+
+    with transaction.atomic(), tenant_scope(world.nordwind.org):
+        services.membership_add(organization=world.nordwind.org, actor=None, email="ae@porta.example", full_name="", roles=["finance"])
+        former = services.membership_add(organization=world.nordwind.org, actor=None, email="ae2@porta.example", full_name="", roles=["finance"])
+        services.membership_set_active(organization=world.nordwind.org, actor=world.nordwind.admin, membership=former, is_active=False)
+    names = {}
+    for person in ("ae", "ae2", "finance"):
+        response = _client_for(getattr(world.porta, person)).get("/o/porta/organizations/", HTTP_HX_REQUEST="true")
+        names[person] = re.findall(r'<a class="dropdown-item[^"]*" href="/o/[a-z]+/"[^>]*>([^<]+)</a>', response.content.decode())
+    assert names == {"ae": ["Nordwind Components", "Porta Digital"], "ae2": ["Porta Digital"], "finance": ["Porta Digital"]}
+    # without htmx it is the page for choosing an organisation
+    assert _client_for(world.porta.ae).get("/o/porta/organizations/")["Location"] == "/"
 
 
 def test_every_tenant_owned_model_is_known_to_the_suite(world):

@@ -1,0 +1,49 @@
+"""The widget and URL helpers of tenancy/templatetags/ui.py build HTML in Python: they must
+escape exactly as Django does."""
+
+import pytest
+from django import forms
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from tenancy.templatetags.ui import _esc, _flatatt, bs, checks, id_url
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<b>"Tom" & \'Jerry\'</b>', mark_safe("<i>safe</i>"), format_html("<b>{}</b>", "<x>"), gettext_lazy("People"), format_lazy("{} <{}>", "a", "b"), 42, None],
+)
+def test_escaping_matches_djangos_conditional_escape(value):
+    assert _esc(value) == str(conditional_escape(value))
+
+
+def test_attributes_are_escaped_and_true_ones_are_bare():
+    assert _flatatt({"title": 'say "hi" <now>', "required": True, "disabled": False, "placeholder": None}) == ' title="say &quot;hi&quot; &lt;now&gt;" required'
+
+
+class _Form(forms.Form):
+    name = forms.CharField(max_length=5)
+    kind = forms.ChoiceField(choices=[("a", "A & B"), ("<c>", "C")])
+    tags = forms.MultipleChoiceField(choices=[("x", "<X>"), ("y", "Y")], widget=forms.CheckboxSelectMultiple, required=False)
+
+
+def test_a_bound_field_with_an_error_is_marked_invalid_and_its_value_escaped():
+    form = _Form({"name": '"too long"', "kind": "<c>", "tags": ["y"]})
+    assert bs(form["name"]) == '<input maxlength="5" class="form-control is-invalid" id="id_name" name="name" required aria-invalid="true" aria-describedby="id_name_error" type="text" value="&quot;too long&quot;">'
+    assert bs(form["kind"]) == '<select class="form-select" id="id_kind" name="kind"><option value="a">A &amp; B</option><option value="&lt;c&gt;" selected>C</option></select>'
+
+
+def test_checks_render_each_choice_with_its_own_id_and_the_chosen_ones_checked():
+    form = _Form({"name": "ok", "kind": "a", "tags": ["y"]})
+    assert checks(form["tags"], "inline small") == (
+        '<div class="form-check form-check-inline"><input class="form-check-input" type="checkbox" name="tags" value="x" id="id_tags_0"><label class="form-check-label small" for="id_tags_0">&lt;X&gt;</label></div>'
+        '<div class="form-check form-check-inline"><input class="form-check-input" type="checkbox" name="tags" value="y" id="id_tags_1" checked><label class="form-check-label small" for="id_tags_1">Y</label></div>'
+    )
+
+
+@pytest.mark.parametrize("slug", ["porta", "x987654321y"])
+def test_id_url_is_the_reversed_url_even_when_the_slug_holds_the_marker_digits(slug):
+    assert [id_url("account_detail", slug, 7), id_url("activity_done", slug, 12)] == [reverse("account_detail", args=[slug, 7]), reverse("activity_done", args=[slug, 12])]
