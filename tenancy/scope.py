@@ -73,31 +73,25 @@ def _as_setting(value) -> str:
 
 
 @contextmanager
-def tenant_scope(organization: Organization | int, *, user_id: int | None = None, ends_with_transaction: bool = False) -> Iterator[None]:
+def tenant_scope(organization: Organization | int, *, ends_with_transaction: bool = False) -> Iterator[None]:
     """Work for one organisation until the block ends; nested scopes restore the outer one.
 
-    `user_id` also lets the database show that person's own memberships in other
-    organisations, in the same statement (see user_scope). `ends_with_transaction` is for the one caller that
-    knows its transaction commits right after the block (the tenant middleware): the
-    transaction-local settings end with it, so there is nothing to restore.
+    `ends_with_transaction` is for the one caller that knows its transaction commits right
+    after the block (the tenant middleware): the transaction-local setting ends with it, so
+    there is nothing to restore.
     """
     org_id = organization if isinstance(organization, int) else organization.pk
     if not org_id:
         raise TenantScopeMissing("tenant_scope needs a saved organisation.")
-    previous, previous_user = _current.get(), _current_user.get()
+    previous = _current.get()
     token = _current.set(org_id)
-    user_token = _current_user.set(user_id) if user_id is not None else None
-    settings = {ORG_SETTING: str(org_id)} | ({USER_SETTING: str(user_id)} if user_id is not None else {})
     try:
-        _set_db(settings)
+        _set_db({ORG_SETTING: str(org_id)})
         yield
     finally:
         _current.reset(token)
-        if user_token is not None:
-            _current_user.reset(user_token)
         if not ends_with_transaction:
-            restore = {ORG_SETTING: _as_setting(previous)} | ({USER_SETTING: _as_setting(previous_user)} if user_id is not None else {})
-            _restore_db(restore)
+            _restore_db({ORG_SETTING: _as_setting(previous)})
 
 
 @contextmanager
@@ -119,8 +113,8 @@ def user_scope(user_id: int) -> Iterator[None]:
     """Let the database show one person's own memberships across organisations.
 
     Only the membership policy reads this setting; every other tenant table still
-    needs an organisation. Used to list "my organisations" before one is chosen. Free
-    when the enclosing tenant scope already set it for this person.
+    needs an organisation. Used to list "my organisations" (the chooser and the top bar's
+    switcher). Free when an enclosing user_scope already set it for this person.
     """
     if _current_user.get() == user_id:
         yield
