@@ -189,6 +189,14 @@ class Account360:
 
 
 TIMELINE_PAGE = 10
+# What the account page shows of the account and its client.
+ACCOUNT_360_FIELDS = (
+    "name", "owner", "sales_team", "currency", "payment_terms_days", "credit_limit", "risk_rating", "tier", "status", "start_date",
+    "client__legal_name", "client__trade_name", "client__sector", "client__city", "client__notes",
+    "client__weight_price", "client__weight_time_to_market", "client__weight_delivery_time", "client__weight_quality",
+)
+# What a timeline item shows of an activity.
+TIMELINE_FIELDS = ("account", "kind", "occurred_at", "duration_minutes", "summary", "outcome", "next_step", "next_step_due", "next_step_done_at")
 
 
 def account_audit_events(*, organization: Organization, account: Account, objective_ids: Sequence[int] = ()) -> QuerySet[AuditEvent]:
@@ -200,9 +208,11 @@ def account_audit_events(*, organization: Organization, account: Account, object
     return AuditEvent.objects.filter(organization=organization).filter(about).select_related("actor").order_by("-created_at", "-id")
 
 
-def contacts_of_activities(organization: Organization) -> Prefetch:
-    """Each activity's contacts as a plain list, `contact_list`: one query for all of them."""
-    return Prefetch("contacts", queryset=Contact.objects.filter(organization=organization), to_attr="contact_list")
+def contacts_of_activities(organization: Organization, *fields: str) -> Prefetch:
+    """Each activity's contacts as a plain list, `contact_list`: one query for all of them
+    (only `fields` of each contact, when given)."""
+    contacts = Contact.objects.filter(organization=organization)
+    return Prefetch("contacts", queryset=contacts.only(*fields) if fields else contacts, to_attr="contact_list")
 
 
 def with_people_names(activities: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -214,26 +224,52 @@ def with_people_names(activities: QuerySet[Activity]) -> QuerySet[Activity]:
 def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
     """Everything the account page shows, in a fixed number of queries whatever the data."""
     today = today or timezone.localdate()
-    account = account_get(organization=organization, membership=membership, account_id=account_id)
-    contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id))
-    team = list(AccountTeamMember.objects.filter(organization=organization, account=account).annotate(member_name=F("membership__user__full_name")).order_by("role", "member_name"))
+    # The owner's and team's names are all the page shows of them (`owner_name`, `sales_team_name`).
+    # Each read takes only the columns the page shows: Django's cost grows with every column
+    # of every row. The owner's and team's names are all the page shows of them.
+    account = (
+        visible_accounts(organization=organization, membership=membership)
+        .select_related("client")
+        .only(*ACCOUNT_360_FIELDS)
+        .annotate(owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
+        .get(pk=account_id)
+    )
+    contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id).only("full_name", "job_title", "buying_role", "email", "phone", "is_primary"))
+    team = list(
+        AccountTeamMember.objects.filter(organization=organization, account=account)
+        .only("role")
+        .annotate(member_name=F("membership__user__full_name"))
+        .order_by("role", "member_name")
+    )
     since = today - timedelta(days=90)
-    objectives = list(Objective.objects.filter(organization=organization, account=account, period_end__gte=since).order_by("period_end", "metric"))
+    objectives = list(
+        Objective.objects.filter(organization=organization, account=account, period_end__gte=since)
+        .only("metric", "custom_metric_name", "period_start", "period_end", "target", "tolerance_pct")
+        .order_by("period_end", "metric")
+    )
     # One query for the actuals even when there is no objective: the page's query count
     # does not depend on the data.
     actuals: dict[int, list[ObjectiveActual]] = {o.pk: [] for o in objectives}
-    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since):
+    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since).only("objective", "as_of", "value", "source"):
         actuals.setdefault(actual.objective_id, []).append(actual)
     activities = list(
         with_people_names(Activity.objects.filter(organization=organization, account=account))
-        .prefetch_related(contacts_of_activities(organization))
+        .only(*TIMELINE_FIELDS)
+        .prefetch_related(contacts_of_activities(organization, "full_name"))
         .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
     )
     next_steps = list(
-        with_people_names(Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True).exclude(next_step=""))
+        Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True)
+        .exclude(next_step="")
+        .only("next_step", "next_step_due")
+        .annotate(next_step_owner_name=F("next_step_owner__user__full_name"))
         .order_by("next_step_due", "id")[:20]
     )
-    incidents = list(Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES).order_by("sla_due_at")[:20])
+    incidents = list(
+        Incident.objects.filter(organization=organization, account=account, status__in=OPEN_INCIDENT_STATUSES)
+        .only("title", "severity", "status", "sla_due_at")
+        .order_by("sla_due_at")[:20]
+    )
     audit = audit_display(list(account_audit_events(organization=organization, account=account, objective_ids=[o.pk for o in objectives])[:20]), organization=organization)
     led = led_team_ids(organization=organization, membership=membership)
     return Account360(
@@ -260,7 +296,9 @@ def activity_timeline(*, organization: Organization, membership: Membership, acc
         pivot = Activity.objects.filter(organization=organization, account=account, pk=before_id).values("occurred_at").first()
         if pivot is not None:
             activities = activities.filter(Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id))
-    page = list(with_people_names(activities).prefetch_related(contacts_of_activities(organization)).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1])
+    page = list(
+        with_people_names(activities).only(*TIMELINE_FIELDS).prefetch_related(contacts_of_activities(organization, "full_name")).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
+    )
     return page[:TIMELINE_PAGE], len(page) > TIMELINE_PAGE
 
 

@@ -141,8 +141,6 @@ def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
         "d": data,
         "account": data.account,
         "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, people=people, contacts=data.contacts, initial={"next_step_owner": request.membership.pk}),
-        "incident_form": IncidentForm(organization=organization, people=people),
-        "objective_form": ObjectiveForm(),
         "team_form": AccountTeamForm(organization=organization, people=people) if data.can_edit else None,
         "account_executives": people_choices(organization, account_executives_only=True) if data.can_reassign else None,
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
@@ -399,10 +397,26 @@ def activity_done(request: HttpRequest, org_slug: str, activity_id: int) -> Http
 # --- Objectives ------------------------------------------------------------------------------------
 
 
-@require_POST
+def _form_on_demand(request: HttpRequest, account: Account, partial: str, **forms) -> HttpResponse:
+    """A form the account page keeps folded until asked for: for htmx just the form (the page
+    loads it when the fold opens), otherwise the account page with the form open."""
+    if request.htmx and not request.htmx.history_restore_request:
+        context = {"account": account, **forms}
+    else:
+        context = _account_context(request, account.pk, **forms)
+    return render(request, "accounts/account_detail.html", context, partial=partial)
+
+
+@require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def objective_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """GET: the new-objective form (see _form_on_demand), for who may change the account.
+    POST: set the objective, or show the form again with what is wrong."""
     account = _account(request, account_id)
+    if request.method == "GET":
+        if not selectors.may_edit_account(organization=request.organization, membership=request.membership, account=account):
+            raise PermissionDenied
+        return _form_on_demand(request, account, "objective-form", objective_form=ObjectiveForm(), open_objective_form=True)
     form = ObjectiveForm(request.POST)
     if form.is_valid():
         try:
@@ -440,10 +454,15 @@ def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> 
 # --- Incidents ----------------------------------------------------------------------------------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def incident_create(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """GET: the new-incident form (see _form_on_demand); anyone who sees the account may open
+    one. POST: open the incident, or show the form again with what is wrong."""
     account = _account(request, account_id)
+    if request.method == "GET":
+        form = IncidentForm(organization=request.organization, people=people_choices(request.organization))
+        return _form_on_demand(request, account, "incident-form", incident_form=form, open_incident_form=True)
     form = IncidentForm(request.POST, organization=request.organization)
     if form.is_valid():
         data = dict(form.cleaned_data)

@@ -123,7 +123,7 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
                     team_ids.add(value)
     # Always both queries (with an id that matches nothing when there is nothing to look up),
     # so the page's query count does not depend on which changes are on it.
-    people = {m.pk: m.user.full_name for m in Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).select_related("user")}
+    people = dict(Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).values_list("pk", "user__full_name"))
     teams = dict(Team.objects.filter(organization=organization, pk__in=team_ids or {0}).values_list("pk", "name"))
     for event in events:
         try:

@@ -260,6 +260,60 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
     assert text.count('data-testid="objective"') == count
 
 
+def test_the_account_page_folds_the_objective_and_incident_forms_until_they_are_asked_for(world):
+    p = world.porta
+    client = _client(p.ae)
+    page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    folds = re.findall(r'<div id="(objective|incident)-form" class="collapse" hx-get="([^"]+)" hx-trigger="show.bs.collapse once"', page)
+    assert folds == [("objective", f"/o/porta/accounts/{p.account.pk}/objectives/"), ("incident", f"/o/porta/accounts/{p.account.pk}/incidents/")]
+    assert 'data-testid="objective-form"' not in page and 'data-testid="incident-form"' not in page
+    # htmx: the form alone, with the people the incident may be assigned to
+    objective = client.get(f"/o/porta/accounts/{p.account.pk}/objectives/", HTTP_HX_REQUEST="true")
+    assert objective.content.decode().lstrip().startswith('<form class="border rounded p-3 mt-2" method="post"')
+    assert re.findall(r'name="(\w+)"', objective.content.decode()) == ["csrfmiddlewaretoken", "metric", "custom_metric_name", "period_start", "period_end", "target", "tolerance_pct"]
+    assert objective["Vary"] == "HX-Request, Cookie"
+    incident = client.get(f"/o/porta/accounts/{p.account.pk}/incidents/", HTTP_HX_REQUEST="true").content.decode()
+    assert re.findall(r'name="(\w+)"', incident) == ["csrfmiddlewaretoken", "title", "description", "severity", "assignee"]
+    assert re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', incident.split('name="assignee"')[1]) == [
+        ("", "Choose a person"), (str(p.admin.pk), "Admin Porta"), (str(p.ae.pk), "Ae Porta"), (str(p.ae2.pk), "Ae2 Porta"), (str(p.finance.pk), "Finance Porta"), (str(p.lead.pk), "Lead Porta"),
+    ]
+    # without htmx: the account page with the form open
+    opened = client.get(f"/o/porta/accounts/{p.account.pk}/incidents/").content.decode()
+    assert "<html" in opened and '<div id="incident-form" class="collapse show"' in opened and 'data-testid="incident-form"' in opened
+
+
+@pytest.mark.parametrize(
+    ("role", "hidden", "status"),
+    [
+        pytest.param("finance", False, 403, id="finance sees the account but does not change it"),
+        pytest.param("ae2", False, 403, id="an account executive of the team who does not own it"),
+        pytest.param("ae", True, 404, id="an account one does not see"),
+    ],
+)
+def test_the_objective_form_is_refused_to_who_may_not_change_the_account(world, role, hidden, status):
+    p = world.porta
+    account = _other_account(world, owner="ae2", team=None) if hidden else p.account
+    client = _client(getattr(p, role))
+    before = snapshot()
+    response = client.get(f"/o/porta/accounts/{account.pk}/objectives/", HTTP_HX_REQUEST="true")
+    assert (response.status_code, b'name="metric"' in response.content) == (status, False)
+    assert snapshot() == before
+
+
+def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_written(world):
+    p = world.porta
+    client = _client(p.ae)
+    before = snapshot()
+    response = client.post(
+        f"/o/porta/accounts/{p.account.pk}/objectives/", {"metric": "won_offers", "period_start": "2026-03-31", "period_end": "2026-03-01", "target": "5", "tolerance_pct": "10"}
+    )
+    text = response.content.decode()
+    assert (response.status_code, '<div id="objective-form" class="collapse show"' in text) == (400, True)
+    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == ["The period cannot end before it starts."]
+    assert 'name="period_start" required type="date" value="2026-03-31"' in text
+    assert snapshot() == before
+
+
 def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
     # given 14 activities: the page shows 10 and offers the older ones
     p = world.porta

@@ -1,6 +1,9 @@
 """In Chromium: an account executive logs a visit with a next step and finds it in My day; the
 sales lead reassigns an account from the portfolio."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -69,3 +72,33 @@ def test_lead_reassigns_an_account(tworld, page_factory, screenshots, width, lab
     assert page.console_errors == []
     with transaction.atomic(), tenant_scope(tworld.porta.org):
         assert Account.objects.get(pk=account.pk).owner_id == tworld.porta.ae2.pk
+
+
+def test_ae_opens_an_incident_and_sets_an_objective_from_the_folded_forms(tworld, page_factory, screenshots):
+    page = page_factory(width=1280, height=900)
+    _sign_in(page, "ae@porta.example")
+    account = tworld.porta.account
+    page.goto(f"/o/porta/accounts/{account.pk}/")
+    # the forms are not on the page until their fold opens
+    assert page.locator("[data-testid=incident-form]").count() == 0
+    page.get_by_role("button", name="Open one").click()
+    form = page.locator("[data-testid=incident-form]")
+    form.locator("input[name=title]").fill("Invoices arrive without the PO number")
+    form.locator("select[name=severity]").select_option("high")
+    form.locator("button[type=submit]").click()
+    page.locator("#incidents li", has_text="Invoices arrive without the PO number").wait_for()
+    page.get_by_role("button", name="New objective").click()
+    page.locator("#objective-form.show [data-testid=objective-form]").wait_for()  # loaded, and the fold done opening
+    form = page.locator("[data-testid=objective-form]")
+    form.locator("select[name=metric]").select_option("won_offers")
+    today = timezone.localdate()
+    form.locator("input[name=period_start]").fill(today.replace(day=1).isoformat())
+    form.locator("input[name=period_end]").fill((today.replace(day=1) + timedelta(days=40)).replace(day=1).isoformat())
+    form.locator("input[name=target]").fill("4")
+    page.screenshot(path=screenshots / "account-360-objective-form-desktop.png", full_page=True)
+    form.locator("button[type=submit]").click()
+    page.locator("[data-testid=objective]", has_text="Number of won offers").wait_for()
+    assert page.console_errors == []
+    with transaction.atomic(), tenant_scope(tworld.porta.org):
+        assert list(account.incidents.order_by("id").values_list("title", "severity")) == [("Porta delivery late", "high"), ("Invoices arrive without the PO number", "high")]
+        assert list(account.objectives.order_by("id").values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00")), ("won_offers", Decimal("4.00"))]
