@@ -2,7 +2,9 @@ import functools
 import html
 
 from django import forms, template
-from django.urls import get_script_prefix, reverse
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -182,21 +184,53 @@ def options(choices, selected):
     return mark_safe("".join(_option(v, label, chosen) for v, label in choices))
 
 
+# URLs are reversed once per URL name, organisation, script prefix and URLconf, then reused:
+# reversing costs more than the rest of a table row, and the shell links a dozen pages on
+# every request. The URLconf is fixed for the life of the process.
+
+
+def _urlconf() -> str:
+    return get_urlconf() or settings.ROOT_URLCONF
+
+
 @functools.lru_cache(maxsize=4096)
-def _id_url_pattern(name: str, org_slug: str, prefix: str) -> tuple[str, str]:
+def _id_url_pattern(name: str, org_slug: str, prefix: str, urlconf: str) -> tuple[str, str]:
     """The URL around its id: reversed with a marker id, split at its last occurrence (the
     id comes after the slug, which could hold the same digits)."""
     marker = "987654321"
-    head, _, tail = reverse(name, args=[org_slug, int(marker)]).rpartition(marker)
+    head, _, tail = reverse(name, args=[org_slug, int(marker)], urlconf=urlconf).rpartition(marker)
     return head, tail
 
 
 @register.simple_tag
 def id_url(name, org_slug, object_id):
-    """{% url name org_slug id %} for rows of a list: reversed once per URL name and
-    organisation, then filled in (reversing costs more than the rest of a row)."""
-    head, tail = _id_url_pattern(name, org_slug, get_script_prefix())
+    """{% url name org_slug id %}, from the pattern reversed once."""
+    head, tail = _id_url_pattern(name, org_slug, get_script_prefix(), _urlconf())
     return f"{head}{int(object_id)}{tail}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_url(name: str, args: tuple, prefix: str, urlconf: str) -> str:
+    return reverse(name, args=list(args), urlconf=urlconf)
+
+
+@register.simple_tag
+def cached_url(name, *args):
+    """{% url name args %} for URLs without an object id (pages, the shell's links), reversed
+    once; rows use id_url."""
+    return _cached_url(name, args, get_script_prefix(), _urlconf())
+
+
+@functools.lru_cache(maxsize=1024)
+def _static_url(path: str, static_url: str) -> str:
+    return static(path)
+
+
+@register.simple_tag
+def static_url(path):
+    """{% static path %}, asked of the storage once: a file's URL (its hashed name, in
+    production) does not change while the process runs."""
+    return _static_url(path, settings.STATIC_URL)
 
 
 @register.filter

@@ -9,7 +9,10 @@ from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from tenancy.templatetags.ui import _esc, _flatatt, bs, checks, id_url
+from django.templatetags.static import static
+from django.urls import set_script_prefix
+
+from tenancy.templatetags.ui import _esc, _flatatt, bs, cached_url, checks, id_url, static_url
 
 
 @pytest.mark.parametrize(
@@ -47,3 +50,16 @@ def test_checks_render_each_choice_with_its_own_id_and_the_chosen_ones_checked()
 @pytest.mark.parametrize("slug", ["porta", "x987654321y"])
 def test_id_url_is_the_reversed_url_even_when_the_slug_holds_the_marker_digits(slug):
     assert [id_url("account_detail", slug, 7), id_url("activity_done", slug, 12)] == [reverse("account_detail", args=[slug, 7]), reverse("activity_done", args=[slug, 12])]
+
+
+def test_cached_urls_are_the_reversed_urls_under_each_script_prefix():
+    assert [cached_url("portfolio", "porta"), cached_url("home"), id_url("account_detail", "porta", 3)] == ["/o/porta/portfolio/", "/", "/o/porta/accounts/3/"]
+    set_script_prefix("/desk/")
+    try:
+        assert [cached_url("portfolio", "porta"), cached_url("home"), id_url("account_detail", "porta", 3)] == ["/desk/o/porta/portfolio/", "/desk/", "/desk/o/porta/accounts/3/"]
+    finally:
+        set_script_prefix("/")
+
+
+def test_static_url_is_the_storages_url():
+    assert [static_url("css/app.css"), static_url("vendor/htmx/htmx.min.js")] == [static("css/app.css"), static("vendor/htmx/htmx.min.js")]
