@@ -1,11 +1,15 @@
+import datetime
 import functools
 import html
 
 from django import forms, template
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.encoding import force_str
+from django.utils.formats import get_format
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -245,3 +249,62 @@ def ago(value):
     if (timezone.now() - value).total_seconds() < 60:
         return gettext("just now")
     return timesince(value, depth=1)
+
+
+# --- Short dates ---------------------------------------------------------------------------
+# Django's |date reads its format and builds a DateFormat for every value: 40 µs each here,
+# and the account page shows three dozen. The short formats of our languages are numeric
+# only (d/m/Y H:i): those are compiled once per format into their parts; a format with any
+# other part is left to Django.
+
+_DATE_PARTS = {
+    "d": lambda v: "%02d" % v.day,
+    "j": lambda v: str(v.day),
+    "m": lambda v: "%02d" % v.month,
+    "n": lambda v: str(v.month),
+    "y": lambda v: "%02d" % (v.year % 100),
+    "Y": lambda v: "%04d" % v.year,
+}
+_TIME_PARTS = {
+    "G": lambda v: str(v.hour),
+    "H": lambda v: "%02d" % v.hour,
+    "i": lambda v: "%02d" % v.minute,
+    "s": lambda v: "%02d" % v.second,
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _format_parts(fmt: str, with_time: bool) -> tuple | None:
+    """The format as literal text and callables, exactly as django.utils.dateformat splits it;
+    None if a part is not a plain number (or is a time part of a date)."""
+    known = _DATE_PARTS | _TIME_PARTS if with_time else _DATE_PARTS
+    parts = []
+    for i, piece in enumerate(re_formatchars.split(fmt)):
+        if i % 2:
+            if piece not in known:
+                return None
+            parts.append(known[piece])
+        elif piece:
+            parts.append(re_escaped.sub(r"\1", piece))
+    return tuple(parts)
+
+
+def _formatted(value, format_name: str) -> str:
+    if value in (None, ""):
+        return ""
+    parts = _format_parts(get_format(format_name), isinstance(value, datetime.datetime))
+    if parts is None:
+        return date_filter(value, format_name)
+    return "".join(part if isinstance(part, str) else part(value) for part in parts)
+
+
+@register.filter(expects_localtime=True)
+def short_date(value):
+    """{{ value|date:"SHORT_DATE_FORMAT" }}, the same text, faster."""
+    return _formatted(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True)
+def short_datetime(value):
+    """{{ value|date:"SHORT_DATETIME_FORMAT" }}, the same text, faster."""
+    return _formatted(value, "SHORT_DATETIME_FORMAT")

@@ -63,3 +63,32 @@ def test_cached_urls_are_the_reversed_urls_under_each_script_prefix():
 
 def test_static_url_is_the_storages_url():
     assert [static_url("css/app.css"), static_url("vendor/htmx/htmx.min.js")] == [static("css/app.css"), static("vendor/htmx/htmx.min.js")]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ca"])
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Madrid", "America/Bogota"])
+def test_short_dates_read_exactly_as_djangos_date_filter(language, zone):
+    from datetime import date, datetime, timezone as tz
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+
+    moments = [datetime(2026, 3, 29, 0, 30, 5, tzinfo=tz.utc), datetime(2026, 12, 31, 23, 59, tzinfo=tz.utc), None]
+    days = [date(2027, 1, 2), datetime(2026, 10, 25, 1, 15, tzinfo=tz.utc), None]
+    ours = Template("{% load ui %}{% for v in moments %}{{ v|short_datetime }};{% endfor %}{% for v in days %}{{ v|short_date }};{% endfor %}")
+    django = Template('{% for v in moments %}{{ v|date:"SHORT_DATETIME_FORMAT" }};{% endfor %}{% for v in days %}{{ v|date:"SHORT_DATE_FORMAT" }};{% endfor %}')
+    with translation.override(language), timezone.override(zone):
+        context = {"moments": moments, "days": days}
+        assert ours.render(Context(context)) == django.render(Context(context))
+
+
+def test_a_format_with_words_in_it_is_left_to_django():
+    from datetime import date
+
+    from django.template.defaultfilters import date as django_date
+    from django.utils import translation
+
+    from tenancy.templatetags.ui import _formatted
+
+    with translation.override("en"):
+        assert _formatted(date(2026, 3, 9), "DATE_FORMAT") == django_date(date(2026, 3, 9), "DATE_FORMAT") == "9 March 2026"
