@@ -183,6 +183,7 @@ class Account360:
     open_incidents: list[Incident]
     next_steps: list[Activity]
     audit: list[AuditEvent]
+    has_more_audit: bool
     can_edit: bool
     can_reassign: bool
     can_rate_risk: bool
@@ -206,6 +207,32 @@ def account_audit_events(*, organization: Organization, account: Account, object
     if objective_ids:
         about |= Q(object_type="accounts.objective", object_id__in=objective_ids)
     return AuditEvent.objects.filter(organization=organization).filter(about).select_related("actor").order_by("-created_at", "-id")
+
+
+AUDIT_PAGE = 20
+# The objectives whose changes the account page's trail shows: those the page shows.
+OBJECTIVES_SHOWN_DAYS = 90
+
+
+def account_audit_page(*, organization: Organization, account: Account, objective_ids: Sequence[int], before_id: int | None = None) -> tuple[list[AuditEvent], bool]:
+    """A page of the account page's audit trail, ready to show (audit_display), and whether
+    older changes exist. `before_id`: the oldest event of the page before (keyset
+    pagination); an id that is not in this trail gives an empty page."""
+    events = account_audit_events(organization=organization, account=account, objective_ids=objective_ids)
+    if before_id is not None:
+        pivot = events.filter(pk=before_id).values("created_at").first()
+        if pivot is None:
+            return [], False
+        events = events.filter(Q(created_at__lt=pivot["created_at"]) | Q(created_at=pivot["created_at"], pk__lt=before_id))
+    page = list(events[: AUDIT_PAGE + 1])
+    return audit_display(page[:AUDIT_PAGE], organization=organization), len(page) > AUDIT_PAGE
+
+
+def account_audit_older(*, organization: Organization, account: Account, before_id: int, today: date | None = None) -> tuple[list[AuditEvent], bool]:
+    """The page of the account page's trail older than `before_id`, about the same objectives."""
+    since = (today or timezone.localdate()) - timedelta(days=OBJECTIVES_SHOWN_DAYS)
+    objective_ids = list(Objective.objects.filter(organization=organization, account=account, period_end__gte=since).values_list("pk", flat=True))
+    return account_audit_page(organization=organization, account=account, objective_ids=objective_ids, before_id=before_id)
 
 
 def contacts_of_activities(organization: Organization, *fields: str) -> Prefetch:
@@ -241,7 +268,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         .annotate(member_name=F("membership__user__full_name"))
         .order_by("role", "member_name")
     )
-    since = today - timedelta(days=90)
+    since = today - timedelta(days=OBJECTIVES_SHOWN_DAYS)
     objectives = list(
         Objective.objects.filter(organization=organization, account=account, period_end__gte=since)
         .only("metric", "custom_metric_name", "period_start", "period_end", "target", "tolerance_pct")
@@ -270,7 +297,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         .only("title", "severity", "status", "sla_due_at")
         .order_by("sla_due_at")[:20]
     )
-    audit = audit_display(list(account_audit_events(organization=organization, account=account, objective_ids=[o.pk for o in objectives])[:20]), organization=organization)
+    audit, has_more_audit = account_audit_page(organization=organization, account=account, objective_ids=[o.pk for o in objectives])
     led = led_team_ids(organization=organization, membership=membership)
     return Account360(
         account=account,
@@ -283,6 +310,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         open_incidents=incidents,
         next_steps=next_steps,
         audit=audit,
+        has_more_audit=has_more_audit,
         can_edit=can_edit_account(membership=membership, account=account, led_teams=led),
         can_reassign=can_reassign_account(membership=membership, account=account, led_teams=led),
         can_rate_risk=can_rate_risk(membership=membership),

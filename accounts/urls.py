@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/risk/", views.account_risk, name="account_risk"),
     path("accounts/<int:account_id>/team/", views.account_team_add, name="account_team_add"),
     path("accounts/<int:account_id>/activities/", views.account_activities, name="account_activities"),
+    path("accounts/<int:account_id>/audit/", views.account_audit, name="account_audit"),
     path("accounts/<int:account_id>/objectives/", views.objective_create, name="objective_create"),
     path("accounts/<int:account_id>/incidents/", views.incident_create, name="incident_create"),
     path("clients/<int:client_id>/accounts/", views.client_accounts, name="client_accounts"),

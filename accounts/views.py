@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -320,14 +321,18 @@ def client_accounts(request: HttpRequest, org_slug: str, client_id: int) -> Http
 @require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    """GET: an older page of the timeline (htmx). POST: log an activity; the timeline and the
+    """GET: an older page of the timeline (htmx; without htmx, the account page). POST: log an activity; the timeline and the
     next steps come back (the form with its errors, when refused)."""
     account = _account(request, account_id)
     organization, membership = request.organization, request.membership
     if request.method == "GET":
         before = request.GET.get("before")
+        if not request.htmx:
+            return redirect("account_detail", org_slug=org_slug, account_id=account_id)
         activities, has_more = selectors.activity_timeline(organization=organization, membership=membership, account=account, before_id=int(before) if before and before.isdigit() else None)
-        return TemplateResponse(request, "accounts/account_detail.html#timeline-page", {"account": account, "activities": activities, "has_more": has_more})
+        response = TemplateResponse(request, "accounts/account_detail.html#timeline-page", {"account": account, "activities": activities, "has_more": has_more})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     form = ActivityForm(request.POST, organization=organization, client_id=account.client_id)
     if form.is_valid():
         try:
@@ -344,6 +349,20 @@ def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> 
     if not request.htmx:
         return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id, activity_form=form), status=400)
     return TemplateResponse(request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400)
+
+
+@require_GET
+@_not_found_on_missing
+def account_audit(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
+    """An older page of the account page's audit trail (htmx); without htmx, the account page."""
+    account = _account(request, account_id)
+    before = request.GET.get("before", "")
+    if not request.htmx or not before.isdigit():
+        return redirect("account_detail", org_slug=org_slug, account_id=account_id)
+    audit, has_more = selectors.account_audit_older(organization=request.organization, account=account, before_id=int(before))
+    response = TemplateResponse(request, "accounts/account_detail.html#audit-page", {"account": account, "audit": audit, "has_more_audit": has_more})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Account, Activity
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
@@ -388,6 +388,43 @@ def test_the_account_page_shows_the_audit_trail_with_names(world):
     _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
     text = _client(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     assert "reassigned the account" in text and "Ae Porta → Ae2 Porta" in text
+
+
+def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world):
+    # given 25 more changes to the account: the page shows the 20 newest of the trail
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for days in range(31, 56):
+            services.account_update(organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days)
+        trail = [str(pk) for pk in selectors.account_audit_events(organization=p.org, account=p.account, objective_ids=[p.objective.pk]).values_list("pk", flat=True)]
+    client = _client(p.ae)
+    page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    shown = re.findall(r'data-testid="audit-event" data-event="(\d+)"', page)
+    more = re.search(r'hx-get="(/o/porta/accounts/\d+/audit/\?before=\d+)"', page).group(1)
+    # when
+    older = client.get(more, HTTP_HX_REQUEST="true")
+    # then the rest of the trail, oldest last, and no button for more
+    rest = re.findall(r'data-testid="audit-event" data-event="(\d+)"', older.content.decode())
+    assert (shown + rest, len(shown), len(trail), "<html" in older.content.decode(), "audit-more" in older.content.decode()) == (trail, 20, 30, False, False)
+    assert "payment terms (days):</span> 31 → 32" in older.content.decode() and older["Vary"] == "HX-Request, Cookie"
+    # without htmx: the account page
+    assert client.get(more).url == f"/o/porta/accounts/{p.account.pk}/"
+
+
+def test_an_event_of_another_trail_gives_no_older_changes(world):
+    p = world.porta
+    other = _other_account(world, owner="ae", team=None)
+    with transaction.atomic(), tenant_scope(p.org):
+        foreign = selectors.account_audit_events(organization=p.org, account=other).values_list("pk", flat=True).first()
+        nordwind = world.nordwind
+    with transaction.atomic(), tenant_scope(nordwind.org):
+        from tenancy.models import AuditEvent
+
+        elsewhere = AuditEvent.objects.order_by("id").values_list("pk", flat=True).first()
+    client = _client(p.ae)
+    for before in (foreign, elsewhere):
+        response = client.get(f"/o/porta/accounts/{p.account.pk}/audit/?before={before}", HTTP_HX_REQUEST="true")
+        assert (response.status_code, re.findall(r'data-testid="audit-event"', response.content.decode()), "audit-more" in response.content.decode()) == (200, [], False)
 
 
 def test_incidents_list_puts_the_overdue_first(world):
