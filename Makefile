@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help install run db test test-fast test-e2e bench messages check-deploy clean
+.PHONY: help install run db test test-fast test-e2e bench bench-instructions messages check-deploy clean
 
 help:
 	@echo "make run          install, migrate, seed the demo, serve web + worker + beat on http://127.0.0.1:8000"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-e2e     only the browser tests"
 	@echo "make db           create the PostgreSQL roles and the accountdesk database (idempotent)"
 	@echo "make bench        benchmarks (bench/)"
+	@echo "make bench-instructions  instructions per request of the benchmarked pages (valgrind)"
 	@echo "make messages     extract and compile the es/ca translations"
 
 install:
@@ -35,6 +36,9 @@ test-e2e: install
 
 bench: install
 	@scripts/bench.sh
+
+bench-instructions: install
+	@DJANGO_SETTINGS_MODULE=config.settings.bench .venv/bin/python -m bench.instructions
 
 messages: install
 	@.venv/bin/python manage.py makemessages -l es -l ca --ignore .venv --ignore .tools --ignore var --ignore tests --ignore bench

@@ -251,9 +251,9 @@ def with_people_names(activities: QuerySet[Activity]) -> QuerySet[Activity]:
 def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
     """Everything the account page shows, in a fixed number of queries whatever the data."""
     today = today or timezone.localdate()
-    # The owner's and team's names are all the page shows of them (`owner_name`, `sales_team_name`).
     # Each read takes only the columns the page shows: Django's cost grows with every column
-    # of every row. The owner's and team's names are all the page shows of them.
+    # of every row. Of the owner and the team, the page shows their names (`owner_name`,
+    # `sales_team_name`).
     account = (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")

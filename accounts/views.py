@@ -321,8 +321,9 @@ def client_accounts(request: HttpRequest, org_slug: str, client_id: int) -> Http
 @require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
-    """GET: an older page of the timeline (htmx; without htmx, the account page). POST: log an activity; the timeline and the
-    next steps come back (the form with its errors, when refused)."""
+    """GET: an older page of the timeline (htmx; without htmx, the account page).
+    POST: log an activity; the timeline and the next steps come back (the form with its
+    errors, when refused)."""
     account = _account(request, account_id)
     organization, membership = request.organization, request.membership
     if request.method == "GET":

@@ -226,7 +226,7 @@ def cached_url(name, *args):
 
 
 @functools.lru_cache(maxsize=1024)
-def _static_url(path: str, static_url: str) -> str:
+def _static_url(path: str, static_prefix: str) -> str:
     return static(path)
 
 

@@ -102,3 +102,27 @@ def test_ae_opens_an_incident_and_sets_an_objective_from_the_folded_forms(tworld
     with transaction.atomic(), tenant_scope(tworld.porta.org):
         assert list(account.incidents.order_by("id").values_list("title", "severity")) == [("Porta delivery late", "high"), ("Invoices arrive without the PO number", "high")]
         assert list(account.objectives.order_by("id").values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00")), ("won_offers", Decimal("4.00"))]
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
+def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, screenshots, width, label):
+    from accounts import services
+
+    p = tworld.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for days in range(31, 56):
+            services.account_update(organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days)
+    page = page_factory(width=width, height=900, color_scheme="dark")
+    _sign_in(page, "finance@porta.example")
+    page.goto(f"/o/porta/accounts/{p.account.pk}/")
+    trail = page.locator("[data-testid=audit] [data-testid=audit-event]")
+    assert trail.count() == 20
+    page.locator("[data-testid=audit-more]").click()
+    page.locator("[data-testid=audit] [data-testid=audit-event]").nth(29).wait_for()
+    assert (trail.count(), page.locator("[data-testid=audit-more]").count()) == (30, 0)
+    assert page.evaluate("document.documentElement.dataset.bsTheme") == "dark"
+    page.get_by_role("button", name="Open one").click()
+    page.locator("#incident-form.show [data-testid=incident-form]").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")  # a full-page capture draws the sticky top bar where the page was scrolled to
+    page.screenshot(path=screenshots / f"account-360-dark-{label}.png", full_page=True)
+    assert page.console_errors == []
