@@ -73,8 +73,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 
 # Code and static files stay root-owned (read-only to the app); var/ itself is writable for
-# the file-based cache and mail folders used when REDIS_URL or SMTP are not configured.
-RUN chown accountdesk:accountdesk /app/var
+# the file-based cache and mail folders used when REDIS_URL or SMTP are not configured, and
+# var/media holds prepared exports (a volume shared by web and worker in docker-compose.yml).
+RUN mkdir -p /app/var/media && chown accountdesk:accountdesk /app/var /app/var/media
 
 USER 10001:10001
 

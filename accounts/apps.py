@@ -7,3 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
     # seed_demo calls it for each demo organisation (clients, accounts, a year of work).
     demo_seed = "accounts.demo.seed_portfolio"
+
+    def ready(self) -> None:
+        from accounts.exports import incident_rows, portfolio_rows
+        from tenancy.exports import register_export
+
+        register_export("portfolio", portfolio_rows, _("Portfolio"), "portfolio")
+        register_export("incidents", incident_rows, _("Incidents"), "incidents")

@@ -42,9 +42,11 @@ YES_NO_ANY = YesNoAny
 class TenantFilterSet(django_filters.FilterSet):
     """A FilterSet whose choices come from one organisation only."""
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, organization=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, organization=None, membership=None):
         super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        # From the request on a page or in the API; given when there is none (an export task).
         self.organization = organization or getattr(request, "organization", None)
+        self.membership = membership or getattr(request, "membership", None)
         for name, form_field in self.form.fields.items():
             queryset_of = getattr(form_field, "queryset", None)
             if queryset_of is not None and self.organization is not None:
@@ -120,7 +122,7 @@ class IncidentFilter(TenantFilterSet):
         fields = []
 
     def filter_scope(self, queryset, name, value):
-        membership = getattr(self.request, "membership", None)
+        membership = self.membership
         if membership is None or value in (None, "", "all"):
             return queryset
         if value == "mine":

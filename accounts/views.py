@@ -16,7 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts import selectors, services
-from accounts.filters import AccountFilter, IncidentFilter
+from accounts.exports import INCIDENT_ORDER, incident_filter, portfolio_filter
 from accounts.forms import (
     AccountForm,
     AccountTeamForm,
@@ -42,7 +43,8 @@ from accounts.forms import (
 from accounts.models import Account, RiskRating
 from clients.selectors import client_get
 from config.errors import ApplicationError
-from tenancy.exports import csv_response, xlsx_response
+from tenancy import services as tenancy_services
+from tenancy.exports import EXPORT_KINDS, export_bytes, file_response
 from tenancy.htmx import render
 from tenancy.forms import add_application_error
 from tenancy.models import Role
@@ -84,19 +86,7 @@ def _account(request: HttpRequest, account_id: int) -> Account:
 
 
 def _portfolio(request: HttpRequest):
-    queryset = selectors.portfolio_list(organization=request.organization, membership=request.membership)
-    return AccountFilter(request.GET, queryset=queryset, request=request)
-
-
-EXPORT_HEADER = ["Account", "Client", "Owner", "Team", "Status", "Tier", "Risk rating", "Currency", "Credit limit", "Payment terms (days)", "Last activity", "Overdue next steps"]
-
-
-def _export_rows(accounts):
-    for a in accounts:
-        yield [
-            a.name, a.client.display_name, a.owner_name, a.sales_team_name or "", a.get_status_display(), a.get_tier_display(),
-            a.get_risk_rating_display(), a.currency, a.credit_limit, a.payment_terms_days, a.last_activity_at, _("yes") if a.has_overdue_next_steps else _("no"),
-        ]
+    return portfolio_filter(organization=request.organization, membership=request.membership, query=request.GET)
 
 
 @require_GET
@@ -115,13 +105,33 @@ def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "accounts/portfolio.html", context, partial="results")
 
 
-@require_GET
+def _export(request: HttpRequest, kind: str, file_format: str, list_name: str) -> HttpResponse:
+    """A list's export, exactly as the list shows it. Up to EXPORT_INLINE_ROWS rows: the file at
+    once. More: asked for with the list's export button (a POST), a Celery task prepares it and
+    the export page shows its progress; a plain link (a GET, bookmarked) goes back to the list,
+    which says so. Either way nothing is read that the person may not see."""
+    built = EXPORT_KINDS[kind](organization=request.organization, membership=request.membership, query=request.GET)
+    if built.total <= settings.EXPORT_INLINE_ROWS:
+        return file_response(export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}")
+    back = reverse(list_name, kwargs={"org_slug": request.organization.slug})
+    if request.method == "GET":
+        messages.info(request, _("This list has %(rows)s rows: press its export button to have the file prepared.") % {"rows": built.total})
+        return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
+    try:
+        export = tenancy_services.export_request(
+            organization=request.organization, actor=request.membership, kind=kind, file_format=file_format, query=request.GET.urlencode(),
+            language=translation.get_language(), time_zone=timezone.get_current_timezone_name(),
+        )
+    except ApplicationError as error:  # filters too long to keep: say so on the list
+        messages.error(request, error.message)
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    url = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": export.pk})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
 def portfolio_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
-    accounts = _portfolio(request).qs
-    header = [_(h) for h in EXPORT_HEADER]
-    if fmt == "xlsx":
-        return xlsx_response("portfolio", header, _export_rows(accounts.iterator(chunk_size=500)), sheet=_("Portfolio"))
-    return csv_response("portfolio", header, _export_rows(accounts.iterator(chunk_size=500)))
+    return _export(request, "portfolio", fmt, "portfolio")
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
@@ -508,31 +518,13 @@ def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "accounts/incidents.html", context, partial="results")
 
 
-# Overdue first (past their SLA and still open), then by how soon the SLA falls due.
-INCIDENT_ORDER = ["-is_overdue_now", "sla_due_at", "id"]
-
-
 def _incidents(request: HttpRequest):
-    queryset = selectors.incident_list(organization=request.organization, membership=request.membership)
-    data = request.GET.copy()
-    data.setdefault("status", "open")
-    return IncidentFilter(data, queryset=queryset, request=request)
+    return incident_filter(organization=request.organization, membership=request.membership, query=request.GET)
 
 
-INCIDENT_EXPORT_HEADER = ["Incident", "Account", "Client", "Severity", "Status", "Assignee", "Opened", "SLA due", "Resolved", "Past its SLA"]
-
-
-@require_GET
+@require_http_methods(["GET", "POST"])
 def incidents_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
-    incidents = _incidents(request).qs.order_by(*INCIDENT_ORDER)
-    rows = (
-        [i.title, i.account.name, i.account.client.display_name, i.get_severity_display(), i.get_status_display(), i.assignee.user.full_name if i.assignee else "", i.opened_at, i.sla_due_at, i.resolved_at, _("yes") if i.is_overdue_now else _("no")]
-        for i in incidents.iterator(chunk_size=500)
-    )
-    header = [_(h) for h in INCIDENT_EXPORT_HEADER]
-    if fmt == "xlsx":
-        return xlsx_response("incidents", header, rows, sheet=_("Incidents"))
-    return csv_response("incidents", header, rows)
+    return _export(request, "incidents", fmt, "incidents")
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -38,19 +39,21 @@ def _csv_cell(value):
     return str(value)
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that spreadsheet programs read the accents as UTF-8
     writer = csv.writer(buffer)
     writer.writerow([str(h) for h in header])
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return buffer.getvalue().encode("utf-8")
 
 
-def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> HttpResponse:
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    return file_response(csv_bytes(header, rows), f"{filename}.csv")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> bytes:
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.freeze_panes = "A2"
@@ -85,6 +88,49 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
         worksheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> HttpResponse:
+    return file_response(xlsx_bytes(header, rows, sheet), f"{filename}.xlsx")
+
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def file_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[filename.rsplit(".", 1)[1]])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def export_bytes(file_format: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str) -> bytes:
+    return xlsx_bytes(header, rows, sheet) if file_format == "xlsx" else csv_bytes(header, rows)
+
+
+# --- Exports prepared in the background ---------------------------------------------------
+# A list whose export is too long to build while the person waits registers how to build its
+# rows; tenancy.tasks.export_prepare calls it with the organisation, the person who asked and
+# the list's query, inside the tenant scope. Apps register in their AppConfig.ready().
+
+
+@dataclass(frozen=True)
+class ExportRows:
+    filename: str  # without the extension
+    sheet: str
+    header: list[str]
+    total: int
+    rows: Iterable[Sequence]
+
+
+ExportBuilder = Callable[..., ExportRows]  # (*, organization, membership, query: QueryDict) -> ExportRows
+EXPORT_KINDS: dict[str, ExportBuilder] = {}
+# For the export page: what it calls each kind (lazy translations), and the list's URL name.
+EXPORT_LABELS: dict[str, str] = {}
+EXPORT_LISTS: dict[str, str] = {}
+
+
+def register_export(kind: str, builder: ExportBuilder, label: str, list_url_name: str) -> None:
+    EXPORT_KINDS[kind] = builder
+    EXPORT_LABELS[kind] = label
+    EXPORT_LISTS[kind] = list_url_name

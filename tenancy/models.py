@@ -280,6 +280,43 @@ class AuditEvent(TenantOwned):
         return f"{self.action} {self.object_type}#{self.object_id}"
 
 
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(TenantOwned):
+    """A list export too long to build while the person waits: a Celery task writes the file
+    (tenancy.tasks.export_prepare) with what the person may see, in their language and time
+    zone; only they may download it. How far along it is lives in the cache, not here (the
+    task writes the file in one transaction, so the list is one consistent snapshot)."""
+
+    requested_by = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)  # a name registered in tenancy.exports
+    file_format = models.CharField(max_length=4, choices=ExportFormat.choices)
+    query = models.CharField(max_length=2000, blank=True)  # the list's filters and sort, as in its URL
+    language = models.CharField(max_length=8)
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=255, blank=True)  # the name in default storage
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "created_at"], name="export_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.file_format} #{self.pk}"
+
+
 class WorkerHeartbeat(models.Model):
     """Last time a Celery worker ran its heartbeat task; read by /healthz. Not tenant data."""
 

@@ -187,3 +187,11 @@ AUDIT_ACTIONS = {
     "incident.open": _("opened the incident"),
     "incident.update": _("changed the incident"),
 }
+
+
+def export_of_requester(*, organization: Organization, membership: Membership, export_id: int):
+    """The export if `membership` asked for it: it holds what they may see, so no one else
+    gets it (Export.DoesNotExist, a 404, whether it exists or not)."""
+    from tenancy.models import Export
+
+    return Export.objects.get(organization=organization, requested_by=membership, pk=export_id)

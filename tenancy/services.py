@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
-from tenancy.models import ApiToken, AuditEvent, Membership, Organization, Role, Team, TeamMember, User
+from tenancy.models import ApiToken, AuditEvent, Export, ExportFormat, Membership, Organization, Role, Team, TeamMember, User
 from tenancy.selectors import token_hash
 
 ROLE_VALUES = {role.value for role in Role}
@@ -359,3 +359,29 @@ def user_set_preferences(*, user: User, language: str | None = None, time_zone: 
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+# --- Exports prepared in the background ----------------------------------------------------
+
+
+def export_progress_key(organization: Organization, export_id: int) -> str:
+    """Where the task counts the rows it has written (the cache: its transaction is open)."""
+    return f"export-progress:{organization.pk}:{export_id}"
+
+
+@transaction.atomic
+def export_request(*, organization: Organization, actor: Membership, kind: str, file_format: str, query: str, language: str, time_zone: str) -> Export:
+    """Queue the export of a list as `actor` sees it with `query` (its URL's filters and sort);
+    the task starts once this transaction commits."""
+    from tenancy.exports import EXPORT_KINDS
+    from tenancy.tasks import export_prepare
+
+    if kind not in EXPORT_KINDS:
+        raise ApplicationError(_("There is no such list to export."), {"kind": _("Choose a value from the list.")})
+    if file_format not in ExportFormat.values:
+        raise ApplicationError(_("Export as CSV or XLSX."), {"file_format": _("Choose a value from the list.")})
+    if len(query) > Export._meta.get_field("query").max_length:
+        raise ApplicationError(_("The list's filters are too long to export."), {"query": _("Ensure this value has at most 2000 characters.")})
+    export = Export.objects.create(organization=organization, requested_by=actor, kind=kind, file_format=file_format, query=query, language=language, time_zone=time_zone)
+    transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
+    return export

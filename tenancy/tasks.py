@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import socket
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -76,3 +77,73 @@ def worker_heartbeat() -> str:
     name = f"{socket.gethostname()}"
     WorkerHeartbeat.objects.update_or_create(worker=name, defaults={"seen_at": timezone.now()})
     return name
+
+
+@tenant_task(autoretry_for=(), max_retries=0, time_limit=30 * 60, soft_time_limit=29 * 60)
+def export_prepare(*, organization: Organization, export_id: int) -> str | None:
+    """Write a queued export's file, as the person who asked sees the list, in their language
+    and time zone; mark it ready, or failed with the reason. Only a queued export is
+    prepared, so a second delivery of the task changes nothing."""
+    import secrets
+
+    from django.core.cache import cache
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.http import QueryDict
+
+    from tenancy.exports import EXPORT_KINDS, export_bytes
+    from tenancy.models import Export, ExportStatus
+    from tenancy.services import export_progress_key
+
+    export = Export.objects.select_for_update().select_related("requested_by").filter(organization=organization, pk=export_id, status=ExportStatus.QUEUED).first()
+    if export is None:
+        return None
+    if not export.requested_by.is_active:
+        export.status, export.error, export.finished_at = ExportStatus.FAILED, "The person who asked is no longer a member.", timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        return export.status
+    progress = export_progress_key(organization, export.pk)
+
+    def counted(rows, total):
+        for done, row in enumerate(rows, start=1):
+            if done % 250 == 0:
+                cache.set(progress, {"done": done, "total": total}, timeout=3600)
+            yield row
+
+    try:
+        # A savepoint: a failure leaves the export's own row writable.
+        with transaction.atomic(), translation.override(export.language), timezone.override(export.time_zone):
+            built = EXPORT_KINDS[export.kind](organization=organization, membership=export.requested_by, query=QueryDict(export.query))
+            cache.set(progress, {"done": 0, "total": built.total}, timeout=3600)
+            export.rows_total = built.total
+            content = export_bytes(export.file_format, built.header, counted(built.rows, built.total), built.sheet)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            export.file = default_storage.save(f"exports/{organization.pk}/{built.filename}-{stamp}-{secrets.token_hex(8)}.{export.file_format}", ContentFile(content))
+            export.status = ExportStatus.DONE
+    except Exception as error:  # whatever went wrong, the person sees that it failed
+        export.status, export.error = ExportStatus.FAILED, str(error)[:300] or error.__class__.__name__
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "rows_total", "file", "error", "finished_at"])
+    cache.delete(progress)
+    return export.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def exports_clean() -> int:
+    """Delete exports (rows and files) older than EXPORT_KEEP_HOURS, organisation by
+    organisation (each in its tenant scope; deactivated ones too)."""
+    from django.core.files.storage import default_storage
+
+    from tenancy.models import Export
+
+    cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    removed = 0
+    for organization in Organization.objects.all():
+        with transaction.atomic(), tenant_scope(organization):
+            old = list(Export.objects.filter(organization=organization, created_at__lt=cutoff).values_list("pk", "file"))
+            Export.objects.filter(organization=organization, pk__in=[pk for pk, _ in old]).delete()
+        for _, name in old:
+            if name:
+                default_storage.delete(name)
+        removed += len(old)
+    return removed

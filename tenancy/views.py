@@ -329,3 +329,46 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
         return redirect("tokens", org_slug=org_slug)
     context = {"form": ApiTokenForm(), "secret": None, "tokens": selectors.api_token_list(organization=organization, membership=membership)}
     return render(request, "tenancy/tokens.html", context, partial="tokens-panel")
+
+
+# --- Exports prepared in the background ------------------------------------------------------
+
+
+def _export_or_404(request: HttpRequest, export_id: int):
+    from tenancy.models import Export
+
+    try:
+        return selectors.export_of_requester(organization=request.organization, membership=request.membership, export_id=export_id)
+    except Export.DoesNotExist:
+        raise Http404
+
+
+@require_GET
+def export_detail(request: HttpRequest, org_slug: str, export_id: int) -> HttpResponse:
+    """How far along an export is; htmx asks again every second (the `status` partial) until it
+    is ready or failed, then it offers the file."""
+    from django.core.cache import cache
+
+    from django.urls import reverse
+
+    from tenancy.exports import EXPORT_LABELS, EXPORT_LISTS
+
+    export = _export_or_404(request, export_id)
+    progress = {"done": export.rows_total, "total": export.rows_total}
+    if export.status == "queued":
+        progress = cache.get(services.export_progress_key(request.organization, export.pk)) or {"done": 0, "total": 0}
+    list_url = reverse(EXPORT_LISTS[export.kind], kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "") if export.kind in EXPORT_LISTS else None
+    context = {"export": export, "label": EXPORT_LABELS.get(export.kind, export.kind), "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}
+    return render(request, "tenancy/export.html", context, partial="status")
+
+
+@require_GET
+def export_download(request: HttpRequest, org_slug: str, export_id: int) -> HttpResponse:
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    export = _export_or_404(request, export_id)
+    if export.status != "done" or not export.file or not default_storage.exists(export.file):
+        raise Http404
+    name = export.file.rsplit("/", 1)[-1].rsplit("-", 1)[0] + f".{export.file_format}"  # without the random part
+    return FileResponse(default_storage.open(export.file, "rb"), as_attachment=True, filename=name)

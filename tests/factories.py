@@ -113,3 +113,19 @@ def build_portfolio(world: SimpleNamespace) -> None:
         )
         world.incident = accounts_services.incident_open(organization=org, actor=world.ae, account=world.account, title=f"{slug.title()} delivery late", severity="high", assignee=world.ae.pk)
         world.settings = accounts_services.portfolio_settings_update(organization=org, actor=world.admin, quiet_after_days=30)
+        world.export = _prepared_export(world)
+
+
+def _prepared_export(world: SimpleNamespace):
+    """A portfolio export the admin asked for, ready, with its file in the default storage."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from tenancy.models import Export, ExportStatus
+
+    name = default_storage.save(f"exports/{world.org.pk}/portfolio-{world.org.slug}.csv", ContentFile(f"Account\n{world.account.name}\n".encode()))
+    return Export.objects.create(
+        organization=world.org, requested_by=world.admin, kind="portfolio", file_format="csv", language="en", time_zone="UTC",
+        status=ExportStatus.DONE, rows_total=1, file=name, finished_at=timezone.now(),
+    )

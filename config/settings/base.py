@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab  # noqa: F401  (kept for schedules added by later apps)
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -141,6 +141,14 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 
+# --- Exports --------------------------------------------------------------------------
+# A list export of up to this many rows downloads at once; a longer one is prepared by a
+# Celery task while the person watches its progress, and kept this many hours.
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 2000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# Prepared exports are files in the default storage: web and worker must share it.
+MEDIA_ROOT = Path(env("ACCOUNTDESK_MEDIA_DIR", str(VAR_DIR / "media")))
+
 # --- Static files -----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -242,6 +250,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Static schedule (no django-celery-beat: its release pins Django < 6.1).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "tenancy.tasks.worker_heartbeat", "schedule": 15.0},
+    "exports-clean": {"task": "tenancy.tasks.exports_clean", "schedule": crontab(minute=17)},
 }
 # /healthz counts the worker as up while its last heartbeat is younger than this.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60)

@@ -47,3 +47,5 @@ MAILERS = mailers(env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
+# Exports the tests prepare (this process and the worker): apart from a development server's.
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

@@ -69,7 +69,10 @@ def test_filters_and_sort_are_in_the_url_and_htmx_gets_the_results_partial(world
     partial = client.get("/o/porta/portfolio/?q=bulk&sort=-name", HTTP_HX_REQUEST="true")
     assert _names(page) == _names(partial) == ["Bulk 002", "Bulk 001", "Bulk 000"]
     assert b"<html" in page.content and b"<html" not in partial.content
-    assert partial.content.lstrip().startswith(b'<div id="results">')
+    # the results, and the export buttons again (out of band) for exactly these rows
+    exports = '<form id="export-buttons" method="post" action="/o/porta/portfolio/export.csv?q=bulk&amp;sort=-name"'
+    assert (page.content.decode().count(exports), page.content.decode().count('hx-swap-oob="true"')) == (1, 0)
+    assert re.match(re.escape(exports) + r'[^>]* hx-swap-oob="true">.*?</form>\s*<div id="results">', partial.content.decode().lstrip(), re.S)
 
 
 def test_has_overdue_next_steps_filter(world):

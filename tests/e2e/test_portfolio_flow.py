@@ -126,3 +126,37 @@ def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, 
     page.evaluate("window.scrollTo(0, 0)")  # a full-page capture draws the sticky top bar where the page was scrolled to
     page.screenshot(path=screenshots / f"account-360-dark-{label}.png", full_page=True)
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize(("width", "label", "scheme"), [(1280, "desktop", "light"), (390, "phone", "dark")])
+def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(tworld, page_factory, screenshots, celery_worker_process, settings, width, label, scheme):
+    import csv
+    import io
+
+    from accounts import services
+
+    p = tworld.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for name in ("Lleida Logistics", "Lleida Retail", "Girona Foods"):
+            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk)
+    settings.EXPORT_INLINE_ROWS = 1
+    page = page_factory(width=width, height=900, color_scheme=scheme)
+    _sign_in(page, "ae@porta.example")
+    page.goto("/o/porta/portfolio/")
+    if width < 768:
+        page.get_by_role("button", name="Filters").click()
+    page.locator("[data-testid=portfolio-filters] input[name=q]").fill("lleida")
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid=account-row]")).to_have_count(2)
+    # the export buttons follow the filters the list was given by htmx
+    page.locator("[data-testid=export-csv]").click()
+    page.wait_for_url("**/o/porta/exports/*/")
+    page.locator("[data-testid=export-status][data-status=done]").wait_for(timeout=30_000)
+    page.screenshot(path=screenshots / f"export-ready-{label}.png", full_page=True)
+    with page.expect_download() as download:
+        page.locator("[data-testid=export-download]").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    assert [row[0] for row in rows] == ["Account", "Lleida Logistics", "Lleida Retail"]
+    assert download.value.suggested_filename.startswith("portfolio-") and download.value.suggested_filename.endswith(".csv")
+    assert page.console_errors == []

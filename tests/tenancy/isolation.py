@@ -27,6 +27,7 @@ ID_SOURCES = {
     "objective_id": lambda org: org.objective.pk,
     "activity_id": lambda org: org.activity.pk,
     "incident_id": lambda org: org.incident.pk,
+    "export_id": lambda org: org.export.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -112,3 +113,8 @@ def secrets_of(org) -> list[str]:
     people = (org.admin, org.lead, org.ae, org.ae2, org.finance)
     portfolio = [org.client.legal_name, org.contact.email, org.account.name, org.activity.summary, org.incident.title, org.activity.next_step]
     return [m.user.email for m in people] + [org.team.name, org.token.prefix, org.org.name] + portfolio
+
+
+def body(response) -> bytes:
+    """What a response sends, streamed (a file download) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content

@@ -1,0 +1,186 @@
+"""Exports too long to build while the person waits: queued by the list's export button,
+prepared by the real Celery worker as the person sees the list, downloaded by them only."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from config.errors import ApplicationError
+from tenancy import services
+from tenancy.models import Export
+from tenancy.scope import tenant_scope
+from tenancy.tasks import export_prepare, exports_clean
+from tests.conftest import wait_for
+from tests.tenancy.isolation import body, snapshot
+
+
+def _client(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def _exports(org) -> list[tuple]:
+    with transaction.atomic(), tenant_scope(org):
+        return list(Export.objects.order_by("id").values_list("requested_by_id", "kind", "file_format", "query", "language", "time_zone", "status"))
+
+
+def _second_account(world, name="Porta Second"):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        return accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk)
+
+
+@override_settings(EXPORT_INLINE_ROWS=1)
+def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filters(world):
+    # given two accounts, one more than is exported at once
+    p = world.porta
+    _second_account(world)
+    client = _client(p.ae)
+    # when
+    response = client.post("/o/porta/portfolio/export.xlsx?q=porta&sort=-name")
+    # then the export page, and one queued export (beside the admin's earlier one) as the
+    # account executive sees the list
+    rows = _exports(p.org)
+    assert rows[1:] == [(p.ae.pk, "portfolio", "xlsx", "q=porta&sort=-name", "en", "Europe/Madrid", "queued")]
+    with transaction.atomic(), tenant_scope(p.org):
+        queued = Export.objects.filter(organization=p.org).latest("id")
+    assert response.status_code == 302 and response["Location"] == f"/o/porta/exports/{queued.pk}/"
+
+
+@override_settings(EXPORT_INLINE_ROWS=1)
+def test_a_plain_link_to_a_long_export_goes_back_to_the_list_and_writes_nothing(world):
+    _second_account(world)
+    client = _client(world.porta.ae)
+    before = snapshot()
+    response = client.get("/o/porta/portfolio/export.csv?q=porta")
+    assert (response.status_code, response["Location"]) == (302, "/o/porta/portfolio/?q=porta")
+    page = client.get(response["Location"]).content.decode()
+    assert "This list has 2 rows: press its export button to have the file prepared." in page
+    assert snapshot() == before
+
+
+def test_a_short_export_downloads_at_once_from_the_button(world):
+    client = _client(world.porta.ae)
+    before = snapshot()
+    response = client.post("/o/porta/portfolio/export.csv?q=porta")
+    assert (response.status_code, response["Content-Disposition"]) == (200, 'attachment; filename="portfolio.csv"')
+    assert response.content.decode("utf-8-sig").splitlines()[1].startswith("Porta Account,Porta Client,Ae Porta,Team Porta Digital,")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "file_format", "message"),
+    [("payments", "csv", "There is no such list to export."), ("portfolio", "pdf", "Export as CSV or XLSX."), ("portfolio", "csv", "The list's filters are too long to export.")],
+)
+def test_an_export_that_cannot_be_made_is_refused_and_nothing_is_written(world, kind, file_format, message):
+    p = world.porta
+    before = snapshot()
+    query = "q=" + "x" * 2001 if message.startswith("The list's") else ""
+    with pytest.raises(ApplicationError) as refused, transaction.atomic(), tenant_scope(p.org):
+        services.export_request(organization=p.org, actor=p.ae, kind=kind, file_format=file_format, query=query, language="en", time_zone="UTC")
+    assert refused.value.message == message
+    assert snapshot() == before
+
+
+def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, celery_worker_process):
+    # given a long portfolio for the account executive (one account they do not see)
+    p = tworld.porta
+    _second_account(tworld)
+    with transaction.atomic(), tenant_scope(p.org):
+        accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Hidden", owner=p.ae2.pk, sales_team=None)
+    client = _client(p.ae)
+    at_once = client.get("/o/porta/portfolio/export.csv?sort=-name").content
+    # when the list is too long to export at once
+    with override_settings(EXPORT_INLINE_ROWS=1):
+        response = client.post("/o/porta/portfolio/export.csv?sort=-name")
+    page = response["Location"]
+    # then the worker writes it, and its page offers the file
+    ready = wait_for(lambda: 'data-status="done"' in client.get(page, HTTP_HX_REQUEST="true").content.decode())
+    assert ready
+    text = client.get(page).content.decode()
+    assert "Ready: 2 rows." in text and 'hx-trigger="every 1s"' not in text and 'href="/o/porta/portfolio/?sort=-name"' in text
+    download = client.get(re.search(r'href="(/o/porta/exports/\d+/download/)"', text).group(1))
+    assert re.fullmatch(r'attachment; filename="portfolio-\d{8}-\d{4}\.csv"', download["Content-Disposition"])
+    assert body(download) == at_once
+    assert [line.split(",")[0] for line in at_once.decode("utf-8-sig").splitlines()] == ["Account", "Porta Second", "Porta Account"]
+
+
+def test_an_export_being_prepared_asks_again_every_second(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+    response = _client(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert text.lstrip().startswith(f'<div id="export-status" data-testid="export-status" data-status="queued" hx-get="/o/porta/exports/{export.pk}/" hx-trigger="every 1s"')
+    assert "Being prepared…" in text and "<html" not in text and response["Vary"] == "HX-Request, Cookie"
+    assert _client(p.ae).get(f"/o/porta/exports/{export.pk}/download/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["admin of the same organisation", "someone of another organisation"])
+def test_an_export_is_only_for_who_asked_for_it(world, who):
+    p = world.porta
+    asker = _client(world.porta.admin if who.startswith("admin") else world.nordwind.admin)
+    slug = "porta" if who.startswith("admin") else "nordwind"
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        Export.objects.filter(pk=export.pk).update(status="done", file=p.export.file, rows_total=1)
+    before = snapshot()
+    for url in (f"/o/{slug}/exports/{export.pk}/", f"/o/{slug}/exports/{export.pk}/download/"):
+        response = asker.get(url)
+        assert (response.status_code, b"Porta Account" in body(response)) == (404, False), url
+    assert snapshot() == before
+
+
+def test_the_task_prepares_a_queued_export_once(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="incidents", file_format="xlsx", query="", language="ca", time_zone="Europe/Madrid")
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
+    with transaction.atomic(), tenant_scope(p.org):
+        prepared = Export.objects.get(pk=export.pk)
+    # a second delivery of the task changes nothing
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) is None
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Export.objects.get(pk=export.pk).file == prepared.file
+    assert (prepared.status, prepared.rows_total, prepared.file.startswith(f"exports/{p.org.pk}/incidents-")) == ("done", 1, True)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(default_storage.open(prepared.file, "rb")).active
+    assert (sheet.title, sheet["A1"].value, sheet["A2"].value) == ("Incidències", "Incidència", "Porta delivery late")
+
+
+def test_an_export_for_someone_no_longer_a_member_fails_and_says_so(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae2, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        services.membership_set_active(organization=p.org, actor=p.admin, membership=p.ae2, is_active=False)
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Export.objects.filter(pk=export.pk).values_list("status", "file", "error").get() == ("failed", "", "The person who asked is no longer a member.")
+
+
+def test_exports_older_than_a_day_are_deleted_with_their_files(world):
+    p, n = world.porta, world.nordwind
+    with transaction.atomic(), tenant_scope(p.org):
+        Export.objects.filter(pk=p.export.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    assert exports_clean() == 1
+    assert (default_storage.exists(p.export.file), default_storage.exists(n.export.file)) == (False, True)
+    assert (_exports(p.org), [row[1] for row in _exports(n.org)]) == ([], ["portfolio"])
+
+
+@override_settings(EXPORT_INLINE_ROWS=0)
+def test_filters_too_long_to_keep_are_refused_on_the_list_and_nothing_is_written(world):
+    client = _client(world.porta.ae)
+    before = snapshot()
+    # a parameter the list ignores still travels with the export
+    response = client.post("/o/porta/portfolio/export.csv?q=porta&note=" + "x" * 2000)
+    assert (response.status_code, response["Location"]) == (302, "/o/porta/portfolio/")
+    assert "The list&#x27;s filters are too long to export." in client.get(response["Location"]).content.decode()
+    assert snapshot() == before
