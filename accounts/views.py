@@ -122,8 +122,10 @@ def _export(request: HttpRequest, kind: str, file_format: str, list_name: str) -
             organization=request.organization, actor=request.membership, kind=kind, file_format=file_format, query=request.GET.urlencode(),
             language=translation.get_language(), time_zone=timezone.get_current_timezone_name(),
         )
-    except ApplicationError as error:  # filters too long to keep: say so on the list
+    except ApplicationError as error:  # filters too long to keep, or one still being prepared
         messages.error(request, error.message)
+        if "export_id" in error.extra:
+            back = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": error.extra["export_id"]})
         return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     url = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": export.pk})
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

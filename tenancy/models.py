@@ -286,9 +286,21 @@ class ExportFormat(models.TextChoices):
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("Being prepared")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+UNFINISHED_EXPORT = [ExportStatus.QUEUED, ExportStatus.RUNNING]
+
+
+class ExportError(models.TextChoices):
+    """Why an export failed, in words for the person (the worker's log has the details)."""
+
+    BROKEN = "broken", _("The export failed. Try again; if it fails again, tell your administrator.")
+    INTERRUPTED = "interrupted", _("The export was interrupted. Try again.")
+    NOT_A_MEMBER = "not_a_member", _("The person who asked for it is no longer a member.")
 
 
 class Export(TenantOwned):
@@ -306,15 +318,23 @@ class Export(TenantOwned):
     status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     file = models.CharField(max_length=255, blank=True)  # the name in default storage
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=16, choices=ExportError.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organization", "created_at"], name="export_age_idx")]
+        constraints = [
+            # One export at a time per person: a long export is a worker's half hour.
+            models.UniqueConstraint(fields=["organization", "requested_by"], condition=models.Q(status__in=UNFINISHED_EXPORT), name="one_unfinished_export_per_person"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}.{self.file_format} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in UNFINISHED_EXPORT
 
 
 class WorkerHeartbeat(models.Model):

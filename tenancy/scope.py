@@ -141,3 +141,16 @@ def cross_tenant_scope_dangerously(*, user) -> Iterator[None]:
     finally:
         _current.reset(token)
         _restore_db({CROSS_TENANT_SETTING: ""})
+
+
+@contextmanager
+def reading_scope(organization: Organization) -> Iterator[None]:
+    """A tenant scope for a long read (a background export): in a transaction on PostgreSQL,
+    where row-level security needs one and a reader blocks no writer; without one on SQLite,
+    where a transaction (IMMEDIATE, see the settings) would hold the database's write lock."""
+    if connections["default"].vendor == "postgresql":
+        with transaction.atomic(), tenant_scope(organization):
+            yield
+    else:
+        with tenant_scope(organization):
+            yield

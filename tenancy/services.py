@@ -9,12 +9,12 @@ from typing import Any, Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
-from tenancy.models import ApiToken, AuditEvent, Export, ExportFormat, Membership, Organization, Role, Team, TeamMember, User
+from tenancy.models import UNFINISHED_EXPORT, ApiToken, AuditEvent, Export, ExportFormat, Membership, Organization, Role, Team, TeamMember, User
 from tenancy.selectors import token_hash
 
 ROLE_VALUES = {role.value for role in Role}
@@ -382,6 +382,14 @@ def export_request(*, organization: Organization, actor: Membership, kind: str, 
         raise ApplicationError(_("Export as CSV or XLSX."), {"file_format": _("Choose a value from the list.")})
     if len(query) > Export._meta.get_field("query").max_length:
         raise ApplicationError(_("The list's filters are too long to export."), {"query": _("Ensure this value has at most 2000 characters.")})
-    export = Export.objects.create(organization=organization, requested_by=actor, kind=kind, file_format=file_format, query=query, language=language, time_zone=time_zone)
+    busy = _("An export of yours is still being prepared: wait for it to finish.")
+    unfinished = Export.objects.filter(organization=organization, requested_by=actor, status__in=UNFINISHED_EXPORT).values_list("pk", flat=True).first()
+    if unfinished is not None:
+        raise ApplicationError(busy, {"export_id": unfinished}, code="export_unfinished", status=409)
+    try:
+        with transaction.atomic():
+            export = Export.objects.create(organization=organization, requested_by=actor, kind=kind, file_format=file_format, query=query, language=language, time_zone=time_zone)
+    except IntegrityError:  # the same person asked twice at once: the other request won
+        raise ApplicationError(busy, code="export_unfinished", status=409)
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
     return export

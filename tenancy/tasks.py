@@ -35,7 +35,12 @@ def tenant_task(*decorator_args, **decorator_kwargs):
     the wrapped function receives ``organization=`` and runs inside a transaction and
     the tenant scope, so the row-level security setting is in force. An organisation
     that no longer exists or is inactive makes the task do nothing.
+
+    With ``own_transactions=True`` the function gets the organisation only and opens its own
+    transactions and scopes: for long work that must not hold one transaction throughout.
     """
+
+    own_transactions = decorator_kwargs.pop("own_transactions", False)
 
     def decorator(func):
         @functools.wraps(func)
@@ -43,6 +48,8 @@ def tenant_task(*decorator_args, **decorator_kwargs):
             organization = Organization.objects.filter(pk=organization_id, is_active=True).first()
             if organization is None:
                 return None
+            if own_transactions:
+                return func(*args, organization=organization, **kwargs)
             with transaction.atomic(), tenant_scope(organization):
                 return func(*args, organization=organization, **kwargs)
 
@@ -79,11 +86,19 @@ def worker_heartbeat() -> str:
     return name
 
 
-@tenant_task(autoretry_for=(), max_retries=0, time_limit=30 * 60, soft_time_limit=29 * 60)
+EXPORT_TIME_LIMIT_SECONDS = 30 * 60
+
+
+@tenant_task(own_transactions=True, autoretry_for=(), max_retries=0, time_limit=EXPORT_TIME_LIMIT_SECONDS, soft_time_limit=EXPORT_TIME_LIMIT_SECONDS - 60)
 def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     """Write a queued export's file, as the person who asked sees the list, in their language
-    and time zone; mark it ready, or failed with the reason. Only a queued export is
-    prepared, so a second delivery of the task changes nothing."""
+    and time zone, and mark it ready, or failed with the reason.
+
+    Three steps, each its own transaction: claim the export (queued -> running), read the
+    list and write the file (a read: it blocks nobody), record the outcome. An export found
+    already running was interrupted (the worker died with it): it fails rather than run
+    again. A finished one is left alone, so a second delivery changes nothing."""
+    import logging
     import secrets
 
     from django.core.cache import cache
@@ -92,55 +107,69 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     from django.http import QueryDict
 
     from tenancy.exports import EXPORT_KINDS, export_bytes
-    from tenancy.models import Export, ExportStatus
+    from tenancy.models import Export, ExportError, ExportStatus
+    from tenancy.scope import reading_scope
     from tenancy.services import export_progress_key
 
-    export = Export.objects.select_for_update().select_related("requested_by").filter(organization=organization, pk=export_id, status=ExportStatus.QUEUED).first()
-    if export is None:
-        return None
+    def finish(**fields) -> str:
+        with transaction.atomic(), tenant_scope(organization):
+            Export.objects.filter(organization=organization, pk=export_id).update(finished_at=timezone.now(), **fields)
+        cache.delete(progress)
+        return fields["status"]
+
+    progress = export_progress_key(organization, export_id)
+    with transaction.atomic(), tenant_scope(organization):
+        export = Export.objects.select_for_update(of=("self",)).select_related("requested_by").filter(organization=organization, pk=export_id).first()
+        if export is None or export.status in (ExportStatus.DONE, ExportStatus.FAILED):
+            return None
+        interrupted = export.status == ExportStatus.RUNNING
+        if not interrupted:
+            Export.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    if interrupted:
+        return finish(status=ExportStatus.FAILED, error=ExportError.INTERRUPTED)
     if not export.requested_by.is_active:
-        export.status, export.error, export.finished_at = ExportStatus.FAILED, "The person who asked is no longer a member.", timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        return export.status
-    progress = export_progress_key(organization, export.pk)
+        return finish(status=ExportStatus.FAILED, error=ExportError.NOT_A_MEMBER)
 
     def counted(rows, total):
         for done, row in enumerate(rows, start=1):
             if done % 250 == 0:
-                cache.set(progress, {"done": done, "total": total}, timeout=3600)
+                cache.set(progress, {"done": done, "total": total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
             yield row
 
     try:
-        # A savepoint: a failure leaves the export's own row writable.
-        with transaction.atomic(), translation.override(export.language), timezone.override(export.time_zone):
+        with reading_scope(organization), translation.override(export.language), timezone.override(export.time_zone):
             built = EXPORT_KINDS[export.kind](organization=organization, membership=export.requested_by, query=QueryDict(export.query))
-            cache.set(progress, {"done": 0, "total": built.total}, timeout=3600)
-            export.rows_total = built.total
+            cache.set(progress, {"done": 0, "total": built.total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
             content = export_bytes(export.file_format, built.header, counted(built.rows, built.total), built.sheet)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            export.file = default_storage.save(f"exports/{organization.pk}/{built.filename}-{stamp}-{secrets.token_hex(8)}.{export.file_format}", ContentFile(content))
-            export.status = ExportStatus.DONE
-    except Exception as error:  # whatever went wrong, the person sees that it failed
-        export.status, export.error = ExportStatus.FAILED, str(error)[:300] or error.__class__.__name__
-    export.finished_at = timezone.now()
-    export.save(update_fields=["status", "rows_total", "file", "error", "finished_at"])
-    cache.delete(progress)
-    return export.status
+        name = default_storage.save(f"exports/{organization.pk}/{built.filename}-{stamp}-{secrets.token_hex(8)}.{export.file_format}", ContentFile(content))
+    except Exception:  # whatever went wrong, the person sees that it failed; the log says why
+        logging.getLogger(__name__).exception("Export %s of organisation %s failed", export_id, organization.pk)
+        return finish(status=ExportStatus.FAILED, error=ExportError.BROKEN)
+    return finish(status=ExportStatus.DONE, rows_total=built.total, file=name)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def exports_clean() -> int:
-    """Delete exports (rows and files) older than EXPORT_KEEP_HOURS, organisation by
-    organisation (each in its tenant scope; deactivated ones too)."""
+    """Delete finished exports (rows and files) older than EXPORT_KEEP_HOURS, and fail those
+    the worker lost, organisation by organisation (each in its tenant scope; deactivated ones
+    too)."""
     from django.core.files.storage import default_storage
 
     from tenancy.models import Export
 
-    cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    from tenancy.models import UNFINISHED_EXPORT, ExportError, ExportStatus
+
+    now = timezone.now()
+    cutoff = now - timedelta(hours=settings.EXPORT_KEEP_HOURS)
     removed = 0
     for organization in Organization.objects.all():
         with transaction.atomic(), tenant_scope(organization):
-            old = list(Export.objects.filter(organization=organization, created_at__lt=cutoff).values_list("pk", "file"))
+            # One the worker lost (killed at its time limit, say) says so instead of waiting forever.
+            Export.objects.filter(organization=organization, status__in=UNFINISHED_EXPORT, created_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT_SECONDS * 2)).update(
+                status=ExportStatus.FAILED, error=ExportError.INTERRUPTED, finished_at=now
+            )
+            old = list(Export.objects.filter(organization=organization, created_at__lt=cutoff).exclude(status__in=UNFINISHED_EXPORT).values_list("pk", "file"))
             Export.objects.filter(organization=organization, pk__in=[pk for pk, _ in old]).delete()
         for _, name in old:
             if name:

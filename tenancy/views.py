@@ -355,7 +355,7 @@ def export_detail(request: HttpRequest, org_slug: str, export_id: int) -> HttpRe
 
     export = _export_or_404(request, export_id)
     progress = {"done": export.rows_total, "total": export.rows_total}
-    if export.status == "queued":
+    if not export.is_finished:
         progress = cache.get(services.export_progress_key(request.organization, export.pk)) or {"done": 0, "total": 0}
     list_url = reverse(EXPORT_LISTS[export.kind], kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "") if export.kind in EXPORT_LISTS else None
     context = {"export": export, "label": EXPORT_LABELS.get(export.kind, export.kind), "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}

@@ -38,13 +38,14 @@ def _second_account(world, name="Porta Second"):
 
 
 @override_settings(EXPORT_INLINE_ROWS=1)
-def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filters(world):
+def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filters(world, django_capture_on_commit_callbacks):
     # given two accounts, one more than is exported at once
     p = world.porta
     _second_account(world)
     client = _client(p.ae)
     # when
-    response = client.post("/o/porta/portfolio/export.xlsx?q=porta&sort=-name")
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post("/o/porta/portfolio/export.xlsx?q=porta&sort=-name")
     # then the export page, and one queued export (beside the admin's earlier one) as the
     # account executive sees the list
     rows = _exports(p.org)
@@ -52,6 +53,7 @@ def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filter
     with transaction.atomic(), tenant_scope(p.org):
         queued = Export.objects.filter(organization=p.org).latest("id")
     assert response.status_code == 302 and response["Location"] == f"/o/porta/exports/{queued.pk}/"
+    assert len(enqueued) == 1  # the worker is asked once the export is committed
 
 
 @override_settings(EXPORT_INLINE_ROWS=1)
@@ -163,16 +165,25 @@ def test_an_export_for_someone_no_longer_a_member_fails_and_says_so(world):
         services.membership_set_active(organization=p.org, actor=p.admin, membership=p.ae2, is_active=False)
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     with transaction.atomic(), tenant_scope(p.org):
-        assert Export.objects.filter(pk=export.pk).values_list("status", "file", "error").get() == ("failed", "", "The person who asked is no longer a member.")
+        assert Export.objects.filter(pk=export.pk).values_list("status", "file", "error").get() == ("failed", "", "not_a_member")
 
 
-def test_exports_older_than_a_day_are_deleted_with_their_files(world):
+def test_exports_older_than_a_day_are_deleted_with_their_files_and_lost_ones_fail(world):
+    # given porta's ready export from yesterday, a young one of ae's, and one of ae2's that the
+    # worker lost an hour ago
     p, n = world.porta, world.nordwind
     with transaction.atomic(), tenant_scope(p.org):
         Export.objects.filter(pk=p.export.pk).update(created_at=timezone.now() - timedelta(hours=25))
+        young = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        lost = services.export_request(organization=p.org, actor=p.ae2, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        Export.objects.filter(pk=lost.pk).update(status="running", created_at=timezone.now() - timedelta(hours=1))
+    # when
     assert exports_clean() == 1
+    # then only yesterday's is gone, with its file; the lost one says it was interrupted
     assert (default_storage.exists(p.export.file), default_storage.exists(n.export.file)) == (False, True)
-    assert (_exports(p.org), [row[1] for row in _exports(n.org)]) == ([], ["portfolio"])
+    with transaction.atomic(), tenant_scope(p.org):
+        assert list(Export.objects.order_by("id").values_list("pk", "status", "error")) == [(young.pk, "queued", ""), (lost.pk, "failed", "interrupted")]
+    assert [row[1] for row in _exports(n.org)] == ["portfolio"]
 
 
 @override_settings(EXPORT_INLINE_ROWS=0)
@@ -184,3 +195,116 @@ def test_filters_too_long_to_keep_are_refused_on_the_list_and_nothing_is_written
     assert (response.status_code, response["Location"]) == (302, "/o/porta/portfolio/")
     assert "The list&#x27;s filters are too long to export." in client.get(response["Location"]).content.decode()
     assert snapshot() == before
+
+
+def test_one_export_at_a_time_per_person_the_second_goes_to_the_first(world):
+    p = world.porta
+    _second_account(world)
+    client = _client(p.ae)
+    with override_settings(EXPORT_INLINE_ROWS=1):
+        first = client.post("/o/porta/portfolio/export.csv")
+        before = snapshot()
+        second = client.post("/o/porta/portfolio/export.xlsx?sort=-name")
+    assert (second.status_code, second["Location"]) == (302, first["Location"])
+    assert "An export of yours is still being prepared: wait for it to finish." in client.get(second["Location"]).content.decode()
+    assert snapshot() == before
+
+
+def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world, monkeypatch, caplog):
+    from tenancy import exports
+
+    def broken(**kwargs):
+        raise RuntimeError("relation accounts_account does not exist")
+
+    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", broken)
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
+    text = _client(p.ae).get(f"/o/porta/exports/{export.pk}/").content.decode()
+    assert re.search(r'data-testid="export-error">([^<]+)<', text).group(1) == "The export failed. Try again; if it fails again, tell your administrator."
+    assert "accounts_account" not in text and "accounts_account" in caplog.text
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == ("failed", "broken", "")
+
+
+def test_an_export_found_running_was_interrupted_and_fails_instead_of_running_again(world):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        Export.objects.filter(pk=export.pk).update(status="running")
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == ("failed", "interrupted", "")
+
+
+def test_the_export_page_shows_how_far_the_worker_is(world):
+    from django.core.cache import cache
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        Export.objects.filter(pk=export.pk).update(status="running")
+    cache.set(services.export_progress_key(p.org, export.pk), {"done": 250, "total": 600})
+    try:
+        text = _client(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    finally:
+        cache.delete(services.export_progress_key(p.org, export.pk))
+    assert "Being prepared… 250 of 600 rows" in text
+    assert re.search(r'aria-valuenow="250" aria-valuemin="0" aria-valuemax="600"><div class="progress-bar progress-bar-striped progress-bar-animated (ad-w-\d+)"', text).group(1) == "ad-w-40"
+
+
+@pytest.mark.parametrize(("who", "rows"), [("ae", 1), ("ae2", 0)])
+def test_a_background_incidents_export_keeps_the_askers_scope(world, who, rows):
+    # "mine": the incidents assigned to the person who asked, not to the worker's nobody
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        export = services.export_request(organization=p.org, actor=getattr(p, who), kind="incidents", file_format="csv", query="scope=mine&status=open", language="en", time_zone="UTC")
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
+    with transaction.atomic(), tenant_scope(p.org):
+        prepared = Export.objects.get(pk=export.pk)
+    lines = default_storage.open(prepared.file).read().decode("utf-8-sig").splitlines()
+    assert (prepared.rows_total, [line.split(",")[0] for line in lines[1:]]) == (rows, ["Porta delivery late"][:rows])
+
+
+def _elsewhere(sql: str, params: list, organization_id: int):
+    """Run `sql` on a second connection, as the application role in the organisation's scope:
+    what another request sees while the export is being prepared."""
+    import psycopg2
+    from django.db import connection
+
+    settings = connection.settings_dict
+    other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"], host=settings["HOST"], port=settings["PORT"])
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            except psycopg2.errors.LockNotAvailable:
+                return "locked"
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_preparing_an_export_locks_nothing_and_shows_it_is_running(tworld, monkeypatch):
+    # given an export whose list, while it is read, looks at the database from elsewhere
+    from tenancy import exports
+
+    p = tworld.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        # queued without asking the worker: this test is the worker
+        export = Export.objects.create(organization=p.org, requested_by=p.ae, kind="portfolio", file_format="csv", language="en", time_zone="UTC")
+    real, seen = exports.EXPORT_KINDS["portfolio"], {}
+
+    def probing(**kwargs):
+        seen["person"] = _elsewhere("SELECT id FROM tenancy_membership WHERE id = %s FOR UPDATE NOWAIT", [p.ae.pk], p.org.pk)
+        seen["export"] = _elsewhere("SELECT status FROM tenancy_export WHERE id = %s FOR UPDATE NOWAIT", [export.pk], p.org.pk)
+        return real(**kwargs)
+
+    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", probing)
+    # when
+    assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
+    # then the person's row was free to change, and the export was seen running
+    assert seen == {"person": [(p.ae.pk,)], "export": [("running",)]}
