@@ -160,3 +160,17 @@ def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(tworld, pa
     assert [row[0] for row in rows] == ["Account", "Lleida Logistics", "Lleida Retail"]
     assert download.value.suggested_filename.startswith("portfolio-") and download.value.suggested_filename.endswith(".csv")
     assert page.console_errors == []
+
+
+def test_ae_marks_a_next_step_done_from_my_day(tworld, page_factory):
+    page = page_factory(width=1280, height=900)
+    _sign_in(page, "ae@porta.example")
+    page.goto("/o/porta/my-day/")
+    step = page.locator("[data-testid=my-next-steps] li", has_text="Send porta proposal")
+    # one form for the list: the button posts it to its own step
+    step.get_by_role("button", name="Mark done").click()
+    page.locator(".toast.show", has_text="Next step done.").wait_for()
+    assert (page.url.endswith("/o/porta/my-day/"), step.count()) == (True, 0)
+    assert page.console_errors == []
+    with transaction.atomic(), tenant_scope(tworld.porta.org):
+        assert Activity.objects.get(pk=tworld.porta.activity.pk).next_step_done_at is not None
