@@ -153,12 +153,11 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
 def exports_clean() -> int:
     """Delete finished exports (rows and files) older than EXPORT_KEEP_HOURS, and fail those
     the worker lost, organisation by organisation (each in its tenant scope; deactivated ones
-    too)."""
+    too). Files that no export names any more (the export deleted with its person, a commit
+    that failed after the file was written) go too, once as old. Returns the exports deleted."""
     from django.core.files.storage import default_storage
 
-    from tenancy.models import Export
-
-    from tenancy.models import UNFINISHED_EXPORT, ExportError, ExportStatus
+    from tenancy.models import UNFINISHED_EXPORT, Export, ExportError, ExportStatus
 
     now = timezone.now()
     cutoff = now - timedelta(hours=settings.EXPORT_KEEP_HOURS)
@@ -171,8 +170,15 @@ def exports_clean() -> int:
             )
             old = list(Export.objects.filter(organization=organization, created_at__lt=cutoff).exclude(status__in=UNFINISHED_EXPORT).values_list("pk", "file"))
             Export.objects.filter(organization=organization, pk__in=[pk for pk, _ in old]).delete()
+            named = set(Export.objects.filter(organization=organization).exclude(file="").values_list("file", flat=True))
         for _, name in old:
             if name:
                 default_storage.delete(name)
         removed += len(old)
+        folder = f"exports/{organization.pk}"
+        if default_storage.exists(folder):
+            for file_name in default_storage.listdir(folder)[1]:
+                path = f"{folder}/{file_name}"
+                if path not in named and default_storage.get_modified_time(path) < cutoff:
+                    default_storage.delete(path)
     return removed

@@ -308,3 +308,18 @@ def test_preparing_an_export_locks_nothing_and_shows_it_is_running(tworld, monke
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     # then the person's row was free to change, and the export was seen running
     assert seen == {"person": [(p.ae.pk,)], "export": [("running",)]}
+
+
+def test_files_no_export_names_are_deleted_once_as_old(world):
+    import os
+
+    from django.core.files.base import ContentFile
+
+    p = world.porta
+    orphan = default_storage.save(f"exports/{p.org.pk}/orphan.csv", ContentFile(b"Account\n"))
+    fresh = default_storage.save(f"exports/{p.org.pk}/fresh.csv", ContentFile(b"Account\n"))
+    day_old = (timezone.now() - timedelta(hours=25)).timestamp()
+    os.utime(default_storage.path(orphan), (day_old, day_old))
+    os.utime(default_storage.path(p.export.file), (day_old, day_old))  # old on disk, but its export is young
+    assert exports_clean() == 0
+    assert [default_storage.exists(name) for name in (orphan, fresh, p.export.file)] == [False, True, True]
