@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import ApiToken, AuditEvent, Membership, Organization, Team, TeamMember, User
+from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Team, TeamMember, User
 from tenancy.scope import user_scope
 
 
@@ -189,9 +189,7 @@ AUDIT_ACTIONS = {
 }
 
 
-def export_of_requester(*, organization: Organization, membership: Membership, export_id: int):
+def export_of_requester(*, organization: Organization, membership: Membership, export_id: int) -> Export:
     """The export if `membership` asked for it: it holds what they may see, so no one else
     gets it (Export.DoesNotExist, a 404, whether it exists or not)."""
-    from tenancy.models import Export
-
     return Export.objects.get(organization=organization, requested_by=membership, pk=export_id)

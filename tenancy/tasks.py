@@ -130,10 +130,13 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     if not export.requested_by.is_active:
         return finish(status=ExportStatus.FAILED, error=ExportError.NOT_A_MEMBER)
 
+    written = 0
+
     def counted(rows, total):
-        for done, row in enumerate(rows, start=1):
-            if done % 250 == 0:
-                cache.set(progress, {"done": done, "total": total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
+        nonlocal written
+        for written, row in enumerate(rows, start=1):
+            if written % 250 == 0:
+                cache.set(progress, {"done": written, "total": total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
             yield row
 
     try:
@@ -146,7 +149,8 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     except Exception:  # whatever went wrong, the person sees that it failed; the log says why
         logging.getLogger(__name__).exception("Export %s of organisation %s failed", export_id, organization.pk)
         return finish(status=ExportStatus.FAILED, error=ExportError.BROKEN)
-    return finish(status=ExportStatus.DONE, rows_total=built.total, file=name)
+    # The rows in the file (the count before it may differ by what changed in between).
+    return finish(status=ExportStatus.DONE, rows_total=written, file=name)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -13,8 +13,11 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,7 +30,8 @@ from tenancy import selectors, services
 from tenancy.auth import client_address, login_is_throttled
 from tenancy.htmx import render
 from tenancy.forms import ApiTokenForm, LoginForm, MembershipAddForm, MembershipRolesForm, PreferencesForm, TeamForm, add_application_error
-from tenancy.models import ApiToken, Membership, Role, Team
+from tenancy.exports import EXPORT_LABELS, EXPORT_LISTS
+from tenancy.models import ApiToken, Export, ExportStatus, Membership, Role, Team
 
 
 def require_role(*roles: Role):
@@ -334,9 +338,7 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
 # --- Exports prepared in the background ------------------------------------------------------
 
 
-def _export_or_404(request: HttpRequest, export_id: int):
-    from tenancy.models import Export
-
+def _export_or_404(request: HttpRequest, export_id: int) -> Export:
     try:
         return selectors.export_of_requester(organization=request.organization, membership=request.membership, export_id=export_id)
     except Export.DoesNotExist:
@@ -347,28 +349,21 @@ def _export_or_404(request: HttpRequest, export_id: int):
 def export_detail(request: HttpRequest, org_slug: str, export_id: int) -> HttpResponse:
     """How far along an export is; htmx asks again every second (the `status` partial) until it
     is ready or failed, then it offers the file."""
-    from django.core.cache import cache
-
-    from django.urls import reverse
-
-    from tenancy.exports import EXPORT_LABELS, EXPORT_LISTS
-
     export = _export_or_404(request, export_id)
     progress = {"done": export.rows_total, "total": export.rows_total}
     if not export.is_finished:
         progress = cache.get(services.export_progress_key(request.organization, export.pk)) or {"done": 0, "total": 0}
-    list_url = reverse(EXPORT_LISTS[export.kind], kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "") if export.kind in EXPORT_LISTS else None
+    list_url = None
+    if export.kind in EXPORT_LISTS:
+        list_url = reverse(EXPORT_LISTS[export.kind], kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "")
     context = {"export": export, "label": EXPORT_LABELS.get(export.kind, export.kind), "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}
     return render(request, "tenancy/export.html", context, partial="status")
 
 
 @require_GET
 def export_download(request: HttpRequest, org_slug: str, export_id: int) -> HttpResponse:
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse
-
     export = _export_or_404(request, export_id)
-    if export.status != "done" or not export.file or not default_storage.exists(export.file):
+    if export.status != ExportStatus.DONE or not export.file or not default_storage.exists(export.file):
         raise Http404
     name = export.file.rsplit("/", 1)[-1].rsplit("-", 1)[0] + f".{export.file_format}"  # without the random part
     return FileResponse(default_storage.open(export.file, "rb"), as_attachment=True, filename=name)
