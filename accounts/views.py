@@ -110,7 +110,7 @@ def _export(request: HttpRequest, kind: str, file_format: str, list_name: str) -
     once. More: asked for with the list's export button (a POST), a Celery task prepares it and
     the export page shows its progress; a plain link (a GET, bookmarked) goes back to the list,
     which says so. Either way nothing is read that the person may not see."""
-    built = EXPORT_KINDS[kind](organization=request.organization, membership=request.membership, query=request.GET)
+    built = EXPORT_KINDS[kind].build(organization=request.organization, membership=request.membership, query=request.GET)
     if built.total <= settings.EXPORT_INLINE_ROWS:
         return file_response(export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}")
     back = reverse(list_name, kwargs={"org_slug": request.organization.slug})

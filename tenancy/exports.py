@@ -123,14 +123,15 @@ class ExportRows:
     rows: Iterable[Sequence]
 
 
-ExportBuilder = Callable[..., ExportRows]  # (*, organization, membership, query: QueryDict) -> ExportRows
-EXPORT_KINDS: dict[str, ExportBuilder] = {}
-# For the export page: what it calls each kind (lazy translations), and the list's URL name.
-EXPORT_LABELS: dict[str, str] = {}
-EXPORT_LISTS: dict[str, str] = {}
+@dataclass(frozen=True)
+class ExportKind:
+    build: Callable[..., ExportRows]  # (*, organization, membership, query: QueryDict) -> ExportRows
+    label: str  # what the export page calls it (a lazy translation)
+    list_url_name: str  # the list it exports, for the way back
 
 
-def register_export(kind: str, builder: ExportBuilder, label: str, list_url_name: str) -> None:
-    EXPORT_KINDS[kind] = builder
-    EXPORT_LABELS[kind] = label
-    EXPORT_LISTS[kind] = list_url_name
+EXPORT_KINDS: dict[str, ExportKind] = {}
+
+
+def register_export(kind: str, build: Callable[..., ExportRows], label: str, list_url_name: str) -> None:
+    EXPORT_KINDS[kind] = ExportKind(build, label, list_url_name)

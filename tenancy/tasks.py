@@ -141,7 +141,7 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
 
     try:
         with reading_scope(organization), translation.override(export.language), timezone.override(export.time_zone):
-            built = EXPORT_KINDS[export.kind](organization=organization, membership=export.requested_by, query=QueryDict(export.query))
+            built = EXPORT_KINDS[export.kind].build(organization=organization, membership=export.requested_by, query=QueryDict(export.query))
             cache.set(progress, {"done": 0, "total": built.total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
             content = export_bytes(export.file_format, built.header, counted(built.rows, built.total), built.sheet)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -30,7 +30,7 @@ from tenancy import selectors, services
 from tenancy.auth import client_address, login_is_throttled
 from tenancy.htmx import render
 from tenancy.forms import ApiTokenForm, LoginForm, MembershipAddForm, MembershipRolesForm, PreferencesForm, TeamForm, add_application_error
-from tenancy.exports import EXPORT_LABELS, EXPORT_LISTS
+from tenancy.exports import EXPORT_KINDS
 from tenancy.models import ApiToken, Export, ExportStatus, Membership, Role, Team
 
 
@@ -353,10 +353,9 @@ def export_detail(request: HttpRequest, org_slug: str, export_id: int) -> HttpRe
     progress = {"done": export.rows_total, "total": export.rows_total}
     if not export.is_finished:
         progress = cache.get(services.export_progress_key(request.organization, export.pk)) or {"done": 0, "total": 0}
-    list_url = None
-    if export.kind in EXPORT_LISTS:
-        list_url = reverse(EXPORT_LISTS[export.kind], kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "")
-    context = {"export": export, "label": EXPORT_LABELS.get(export.kind, export.kind), "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}
+    kind = EXPORT_KINDS.get(export.kind)
+    list_url = reverse(kind.list_url_name, kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "") if kind else None
+    context = {"export": export, "label": kind.label if kind else export.kind, "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}
     return render(request, "tenancy/export.html", context, partial="status")
 
 

@@ -1,6 +1,7 @@
 """Exports too long to build while the person waits: queued by the list's export button,
 prepared by the real Celery worker as the person sees the list, downloaded by them only."""
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -216,7 +217,7 @@ def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world
     def broken(**kwargs):
         raise RuntimeError("relation accounts_account does not exist")
 
-    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", broken)
+    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=broken))
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
@@ -296,14 +297,14 @@ def test_preparing_an_export_locks_nothing_and_shows_it_is_running(tworld, monke
     with transaction.atomic(), tenant_scope(p.org):
         # queued without asking the worker: this test is the worker
         export = Export.objects.create(organization=p.org, requested_by=p.ae, kind="portfolio", file_format="csv", language="en", time_zone="UTC")
-    real, seen = exports.EXPORT_KINDS["portfolio"], {}
+    real, seen = exports.EXPORT_KINDS["portfolio"].build, {}
 
     def probing(**kwargs):
         seen["person"] = _elsewhere("SELECT id FROM tenancy_membership WHERE id = %s FOR UPDATE NOWAIT", [p.ae.pk], p.org.pk)
         seen["export"] = _elsewhere("SELECT status FROM tenancy_export WHERE id = %s FOR UPDATE NOWAIT", [export.pk], p.org.pk)
         return real(**kwargs)
 
-    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", probing)
+    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=probing))
     # when
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     # then the person's row was free to change, and the export was seen running
