@@ -11,6 +11,10 @@ def _db_setting() -> str:
         return cursor.fetchone()[0]
 
 
+def _where(sql: str) -> str:
+    return sql.split(" WHERE ", 1)[1]
+
+
 def test_default_manager_refuses_outside_a_scope(world):
     # given no scope
     # when / then
@@ -24,6 +28,39 @@ def test_default_manager_returns_only_the_scoped_organisation(world):
         emails = sorted(Membership.objects.values_list("user__email", flat=True))
     assert names == ["Team Porta Digital"]
     assert emails == ["admin@porta.example", "ae2@porta.example", "ae@porta.example", "finance@porta.example", "lead@porta.example"]
+
+
+def test_the_selectors_own_organisation_filter_is_not_repeated_in_the_sql(world):
+    # given a read that says its organisation, as every selector does
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        # when
+        teams = Team.objects.filter(organization=world.porta.org, name="Team Porta Digital")
+        by_id = Team.objects.filter(organization_id=world.porta.org.pk)
+        sql = str(teams.query)
+        names = list(teams.values_list("name", flat=True))
+        by_id_names = list(by_id.values_list("name", flat=True))
+    # then the condition is there once, and the rows are the same
+    assert _where(sql).count('"tenancy_team"."organization_id"') == 1
+    assert names == ["Team Porta Digital"]
+    assert by_id_names == ["Team Porta Digital"]
+
+
+def test_another_organisation_named_in_a_filter_is_kept_and_matches_nothing(world):
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        teams = Team.objects.filter(organization=world.nordwind.org)
+        sql = str(teams.query)
+        names = list(teams.values_list("name", flat=True))
+    assert _where(sql).count('"tenancy_team"."organization_id"') == 2
+    assert names == []
+
+
+def test_an_or_of_two_reads_keeps_its_organisation_filter(world):
+    # given two scoped reads combined with OR
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        combined = (Team.objects.filter(name="x") | Team.objects.filter(name="y")).filter(organization=world.porta.org)
+        sql = str(combined.query)
+    # then the explicit filter stays: after an OR it is no longer implied by the scope's
+    assert _where(sql).count('"tenancy_team"."organization_id"') == 3
 
 
 def test_scope_is_reset_after_the_block_even_on_error(world):
