@@ -101,6 +101,7 @@ def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
         "query": _query_without(request, "page"),
         "sort": request.GET.get("sort") or "name",
         "led_teams": led,
+        "reassigning": False,
     }
     return render(request, "accounts/portfolio.html", context, partial="results")
 
@@ -159,6 +160,8 @@ def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
         "today": timezone.localdate(),
         "objective_chart": [{"id": p.objective.pk, "points": p.points, "target": str(p.objective.target), "start": p.objective.period_start.isoformat(), "end": p.objective.period_end.isoformat()} for p in data.objectives],
+        "open_objective_form": False,
+        "open_incident_form": False,
     }
     context.update(extra)
     return context
@@ -567,7 +570,7 @@ def search(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.htmx and not query.strip():
         return HttpResponse("")  # an emptied box closes the results
     results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if request.htmx else 20)
-    return render(request, "accounts/search.html", {"results": results, "query": query}, partial="dropdown")
+    return render(request, "accounts/search.html", {"results": results, "search_query": query}, partial="dropdown")
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 import datetime
 import functools
 import html
+from decimal import Decimal
 
 from django import forms, template
 from django.conf import settings
@@ -9,10 +10,13 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.encoding import force_str
+from django.utils import numberformat, timezone, translation
 from django.utils.formats import get_format
 from django.utils.functional import Promise
-from django.utils.html import format_html
+from django.utils.html import avoid_wrapping, format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -126,20 +130,24 @@ def _has_errors(field) -> bool:
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "MXN": "MX$"}
 
 
+@functools.lru_cache(maxsize=64)
+def _number_format_of(language: str) -> tuple[str, int, str]:
+    """(decimal separator, grouping, thousands separator) of a language, as number_format
+    reads them on every call (three format look-ups): they are fixed for the process."""
+    return get_format("DECIMAL_SEPARATOR", language, use_l10n=True), get_format("NUMBER_GROUPING", language, use_l10n=True), get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+
+
 @register.filter
 def money(value, currency="EUR"):
     """1500 EUR -> '1.500,00 €' in Spanish and Catalan, '€1,500.00' in English. Decimal in, text out."""
-    from decimal import Decimal
-
-    from django.utils import translation
-    from django.utils.formats import number_format
-
     if value is None or value == "":
         return "—"
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    number = number_format(amount, 2, use_l10n=True, force_grouping=True)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    decimal_sep, grouping, thousand_sep = _number_format_of(language)
+    number = numberformat.format(amount, decimal_sep, 2, grouping, thousand_sep, force_grouping=True, use_l10n=True)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if (translation.get_language() or "en")[:2] in ("es", "ca"):
+    if language[:2] in ("es", "ca"):
         return f"{number}\u00a0{symbol}"
     if len(symbol) > 1 and not symbol.endswith("$"):
         return f"{symbol}\u00a0{number}"
@@ -237,18 +245,26 @@ def static_url(path):
     return _static_url(path, settings.STATIC_URL)
 
 
+# Under four weeks no calendar month can have passed, so the one unit "ago" shows comes
+# from the seconds alone; timesince's calendar arithmetic is only needed beyond that.
+_AGO_UNITS = (("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("minute", 60))
+
+
 @register.filter
 def ago(value):
-    """How long ago, in one unit: "3 days", "2 hours"; "just now" under a minute."""
-    from django.utils import timezone
-    from django.utils.timesince import timesince
-    from django.utils.translation import gettext
-
+    """How long ago, in one unit: "3 days", "2 hours"; "just now" under a minute. The same
+    text as Django's timesince(value, depth=1)."""
     if not value:
         return ""
-    if (timezone.now() - value).total_seconds() < 60:
+    now = timezone.now()
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
         return gettext("just now")
-    return timesince(value, depth=1)
+    if seconds < 28 * 24 * 3600:
+        for unit, length in _AGO_UNITS:
+            if seconds >= length:
+                return avoid_wrapping(TIME_STRINGS[unit] % {"num": int(seconds // length)})
+    return timesince(value, now=now, depth=1)
 
 
 # --- Short dates ---------------------------------------------------------------------------

@@ -221,6 +221,21 @@ def test_search_ignores_case_and_accents_and_shows_only_what_one_may_see(world):
     assert "Porta Hidden" in _client(p.finance).get("/o/porta/search/?q=porta", HTTP_HX_REQUEST="true").content.decode()
 
 
+def _top_bar_search_value(response) -> str:
+    return re.search(r'<form class="ad-search[^>]*>\s*<input class="form-control form-control-sm" type="search" name="q" value="([^"]*)"', response.content.decode()).group(1)
+
+
+def test_the_top_bar_search_box_shows_the_search_words_and_not_a_lists_filters(world):
+    # given an account executive on a filtered portfolio, and on the search page
+    client = _client(world.porta.ae)
+    # when
+    portfolio = client.get("/o/porta/portfolio/?status=active&sort=name")
+    searching = client.get("/o/porta/search/?q=porta")
+    # then
+    assert _top_bar_search_value(portfolio) == ""
+    assert _top_bar_search_value(searching) == "porta"
+
+
 @pytest.mark.parametrize("count", [1, 50])
 def test_search_takes_the_same_number_of_queries_with_1_and_50_matches(world, count, django_assert_num_queries):
     _accounts(world, count)

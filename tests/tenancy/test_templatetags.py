@@ -1,18 +1,23 @@
 """The widget and URL helpers of tenancy/templatetags/ui.py build HTML in Python: they must
 escape exactly as Django does."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
+from django.utils import timezone, translation
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy
 
 from django.templatetags.static import static
 from django.urls import set_script_prefix
 
-from tenancy.templatetags.ui import _esc, _flatatt, bs, cached_url, checks, id_url, static_url
+from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, money, static_url
 
 
 @pytest.mark.parametrize(
@@ -92,3 +97,31 @@ def test_a_format_with_words_in_it_is_left_to_django():
 
     with translation.override("en"):
         assert _formatted(date(2026, 3, 9), "DATE_FORMAT") == django_date(date(2026, 3, 9), "DATE_FORMAT") == "9 March 2026"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ca"])
+@pytest.mark.parametrize(
+    "before",
+    [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=59, seconds=59), timedelta(hours=5), timedelta(days=1), timedelta(days=6, hours=23), timedelta(days=13), timedelta(days=27, hours=23), timedelta(days=28), timedelta(days=45), timedelta(days=400)],
+)
+def test_ago_says_what_djangos_timesince_says_in_one_unit(language, before):
+    now = timezone.now()
+    with translation.override(language):
+        expected = translation.gettext("just now") if before < timedelta(minutes=1) else timesince(now - before, now=now, depth=1)
+        assert ago(now - before) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "shown"),
+    [
+        ("en", Decimal("1500"), "EUR", "€1,500.00"),
+        ("en", Decimal("-1234567.89"), "USD", "-$1,234,567.89"),
+        ("en", Decimal("0.5"), "CHF", "CHF\u00a00.50"),
+        ("es", Decimal("1500"), "EUR", "1\u00a0500,00\u00a0€"),
+        ("ca", Decimal("-1234567.89"), "EUR", "-1.234.567,89\u00a0€"),
+        ("es", None, "EUR", "—"),
+    ],
+)
+def test_money_is_formatted_for_the_language_from_the_exact_decimal(language, amount, currency, shown):
+    with translation.override(language):
+        assert money(amount, currency) == shown
