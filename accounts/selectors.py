@@ -219,7 +219,13 @@ def account_audit_page(*, organization: Organization, account: Account, objectiv
     """A page of the account page's audit trail, ready to show (audit_display), and whether
     older changes exist. `before_id`: the oldest event of the page before (keyset
     pagination); an id that is not in this trail gives an empty page."""
-    events = account_audit_events(organization=organization, account=account, objective_ids=objective_ids)
+    # Of the person who made each change, the page shows the name (`actor_name`), not a user.
+    events = (
+        account_audit_events(organization=organization, account=account, objective_ids=objective_ids)
+        .select_related(None)
+        .only("action", "object_type", "changes", "created_at")
+        .annotate(actor_name=F("actor__full_name"))
+    )
     if before_id is not None:
         pivot = events.filter(pk=before_id).values("created_at").first()
         if pivot is None:

@@ -406,6 +406,8 @@ def test_the_account_page_shows_the_audit_trail_with_names(world):
     _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
     text = _client(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     assert "reassigned the account" in text and "Ae Porta → Ae2 Porta" in text
+    # who did it, by name
+    assert re.findall(r'data-testid="audit-event" data-event="\d+"><div><span class="fw-semibold">([^<]*)</span>', text)[0] == "Lead Porta"
 
 
 def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world):
