@@ -1,10 +1,28 @@
 from django.conf import settings
 
 
+# The navigation link of a page: by the first part of its path after /o/<slug>/.
+NAV_SECTIONS = {
+    "my-day": "my_day", "portfolio": "portfolio", "accounts": "portfolio", "clients": "clients", "contacts": "clients", "incidents": "incidents",
+    "people": "people", "teams": "teams", "settings": "settings", "tokens": "tokens", "preferences": "preferences",
+}
+
+
+def _nav_section(request) -> str:
+    parts = request.path_info.split("/", 4)  # "", "o", slug, first, rest
+    if len(parts) < 4 or parts[1] != "o":
+        return ""
+    if parts[3] == "":
+        return "home"
+    return NAV_SECTIONS.get(parts[3], "")
+
+
 def tenant(request):
-    """The organisation and membership the page is for."""
+    """The organisation and membership the page is for, and its navigation section."""
+    organization = getattr(request, "organization", None)
     return {
-        "organization": getattr(request, "organization", None),
+        "organization": organization,
+        "nav_section": _nav_section(request) if organization is not None else "",
         "membership": getattr(request, "membership", None),
         "LANGUAGE_CHOICES": settings.LANGUAGES,
         # What the top bar's search box shows: the search page's words, empty elsewhere (a

@@ -1,6 +1,7 @@
 import datetime
 import functools
 import html
+import itertools
 from decimal import Decimal
 
 from django import forms, template
@@ -231,6 +232,48 @@ def cached_url(name, *args):
     """{% url name args %} for URLs without an object id (pages, the shell's links), reversed
     once; rows use id_url."""
     return _cached_url(name, args, get_script_prefix(), _urlconf())
+
+
+# --- Memoised fragments ----------------------------------------------------------------------
+# The shell (top bar, navigation) is the same HTML for everyone with the same organisation,
+# roles, language and section, yet costs a tenth of a small page to render. {% memo a b … %}
+# renders its body once per value of its keys (and of the language, script prefix and
+# URLconf, always part of the key) and reuses the text. The body may use nothing that is not
+# in its keys: no CSRF token, no path, no messages. The keys always start with the
+# organisation, so one tenant's fragment can never be another's. Entries live in this
+# process only; past _MEMO_SIZE they are all dropped and rendered again.
+
+_MEMO: dict[tuple, str] = {}
+_MEMO_SIZE = 4096
+_memo_ids = itertools.count()
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist, keys):
+        self.nodelist, self.keys = nodelist, keys
+        # Not id(self): a template reloaded in development gets new nodes, and ids are reused.
+        self.memo_id = next(_memo_ids)
+
+    def render(self, context):
+        key = (self.memo_id, translation.get_language(), get_script_prefix(), _urlconf(), *(k.resolve(context) for k in self.keys))
+        html = _MEMO.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(_MEMO) >= _MEMO_SIZE:
+                _MEMO.clear()
+            _MEMO[key] = html
+        return html
+
+
+@register.tag
+def memo(parser, token):
+    """{% memo organization.pk … %}…{% endmemo %}: see above."""
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("{% memo %} needs keys, the organisation first.")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits])
 
 
 @functools.lru_cache(maxsize=1024)

@@ -176,3 +176,47 @@ def test_adding_a_new_person_queues_their_welcome_mail_after_commit(world, djang
         client.post("/o/porta/people/", {"email": "jan@example.com", "full_name": "Jan Mas", "roles": ["finance"]})
     assert len(callbacks) == 1
     assert mail.outbox == []  # nothing is sent inside the request: the worker sends it
+
+
+def _sidenav(response) -> tuple[str, list[str], list[str]]:
+    """The navigation's organisation name, its links, and the active ones."""
+    nav = re.search(r'<aside class="offcanvas-lg.*?</aside>', response.content.decode(), re.S).group(0)
+    name = re.search(r'<span class="fw-semibold">([^<]*)</span>', nav).group(1)
+    links = re.findall(r'<a class="nav-link(?: active)?" href="([^"]*)"', nav)
+    active = re.findall(r'<a class="nav-link active" href="([^"]*)"', nav)
+    return name, links, active
+
+
+def test_the_remembered_navigation_is_each_organisations_and_each_roles_own(world):
+    # given the same pages asked by people of two organisations and two roles, in turn
+    porta_admin, nordwind_admin, porta_ae = _client(world.porta.admin), _client(world.nordwind.admin), _client(world.porta.ae)
+    # when
+    first = _sidenav(porta_admin.get("/o/porta/portfolio/"))
+    other_org = _sidenav(nordwind_admin.get("/o/nordwind/portfolio/"))
+    other_role = _sidenav(porta_ae.get("/o/porta/portfolio/"))
+    again = _sidenav(porta_admin.get("/o/porta/portfolio/"))
+    # then each sees their organisation's name and links, and only admins the organisation's pages
+    assert first == again
+    assert (first[0], first[2]) == ("Porta Digital", ["/o/porta/portfolio/"])
+    assert (other_org[0], other_org[2]) == ("Nordwind Components", ["/o/nordwind/portfolio/"])
+    assert all(link.startswith("/o/nordwind/") for link in other_org[1] if link.startswith("/o/"))
+    assert "/o/porta/people/" in first[1] and "/o/porta/people/" not in other_role[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "active"),
+    [("", "/o/porta/"), ("my-day/", "/o/porta/my-day/"), ("portfolio/", "/o/porta/portfolio/"), ("accounts/{account}/", "/o/porta/portfolio/"), ("clients/", "/o/porta/clients/"),
+     ("incidents/", "/o/porta/incidents/"), ("people/", "/o/porta/people/"), ("teams/", "/o/porta/teams/"), ("tokens/", "/o/porta/tokens/"), ("preferences/", "/o/porta/preferences/")],
+)
+def test_the_navigation_marks_the_section_of_the_page(world, path, active):
+    response = _client(world.porta.admin).get("/o/porta/" + path.format(account=world.porta.account.pk))
+    assert _sidenav(response)[2] == [active]
+
+
+def test_the_remembered_navigation_follows_the_language(world):
+    client = _client(world.porta.admin)
+    english = _sidenav(client.get("/o/porta/"))
+    client.post("/language/", {"language": "ca", "next": "/o/porta/"})
+    catalan = client.get("/o/porta/").content.decode()
+    assert english[0] == "Porta Digital"
+    assert "Cartera" in re.search(r'<aside class="offcanvas-lg.*?</aside>', catalan, re.S).group(0)
