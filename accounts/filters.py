@@ -72,14 +72,25 @@ class TenantFilterSet(django_filters.FilterSet):
         return self
 
 
+# The filters' querysets are given as callables: a FilterSet deep-copies its filters on every
+# request, and a queryset in them is copied whole (its query, its model). The form's fields
+# are given each organisation's own querysets by TenantFilterSet anyway.
+def _no_memberships(request):
+    return Membership.unscoped_dangerously.none()
+
+
+def _no_teams(request):
+    return Team.unscoped_dangerously.none()
+
+
 def _search(queryset, name, value):
     return matching(queryset, value) if value else queryset
 
 
 class AccountFilter(TenantFilterSet):
     q = django_filters.CharFilter(method=_search, label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=Membership.unscoped_dangerously.none(), label=_("Owner"), empty_label=_("Anyone"))
-    sales_team = django_filters.ModelChoiceFilter(queryset=Team.unscoped_dangerously.none(), label=_("Team"), empty_label=_("Any team"))
+    owner = django_filters.ModelChoiceFilter(queryset=_no_memberships, label=_("Owner"), empty_label=_("Anyone"))
+    sales_team = django_filters.ModelChoiceFilter(queryset=_no_teams, label=_("Team"), empty_label=_("Any team"))
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"), empty_label=_("Any status"))
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"), empty_label=_("Any tier"))
     sector = django_filters.ChoiceFilter(field_name="client__sector", choices=Sector.choices, label=_("Client sector"), empty_label=_("Any sector"))
