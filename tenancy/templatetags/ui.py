@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.html import avoid_wrapping, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -308,6 +308,13 @@ def ago(value):
             if seconds >= length:
                 return avoid_wrapping(TIME_STRINGS[unit] % {"num": int(seconds // length)})
     return timesince(value, now=now, depth=1)
+
+
+@register.filter
+def minutes(value):
+    """A duration: "1 minute", "45 minutes", in the person's language (the timeline shows one
+    per activity, and a filter costs a third of {% blocktranslate count %})."""
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", value) % {"minutes": value}
 
 
 # --- Short dates ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.templatetags.static import static
 from django.urls import set_script_prefix
 
-from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, money, static_url
+from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, minutes, money, static_url
 
 
 @pytest.mark.parametrize(
@@ -125,3 +125,9 @@ def test_ago_says_what_djangos_timesince_says_in_one_unit(language, before):
 def test_money_is_formatted_for_the_language_from_the_exact_decimal(language, amount, currency, shown):
     with translation.override(language):
         assert money(amount, currency) == shown
+
+
+@pytest.mark.parametrize(("language", "value", "shown"), [("en", 1, "1 minute"), ("en", 45, "45 minutes"), ("ca", 1, "1 minut"), ("ca", 1440, "1440 minuts"), ("es", 30, "30 minutos")])
+def test_minutes_are_said_in_the_persons_language(language, value, shown):
+    with translation.override(language):
+        assert minutes(value) == shown
