@@ -3,6 +3,7 @@ from django.db import connection, transaction
 
 from tenancy.models import AuditEvent, Membership, Team
 from tenancy.scope import TenantScopeMissing, current_organization_id, no_tenant_scope, tenant_scope
+from tests.tenancy.isolation import tenant_models
 
 
 def _db_setting() -> str:
@@ -28,6 +29,18 @@ def test_default_manager_returns_only_the_scoped_organisation(world):
         emails = sorted(Membership.objects.values_list("user__email", flat=True))
     assert names == ["Team Porta Digital"]
     assert emails == ["admin@porta.example", "ae2@porta.example", "ae@porta.example", "finance@porta.example", "lead@porta.example"]
+
+
+def test_the_scopes_condition_is_exactly_filter_organization_id_on_every_tenant_model(world):
+    # given every tenant-owned model
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        for model in tenant_models():
+            # when read through its manager, and through a plain filter
+            scoped = model.objects.filter(pk__gt=0).order_by("pk")
+            plain = model.unscoped_dangerously.filter(organization_id=world.porta.org.pk).filter(pk__gt=0).order_by("pk")
+            # then the same SQL, parameters and rows
+            assert (model.__name__, scoped.query.sql_with_params()) == (model.__name__, plain.query.sql_with_params())
+            assert list(scoped.values_list("pk", flat=True)) == list(plain.values_list("pk", flat=True))
 
 
 def test_the_selectors_own_organisation_filter_is_not_repeated_in_the_sql(world):
