@@ -504,3 +504,20 @@ def test_the_pages_need_no_inline_style_or_script(world):
     assert form.count('type="range"') == 4 and '<script src="/static/js/clients.js" defer>' in form
     assert re.findall(r'data-weight-segment="(\w+)"', form) == ["weight_price", "weight_time_to_market", "weight_delivery_time", "weight_quality"]
     assert form.count('class="progress w-pct-25"') == 4
+
+
+def test_each_clients_bar_follows_its_own_weights_when_drawn_one_after_the_other(world, in_scope):
+    # given the demo client at 25 each, and a second client that values quality most
+    p = world.porta
+    with in_scope(p.org):
+        other = clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Quality First SL", tax_id="12345678Z", country="ES",
+            weight_price=10, weight_time_to_market=20, weight_delivery_time=30, weight_quality=40,
+        )
+    browser = _browser(p.admin)
+    # when both pages are drawn, twice each, alternately
+    pages = [browser.get(f"/o/porta/clients/{pk}/").content.decode() for pk in (p.client.pk, other.pk, p.client.pk, other.pk)]
+    bars = [re.findall(r'class="progress (w-pct-\d+)"', page) for page in pages]
+    # then each shows its own
+    assert bars == [["w-pct-25"] * 4, ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"], ["w-pct-25"] * 4, ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"]]
+    assert "Lead offers with quality." in pages[1] and "Lead offers with" not in pages[0]
