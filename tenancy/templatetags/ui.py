@@ -128,6 +128,22 @@ def _has_errors(field) -> bool:
     return field.form.is_bound and field.name in field.form.errors
 
 
+@register.filter
+def field_errors(field):
+    """A field's errors, under the id its widget's aria-describedby names (`<id>_error`)."""
+    if not _has_errors(field):
+        return ""
+    items = "".join(f'<div class="invalid-feedback d-block">{_esc(error)}</div>' for error in field.errors)
+    return mark_safe(f'<div id="{_esc(field.auto_id)}_error">{items}</div>')
+
+
+@register.filter
+def labelled(field):
+    """A form field in its block: label, widget (|bs), errors. What an include of a field
+    template would render, without the include: the account page shows a dozen."""
+    return mark_safe(f'<div class="mb-2"><label class="form-label small mb-1" for="{_esc(field.id_for_label)}">{_esc(field.label)}</label>{bs(field)}{field_errors(field)}</div>')
+
+
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "MXN": "MX$"}
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.templatetags.static import static
 from django.urls import set_script_prefix
 
-from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, minutes, money, static_url
+from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, labelled, minutes, money, static_url
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,16 @@ def test_money_is_formatted_for_the_language_from_the_exact_decimal(language, am
 def test_minutes_are_said_in_the_persons_language(language, value, shown):
     with translation.override(language):
         assert minutes(value) == shown
+
+
+def test_a_labelled_field_shows_its_label_widget_and_errors_escaped():
+    class Form(forms.Form):
+        name = forms.CharField(label="Name <b>", max_length=3)
+
+    shown = labelled(Form({"name": "too <long>"})["name"])
+    assert shown == (
+        '<div class="mb-2"><label class="form-label small mb-1" for="id_name">Name &lt;b&gt;</label>'
+        '<input maxlength="3" class="form-control is-invalid" id="id_name" name="name" required aria-invalid="true" aria-describedby="id_name_error" type="text" value="too &lt;long&gt;">'
+        '<div id="id_name_error"><div class="invalid-feedback d-block">Ensure this value has at most 3 characters (it has 10).</div></div></div>'
+    )
+    assert labelled(Form()["name"]) == '<div class="mb-2"><label class="form-label small mb-1" for="id_name">Name &lt;b&gt;</label><input maxlength="3" class="form-control" id="id_name" name="name" required type="text"></div>'
