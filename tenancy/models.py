@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.sql.where import AND
 from django.db.models.functions import Lower
+from django.db.models.sql.where import AND
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import numberformat, timezone, translation
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.encoding import force_str
-from django.utils import numberformat, timezone, translation
 from django.utils.formats import get_format
 from django.utils.functional import Promise
+from django.utils.hashable import make_hashable
 from django.utils.html import avoid_wrapping, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
@@ -271,7 +272,7 @@ class MemoNode(template.Node):
         self.memo_id = next(_memo_ids)
 
     def render(self, context):
-        key = (self.memo_id, translation.get_language(), get_script_prefix(), _urlconf(), *(k.resolve(context) for k in self.keys))
+        key = make_hashable((self.memo_id, translation.get_language(), get_script_prefix(), _urlconf(), *(k.resolve(context) for k in self.keys)))
         html = _MEMO.get(key)
         if html is None:
             html = self.nodelist.render(context)
