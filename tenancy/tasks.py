@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import functools
+import logging
+import secrets
 import socket
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import OperationalError, transaction
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tenancy.models import Membership, Organization, WorkerHeartbeat
-from tenancy.scope import tenant_scope
+from tenancy.exports import EXPORT_KINDS, export_bytes
+from tenancy.models import UNFINISHED_EXPORT, Export, ExportError, ExportStatus, Membership, Organization, WorkerHeartbeat
+from tenancy.scope import reading_scope, tenant_scope
+from tenancy.services import export_progress_key
 
 TASK_DEFAULTS = {
     "acks_late": True,
@@ -98,19 +106,6 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     list and write the file (a read: it blocks nobody), record the outcome. An export found
     already running was interrupted (the worker died with it): it fails rather than run
     again. A finished one is left alone, so a second delivery changes nothing."""
-    import logging
-    import secrets
-
-    from django.core.cache import cache
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.http import QueryDict
-
-    from tenancy.exports import EXPORT_KINDS, export_bytes
-    from tenancy.models import Export, ExportError, ExportStatus
-    from tenancy.scope import reading_scope
-    from tenancy.services import export_progress_key
-
     def finish(**fields) -> str:
         with transaction.atomic(), tenant_scope(organization):
             Export.objects.filter(organization=organization, pk=export_id).update(finished_at=timezone.now(), **fields)
@@ -159,10 +154,6 @@ def exports_clean() -> int:
     the worker lost, organisation by organisation (each in its tenant scope; deactivated ones
     too). Files that no export names any more (the export deleted with its person, a commit
     that failed after the file was written) go too, once as old. Returns the exports deleted."""
-    from django.core.files.storage import default_storage
-
-    from tenancy.models import UNFINISHED_EXPORT, Export, ExportError, ExportStatus
-
     now = timezone.now()
     cutoff = now - timedelta(hours=settings.EXPORT_KEEP_HOURS)
     removed = 0
