@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OPEN_INCIDENT_STATUSES, Account, AccountStatus, Activity, ActivityKind, Incident, IncidentStatus, Objective, RiskRating, Severity, Tier
@@ -39,6 +39,13 @@ class YesNoAny(django_filters.widgets.BooleanWidget):
 YES_NO_ANY = YesNoAny
 
 
+# A FilterSet's form class, per FilterSet and language. django-filter builds it, and a field
+# for every filter, on each request; the fields are the same every time (a label it derives
+# from the model is in the language of the moment, hence the key). Each form deep-copies the
+# class's fields, and TenantFilterSet gives those copies the organisation's querysets.
+_FORM_CLASSES: dict[tuple[type, str | None], type] = {}
+
+
 class TenantFilterSet(django_filters.FilterSet):
     """A FilterSet whose choices come from one organisation only."""
 
@@ -54,6 +61,13 @@ class TenantFilterSet(django_filters.FilterSet):
                 form_field.queryset = model.objects.filter(organization=self.organization)
                 if model is Membership:
                     form_field.queryset = form_field.queryset.select_related("user").order_by("user__full_name")
+
+    def get_form_class(self):
+        key = (type(self), translation.get_language())
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            form_class = _FORM_CLASSES[key] = super().get_form_class()
+        return form_class
 
     def offer_choices(self) -> "TenantFilterSet":
         """For a page that shows the form: offer people and teams from values() queries, without
@@ -155,13 +169,14 @@ class IncidentFilter(TenantFilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
+# The API's filters (their labels are the OpenAPI schema's descriptions).
 class ActivityFilter(TenantFilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
-    next_step_owner = django_filters.NumberFilter(field_name="next_step_owner_id")
-    open_next_step = django_filters.BooleanFilter(method="filter_open_next_step")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Type"))
+    next_step_owner = django_filters.NumberFilter(field_name="next_step_owner_id", label=_("Next step owner"))
+    open_next_step = django_filters.BooleanFilter(method="filter_open_next_step", label=_("Has a next step not done yet"))
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after"))
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label=_("Happened before"))
 
     class Meta:
         model = Activity
@@ -175,9 +190,9 @@ class ActivityFilter(TenantFilterSet):
 
 
 class ObjectiveFilter(TenantFilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    metric = django_filters.CharFilter(field_name="metric")
-    active_on = django_filters.DateFilter(method="filter_active_on")
+    account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
+    metric = django_filters.CharFilter(field_name="metric", label=_("Metric"))
+    active_on = django_filters.DateFilter(method="filter_active_on", label=_("Its period includes this date"))
 
     class Meta:
         model = Objective

@@ -85,6 +85,30 @@ def test_has_overdue_next_steps_filter(world):
     assert _names(client.get("/o/porta/portfolio/?has_overdue_next_steps=false")) == ["Bulk 000"]
 
 
+def _filter_select(response, name: str) -> tuple[str, list[tuple[str, str]]]:
+    """A filter's label and its options (value, text), as the page shows them."""
+    found = re.search(rf'<label [^>]*for="id_{name}">([^<]*)</label><select [^>]*name="{name}">(.*?)</select>', response.content.decode(), re.S)
+    return found.group(1), re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(2))
+
+
+def test_the_filters_offer_each_organisations_own_people_and_teams_in_the_persons_language(world):
+    # given: the form class is built once per language and reused; each request's form gets
+    # its own organisation's choices
+    p, n = world.porta, world.nordwind
+    n.admin.user.language = "es"
+    n.admin.user.save(update_fields=["language"])
+    porta_people = [(str(m.pk), m.user.full_name) for m in sorted([p.admin, p.ae, p.ae2, p.finance, p.lead], key=lambda m: m.user.full_name)]
+    nordwind_people = [(str(m.pk), m.user.full_name) for m in sorted([n.admin, n.ae, n.ae2, n.finance, n.lead], key=lambda m: m.user.full_name)]
+    # when
+    first, other, again = (_client(who).get(f"/o/{who.organization.slug}/portfolio/") for who in (p.admin, n.admin, p.admin))
+    # then
+    for page in (first, again):
+        assert _filter_select(page, "owner") == ("Owner", [("", "Anyone")] + porta_people)
+        assert _filter_select(page, "sales_team") == ("Team", [("", "Any team"), (str(p.team.pk), "Team Porta Digital")])
+    assert _filter_select(other, "owner") == ("Propietario", [("", "Cualquiera")] + nordwind_people)
+    assert _filter_select(other, "sales_team") == ("Equipo", [("", "Cualquier equipo"), (str(n.team.pk), "Team Nordwind Components")])
+
+
 def test_exports_hold_exactly_the_filtered_sorted_rows(world):
     _accounts(world, 2)
     client = _client(world.porta.admin)
