@@ -25,7 +25,7 @@ from accounts.models import (
 )
 from clients.models import Client, Contact
 from clients.selectors import matching
-from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+from tenancy.models import AuditEvent, Membership, Organization, TeamMember, one_or_none
 from tenancy.selectors import audit_display, team_ids_led_by
 from tenancy.text import search_terms
 
@@ -83,7 +83,7 @@ def can_rate_risk(*, membership: Membership) -> bool:
 
 def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
     """The organisation's settings, or the defaults (unsaved) when it never changed them."""
-    return PortfolioSettings.objects.filter(organization=organization).first() or PortfolioSettings(organization=organization)
+    return one_or_none(PortfolioSettings.objects.filter(organization=organization)) or PortfolioSettings(organization=organization)
 
 
 # --- The portfolio --------------------------------------------------------------------------

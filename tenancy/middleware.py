@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from config.errors import api_error_response, page_not_found
-from tenancy.models import Organization
+from tenancy.models import Organization, one_or_none
 from tenancy.scope import tenant_scope
 from tenancy.selectors import api_token_mark_used, membership_for_request
 
@@ -47,7 +47,7 @@ class TenantMiddleware:
                 return api_error_response(401, "not_authenticated", "Authentication credentials were not provided.")
             return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
 
-        organization = Organization.objects.filter(slug=match.group("org_slug"), is_active=True).first()
+        organization = one_or_none(Organization.objects.filter(slug=match.group("org_slug"), is_active=True))
         if organization is None:
             return _not_found(request, is_api)
 

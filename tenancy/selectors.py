@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Team, TeamMember, User
+from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Team, TeamMember, User, one_or_none
 from tenancy.scope import user_scope
 
 
@@ -32,11 +32,7 @@ def membership_for_request(*, organization: Organization, user, bearer: str | No
     membership, which the caller answers with 404, like any non-member.
     """
     if bearer is not None:
-        token = (
-            ApiToken.objects.select_related("membership__user")
-            .filter(organization=organization, key_hash=token_hash(bearer))
-            .first()
-        )
+        token = one_or_none(ApiToken.objects.select_related("membership__user").filter(organization=organization, key_hash=token_hash(bearer)))
         if token is None or not token.membership.is_active or not token.membership.user.is_active:
             return ResolvedMembership(None)
         if token.revoked_at is not None:
@@ -46,7 +42,7 @@ def membership_for_request(*, organization: Organization, user, bearer: str | No
         return ResolvedMembership(token.membership, token)
     if not user.is_authenticated or not user.is_active:
         return ResolvedMembership(None)
-    membership = Membership.objects.filter(organization=organization, user=user, is_active=True).first()
+    membership = one_or_none(Membership.objects.filter(organization=organization, user=user, is_active=True))
     if membership is not None:
         membership.user = user  # the person the session already loaded: no second read
     return ResolvedMembership(membership)
