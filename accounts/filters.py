@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +67,13 @@ class TenantFilterSet(django_filters.FilterSet):
         key = (type(self), translation.get_language())
         form_class = _FORM_CLASSES.get(key)
         if form_class is None:
-            form_class = _FORM_CLASSES[key] = super().get_form_class()
+            form_class = super().get_form_class()
+            # Shared by every organisation: it may hold no one's rows.
+            for name, form_field in form_class.base_fields.items():
+                queryset_of = getattr(form_field, "queryset", None)
+                if queryset_of is not None and not queryset_of.query.is_empty():
+                    raise ImproperlyConfigured(f"{type(self).__name__}.{name}: a filter's queryset must be empty (.none()); TenantFilterSet gives each form its organisation's rows.")
+            _FORM_CLASSES[key] = form_class
         return form_class
 
     def offer_choices(self) -> "TenantFilterSet":
@@ -86,9 +93,10 @@ class TenantFilterSet(django_filters.FilterSet):
         return self
 
 
-# The filters' querysets are given as callables: a FilterSet deep-copies its filters on every
-# request, and a queryset in them is copied whole (its query, its model). The form's fields
-# are given each organisation's own querysets by TenantFilterSet anyway.
+# The filters' querysets are callables that return nothing: a FilterSet deep-copies its filters
+# on every request (a queryset in them would be copied whole, its query and its model), and the
+# form class built from them is shared by every organisation (get_form_class). Each form's
+# fields get their organisation's own querysets in TenantFilterSet.__init__.
 def _no_memberships(request):
     return Membership.unscoped_dangerously.none()
 

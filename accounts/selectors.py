@@ -25,8 +25,8 @@ from accounts.models import (
 )
 from clients.models import Client, Contact
 from clients.selectors import matching
-from tenancy.models import AuditEvent, Membership, Organization, TeamMember, one_or_none
-from tenancy.selectors import audit_display, team_ids_led_by
+from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+from tenancy.selectors import audit_display, one_or_none, team_ids_led_by
 from tenancy.text import search_terms
 
 
@@ -310,7 +310,8 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     # One query for the actuals even when there is no objective: the page's query count
     # does not depend on the data.
     actuals: dict[int, list[ObjectiveActual]] = {o.pk: [] for o in objectives}
-    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since).only("objective", "as_of", "value", "source"):
+    # Unordered: objective_progress orders each objective's actuals itself.
+    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since).only("objective", "as_of", "value", "source").order_by():
         actuals.setdefault(actual.objective_id, []).append(actual)
     activities = with_contact_names(
         list(with_people_names(Activity.objects.filter(organization=organization, account=account)).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]),

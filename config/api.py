@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 import django_filters
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
@@ -61,7 +63,10 @@ def paginated(view: APIView, request, queryset: QuerySet, output: type[serialize
 
 
 def filter_parameters(filterset_class: type[django_filters.FilterSet], exclude: Iterable[str] = ("sort",)) -> list[OpenApiParameter]:
-    """The FilterSet's parameters for the OpenAPI document, typed from each filter's class."""
+    """The FilterSet's parameters for the OpenAPI document, typed from each filter's class.
+
+    Described in the default language: this runs when an API module is imported, which is
+    during the first request, in whatever language that person uses."""
     parameters = []
     for name, item in filterset_class.base_filters.items():
         if name in exclude:
@@ -79,7 +84,9 @@ def filter_parameters(filterset_class: type[django_filters.FilterSet], exclude: 
             kind, enum = OpenApiTypes.STR, [value for value, _label in item.extra["choices"]]
         else:
             kind = OpenApiTypes.STR
-        parameters.append(OpenApiParameter(name, kind, required=False, description=str(item.label or ""), enum=enum))
+        with translation.override(settings.LANGUAGE_CODE):
+            description = str(item.label or "")
+        parameters.append(OpenApiParameter(name, kind, required=False, description=description, enum=enum))
     return parameters
 
 

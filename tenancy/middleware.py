@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from config.errors import api_error_response, page_not_found
-from tenancy.models import Organization, one_or_none
+from tenancy.models import Organization
 from tenancy.scope import tenant_scope
-from tenancy.selectors import api_token_mark_used, membership_for_request
+from tenancy.selectors import api_token_mark_used, membership_for_request, one_or_none
 
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<org_slug>[-a-zA-Z0-9_]+)(?:/|$)")
 

@@ -91,13 +91,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-def one_or_none(queryset: models.QuerySet):
-    """The row a lookup by a unique key finds, or None. `.first()` would add ORDER BY pk, whose
-    compiling costs more Python than the lookup's own conditions (about 0.3 M instructions
-    each): every page makes two such lookups (its organisation, the person's membership)."""
-    return next(iter(queryset[:1]), None)
-
-
 # --- The tenant-owned base ------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import selectors, services
+from accounts.filters import _FORM_CLASSES, AccountFilter
 from accounts.models import Account, Activity
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
@@ -107,6 +108,9 @@ def test_the_filters_offer_each_organisations_own_people_and_teams_in_the_person
         assert _filter_select(page, "sales_team") == ("Team", [("", "Any team"), (str(p.team.pk), "Team Porta Digital")])
     assert _filter_select(other, "owner") == ("Propietario", [("", "Cualquiera")] + nordwind_people)
     assert _filter_select(other, "sales_team") == ("Equipo", [("", "Cualquier equipo"), (str(n.team.pk), "Team Nordwind Components")])
+    # and the form class both organisations' pages shared holds neither's people or teams
+    shared = [_FORM_CLASSES[(AccountFilter, language)].base_fields for language in ("en", "es")]
+    assert [(name, f.queryset.query.is_empty()) for fields in shared for name, f in fields.items() if hasattr(f, "queryset")] == [("owner", True), ("sales_team", True)] * 2
 
 
 def test_exports_hold_exactly_the_filtered_sorted_rows(world):
