@@ -306,7 +306,8 @@ def static_url(path):
 
 
 # Under four weeks no calendar month can have passed, so the one unit "ago" shows comes
-# from the seconds alone; timesince's calendar arithmetic is only needed beyond that.
+# from the seconds alone. Beyond, the unit is years or months counted as timesince counts
+# them (calendar months, in the value's time zone); only "4 weeks" needs timesince itself.
 _AGO_UNITS = (("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("minute", 60))
 
 
@@ -314,9 +315,10 @@ _AGO_UNITS = (("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("min
 def ago(value):
     """How long ago, in one unit: "3 days", "2 hours"; "just now" under a minute. The same
     text as Django's timesince(value, depth=1)."""
-    if not value:
-        return ""
-    now = timezone.now()
+    return _ago(value, timezone.now()) if value else ""
+
+
+def _ago(value: datetime.datetime, now: datetime.datetime) -> str:
     seconds = (now - value).total_seconds()
     if seconds < 60:
         return gettext("just now")
@@ -324,6 +326,14 @@ def ago(value):
         for unit, length in _AGO_UNITS:
             if seconds >= length:
                 return avoid_wrapping(TIME_STRINGS[unit] % {"num": int(seconds // length)})
+    there = now.astimezone(value.tzinfo) if value.tzinfo is not None and now.tzinfo is not None else now
+    months = (there.year - value.year) * 12 + (there.month - value.month)
+    if value.day > there.day or (value.day == there.day and value.time() > there.time()):
+        months -= 1
+    if months >= 12:
+        return avoid_wrapping(TIME_STRINGS["year"] % {"num": months // 12})
+    if months:
+        return avoid_wrapping(TIME_STRINGS["month"] % {"num": months})
     return timesince(value, now=now, depth=1)
 
 

@@ -1,7 +1,9 @@
 """The widget and URL helpers of tenancy/templatetags/ui.py build HTML in Python: they must
 escape exactly as Django does."""
 
-from datetime import timedelta
+import random
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.templatetags.static import static
 from django.urls import set_script_prefix
 
-from tenancy.templatetags.ui import _esc, _flatatt, ago, bs, cached_url, checks, id_url, labelled, minutes, money, static_url
+from tenancy.templatetags.ui import _ago, _esc, _flatatt, ago, bs, cached_url, checks, id_url, labelled, minutes, money, static_url
 
 
 @pytest.mark.parametrize(
@@ -109,6 +111,48 @@ def test_ago_says_what_djangos_timesince_says_in_one_unit(language, before):
     with translation.override(language):
         expected = translation.gettext("just now") if before < timedelta(minutes=1) else timesince(now - before, now=now, depth=1)
         assert ago(now - before) == expected
+
+
+def _moments(seed: int, count: int) -> list[tuple[datetime, datetime]]:
+    """(value, now) pairs over four years, in UTC and in Madrid's time, with the calendar's edges:
+    month ends, leap days, the same day of a month at an earlier or later time."""
+    rng = random.Random(seed)
+    madrid = zoneinfo.ZoneInfo("Europe/Madrid")
+    nows = [datetime(2026, 3, 1, 0, 30, tzinfo=UTC), datetime(2028, 2, 29, 23, 59, tzinfo=UTC), datetime(2026, 12, 31, 12, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)]
+    pairs = []
+    for _ in range(count):
+        now = rng.choice(nows)
+        value = now - timedelta(seconds=rng.randrange(0, 4 * 366 * 24 * 3600))
+        pairs.append((value.astimezone(madrid) if rng.random() < 0.5 else value, now))
+    for now in nows:
+        pairs += [(now - timedelta(seconds=seconds), now) for seconds in (0, 59, 60, 119, 3599, 3600, 7300)]
+        for months_back in range(0, 40):
+            for day in (1, 28, 29, 30, 31):
+                for hour in (0, 12, 23):
+                    year, month = divmod(now.year * 12 + now.month - 1 - months_back, 12)
+                    try:
+                        pairs.append((datetime(year, month + 1, day, hour, now.minute, tzinfo=UTC), now))
+                    except ValueError:
+                        continue
+    return [(value, now) for value, now in pairs if value <= now]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ca"])
+def test_ago_counts_months_and_years_as_djangos_timesince_does(language):
+    # given
+    pairs = _moments(seed=3, count=3000)
+    # when
+    with translation.override(language):
+        shown = [_ago(value, now) for value, now in pairs]
+        expected = [translation.gettext("just now") if (now - value).total_seconds() < 60 else timesince(value, now=now, depth=1) for value, now in pairs]
+    # then
+    assert [(str(v), str(n), s) for (v, n), s, e in zip(pairs, shown, expected) if s != e] == []
+
+
+def test_the_compared_moments_reach_every_unit_and_edge():
+    with translation.override("en"):
+        units = {_ago(value, now).split("\xa0")[-1] for value, now in _moments(seed=3, count=3000)}
+    assert units == {"just now", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years"}
 
 
 @pytest.mark.parametrize(
