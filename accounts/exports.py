@@ -33,7 +33,7 @@ def portfolio_filter(*, organization: Organization, membership: Membership, quer
 
 def incident_filter(*, organization: Organization, membership: Membership, query: QueryDict) -> IncidentFilter:
     data = query.copy()
-    data.setdefault("status", "open")
+    data.setdefault("status", "unresolved")
     queryset = selectors.incident_list(organization=organization, membership=membership)
     return IncidentFilter(data, queryset=queryset, organization=organization, membership=membership)
 

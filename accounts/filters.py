@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,14 @@ from accounts.models import OPEN_INCIDENT_STATUSES, Account, AccountStatus, Acti
 from clients.models import Sector
 from clients.selectors import matching
 from tenancy.models import Membership, Team
+
+def _declared_order(field: str, choices) -> Case:
+    """A choice's place in its declaration (strategic, key, growth, standard), which is the
+    order people mean; the stored codes sort alphabetically into none."""
+    return Case(*(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)), output_field=IntegerField())
+
+
+_TIER_ORDER, _STATUS_ORDER = _declared_order("tier", Tier), _declared_order("status", AccountStatus)
 
 ACCOUNT_SORTS = {
     "name": ("name", "id"),
@@ -24,8 +32,10 @@ ACCOUNT_SORTS = {
     "-credit_limit": ("-credit_limit", "-id"),
     "last_activity": ("last_activity_at", "id"),
     "-last_activity": ("-last_activity_at", "-id"),
-    "tier": ("tier", "name", "id"),
-    "status": ("status", "name", "id"),
+    "tier": (_TIER_ORDER.asc(), "name", "id"),
+    "-tier": (_TIER_ORDER.desc(), "-name", "-id"),
+    "status": (_STATUS_ORDER.asc(), "name", "id"),
+    "-status": (_STATUS_ORDER.desc(), "-name", "-id"),
 }
 
 
@@ -145,7 +155,8 @@ class IncidentFilter(TenantFilterSet):
     # "All I can see" first: it is what the list shows when nothing is chosen.
     SCOPE_CHOICES = [("all", _("All I can see")), ("mine", _("Assigned to me")), ("team", _("My team's"))]
     scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"), empty_label=None)
-    status = django_filters.ChoiceFilter(method="filter_status", choices=[("open", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"), empty_label=_("Any status"))
+    # "unresolved": any of the open statuses; "open" is the status Open alone.
+    status = django_filters.ChoiceFilter(method="filter_status", choices=[("unresolved", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"), empty_label=_("Any status"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any severity"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("SLA passed"), widget=YES_NO_ANY)
@@ -166,7 +177,7 @@ class IncidentFilter(TenantFilterSet):
         return queryset.filter(Q(account__sales_team__in=teams) | Q(assignee=membership) | Q(account__owner=membership))
 
     def filter_status(self, queryset, name, value):
-        if value == "open":
+        if value == "unresolved":
             return queryset.filter(status__in=OPEN_INCIDENT_STATUSES)
         return queryset.filter(status=value) if value else queryset
 

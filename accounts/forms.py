@@ -130,7 +130,8 @@ class ObjectiveForm(forms.Form):
 
 class ActualForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
-    value = forms.DecimalField(label=_("Value so far"), max_digits=14, decimal_places=2)
+    # Typed in a text box: "1500,50" in Spanish and Catalan, "1500.50" everywhere.
+    value = forms.DecimalField(label=_("Value so far"), max_digits=14, decimal_places=2, localize=True)
 
 
 class IncidentForm(forms.Form):

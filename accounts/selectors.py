@@ -198,7 +198,15 @@ ACCOUNT_360_FIELDS = (
     "client__weight_price", "client__weight_time_to_market", "client__weight_delivery_time", "client__weight_quality",
 )
 # What a timeline item shows of an activity.
-TIMELINE_FIELDS = ("account", "kind", "occurred_at", "duration_minutes", "summary", "outcome", "next_step", "next_step_due", "next_step_done_at")
+TIMELINE_FIELDS = ("account", "kind", "occurred_at", "duration_minutes", "summary", "outcome", "next_step", "next_step_due", "next_step_done_at", "created_by", "next_step_owner")
+
+
+def with_may_edit(activities: list[Activity], *, membership: Membership, account_editable: bool) -> list[Activity]:
+    """Each activity's `may_edit`: services.may_edit_activity's answer from what the page read
+    already (whether the person may edit the account itself), so a page offers only what works."""
+    for activity in activities:
+        activity.may_edit = account_editable or membership.pk in (activity.created_by_id, activity.next_step_owner_id)
+    return activities
 
 
 def account_audit_events(*, organization: Organization, account: Account, objective_ids: Sequence[int] = ()) -> QuerySet[AuditEvent]:
@@ -320,7 +328,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     next_steps = list(
         Activity.objects.filter(organization=organization, account=account, next_step_done_at__isnull=True)
         .exclude(next_step="")
-        .only("next_step", "next_step_due")
+        .only("next_step", "next_step_due", "created_by", "next_step_owner")
         .annotate(next_step_owner_name=F("next_step_owner__user__full_name"))
         .order_by("next_step_due", "id")[:20]
     )
@@ -331,6 +339,9 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     )
     audit, has_more_audit = account_audit_page(organization=organization, account=account, objective_ids=[o.pk for o in objectives])
     led = led_team_ids(organization=organization, membership=membership)
+    can_edit = can_edit_account(membership=membership, account=account, led_teams=led)
+    with_may_edit(activities, membership=membership, account_editable=can_edit)
+    with_may_edit(next_steps, membership=membership, account_editable=can_edit)
     return Account360(
         account=account,
         client=account.client,
@@ -343,7 +354,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         next_steps=next_steps,
         audit=audit,
         has_more_audit=has_more_audit,
-        can_edit=can_edit_account(membership=membership, account=account, led_teams=led),
+        can_edit=can_edit,
         can_reassign=can_reassign_account(membership=membership, account=account, led_teams=led),
         can_rate_risk=can_rate_risk(membership=membership),
     )
@@ -357,6 +368,7 @@ def activity_timeline(*, organization: Organization, membership: Membership, acc
         if pivot is not None:
             activities = activities.filter(Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id))
     page = list(with_people_names(activities).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1])
+    with_may_edit(page, membership=membership, account_editable=may_edit_account(organization=organization, membership=membership, account=account))
     return with_contact_names(page[:TIMELINE_PAGE], organization=organization), len(page) > TIMELINE_PAGE
 
 

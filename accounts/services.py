@@ -251,6 +251,8 @@ def account_team_member_add(*, organization: Organization, actor: Membership, ac
     if role not in AccountRole.values:
         errors["role"] = _("Choose a value from the list.")
     _refuse(errors)
+    if person.pk == account.owner_id:
+        raise ApplicationError(_("%(name)s owns this account: the owner is on its team already.") % {"name": person.user}, {"membership": _("The account's owner.")})
     if AccountTeamMember.objects.filter(organization=organization, account=account, membership=person).exists():
         raise ApplicationError(_("%(name)s is already on this account's team.") % {"name": person.user}, {"membership": _("Already on the team.")})
     member = AccountTeamMember.objects.create(organization=organization, account=account, membership=person, role=role)

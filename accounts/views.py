@@ -410,6 +410,8 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
                     return redirect("account_detail", org_slug=org_slug, account_id=activity.account_id)
                 return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
         status = 400
+    if form is None:
+        activity.may_edit = services.may_edit_activity(organization=request.organization, actor=request.membership, activity=activity)
     context = {"activity": activity, "account": activity.account, "edit_form": form}
     return render(request, "accounts/activity_edit.html", context, partial="activity-item", status=status)
 
@@ -482,7 +484,7 @@ def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> 
         else:
             messages.success(request, _("Actual recorded."))
     else:
-        messages.error(request, _("Enter a date and a value."))
+        messages.error(request, " ".join(f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() for error in errors))
     return _back_to_account(request, org_slug, objective.account_id)
 
 

@@ -15,6 +15,7 @@ CLIENT_SORTS = {
     "city": ("city", "legal_name", "id"),
     "-city": ("-city", "-legal_name", "-id"),
     "status": ("status", "legal_name", "id"),
+    "-status": ("-status", "-legal_name", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
 }

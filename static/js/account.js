@@ -29,4 +29,6 @@
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
+  // The colours come from the theme's CSS variables: redraw when it changes.
+  document.addEventListener("accountdesk:theme", draw);
 })();

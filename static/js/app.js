@@ -18,7 +18,15 @@
   function applyTheme(theme) {
     document.documentElement.dataset.bsTheme = theme;
     localStorage.setItem("accountdesk-theme", theme);
+    document.dispatchEvent(new CustomEvent("accountdesk:theme", { detail: { theme } }));
   }
+
+  // The language switch returns to the page as it is now: htmx may have pushed filters,
+  // a sort or a page into the address since the page was rendered.
+  document.addEventListener("submit", (event) => {
+    const next = event.target.closest("[data-testid=language-switch], [data-testid=language-menu]")?.querySelector("input[name=next]");
+    if (next) next.value = window.location.pathname + window.location.search;
+  });
 
   // "/" jumps to search from anywhere but a text field; Escape closes the results.
   document.addEventListener("keydown", (event) => {

@@ -646,6 +646,7 @@ def test_the_incident_activity_objective_and_team_lists_filter_like_their_pages(
     browser = _as(p.ae)
     assert _ids(browser.get("/api/v1/o/porta/incidents/")) == [late.pk, low.pk, p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?status=open")) == [late.pk, p.incident.pk]
+    assert _ids(browser.get("/api/v1/o/porta/incidents/?status=unresolved")) == [late.pk, p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?status=resolved")) == [low.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?severity=high")) == [p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?scope=mine")) == [p.incident.pk]

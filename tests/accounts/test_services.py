@@ -373,6 +373,16 @@ def test_the_account_team_may_not_change_an_account_it_does_not_own(world, in_sc
     assert unchanged
 
 
+def test_the_accounts_owner_is_not_added_to_its_team_again(world, in_scope):
+    # given ae owns the account
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.account_team_member_add(organization=p.org, actor=p.ae, account=p.account, membership=p.ae.pk, role="account_executive"))
+    # then
+    assert (error.status, error.message, error.extra) == (400, "Ae Porta owns this account: the owner is on its team already.", {"membership": "The account's owner."})
+    assert unchanged
+
+
 def test_two_accounts_of_a_client_cannot_share_a_name(world, in_scope):
     # given
     p = world.porta

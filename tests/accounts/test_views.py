@@ -76,6 +76,24 @@ def test_filters_and_sort_are_in_the_url_and_htmx_gets_the_results_partial(world
     assert re.match(re.escape(exports) + r'[^>]* hx-swap-oob="true">.*?</form>\s*<div id="results">', partial.content.decode().lstrip(), re.S)
 
 
+@pytest.mark.parametrize("key", ["name", "owner", "status", "tier", "credit_limit", "last_activity"])
+def test_every_sortable_column_sorts_both_ways(world, key):
+    # given: accounts that differ in every sorted column
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for name, owner, status, tier, limit in [("B Two", p.ae2, "at_risk", "key", "900"), ("C Three", p.ae, "onboarding", "strategic", "100"), ("A One", p.ae2, "dormant", "growth", "500")]:
+            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=owner.pk, status=status, tier=tier, credit_limit=limit, sales_team=p.team.pk)
+    client = _client(p.admin)
+    # when
+    ascending, descending = _names(client.get(f"/o/porta/portfolio/?sort={key}")), _names(client.get(f"/o/porta/portfolio/?sort=-{key}"))
+    # then
+    assert len(ascending) == 4
+    assert descending == list(reversed(ascending))
+    if key in ("status", "tier"):
+        # in the order the choices are declared: onboarding, active, at risk, dormant; strategic, key, growth, standard
+        assert ascending == {"status": ["C Three", "Porta Account", "B Two", "A One"], "tier": ["C Three", "B Two", "Porta Account", "A One"]}[key]
+
+
 def test_has_overdue_next_steps_filter(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
@@ -360,6 +378,40 @@ def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_
     assert snapshot() == before
 
 
+def _controls(html: str) -> tuple[int, int]:
+    """(Edit links on the timeline, "mark done" buttons on the next steps) of a page or partial."""
+    return len(re.findall(r'<a class="small" href="/o/porta/activities/\d+/\?edit=1"', html)), html.count('formaction="/o/porta/activities/')
+
+
+def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(world):
+    # given: ae owns the account and logged its activity (next step theirs); ae2 is on the
+    # account team and logs one of their own; finance sees every account and edits none
+    p = world.porta
+    _fill_account(world, 2)
+    with transaction.atomic(), tenant_scope(p.org):
+        services.activity_log(organization=p.org, actor=p.ae2, account=p.account, kind="note", summary="Ae2's note", next_step="Ae2's step", next_step_due=timezone.localdate(), next_step_owner=p.ae2.pk)
+    url = f"/o/porta/accounts/{p.account.pk}/"
+    # when
+    seen = {who: _controls(_client(getattr(p, who)).get(url).content.decode()) for who in ("ae", "ae2", "finance", "lead", "admin")}
+    # then: 3 activities and 3 open next steps on the page (two by ae, one by ae2)
+    assert seen == {"ae": (3, 3), "ae2": (1, 1), "finance": (0, 0), "lead": (3, 3), "admin": (3, 3)}
+    # and what each may not use answers 403, as before
+    with transaction.atomic(), tenant_scope(p.org):
+        someone_elses = Activity.objects.filter(account=p.account, created_by=p.ae).order_by("pk").first()
+    assert _client(p.finance).get(f"/o/porta/activities/{someone_elses.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code == 403
+
+
+def test_the_older_timeline_offers_edit_only_to_who_may_use_it(world):
+    # given 14 activities by ae: the older page holds 4
+    p = world.porta
+    _fill_account(world, 14)
+    with transaction.atomic(), tenant_scope(p.org):
+        oldest_shown = Activity.objects.filter(account=p.account).order_by("-occurred_at", "-id")[9]
+    url = f"/o/porta/accounts/{p.account.pk}/activities/?before={oldest_shown.pk}"
+    # when / then
+    assert [_controls(_client(getattr(p, who)).get(url, HTTP_HX_REQUEST="true").content.decode()) for who in ("ae", "finance")] == [(4, 0), (0, 0)]
+
+
 def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
     # given 14 activities: the page shows 10 and offers the older ones
     p = world.porta
@@ -487,6 +539,45 @@ def test_incidents_list_puts_the_overdue_first(world):
 
     titles = re.findall(r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<', _client(p.ae).get("/o/porta/incidents/").content.decode())
     assert [t for t in titles if t] == ["Late one", "Fresh one", "Porta delivery late"]
+
+
+def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(world):
+    # given: an incident open, one in progress, one resolved
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Being fixed", severity="low", status="in_progress")
+        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Fixed", severity="low", status="resolved")
+    client = _client(p.ae)
+
+    def titles(query):
+        return sorted(re.findall(r'href="/o/porta/incidents/\d+/">([^<]+)<', client.get(f"/o/porta/incidents/{query}").content.decode()))
+
+    # when / then
+    assert [titles(q) for q in ("", "?status=unresolved", "?status=open", "?status=in_progress", "?status=")] == [
+        ["Being fixed", "Porta delivery late"], ["Being fixed", "Porta delivery late"], ["Porta delivery late"], ["Being fixed"], ["Being fixed", "Fixed", "Porta delivery late"],
+    ]
+    options = re.findall(r'<option value="([^"]*)"', re.search(r'<select [^>]*name="status">(.*?)</select>', client.get("/o/porta/incidents/").content.decode(), re.S).group(1))
+    assert options == ["", "unresolved", "open", "in_progress", "waiting_on_client", "resolved", "closed"]
+
+
+def test_an_actual_is_typed_with_the_languages_decimal_comma_and_a_wrong_one_says_which_field(world):
+    # given: ae reads Spanish; the objective has its one actual of the world
+    from accounts.models import ObjectiveActual
+
+    p = world.porta
+    p.ae.user.language = "es"
+    p.ae.user.save(update_fields=["language"])
+    client = _client(p.ae)
+    url = f"/o/porta/objectives/{p.objective.pk}/actuals/"
+    today = timezone.localdate().isoformat()
+    # when
+    client.post(url, {"as_of": today, "value": "1500,50"})
+    refused = client.post(url, {"as_of": today, "value": "mil"}, follow=True).content.decode()
+    # then
+    with transaction.atomic(), tenant_scope(p.org):
+        values = [str(v) for v in ObjectiveActual.objects.filter(objective=p.objective).order_by("as_of").values_list("value", flat=True)]
+    assert values == ["1500.50"]
+    assert "Valor acumulado: Introduzca un número." in refused
 
 
 def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numbers(world):

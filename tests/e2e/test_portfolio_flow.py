@@ -174,3 +174,31 @@ def test_ae_marks_a_next_step_done_from_my_day(tworld, page_factory):
     assert page.console_errors == []
     with transaction.atomic(), tenant_scope(tworld.porta.org):
         assert Activity.objects.get(pk=tworld.porta.activity.pk).next_step_done_at is not None
+
+
+def test_the_portfolios_filters_survive_the_top_bar_search_and_the_language_switch(tworld, page_factory):
+    # given: a lead filters the portfolio (htmx puts the filter in the address)
+    page = page_factory(width=1280, height=900)
+    _sign_in(page, "lead@porta.example")
+    page.goto("/o/porta/portfolio/")
+    page.locator("#portfolio-filters select[name=status]").select_option("active")
+    page.wait_for_url("**/o/porta/portfolio/?*status=active*")
+    filtered = page.url
+    # when: they type in the top bar's search box
+    requests = []
+    page.on("request", lambda request: requests.append(request.url) if "/portfolio/" in request.url else None)
+    page.keyboard.press("/")
+    page.keyboard.type("porta")
+    page.locator("#search-results a").first.wait_for()
+    page.wait_for_timeout(600)  # past the list's own 300 ms delay
+    # then: the list did not reload and the address kept the filter
+    assert (page.url, requests) == (filtered, [])
+    # when: they switch to Spanish
+    page.keyboard.press("Escape")
+    page.locator("[data-testid=language-switch] button[value=es]").click()
+    page.wait_for_load_state("load")
+    # then: the same filtered list, in Spanish
+    assert page.url == filtered
+    assert page.locator("#portfolio-filters select[name=status]").input_value() == "active"
+    assert page.locator("h1").inner_text() == "Cartera"
+    assert page.console_errors == []
