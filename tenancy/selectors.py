@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import DateField, Model, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Team, TeamMember, User
@@ -138,7 +140,7 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
         # What a new object holds is on the page already; its creation says enough.
         creating = event.action.endswith((".create", ".open", ".add"))
         for name, values in ({} if creating else event.changes).items():
-            label, choices = AUDIT_LABELS.get(name, name), {}
+            label, choices, field = AUDIT_LABELS.get(name, name), {}, None
             if model is not None and name not in AUDIT_LABELS:
                 try:
                     field = model._meta.get_field(name)
@@ -149,10 +151,24 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
             lookup = people if name in person_fields else teams if name in team_fields else choices
             if lookup:
                 before, after = lookup.get(before, before), lookup.get(after, after)
+            elif isinstance(field, DateField) or name == "as_of":  # a DateTimeField is one too
+                before, after = _moment(before), _moment(after)
             rows.append((label, _plain(before), _plain(after)))
         event.display_changes = rows
         event.display_action = AUDIT_ACTIONS.get(event.action, event.action)
     return events
+
+
+def _moment(value):
+    """A date or time the trail stored as ISO text, as the person reads dates: in their time
+    zone and their language's short format."""
+    if not isinstance(value, str):
+        return value
+    moment = parse_datetime(value) if "T" in value else None
+    if moment is not None:
+        return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "SHORT_DATETIME_FORMAT")
+    day = parse_date(value)
+    return date_format(day, "SHORT_DATE_FORMAT") if day is not None else value
 
 
 def _plain(value):

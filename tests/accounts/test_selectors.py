@@ -498,3 +498,28 @@ def test_search_without_a_word_of_two_characters_finds_nothing(world, in_scope, 
         results = selectors.search(organization=p.org, membership=p.admin, query=query)
     # then
     assert (results.is_empty, results.clients, results.contacts, results.accounts) == (True, [], [], [])
+
+
+def test_the_audit_trail_shows_dates_and_times_as_people_read_them(world, in_scope):
+    # given: an incident resolved and an account's start date changed
+    import zoneinfo
+
+    from django.utils import translation
+
+    from accounts.models import Incident
+
+    p = world.porta
+    madrid = zoneinfo.ZoneInfo("Europe/Madrid")
+    with in_scope(p.org):
+        started = Account.objects.get(pk=p.account.pk).start_date
+        accounts_services.incident_update(organization=p.org, actor=p.ae, incident=p.incident, status="resolved")
+        accounts_services.account_update(organization=p.org, actor=p.ae, account=p.account, start_date=date(2025, 3, 9))
+        resolved_at = Incident.objects.get(pk=p.incident.pk).resolved_at
+    # when: read in Madrid's time, in Spanish
+    with in_scope(p.org), timezone.override(madrid), translation.override("es"):
+        incident_changes = [(b, a) for e in selectors.incident_audit(organization=p.org, incident=p.incident) for _, b, a in e.display_changes]
+        account_changes = [(b, a) for e in selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[])[0] for _, b, a in e.display_changes]
+    # then: Spanish short formats, the time in Madrid's zone, no ISO text left
+    assert (None, resolved_at.astimezone(madrid).strftime("%d/%m/%Y %H:%M")) in incident_changes
+    assert (started.strftime("%d/%m/%Y"), "09/03/2025") in account_changes
+    assert [change for change in incident_changes + account_changes if any(isinstance(v, str) and "+00:00" in v for v in change)] == []
