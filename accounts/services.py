@@ -582,6 +582,7 @@ def incident_update(*, organization: Organization, actor: Membership, incident: 
 # --- Settings ------------------------------------------------------------------------------------
 
 SETTINGS_FIELDS = ["sla_hours_low", "sla_hours_normal", "sla_hours_high", "sla_hours_critical", "quiet_after_days"]
+SLA_FIELDS = ("sla_hours_low", "sla_hours_normal", "sla_hours_high", "sla_hours_critical")  # the least severe first
 
 
 @transaction.atomic
@@ -595,6 +596,12 @@ def portfolio_settings_update(*, organization: Organization, actor: Membership, 
         data[key] = _whole(data[key], key, errors, 1, high, _("A whole number from 1 to %(high)s.") % {"high": high})
     _refuse(errors)
     settings, _created = PortfolioSettings.objects.select_for_update().get_or_create(organization=organization)
+    # A more severe incident is never given longer than a less severe one.
+    hours = {key: data.get(key, getattr(settings, key)) for key in SLA_FIELDS}
+    for less, more in zip(SLA_FIELDS, SLA_FIELDS[1:]):
+        if hours[more] > hours[less]:
+            errors[more] = _("At most the hours of the less severe level (%(hours)s).") % {"hours": hours[less]}
+    _refuse(errors)
     before = audit_snapshot(settings, SETTINGS_FIELDS)
     for key, value in data.items():
         setattr(settings, key, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,8 @@ CLIENT_FIELDS = [
 ]
 CONTACT_FIELDS = ["full_name", "job_title", "buying_role", "email", "phone", "language", "is_primary"]
 WEIGHT_FIELDS = ["weight_price", "weight_time_to_market", "weight_delivery_time", "weight_quality"]
+# A phone as people write one: "+34 973 12 34 56", "(93) 123-45-67", "973.123.456"; at least six digits.
+PHONE = re.compile(r"\+?[0-9(][0-9 ().\-/]*")
 
 
 def can_edit_clients(membership: Membership) -> bool:
@@ -124,6 +127,10 @@ def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
             validate_email(data["email"])
         except ValidationError:
             errors["email"] = _("Enter a valid email address.")
+    phone = data.get("phone")
+    phone = phone.strip() if isinstance(phone, str) else phone
+    if phone and not (isinstance(phone, str) and PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= 6):
+        errors["phone"] = _("Enter a phone number: digits, spaces and + ( ) - . only.")
     if "buying_role" in data and data["buying_role"] not in dict(BuyingRole.choices):
         errors["buying_role"] = _("Choose a value from the list.")
     if "language" in data and data["language"] not in dict(CONTACT_LANGUAGE_CHOICES):

@@ -852,6 +852,9 @@ def test_only_an_admin_changes_the_portfolio_settings(world, in_scope, role):
         ({"sla_hours_low": 2161}, {"sla_hours_low": "A whole number from 1 to 2160."}),
         ({"quiet_after_days": 366}, {"quiet_after_days": "A whole number from 1 to 365."}),
         ({"quiet_after_days": 1.5}, {"quiet_after_days": "A whole number from 1 to 365."}),
+        # a more severe level never gets longer than a less severe one (now 120, 48, 8, 4)
+        ({"sla_hours_critical": 200}, {"sla_hours_critical": "At most the hours of the less severe level (8)."}),
+        ({"sla_hours_normal": 121, "sla_hours_high": 130}, {"sla_hours_normal": "At most the hours of the less severe level (120).", "sla_hours_high": "At most the hours of the less severe level (121)."}),
     ],
 )
 def test_portfolio_settings_are_bounded(world, in_scope, fields, errors):

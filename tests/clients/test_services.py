@@ -262,6 +262,28 @@ def test_finance_may_not_add_a_contact(world, in_scope):
     assert unchanged
 
 
+@pytest.mark.parametrize("phone", ["abc", "+34", "12 34", "973 12 34 56 ext. 2", "+34 973 <b>"])
+def test_a_contact_phone_must_be_a_phone_number(world, in_scope, phone):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone))
+    # then
+    assert (error.status, error.extra) == (400, {"phone": "Enter a phone number: digits, spaces and + ( ) - . only."})
+    assert unchanged
+
+
+@pytest.mark.parametrize("phone", ["+34 973 12 34 56", "(93) 123-45-67", "973.123.456", "+34 600 11 22 33", " 973123456 "])
+def test_a_contact_phone_is_written_as_people_write_it(world, in_scope, phone):
+    # given
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        contact = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone)
+    # then
+    assert contact.phone == phone.strip()
+
+
 def test_an_account_executive_may_edit_a_client(world, in_scope):
     # given
     p = world.porta
