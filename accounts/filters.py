@@ -13,6 +13,7 @@ from clients.models import Sector
 from clients.selectors import matching
 from tenancy.models import Membership, Team
 
+
 def _declared_order(field: str, choices) -> Case:
     """A choice's place in its declaration (strategic, key, growth, standard), which is the
     order people mean; the stored codes sort alphabetically into none."""

@@ -201,11 +201,16 @@ ACCOUNT_360_FIELDS = (
 TIMELINE_FIELDS = ("account", "kind", "occurred_at", "duration_minutes", "summary", "outcome", "next_step", "next_step_due", "next_step_done_at", "created_by", "next_step_owner")
 
 
+def is_own_activity(*, membership: Membership, activity: Activity) -> bool:
+    """They logged it or own its next step: they may change it, whoever may change the account."""
+    return membership.pk in (activity.created_by_id, activity.next_step_owner_id)
+
+
 def with_may_edit(activities: list[Activity], *, membership: Membership, account_editable: bool) -> list[Activity]:
     """Each activity's `may_edit`: services.may_edit_activity's answer from what the page read
     already (whether the person may edit the account itself), so a page offers only what works."""
     for activity in activities:
-        activity.may_edit = account_editable or membership.pk in (activity.created_by_id, activity.next_step_owner_id)
+        activity.may_edit = account_editable or is_own_activity(membership=membership, activity=activity)
     return activities
 
 

@@ -31,7 +31,7 @@ from accounts.models import (
     Severity,
     Tier,
 )
-from accounts.selectors import can_edit_account, can_reassign_account, led_team_ids, may_edit_account, portfolio_settings, visible_accounts
+from accounts.selectors import can_edit_account, can_reassign_account, is_own_activity, led_team_ids, may_edit_account, portfolio_settings, visible_accounts
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CODES
 from config.errors import ApplicationError
@@ -471,7 +471,7 @@ def activity_log(*, organization: Organization, actor: Membership, account: Acco
 
 
 def may_edit_activity(*, organization: Organization, actor: Membership, activity: Activity) -> bool:
-    return activity.created_by_id == actor.pk or activity.next_step_owner_id == actor.pk or may_edit_account(organization=organization, membership=actor, account=activity.account)
+    return is_own_activity(membership=actor, activity=activity) or may_edit_account(organization=organization, membership=actor, account=activity.account)
 
 
 def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:

@@ -68,25 +68,24 @@ def filter_parameters(filterset_class: type[django_filters.FilterSet], exclude: 
     Described in the default language: this runs when an API module is imported, which is
     during the first request, in whatever language that person uses."""
     parameters = []
-    for name, item in filterset_class.base_filters.items():
-        if name in exclude:
-            continue
-        enum = None
-        if isinstance(item, django_filters.BooleanFilter):
-            kind = OpenApiTypes.BOOL
-        elif isinstance(item, django_filters.IsoDateTimeFilter):
-            kind = OpenApiTypes.DATETIME
-        elif isinstance(item, django_filters.DateFilter):
-            kind = OpenApiTypes.DATE
-        elif isinstance(item, (django_filters.NumberFilter, django_filters.ModelChoiceFilter)):
-            kind = OpenApiTypes.INT  # our number filters are ids
-        elif isinstance(item, django_filters.ChoiceFilter):
-            kind, enum = OpenApiTypes.STR, [value for value, _label in item.extra["choices"]]
-        else:
-            kind = OpenApiTypes.STR
-        with translation.override(settings.LANGUAGE_CODE):
-            description = str(item.label or "")
-        parameters.append(OpenApiParameter(name, kind, required=False, description=description, enum=enum))
+    with translation.override(settings.LANGUAGE_CODE):
+        for name, item in filterset_class.base_filters.items():
+            if name in exclude:
+                continue
+            enum = None
+            if isinstance(item, django_filters.BooleanFilter):
+                kind = OpenApiTypes.BOOL
+            elif isinstance(item, django_filters.IsoDateTimeFilter):
+                kind = OpenApiTypes.DATETIME
+            elif isinstance(item, django_filters.DateFilter):
+                kind = OpenApiTypes.DATE
+            elif isinstance(item, (django_filters.NumberFilter, django_filters.ModelChoiceFilter)):
+                kind = OpenApiTypes.INT  # our number filters are ids
+            elif isinstance(item, django_filters.ChoiceFilter):
+                kind, enum = OpenApiTypes.STR, [value for value, _label in item.extra["choices"]]
+            else:
+                kind = OpenApiTypes.STR
+            parameters.append(OpenApiParameter(name, kind, required=False, description=str(item.label or ""), enum=enum))
     return parameters
 
 
