@@ -178,7 +178,9 @@ class AuditEventOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     actor = AuditActorOutput(allow_null=True)
     action = serializers.CharField(help_text='What happened, like "account.update" or "client.update".')
-    changes = serializers.DictField(help_text="Each changed field: [from, to].")
+    changes = serializers.DictField(
+        help_text='Each changed field: [from, to], as stored: people and teams by id, choices by code; a place on the account team as {"membership": id, "account_role": code}.'
+    )
 
 
 class AccountAuditApi(APIView):

@@ -10,7 +10,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.exports import incident_rows, portfolio_rows
+        from accounts.models import AccountRole
         from tenancy.exports import register_export
+        from tenancy.selectors import register_audit_codes
 
         register_export("portfolio", portfolio_rows, _("Portfolio"), "portfolio")
         register_export("incidents", incident_rows, _("Incidents"), "incidents")
+        register_audit_codes("account_role", AccountRole)

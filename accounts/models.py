@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -121,6 +122,9 @@ PERCENT_METRICS = {Metric.ON_TIME_PAYMENT, Metric.ON_TIME_DELIVERY}
 CUMULATIVE_METRICS = MONEY_METRICS | {Metric.WON_OFFERS}
 
 
+OBJECTIVE_UNIQUE = "objective_one_per_metric_and_period"
+
+
 class Objective(TenantOwned):
     """A target on an account for a period.
 
@@ -146,6 +150,11 @@ class Objective(TenantOwned):
             models.CheckConstraint(condition=Q(target__gte=0), name="objective_target_not_negative"),
             models.CheckConstraint(condition=Q(tolerance_pct__gte=0, tolerance_pct__lte=100), name="objective_tolerance_in_range"),
             models.CheckConstraint(condition=~Q(metric="custom") | ~Q(custom_metric_name=""), name="objective_custom_has_a_name"),
+            # One objective per metric and period of an account (a custom one per name, in any
+            # case): a second would count the same work twice.
+            models.UniqueConstraint(
+                F("organization"), F("account"), F("metric"), Lower("custom_metric_name"), F("period_start"), F("period_end"), name=OBJECTIVE_UNIQUE
+            ),
         ]
         indexes = [models.Index(fields=["organization", "account", "period_end"], name="objective_org_account_idx")]
         verbose_name = _("objective")

@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import (
+    OBJECTIVE_UNIQUE,
     Account,
     AccountRole,
     AccountStatus,
@@ -235,9 +237,10 @@ def account_set_risk_rating(*, organization: Organization, actor: Membership, ac
     return account_update(organization=organization, actor=actor, account=account, risk_rating=risk_rating)
 
 
-def _team_entry(person: Membership, role: str) -> str:
-    """How a place on the account team reads in the audit trail: "Laia Ferrer (Technical specialist)"."""
-    return f"{person.user} ({AccountRole(role).label})"
+def _team_entry(person: Membership, role: str) -> dict[str, int | str]:
+    """A place on the account team as the audit trail keeps it: ids and codes, which the trail
+    shows by name and label in each reader's language ("Laia Ferrer (Technical specialist)")."""
+    return {"membership": person.pk, "account_role": role}
 
 
 @transaction.atomic
@@ -332,6 +335,36 @@ def _clean_objective(data: dict[str, Any], instance: Objective | None) -> dict[s
     return data
 
 
+def _duplicate_objective(objective: Objective) -> ApplicationError:
+    what = objective.custom_metric_name if objective.metric == Metric.CUSTOM else Metric(objective.metric).label
+    return ApplicationError(
+        _("This account already has a “%(metric)s” objective from %(start)s to %(end)s.")
+        % {"metric": what, "start": date_format(objective.period_start, "SHORT_DATE_FORMAT"), "end": date_format(objective.period_end, "SHORT_DATE_FORMAT")},
+        {"metric": _("Already set for this period: change that objective instead.")},
+    )
+
+
+def _save_objective(organization: Organization, objective: Objective) -> None:
+    """Insert or update, refusing a second objective of the same metric (a custom one by its
+    name, whatever its case) for the same period of the account: it would count twice. The
+    unique constraint refuses the one that two requests at once might still write."""
+    twins = Objective.objects.filter(
+        organization=organization, account_id=objective.account_id, metric=objective.metric, custom_metric_name__iexact=objective.custom_metric_name,
+        period_start=objective.period_start, period_end=objective.period_end,
+    )
+    if objective.pk is not None:
+        twins = twins.exclude(pk=objective.pk)
+    if twins.exists():
+        raise _duplicate_objective(objective)
+    try:
+        with transaction.atomic():
+            objective.save()
+    except IntegrityError as error:
+        if OBJECTIVE_UNIQUE in str(error):
+            raise _duplicate_objective(objective) from error
+        raise
+
+
 def _require_account_editor(organization: Organization, actor: Membership, account: Account) -> None:
     if not may_edit_account(organization=organization, membership=actor, account=account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may set its objectives."))
@@ -344,7 +377,8 @@ def objective_create(*, organization: Organization, actor: Membership, account: 
         if required not in data:
             raise ApplicationError(_("This field is required."), {required: _("This field is required.")})
     data = _clean_objective(dict(data), None)
-    objective = Objective.objects.create(organization=organization, account=account, created_by=actor, **data)
+    objective = Objective(organization=organization, account=account, created_by=actor, **data)
+    _save_objective(organization, objective)
     audit_record(organization=organization, actor=actor.user, action="objective.create", obj=objective, changes={k: [None, v] for k, v in audit_snapshot(objective, OBJECTIVE_FIELDS).items()})
     return objective
 
@@ -357,7 +391,7 @@ def objective_update(*, organization: Organization, actor: Membership, objective
     before = audit_snapshot(objective, OBJECTIVE_FIELDS)
     for key, value in data.items():
         setattr(objective, key, value)
-    objective.save()
+    _save_objective(organization, objective)
     audit_changes(organization=organization, actor=actor.user, action="objective.update", obj=objective, before=before)
     return objective
 

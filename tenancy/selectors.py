@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import DateField, Model, Prefetch, QuerySet
+from django.db.models import Choices, DateField, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Team, TeamMember, User
+from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Role, Team, TeamMember, User
 from tenancy.scope import user_scope
 
 
@@ -114,23 +114,48 @@ def api_token_get(*, organization: Organization, membership: Membership, token_i
 
 def audit_display(events: list[AuditEvent], *, organization: Organization) -> list[AuditEvent]:
     """Give each event `display_action` and `display_changes` [(label, from, to)] for people:
-    field names as their model calls them, people and teams by name. Two queries, however
-    many events."""
+    field names as their model calls them, codes by their label in the reader's language,
+    people and teams by name. Two queries, however many events."""
     from django.apps import apps
 
     people_ids, team_ids = set(), set()
-    person_fields, team_fields = {"owner", "assignee", "next_step_owner", "membership"}, {"sales_team"}
+
+    def collect(name, value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                collect(key, item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(name, item)
+        elif name in PERSON_FIELDS and isinstance(value, int):
+            people_ids.add(value)
+        elif name in TEAM_FIELDS and isinstance(value, int):
+            team_ids.add(value)
+
     for event in events:
         for name, values in event.changes.items():
-            for value in values if isinstance(values, list) else []:
-                if name in person_fields and isinstance(value, int):
-                    people_ids.add(value)
-                if name in team_fields and isinstance(value, int):
-                    team_ids.add(value)
+            collect(name, values)
     # Always both queries (with an id that matches nothing when there is nothing to look up),
     # so the page's query count does not depend on which changes are on it.
     people = dict(Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).values_list("pk", "user__full_name"))
     teams = dict(Team.objects.filter(organization=organization, pk__in=team_ids or {0}).order_by().values_list("pk", "name"))  # a dict: no ORDER BY
+
+    def shown(name, value, choices, field):
+        """One stored value as a person reads it. A dict is one thing described by its parts,
+        the first one naming it: {"membership": 7, "account_role": "finance_contact"} reads
+        "Marta Puig (Finance contact)"."""
+        if isinstance(value, dict):
+            parts = [str(part) for part in (shown(key, item, {}, None) for key, item in value.items()) if part not in (None, "")]
+            return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else "".join(parts)
+        if isinstance(value, list):
+            return ", ".join(str(shown(name, item, choices, field)) for item in value)
+        lookup = people if name in PERSON_FIELDS else teams if name in TEAM_FIELDS else choices or AUDIT_CODES.get(name, {})
+        if lookup:
+            return lookup.get(value, value)
+        if isinstance(field, DateField) or name == "as_of":  # a DateTimeField is one too
+            return _moment(value)
+        return value
+
     for event in events:
         try:
             model = apps.get_model(event.object_type)
@@ -148,12 +173,7 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
                 except Exception:  # a change that is not a field (e.g. "team", "actual 2026-11-01")
                     label = name
             before, after = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
-            lookup = people if name in person_fields else teams if name in team_fields else choices
-            if lookup:
-                before, after = lookup.get(before, before), lookup.get(after, after)
-            elif isinstance(field, DateField) or name == "as_of":  # a DateTimeField is one too
-                before, after = _moment(before), _moment(after)
-            rows.append((label, _plain(before), _plain(after)))
+            rows.append((label, shown(name, before, choices, field), shown(name, after, choices, field)))
         event.display_changes = rows
         event.display_action = AUDIT_ACTIONS.get(event.action, event.action)
     return events
@@ -171,13 +191,15 @@ def _moment(value):
     return date_format(day, "SHORT_DATE_FORMAT") if day is not None else value
 
 
-def _plain(value):
-    """A changed value as a person reads it: dicts (e.g. a team member) as "k: v" pairs."""
-    if isinstance(value, dict):
-        return ", ".join(f"{v}" for v in value.values())
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
+# Stored ids shown by name, and codes that are not a field of the changed object shown by
+# their label: an app adds its own codes in its AppConfig.ready().
+PERSON_FIELDS = frozenset({"owner", "assignee", "next_step_owner", "membership"})
+TEAM_FIELDS = frozenset({"sales_team"})
+AUDIT_CODES: dict[str, dict[str, str]] = {"roles": dict(Role.choices)}
+
+
+def register_audit_codes(name: str, choices: type[Choices]) -> None:
+    AUDIT_CODES[name] = dict(choices.choices)  # lazy labels: read in each reader's language
 
 
 # Changes that are not a field of the changed object.

@@ -339,7 +339,7 @@ def test_the_audit_trail_shows_the_account_and_its_client_newest_first(world, in
     assert [row["action"] for row in rows] == ["client.update", "account.rate_risk", "account.team_add", "account.create", "client.create"]
     assert rows == expected
     assert rows[0]["changes"] == {"city": ["Lleida", "Girona"]} and rows[0]["actor"] == {"id": p.lead.user.pk, "full_name": "Lead Porta"}
-    assert rows[2]["changes"] == {"team": [None, "Ae2 Porta (Technical specialist)"]}
+    assert rows[2]["changes"] == {"team": [None, {"membership": p.ae2.pk, "account_role": "technical_specialist"}]}
 
 
 def test_the_audit_trail_pages_with_a_cursor(world):
@@ -460,6 +460,20 @@ def test_bad_objective_input_gets_a_clear_error_and_writes_nothing(world, body, 
     before = snapshot()
     response = _send(browser, "post", "/api/v1/o/porta/objectives/", body(world))
     assert (response.status_code, response.json()) == (400, expected)
+    assert snapshot() == before
+
+
+def test_a_second_objective_for_the_same_metric_and_period_gets_a_clear_error_and_writes_nothing(world):
+    # given the world's objective: revenue invoiced over this quarter
+    p = world.porta
+    browser = _as(p.ae)
+    start, end = p.objective.period_start, p.objective.period_end
+    before = snapshot()
+    # when
+    response = _send(browser, "post", "/api/v1/o/porta/objectives/", {"account": p.account.pk, "metric": "revenue_invoiced", "period_start": start.isoformat(), "period_end": end.isoformat(), "target": "1.00"})
+    # then
+    message = f"This account already has a “Revenue invoiced” objective from {start:%d/%m/%Y} to {end:%d/%m/%Y}."
+    assert (response.status_code, response.json()) == (400, _invalid(message, {"metric": "Already set for this period: change that objective instead."}))
     assert snapshot() == before
 
 
@@ -699,7 +713,7 @@ def _grow_objectives(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(49):
-            objective = services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=date(2020, 1, 1), period_end=date(2020, 12, 31), target=f"{n + 1}.00")
+            objective = services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=date(2020, 1, 1), period_end=date(2020, 12, 1) + timedelta(days=n), target=f"{n + 1}.00")
             services.objective_actual_record(organization=p.org, actor=p.admin, objective=objective, as_of=date(2020, 6, 1), value="1.00")
 
 

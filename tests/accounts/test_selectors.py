@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import selectors
 from accounts import services as accounts_services
 from accounts.models import Account, ActualSource, ObjectiveActual
+from tenancy.models import AuditEvent
 from clients import services as clients_services
 from tenancy import services as tenancy_services
 from tests.factories import add_member
@@ -523,3 +524,48 @@ def test_the_audit_trail_shows_dates_and_times_as_people_read_them(world, in_sco
     assert (None, resolved_at.astimezone(madrid).strftime("%d/%m/%Y %H:%M")) in incident_changes
     assert (started.strftime("%d/%m/%Y"), "09/03/2025") in account_changes
     assert [change for change in incident_changes + account_changes if any(isinstance(v, str) and "+00:00" in v for v in change)] == []
+
+
+def test_the_account_team_in_the_audit_trail_reads_in_the_reader_s_language(world, in_scope):
+    # given: an English-speaking admin changes ae2's role on the account team, then removes them
+    from django.utils import translation
+
+    p = world.porta
+    with in_scope(p.org):
+        accounts_services.account_team_member_update(organization=p.org, actor=p.admin, member=p.account_member, role="finance_contact")
+        accounts_services.account_team_member_remove(organization=p.org, actor=p.admin, member=p.account_member)
+    # when: read in English and in Catalan
+    seen = {}
+    for language in ("en", "ca"):
+        with in_scope(p.org), translation.override(language):
+            events = selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[])[0]
+            seen[language] = [(e.action, [(str(label), before, after) for label, before, after in e.display_changes]) for e in events if e.action.startswith("account.team")]
+    # then: names from the membership, roles in the reader's language; the stored rows keep codes
+    assert seen["en"] == [
+        ("account.team_remove", [("account team", "Ae2 Porta (Finance contact)", None)]),
+        ("account.team_role", [("account team", "Ae2 Porta (Technical specialist)", "Ae2 Porta (Finance contact)")]),
+        ("account.team_add", [("account team", None, "Ae2 Porta (Technical specialist)")]),
+    ]
+    assert seen["ca"] == [
+        ("account.team_remove", [("equip del compte", "Ae2 Porta (Contacte de finances)", None)]),
+        ("account.team_role", [("equip del compte", "Ae2 Porta (Especialista tècnic)", "Ae2 Porta (Contacte de finances)")]),
+        ("account.team_add", [("equip del compte", None, "Ae2 Porta (Especialista tècnic)")]),
+    ]
+    with in_scope(p.org):
+        stored = AuditEvent.objects.filter(action="account.team_role").values_list("changes", flat=True).get()
+    assert stored == {"team": [{"membership": p.ae2.pk, "account_role": "technical_specialist"}, {"membership": p.ae2.pk, "account_role": "finance_contact"}]}
+
+
+def test_a_membership_s_roles_in_the_audit_trail_read_by_their_labels(world, in_scope):
+    # given
+    from tenancy import selectors as tenancy_selectors
+    from tenancy import services as tenancy_services
+
+    p = world.porta
+    with in_scope(p.org):
+        tenancy_services.membership_change_roles(organization=p.org, actor=p.admin, membership=p.ae2, roles=["account_executive", "sales_lead"])
+        event = AuditEvent.objects.filter(action="membership.change_roles").get()
+        # when
+        [shown] = tenancy_selectors.audit_display([event], organization=p.org)
+    # then
+    assert [(str(label), before, after) for label, before, after in shown.display_changes] == [("roles", "Account executive", "Sales lead, Account executive")]

@@ -498,6 +498,79 @@ def test_a_custom_metric_name_is_dropped_for_a_standard_metric(world, in_scope):
     assert objective.custom_metric_name == ""
 
 
+def test_a_second_objective_of_the_same_metric_and_period_is_refused(world, in_scope):
+    # given revenue invoiced for 2025-01-01 to 2025-01-30
+    p = world.porta
+    _objective(world, in_scope)
+    # when
+    error, unchanged = _refusal(
+        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="revenue_invoiced", period_start="2025-01-01", period_end="2025-01-30", target="5.00")
+    )
+    # then
+    assert (error.message, error.extra) == (
+        "This account already has a “Revenue invoiced” objective from 01/01/2025 to 30/01/2025.",
+        {"metric": "Already set for this period: change that objective instead."},
+    )
+    assert unchanged
+
+
+def test_a_custom_metric_is_the_same_objective_by_its_name_in_any_case(world, in_scope):
+    # given "Workshops held" for 2025-01-01 to 2025-01-30
+    p = world.porta
+    _objective(world, in_scope, metric="custom", custom_metric_name="Workshops held", target="12")
+    # when
+    error, unchanged = _refusal(
+        world, in_scope,
+        lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="custom", custom_metric_name=" workshops HELD ", period_start="2025-01-01", period_end="2025-01-30", target="3"),
+    )
+    # then
+    assert error.message == "This account already has a “workshops HELD” objective from 01/01/2025 to 30/01/2025."
+    assert unchanged
+
+
+def test_the_same_metric_for_another_period_or_another_name_is_a_new_objective(world, in_scope):
+    # given
+    p = world.porta
+    _objective(world, in_scope)
+    _objective(world, in_scope, metric="custom", custom_metric_name="Workshops held", target="12")
+    # when: the same metric over the year, another custom metric over the same days
+    _objective(world, in_scope, period_end="2025-12-31")
+    _objective(world, in_scope, metric="custom", custom_metric_name="Demos given", target="4")
+    # then
+    with in_scope(p.org):
+        rows = list(Objective.objects.filter(account=p.account, period_start=date(2025, 1, 1)).order_by("id").values_list("metric", "custom_metric_name", "period_end"))
+    assert rows == [
+        ("revenue_invoiced", "", date(2025, 1, 30)),
+        ("custom", "Workshops held", date(2025, 1, 30)),
+        ("revenue_invoiced", "", date(2025, 12, 31)),
+        ("custom", "Demos given", date(2025, 1, 30)),
+    ]
+
+
+def test_an_objective_cannot_be_changed_into_a_second_one_of_its_period(world, in_scope):
+    # given revenue for January 1-30, and revenue for the year
+    p = world.porta
+    _objective(world, in_scope)
+    year = _objective(world, in_scope, period_end="2025-12-31")
+    # when the year's objective is shortened to January 1-30
+    error, unchanged = _refusal(world, in_scope, lambda: services.objective_update(organization=p.org, actor=p.ae, objective=year, period_end="2025-01-30"))
+    # then
+    assert error.message == "This account already has a “Revenue invoiced” objective from 01/01/2025 to 30/01/2025."
+    assert unchanged
+
+
+def test_changing_an_objective_s_target_is_not_a_duplicate_of_itself(world, in_scope):
+    # given
+    p = world.porta
+    objective = _objective(world, in_scope)
+    # when
+    with in_scope(p.org):
+        services.objective_update(organization=p.org, actor=p.ae, objective=objective, target="31000.00")
+        stored = Objective.objects.values_list("target", flat=True).get(pk=objective.pk)
+    # then
+    assert stored == Decimal("31000.00")
+
+
 def test_the_account_team_may_not_set_objectives(world, in_scope):
     # given
     p = world.porta
@@ -865,3 +938,39 @@ def test_portfolio_settings_are_bounded(world, in_scope, fields, errors):
     # then
     assert error.extra == errors
     assert unchanged
+
+
+def test_two_requests_adding_the_same_objective_at_once_write_one_and_refuse_the_other(tworld):
+    # given another request that has written the objective and not yet committed
+    import threading
+
+    from django.db import connection, transaction
+
+    from tenancy.scope import tenant_scope
+
+    p = tworld.porta
+    fields = {"metric": "won_offers", "period_start": "2025-01-01", "period_end": "2025-01-30"}
+    written, release = threading.Event(), threading.Event()
+
+    def other_request():
+        try:
+            with transaction.atomic(), tenant_scope(p.org):
+                services.objective_create(organization=p.org, actor=p.ae, account=p.account, target="3", **fields)
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    assert written.wait(10)
+    # when this request looks (it sees nothing committed) and inserts, blocking on the other's
+    # row in the unique index until that one commits
+    threading.Timer(0.5, release.set).start()
+    with pytest.raises(ApplicationError) as error, transaction.atomic(), tenant_scope(p.org):
+        services.objective_create(organization=p.org, actor=p.ae, account=p.account, target="4", **fields)
+    other.join(10)
+    # then
+    assert error.value.message == "This account already has a “Number of won offers” objective from 01/01/2025 to 30/01/2025."
+    with transaction.atomic(), tenant_scope(p.org):
+        assert list(Objective.objects.filter(metric="won_offers").values_list("target", flat=True)) == [Decimal("3.00")]

@@ -305,7 +305,7 @@ def _fill_account(world, n):
             contact = client_services.contact_create(organization=p.org, actor=p.admin, client=p.client, full_name=f"Contact {i}")
             services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {i}", contact_ids=[contact.pk], next_step=f"Step {i}", next_step_due=timezone.localdate(), next_step_owner=p.ae.pk)
             services.incident_open(organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk)
-            services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate() + timedelta(days=30), target="10")
+            services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate() + timedelta(days=30 + i), target="10")
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -375,6 +375,25 @@ def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_
     assert (response.status_code, '<div id="objective-form" class="collapse show"' in text) == (400, True)
     assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == ["The period cannot end before it starts."]
     assert 'name="period_start" required type="date" value="2026-03-31"' in text
+    assert snapshot() == before
+
+
+def test_a_second_objective_for_the_same_period_is_refused_on_the_open_form_and_not_written(world):
+    # given the world's objective: revenue invoiced over this quarter
+    p = world.porta
+    start, end = p.objective.period_start, p.objective.period_end
+    client = _client(p.ae)
+    before = snapshot()
+    # when
+    response = client.post(
+        f"/o/porta/accounts/{p.account.pk}/objectives/",
+        {"metric": "revenue_invoiced", "period_start": start.isoformat(), "period_end": end.isoformat(), "target": "5", "tolerance_pct": "10"},
+        HTTP_HX_REQUEST="true",
+    )
+    # then
+    text = response.content.decode()
+    assert (response.status_code, '<div id="objective-form" class="collapse show"' in text) == (400, True)
+    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == ["Already set for this period: change that objective instead."]
     assert snapshot() == before
 
 

@@ -105,6 +105,43 @@ def test_ae_opens_an_incident_and_sets_an_objective_from_the_folded_forms(tworld
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
+def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(tworld, page_factory, screenshots, width, label):
+    # given the account's objective: revenue invoiced over this quarter
+    p = tworld.porta
+    page = page_factory(width=width, height=900)
+    _sign_in(page, "ae@porta.example")
+    page.goto(f"/o/porta/accounts/{p.account.pk}/")
+    page.get_by_role("button", name="New objective").click()
+    page.locator("#objective-form.show [data-testid=objective-form]").wait_for()
+    form = page.locator("[data-testid=objective-form]")
+    # when the same metric and period are asked for again
+    form.locator("select[name=metric]").select_option("revenue_invoiced")
+    form.locator("input[name=period_start]").fill(p.objective.period_start.isoformat())
+    form.locator("input[name=period_end]").fill(p.objective.period_end.isoformat())
+    form.locator("input[name=target]").fill("100")
+    form.locator("button[type=submit]").click()
+    # then the page comes back at the objectives, the reason on screen beside the metric
+    page.wait_for_url(f"**/o/porta/accounts/{p.account.pk}/objectives/#objectives")
+    error = page.locator("[data-testid=objective-form] .invalid-feedback")
+    error.wait_for()
+    assert error.inner_text() == "Already set for this period: change that objective instead."
+    # (the browser scrolls to the fragment, smoothly, once the page has loaded: wait until the
+    # section's top has come to rest below the top bar)
+    page.wait_for_function(
+        """() => {
+            const section = document.getElementById("objectives").getBoundingClientRect().top;
+            const error = document.querySelector("[data-testid=objective-form] .invalid-feedback").getBoundingClientRect();
+            return section > 60 && section < 80 && error.top >= 56 && error.bottom <= innerHeight;
+        }""",
+        timeout=5000,
+    )
+    page.screenshot(path=screenshots / f"account-360-objective-refused-{label}.png")
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]  # the refused form's answer
+    with transaction.atomic(), tenant_scope(p.org):
+        assert list(p.account.objectives.values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00"))]
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
 def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, screenshots, width, label):
     from accounts import services
 
