@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
-from django.db.models import Choices, DateField, Model, Prefetch, QuerySet
+from django.db.models import Choices, DateField, DecimalField, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Role, Team, TeamMember, User
@@ -154,6 +155,8 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
             return lookup.get(value, value)
         if isinstance(field, DateField) or name == "as_of":  # a DateTimeField is one too
             return _moment(value)
+        if isinstance(field, DecimalField) or name == "actual":
+            return _amount(value, field.decimal_places if field else 2)
         return value
 
     for event in events:
@@ -177,6 +180,16 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
         event.display_changes = rows
         event.display_action = AUDIT_ACTIONS.get(event.action, event.action)
     return events
+
+
+def _amount(value, places: int):
+    """An amount the trail stored as text ("4000.00"), as the person writes numbers
+    ("4,000.00", "4.000,00"). Never a float on the way."""
+    try:
+        amount = Decimal(value) if isinstance(value, str) else None
+    except InvalidOperation:
+        amount = None
+    return value if amount is None else number_format(amount, places, use_l10n=True, force_grouping=True)
 
 
 def _moment(value):

@@ -569,3 +569,23 @@ def test_a_membership_s_roles_in_the_audit_trail_read_by_their_labels(world, in_
         [shown] = tenancy_selectors.audit_display([event], organization=p.org)
     # then
     assert [(str(label), before, after) for label, before, after in shown.display_changes] == [("roles", "Account executive", "Sales lead, Account executive")]
+
+
+def test_the_audit_trail_shows_amounts_as_people_write_numbers(world, in_scope):
+    # given: the objective's target raised and an actual recorded; the credit limit raised
+    from django.utils import translation
+
+    p = world.porta
+    with in_scope(p.org):
+        accounts_services.objective_update(organization=p.org, actor=p.ae, objective=p.objective, target="31500.50")
+        accounts_services.account_update(organization=p.org, actor=p.ae, account=p.account, credit_limit="20000.00")
+    # when: read in English and in Spanish
+    seen = {}
+    for language in ("en", "es"):
+        with in_scope(p.org), translation.override(language):
+            events = selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[p.objective.pk])[0]
+            seen[language] = [(b, a) for e in events if e.action in ("account.update", "objective.update", "objective.actual") for _, b, a in e.display_changes]
+    # then
+    today = f"{timezone.localdate():%d/%m/%Y}"
+    assert seen["en"] == [("15,000.00", "20,000.00"), ("30,000.00", "31,500.50"), (None, today), (None, "4,000.00")]
+    assert seen["es"] == [("15\xa0000,00", "20\xa0000,00"), ("30\xa0000,00", "31\xa0500,50"), (None, today), (None, "4\xa0000,00")]  # as the money filter groups them
