@@ -9,11 +9,12 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Choices, DateField, DecimalField, Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Role, Team, TeamMember, User
 from tenancy.scope import user_scope
+from tenancy.text import amount_text
 
 
 def one_or_none[M: Model](queryset: QuerySet[M]) -> M | None:
@@ -189,7 +190,7 @@ def _amount(value, places: int):
         amount = Decimal(value) if isinstance(value, str) else None
     except InvalidOperation:
         amount = None
-    return value if amount is None else number_format(amount, places, use_l10n=True, force_grouping=True)
+    return value if amount is None else amount_text(amount, places)
 
 
 def _moment(value):

@@ -1,7 +1,14 @@
-"""Text for searching: accent-, case- and punctuation-insensitive, the same on every database."""
+"""Text for searching (accent-, case- and punctuation-insensitive, the same on every database),
+and amounts as people write them."""
 
+import functools
 import re
 import unicodedata
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import numberformat, translation
+from django.utils.formats import get_format
 
 _NON_WORD = re.compile(r"[^0-9a-z@.]+")
 
@@ -16,3 +23,17 @@ def search_normalize(*parts: str | None) -> str:
 
 def search_terms(query: str) -> list[str]:
     return [term for term in search_normalize(query).split(" ") if term][:6]
+
+
+@functools.lru_cache(maxsize=64)
+def _number_format_of(language: str) -> tuple[str, int, str]:
+    """(decimal separator, grouping, thousands separator) of a language, as number_format
+    reads them on every call (three format look-ups): they are fixed for the process."""
+    return get_format("DECIMAL_SEPARATOR", language, use_l10n=True), get_format("NUMBER_GROUPING", language, use_l10n=True), get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+
+
+def amount_text(amount: Decimal, places: int = 2) -> str:
+    """1500 -> '1,500.00' in English, '1.500,00' in Catalan, '1 500,00' in Spanish (a
+    no-break space, as Django's Spanish formats group): the reader's language, grouped."""
+    decimal_sep, grouping, thousand_sep = _number_format_of(translation.get_language() or settings.LANGUAGE_CODE)
+    return numberformat.format(amount, decimal_sep, places, grouping, thousand_sep, force_grouping=True, use_l10n=True)

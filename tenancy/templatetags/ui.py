@@ -9,7 +9,7 @@ from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import numberformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
@@ -19,6 +19,8 @@ from django.utils.html import avoid_wrapping, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext, ngettext
+
+from tenancy.text import amount_text
 
 register = template.Library()
 
@@ -148,22 +150,14 @@ def labelled(field):
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "MXN": "MX$"}
 
 
-@functools.lru_cache(maxsize=64)
-def _number_format_of(language: str) -> tuple[str, int, str]:
-    """(decimal separator, grouping, thousands separator) of a language, as number_format
-    reads them on every call (three format look-ups): they are fixed for the process."""
-    return get_format("DECIMAL_SEPARATOR", language, use_l10n=True), get_format("NUMBER_GROUPING", language, use_l10n=True), get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
-
-
 @register.filter
 def money(value, currency="EUR"):
-    """1500 EUR -> '1.500,00 €' in Spanish and Catalan, '€1,500.00' in English. Decimal in, text out."""
+    """1500 EUR -> '1.500,00 €' in Catalan, '1 500,00 €' in Spanish, '€1,500.00' in English. Decimal in, text out."""
     if value is None or value == "":
         return "—"
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     language = translation.get_language() or settings.LANGUAGE_CODE
-    decimal_sep, grouping, thousand_sep = _number_format_of(language)
-    number = numberformat.format(amount, decimal_sep, 2, grouping, thousand_sep, force_grouping=True, use_l10n=True)
+    number = amount_text(amount)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if language[:2] in ("es", "ca"):
         return f"{number}\u00a0{symbol}"
