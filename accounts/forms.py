@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountRole, AccountStatus, ActivityKind, IncidentStatus, Metric, RiskRating, Severity, Tier
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CHOICES
+from tenancy.forms import NativeDateInput
 from tenancy.models import Membership, Organization, Team
 
 
@@ -55,7 +56,7 @@ class AccountForm(forms.Form):
     credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, initial=0)
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.STANDARD)
     status = forms.ChoiceField(label=_("Status"), choices=AccountStatus.choices, initial=AccountStatus.ONBOARDING)
-    start_date = forms.DateField(label=_("Start date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Start date"), initial=timezone.localdate, widget=NativeDateInput())
 
     def __init__(self, *args, organization: Organization, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,7 +98,7 @@ class ActivityForm(forms.Form):
     summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.CharField(label=_("Outcome"), max_length=500, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
-    next_step_due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    next_step_due = forms.DateField(label=_("Due"), required=False, widget=NativeDateInput())
     next_step_owner = _PersonChoice(label=_("Owner of the next step"), queryset=Membership.unscoped_dangerously.none(), required=False)
 
     def __init__(self, *args, organization: Organization, client_id: int, people: list | None = None, contacts: list | None = None, **kwargs):
@@ -122,14 +123,14 @@ class ActivityForm(forms.Form):
 class ObjectiveForm(forms.Form):
     metric = forms.ChoiceField(label=_("Metric"), choices=Metric.choices)
     custom_metric_name = forms.CharField(label=_("Custom metric"), max_length=100, required=False)
-    period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("From"), widget=NativeDateInput())
+    period_end = forms.DateField(label=_("To"), widget=NativeDateInput())
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
     tolerance_pct = forms.DecimalField(label=_("Tolerance %"), max_digits=5, decimal_places=2, initial=10)
 
 
 class ActualForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=NativeDateInput())
     # Typed in a text box: "1500,50" in Spanish and Catalan, "1500.50" everywhere.
     value = forms.DecimalField(label=_("Value so far"), max_digits=14, decimal_places=2, localize=True)
 

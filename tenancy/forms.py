@@ -8,6 +8,16 @@ from config.errors import ApplicationError
 from tenancy.models import TIME_ZONE_CHOICES, Membership, Organization, Role
 
 
+class NativeDateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (yyyy-mm-dd), whatever the language:
+    a Spanish "12/11/2026" would show as an empty field, and be lost on the next save."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def add_application_error(form: forms.Form, error: ApplicationError) -> None:
     """Put a service's refusal on the form: on its fields where it names them, else on top."""
     placed = False

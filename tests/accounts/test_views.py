@@ -664,3 +664,23 @@ def test_an_account_stays_with_its_client(world):
     with pytest.raises(ApplicationError, match="An account stays with its client"), transaction.atomic(), tenant_scope(p.org):
         services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client.pk)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ca"])
+def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
+    # given: the account's start date, the activity's next-step due date, someone reading in `language`
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        started = Account.objects.get(pk=p.account.pk).start_date
+    client = _client(p.ae)
+    session = client.session
+    session["language"] = language
+    session.save()
+    # when
+    account_form = client.get(f"/o/porta/accounts/{p.account.pk}/edit/").content.decode()
+    activity_form = client.get(f"/o/porta/activities/{p.activity.pk}/?edit=1").content.decode()
+    # then: the browser's date pickers get ISO dates, which they show in the reader's format
+    assert re.findall(r'<input[^>]*name="start_date"[^>]*>', account_form) == [
+        f'<input class="form-control" id="id_start_date" name="start_date" required type="date" value="{started.isoformat()}">'
+    ]
+    assert re.findall(r'name="a\d+-next_step_due"[^>]*value="([^"]*)"', activity_form) == [timezone.localdate().isoformat()]
