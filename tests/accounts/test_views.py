@@ -684,3 +684,35 @@ def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
         f'<input class="form-control" id="id_start_date" name="start_date" required type="date" value="{started.isoformat()}">'
     ]
     assert re.findall(r'name="a\d+-next_step_due"[^>]*value="([^"]*)"', activity_form) == [timezone.localdate().isoformat()]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "overdue"),
+    [
+        ("en", "{weekday} {day} {month} {year}", "SLA passed"),
+        ("es", "{weekday}, {day} de {month} de {year}", "SLA vencido"),
+        ("ca", "{weekday}, {day} {month} de {year}", "SLA vençut"),
+    ],
+)
+def test_my_day_s_date_and_an_overdue_incident_read_naturally_in_every_language(world, language, heading, overdue):
+    # given: the world's incident, past its SLA
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        Incident = p.incident.__class__
+        Incident.objects.filter(pk=p.incident.pk).update(sla_due_at=timezone.now() - timedelta(hours=3))
+    client = _client(p.ae)
+    session = client.session
+    session["language"] = language
+    session.save()
+    # when
+    my_day = client.get("/o/porta/my-day/").content.decode()
+    incident = client.get(f"/o/porta/incidents/{p.incident.pk}/").content.decode()
+    # then
+    today = timezone.localdate()
+    with translation.override(language):
+        expected = heading.format(weekday=date_format(today, "l"), day=today.day, month=date_format(today, "E" if language == "ca" else "F"), year=today.year)
+    assert re.findall(r'<p class="text-body-secondary mb-0">([^<]*)</p></div></div>', my_day) == [expected[0].upper() + expected[1:]]
+    assert re.findall(r'<span class="badge text-bg-danger"><i class="bi bi-alarm"></i> ([^<]*)</span>', incident) == [overdue]
