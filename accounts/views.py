@@ -147,6 +147,12 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 # --- Account 360 ------------------------------------------------------------------------------
 
 
+def _not_on_the_team(people: list[tuple[int, str]], data: selectors.Account360) -> list[tuple[int, str]]:
+    """Whom the team form offers: not the owner, nor someone on the team already (both refused)."""
+    taken = {data.account.owner_id, *(member.membership_id for member in data.team)}
+    return [(pk, name) for pk, name in people if pk not in taken]
+
+
 def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
     data = selectors.account_360(organization=request.organization, membership=request.membership, account_id=account_id)
     organization = request.organization
@@ -155,7 +161,7 @@ def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
         "d": data,
         "account": data.account,
         "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, people=people, contacts=data.contacts, initial={"next_step_owner": request.membership.pk}),
-        "team_form": AccountTeamForm(organization=organization, people=people) if data.can_edit else None,
+        "team_form": AccountTeamForm(organization=organization, people=_not_on_the_team(people, data)) if data.can_edit else None,
         "account_executives": people_choices(organization, account_executives_only=True) if data.can_reassign else None,
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
         "today": timezone.localdate(),

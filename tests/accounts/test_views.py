@@ -716,3 +716,13 @@ def test_my_day_s_date_and_an_overdue_incident_read_naturally_in_every_language(
         expected = heading.format(weekday=date_format(today, "l"), day=today.day, month=date_format(today, "E" if language == "ca" else "F"), year=today.year)
     assert re.findall(r'<p class="text-body-secondary mb-0">([^<]*)</p></div></div>', my_day) == [expected[0].upper() + expected[1:]]
     assert re.findall(r'<span class="badge text-bg-danger"><i class="bi bi-alarm"></i> ([^<]*)</span>', incident) == [overdue]
+
+
+def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(world):
+    # given: ae owns the account, ae2 is on its team
+    p = world.porta
+    # when
+    page = _client(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    # then
+    [team_select] = re.findall(r'<select name="membership"[^>]*>(.*?)</select>', page, re.S)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", team_select) == ["Choose a person", "Admin Porta", "Finance Porta", "Lead Porta"]
