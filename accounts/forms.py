@@ -10,6 +10,7 @@ from accounts.models import AccountRole, AccountStatus, ActivityKind, IncidentSt
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CHOICES
 from tenancy.forms import NativeDateInput
+from tenancy.text import amount_typed
 from tenancy.models import Membership, Organization, Team
 
 
@@ -129,10 +130,20 @@ class ObjectiveForm(forms.Form):
     tolerance_pct = forms.DecimalField(label=_("Tolerance %"), max_digits=5, decimal_places=2, initial=10)
 
 
+class AmountField(forms.DecimalField):
+    """An amount typed in a text box the way the person writes numbers: "1500,50" or
+    "1.500,50" in Spanish and Catalan, "1,500.50" in English, "1500.50" everywhere."""
+
+    def __init__(self, **kwargs):
+        super().__init__(localize=True, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(amount_typed(value) if isinstance(value, str) else value)
+
+
 class ActualForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=NativeDateInput())
-    # Typed in a text box: "1500,50" in Spanish and Catalan, "1500.50" everywhere.
-    value = forms.DecimalField(label=_("Value so far"), max_digits=14, decimal_places=2, localize=True)
+    value = AmountField(label=_("Actual"), max_digits=14, decimal_places=2)
 
 
 class IncidentForm(forms.Form):

@@ -486,12 +486,15 @@ def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> 
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
-            messages.error(request, error.message)
+            add_application_error(form, error)
         else:
             messages.success(request, _("Actual recorded."))
-    else:
-        messages.error(request, " ".join(f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() for error in errors))
-    return _back_to_account(request, org_slug, objective.account_id)
+            return _back_to_account(request, org_slug, objective.account_id)
+    # Back on the account page, at this objective's card: what was typed, and what is wrong with it.
+    refused = {"objective_id": objective.pk, "as_of": request.POST.get("as_of", ""), "value": request.POST.get("value", ""), "errors": [
+        *form.non_field_errors(), *(f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() if name in form.fields for error in errors)
+    ]}
+    return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, objective.account_id, refused_actual=refused), status=400)
 
 
 # --- Incidents ----------------------------------------------------------------------------------

@@ -579,24 +579,51 @@ def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(
     assert options == ["", "unresolved", "open", "in_progress", "waiting_on_client", "resolved", "closed"]
 
 
-def test_an_actual_is_typed_with_the_languages_decimal_comma_and_a_wrong_one_says_which_field(world):
-    # given: ae reads Spanish; the objective has its one actual of the world
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [
+        ("es", "1500,50", "1500.50"),
+        ("es", "1.500,50", "1500.50"),
+        ("es", "1\xa0500,50", "1500.50"),  # as the page writes it
+        ("es", "1500.5", "1500.50"),  # a decimal point, never 15005
+        ("ca", "1.500", "1500.00"),
+        ("en", "1,500.50", "1500.50"),
+        ("en", "1500.5", "1500.50"),
+    ],
+)
+def test_an_actual_is_typed_the_way_the_person_writes_numbers(world, language, typed, stored):
+    # given: the objective has its one actual of the world, of today
     from accounts.models import ObjectiveActual
 
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save(update_fields=["language"])
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    # when
+    response = _client(p.ae).post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday, "value": typed})
+    # then
+    with transaction.atomic(), tenant_scope(p.org):
+        values = [str(v) for v in ObjectiveActual.objects.filter(objective=p.objective).order_by("as_of").values_list("value", flat=True)]
+    assert (response.status_code, values) == (302, [stored, "4000.00"])
+
+
+def test_a_refused_actual_comes_back_on_its_card_with_what_was_typed_and_why(world):
+    # given: ae reads Spanish
     p = world.porta
     p.ae.user.language = "es"
     p.ae.user.save(update_fields=["language"])
     client = _client(p.ae)
-    url = f"/o/porta/objectives/{p.objective.pk}/actuals/"
-    today = timezone.localdate().isoformat()
+    before = snapshot()
     # when
-    client.post(url, {"as_of": today, "value": "1500,50"})
-    refused = client.post(url, {"as_of": today, "value": "mil"}, follow=True).content.decode()
-    # then
-    with transaction.atomic(), tenant_scope(p.org):
-        values = [str(v) for v in ObjectiveActual.objects.filter(objective=p.objective).order_by("as_of").values_list("value", flat=True)]
-    assert values == ["1500.50"]
-    assert "Valor acumulado: Introduzca un número." in refused
+    response = client.post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": timezone.localdate().isoformat(), "value": "mil"})
+    # then: the account page, the typed value kept and marked, the reason under it
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert re.findall(r'<input class="form-control form-control-sm is-invalid"[^>]*name="value" value="([^"]*)"', text) == ["mil"]
+    assert re.findall(r'<div class="col-12 invalid-feedback d-block" id="actual-errors-(\d+)" data-testid="actual-errors">([^<]*)</div>', text) == [
+        (str(p.objective.pk), "Valor real: Introduzca un número.")
+    ]
+    assert snapshot() == before
 
 
 def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numbers(world):
@@ -726,3 +753,13 @@ def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(wor
     # then
     [team_select] = re.findall(r'<select name="membership"[^>]*>(.*?)</select>', page, re.S)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", team_select) == ["Choose a person", "Admin Porta", "Finance Porta", "Lead Porta"]
+
+
+def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
+    p = world.porta
+    client = _client(p.ae)
+    start, end = p.objective.period_start, p.objective.period_end
+    # when
+    response = client.post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": (start - timedelta(days=1)).isoformat(), "value": "10"})
+    # then
+    assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."]
