@@ -310,7 +310,7 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id).only("full_name", "job_title", "buying_role", "email", "phone", "is_primary"))
     team = list(
         AccountTeamMember.objects.filter(organization=organization, account=account)
-        .only("role")
+        .only("role", "membership_id")
         .annotate(member_name=F("membership__user__full_name"))
         .order_by("role", "member_name")
     )
