@@ -366,8 +366,9 @@ def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> 
             if not request.htmx:
                 return redirect("account_detail", org_slug=org_slug, account_id=account_id)
             context = _account_context(request, account_id)
-            # The form asked to replace itself; on success the whole work area comes back.
-            return reswap(retarget(TemplateResponse(request, "accounts/account_detail.html#work", context), "#work"), "outerHTML")
+            # The form asked to replace itself; on success the whole work area comes back, shown
+            # from the timeline's top, where the new activity is.
+            return reswap(retarget(TemplateResponse(request, "accounts/account_detail.html#work", context), "#work"), "outerHTML show:#timeline:top")
     if not request.htmx:
         return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id, activity_form=form), status=400)
     return TemplateResponse(request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400)

@@ -60,6 +60,18 @@
     (event.detail.value || []).forEach((message) => showToast(message.text, message.level));
   });
 
+  // A form that comes back refused (an htmx swap of a 400) takes the person to its first
+  // error, and the cursor to that field: the page does not move under them.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.xhr && event.detail.xhr.status !== 400) return;
+    const root = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : document;
+    const invalid = root.querySelector(".is-invalid, .invalid-feedback.d-block, .alert-danger");
+    if (!invalid) return;
+    invalid.scrollIntoView({ block: "center" });
+    const field = invalid.matches("input, select, textarea") ? invalid : null;
+    if (field) field.focus({ preventScroll: true });
+  });
+
   // A 4xx partial (a form with its errors) still replaces its target; a 5xx shows a toast.
   document.addEventListener("htmx:beforeSwap", (event) => {
     const status = event.detail.xhr.status;

@@ -40,14 +40,4 @@
     const form = event.target.closest("[data-weights]");
     if (form && event.target.matches("input[data-weight]")) refresh(form);
   });
-
-  // After htmx puts the client form back with errors, take the person to the first one.
-  document.addEventListener("htmx:afterSettle", () => {
-    const form = document.getElementById("client-form");
-    if (!form) return;
-    const invalid = form.querySelector(".is-invalid") || form.querySelector(".alert-danger");
-    if (!invalid) return;
-    invalid.scrollIntoView({ block: "center" });
-    if (invalid.matches("input, select, textarea")) invalid.focus({ preventScroll: true });
-  });
 })();

@@ -141,6 +141,39 @@ def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(twor
         assert list(p.account.objectives.values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00"))]
 
 
+IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= 56 && r.bottom <= innerHeight; }"
+
+
+@pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
+def test_logging_an_activity_keeps_what_matters_in_view(tworld, page_factory, screenshots, width, label):
+    # given: ae at the activity form, its button on screen
+    p = tworld.porta
+    page = page_factory(width=width, height=900)
+    _sign_in(page, "ae@porta.example")
+    page.goto(f"/o/porta/accounts/{p.account.pk}/")
+    form = page.locator("[data-testid=activity-form]")
+    form.locator("button[type=submit]").scroll_into_view_if_needed()
+    # when: logged without a summary
+    form.locator("button[type=submit]").click()
+    # then: the reason is on screen, the cursor in the summary
+    error = page.locator("[data-testid=activity-form] .invalid-feedback").first
+    error.wait_for()
+    assert (error.inner_text(), error.evaluate(IN_VIEW)) == ("This field is required.", True)
+    assert page.evaluate("document.activeElement.name") == "summary"
+    page.screenshot(path=screenshots / f"account-360-activity-refused-{label}.png")
+    # when: the summary written and logged again
+    page.locator("[data-testid=activity-form] textarea[name=summary]").fill("Called about the renewal")
+    page.locator("[data-testid=activity-form] button[type=submit]").click()
+    # then: the new activity is on screen
+    entry = page.locator("[data-testid=timeline] [data-testid=activity]", has_text="Called about the renewal")
+    entry.wait_for()
+    entry.element_handle().wait_for_element_state("stable")
+    page.wait_for_function(f"() => ({IN_VIEW})(document.querySelector('[data-testid=timeline] [data-testid=activity]'))", timeout=5000)
+    assert entry.evaluate(IN_VIEW)
+    page.screenshot(path=screenshots / f"account-360-activity-logged-{label}.png")
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]  # the refused form's answer
+
+
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
 def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, screenshots, width, label):
     from accounts import services
