@@ -579,9 +579,11 @@ def my_day(request: HttpRequest, org_slug: str) -> HttpResponse:
 @_not_found_on_missing
 def search(request: HttpRequest, org_slug: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    if request.htmx and not query.strip():
+    # The top bar's box asks for a few results under it; the search page's own box, for its list.
+    dropdown = bool(request.htmx) and request.htmx.target != "search-page-results"
+    if dropdown and not query.strip():
         return HttpResponse("")  # an emptied box closes the results
-    results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if request.htmx else 20)
+    results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if dropdown else 20)
     return render(request, "accounts/search.html", {"results": results, "search_query": query}, partial="dropdown")
 
 

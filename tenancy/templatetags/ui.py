@@ -187,7 +187,7 @@ def sort_link(context, key, label):
     next_sort = f"-{key}" if current == key else key
     query["sort"] = next_sort
     arrow = " ↑" if current == key else " ↓" if current == f"-{key}" else ""
-    return format_html('<a class="ad-sort link-body-emphasis text-decoration-none" href="?{}">{}{}</a>', query.urlencode(), label, arrow)
+    return format_html('<a class="ad-sort text-decoration-none" href="?{}">{}{}</a>', query.urlencode(), label, arrow)
 
 
 @register.filter

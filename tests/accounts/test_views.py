@@ -292,6 +292,21 @@ def test_search_takes_the_same_number_of_queries_with_1_and_50_matches(world, co
     assert response.content.decode().count('data-testid="search-result"') == min(count, 6)
 
 
+def test_the_search_page_s_own_box_gets_its_whole_list_as_one_types_and_the_hint_when_emptied(world):
+    # given 8 accounts called "Bulk …"
+    _accounts(world, 8)
+    client = _client(world.porta.admin)
+    page_box = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "search-page-results"}
+    # when
+    typed = client.get("/o/porta/search/?q=bulk", **page_box).content.decode()
+    emptied = client.get("/o/porta/search/?q=", **page_box).content.decode()
+    top_bar = client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="search-results").content.decode()
+    # then: the page's list holds all 8 (the top bar's, 6); an emptied page box says what to do
+    assert (typed.count('data-testid="search-result"'), top_bar.count('data-testid="search-result"')) == (8, 6)
+    assert re.findall(r'<div class="list-group-item text-body-secondary small">([^<]*)<', emptied) == ["Type at least two letters. "]
+    assert "<html" not in typed + emptied
+
+
 # --- account 360 ---------------------------------------------------------------------------------
 
 

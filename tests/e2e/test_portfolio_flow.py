@@ -272,3 +272,21 @@ def test_the_portfolios_filters_survive_the_top_bar_search_and_the_language_swit
     assert page.locator("#portfolio-filters select[name=status]").input_value() == "active"
     assert page.locator("h1").inner_text() == "Cartera"
     assert page.console_errors == []
+
+
+def test_on_a_phone_the_search_page_shows_results_as_one_types(tworld, page_factory, screenshots):
+    # given ae on a phone, where the top bar has only the magnifier
+    page = page_factory(width=390, height=844)
+    _sign_in(page, "ae@porta.example")
+    page.locator("a[aria-label=Search]").click()
+    page.wait_for_url("**/o/porta/search/")
+    # when: typing, without pressing Enter
+    page.locator("[data-testid=search-page-form] input[name=q]").press_sequentially("porta acc", delay=30)
+    # then
+    result = page.locator("[data-testid=search-page-results] [data-testid=search-result]", has_text="Porta Account")
+    result.wait_for()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'porta acc'")  # replaced by htmx as one types: no navigation, no history entry per letter
+    page.screenshot(path=screenshots / "search-page-typing-phone.png")
+    result.click()
+    page.wait_for_url(f"**/o/porta/accounts/{tworld.porta.account.pk}/")
+    assert page.console_errors == []
