@@ -33,8 +33,8 @@ def _number_format_of(language: str) -> tuple[str, int, str]:
 
 
 def amount_text(amount: Decimal, places: int = 2) -> str:
-    """1500 -> '1,500.00' in English, '1.500,00' in Catalan, '1 500,00' in Spanish (a
-    no-break space, as Django's Spanish formats group): the reader's language, grouped."""
+    """1500 -> '1,500.00' in English, '1.500,00' in Spanish and Catalan: the reader's
+    language, grouped."""
     decimal_sep, grouping, thousand_sep = _number_format_of(translation.get_language() or settings.LANGUAGE_CODE)
     return numberformat.format(amount, decimal_sep, places, grouping, thousand_sep, force_grouping=True, use_l10n=True)
 
@@ -44,8 +44,8 @@ _SPACES = (" ", "\xa0", "\u202f")
 
 def amount_typed(text: str) -> str:
     """What a person typed as an amount, with the grouping they may have typed taken out, for
-    a localized DecimalField to read: "1,300.50" in English, "1.300,50" or "1 300,50" in
-    Spanish and Catalan (as amount_text writes them) become "1300.50" and "1300,50".
+    a localized DecimalField to read: "1,300.50" in English, "1.300,50" (as amount_text writes
+    it) or "1 300,50" in Spanish and Catalan become "1300.50" and "1300,50".
     A separator counts as grouping only between groups of exactly three digits after one to
     three: "1300.5" in Spanish stays a decimal point, never 13005; "1.300" there is 1300, as
     a Spanish reader reads it."""

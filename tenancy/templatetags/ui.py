@@ -152,7 +152,7 @@ CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "
 
 @register.filter
 def money(value, currency="EUR"):
-    """1500 EUR -> '1.500,00 €' in Catalan, '1 500,00 €' in Spanish, '€1,500.00' in English. Decimal in, text out."""
+    """1500 EUR -> '1.500,00 €' in Spanish and Catalan, '€1,500.00' in English. Decimal in, text out."""
     if value is None or value == "":
         return "—"
     amount = value if isinstance(value, Decimal) else Decimal(str(value))

@@ -599,7 +599,7 @@ def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(
     [
         ("es", "1500,50", "1500.50"),
         ("es", "1.500,50", "1500.50"),
-        ("es", "1\xa0500,50", "1500.50"),  # as the page writes it
+        ("es", "1 500,50", "1500.50"),  # grouped with a space, as some people write it
         ("es", "1500.5", "1500.50"),  # a decimal point, never 15005
         ("ca", "1.500", "1500.00"),
         ("en", "1,500.50", "1500.50"),

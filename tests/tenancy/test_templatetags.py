@@ -161,7 +161,7 @@ def test_the_compared_moments_reach_every_unit_and_edge():
         ("en", Decimal("1500"), "EUR", "€1,500.00"),
         ("en", Decimal("-1234567.89"), "USD", "-$1,234,567.89"),
         ("en", Decimal("0.5"), "CHF", "CHF\u00a00.50"),
-        ("es", Decimal("1500"), "EUR", "1\u00a0500,00\u00a0€"),
+        ("es", Decimal("1500"), "EUR", "1.500,00\u00a0€"),
         ("ca", Decimal("-1234567.89"), "EUR", "-1.234.567,89\u00a0€"),
         ("es", None, "EUR", "—"),
     ],
