@@ -104,13 +104,18 @@ def test_ae_opens_an_incident_and_sets_an_objective_from_the_folded_forms(tworld
         assert list(account.objectives.order_by("id").values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00")), ("won_offers", Decimal("4.00"))]
 
 
+def _ae_on_the_account_page(tworld, page_factory, width: int):
+    page = page_factory(width=width, height=900)
+    _sign_in(page, "ae@porta.example")
+    page.goto(f"/o/porta/accounts/{tworld.porta.account.pk}/")
+    return page
+
+
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
 def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(tworld, page_factory, screenshots, width, label):
     # given the account's objective: revenue invoiced over this quarter
     p = tworld.porta
-    page = page_factory(width=width, height=900)
-    _sign_in(page, "ae@porta.example")
-    page.goto(f"/o/porta/accounts/{p.account.pk}/")
+    page = _ae_on_the_account_page(tworld, page_factory, width)
     page.get_by_role("button", name="New objective").click()
     page.locator("#objective-form.show [data-testid=objective-form]").wait_for()
     form = page.locator("[data-testid=objective-form]")
@@ -147,10 +152,7 @@ IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= 56 && r.b
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
 def test_logging_an_activity_keeps_what_matters_in_view(tworld, page_factory, screenshots, width, label):
     # given: ae at the activity form, its button on screen
-    p = tworld.porta
-    page = page_factory(width=width, height=900)
-    _sign_in(page, "ae@porta.example")
-    page.goto(f"/o/porta/accounts/{p.account.pk}/")
+    page = _ae_on_the_account_page(tworld, page_factory, width)
     form = page.locator("[data-testid=activity-form]")
     form.locator("button[type=submit]").scroll_into_view_if_needed()
     # when: logged without a summary
