@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # Last, so that the tenant transaction wraps only the view and its rendering,
     # and every middleware above sees the final response.
     "tenancy.middleware.TenantMiddleware",
+    # Inside the tenant scope, so that its page is the organisation's like any other.
+    "config.errors.method_not_allowed_page",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -778,3 +778,18 @@ def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
     response = client.post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": (start - timedelta(days=1)).isoformat(), "value": "10"})
     # then
     assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."]
+
+
+def test_a_form_s_address_opened_in_the_browser_says_so_instead_of_an_empty_405(world):
+    # given: the account team form's address, which takes only POST
+    p = world.porta
+    client = _client(p.ae)
+    before = snapshot()
+    # when
+    response = client.get(f"/o/porta/accounts/{p.account.pk}/team/")
+    # then: a page of the organisation, saying what to do; the Allow header kept; nothing written
+    text = response.content.decode()
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    assert re.findall(r"<title>([^<]*)</title>", text) == ["Not here · AccountDesk"]
+    assert "This address is not a page: it takes what a form on its page sends. Go back to that page." in text
+    assert snapshot() == before
