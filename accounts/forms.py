@@ -10,8 +10,8 @@ from accounts.models import AccountRole, AccountStatus, ActivityKind, IncidentSt
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CHOICES
 from tenancy.forms import NativeDateInput
-from tenancy.text import amount_typed
 from tenancy.models import Membership, Organization, Team
+from tenancy.text import amount_typed
 
 
 def _people(organization: Organization, *, account_executives_only: bool = False):
