@@ -344,18 +344,11 @@ def _duplicate_objective(objective: Objective) -> ApplicationError:
     )
 
 
-def _save_objective(organization: Organization, objective: Objective) -> None:
+def _save_objective(objective: Objective) -> None:
     """Insert or update, refusing a second objective of the same metric (a custom one by its
     name, whatever its case) for the same period of the account: it would count twice. The
-    unique constraint refuses the one that two requests at once might still write."""
-    twins = Objective.objects.filter(
-        organization=organization, account_id=objective.account_id, metric=objective.metric, custom_metric_name__iexact=objective.custom_metric_name,
-        period_start=objective.period_start, period_end=objective.period_end,
-    )
-    if objective.pk is not None:
-        twins = twins.exclude(pk=objective.pk)
-    if twins.exists():
-        raise _duplicate_objective(objective)
+    unique constraint decides, for one request as for two at once; a savepoint keeps the
+    transaction usable after its refusal."""
     try:
         with transaction.atomic():
             objective.save()
@@ -378,7 +371,7 @@ def objective_create(*, organization: Organization, actor: Membership, account: 
             raise ApplicationError(_("This field is required."), {required: _("This field is required.")})
     data = _clean_objective(dict(data), None)
     objective = Objective(organization=organization, account=account, created_by=actor, **data)
-    _save_objective(organization, objective)
+    _save_objective(objective)
     audit_record(organization=organization, actor=actor.user, action="objective.create", obj=objective, changes={k: [None, v] for k, v in audit_snapshot(objective, OBJECTIVE_FIELDS).items()})
     return objective
 
@@ -391,7 +384,7 @@ def objective_update(*, organization: Organization, actor: Membership, objective
     before = audit_snapshot(objective, OBJECTIVE_FIELDS)
     for key, value in data.items():
         setattr(objective, key, value)
-    _save_objective(organization, objective)
+    _save_objective(objective)
     audit_changes(organization=organization, actor=actor.user, action="objective.update", obj=objective, before=before)
     return objective
 

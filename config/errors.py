@@ -66,16 +66,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def method_not_allowed_page(get_response):
     """Middleware, innermost: a browser that asks an address for a method it does not take (a
     bookmarked form's POST address, say) gets a page saying so instead of Django's empty 405.
-    The API answers in its error shape. The Allow header stays."""
+    The API's views answer 405 in their own error shape already. The Allow header stays."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
-        if response.status_code != 405 or getattr(response, "content", b""):
+        if response.status_code != 405 or getattr(response, "content", b"") or _is_api(request):
             return response
-        if _is_api(request):
-            page = api_error_response(405, "method_not_allowed", f"This address does not take {request.method}.")
-        else:
-            page = _page(request, 405, _("Not here"), _("This address is not a page: it takes what a form on its page sends. Go back to that page."))
+        page = _page(request, 405, _("Not here"), _("This address is not a page: it takes what a form on its page sends. Go back to that page."))
         if "Allow" in response:
             page["Allow"] = response["Allow"]
         return page
