@@ -4,11 +4,13 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help install run db test test-fast test-e2e bench bench-instructions messages check-deploy clean
+.PHONY: help install lint format run db test test-fast test-e2e bench bench-instructions messages check-deploy clean
 
 help:
 	@echo "make run          install, migrate, seed the demo, serve web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test         the whole suite on real PostgreSQL, Redis, a Celery worker and Chromium"
+	@echo "make lint         ruff: format check, lint, import order (CI runs it before the tests)"
+	@echo "make format       ruff: format the code and fix what it can"
 	@echo "make test-fast    the suite without the browser tests"
 	@echo "make test-e2e     only the browser tests"
 	@echo "make db           create the PostgreSQL roles and the accountdesk database (idempotent)"
@@ -18,6 +20,14 @@ help:
 
 install:
 	@scripts/install.sh
+
+lint: install
+	@.venv/bin/ruff format --check .
+	@.venv/bin/ruff check .
+
+format: install
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
 
 run:
 	@scripts/run.sh

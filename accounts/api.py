@@ -22,9 +22,9 @@ from accounts.models import (
     AccountRole,
     AccountStatus,
     AccountTeamMember,
+    Activity,
     ActivityKind,
     ActualSource,
-    Activity,
     Incident,
     IncidentStatus,
     Metric,
@@ -34,7 +34,17 @@ from accounts.models import (
     Tier,
 )
 from clients.api import ClientRefOutput
-from config.api import LIST_ORDER, StrictSerializer, filter_parameters, filtered, list_params, money, named_enum, paginated, read_input
+from config.api import (
+    LIST_ORDER,
+    StrictSerializer,
+    filter_parameters,
+    filtered,
+    list_params,
+    money,
+    named_enum,
+    paginated,
+    read_input,
+)
 from config.api_pagination import CursorPagination
 from config.errors import ApplicationError
 from tenancy.permissions import IsTenantMember
@@ -62,9 +72,13 @@ def _visible_account(request, account_id: int) -> Account:
     """An account named in a request body: one this person may not see is not found, like one
     that does not exist."""
     try:
-        return selectors.account_get(organization=request.organization, membership=request.membership, account_id=account_id)
+        return selectors.account_get(
+            organization=request.organization, membership=request.membership, account_id=account_id
+        )
     except Account.DoesNotExist:
-        raise ApplicationError(_("Not found."), {"account": _("No account you can see has this id.")}, code="not_found", status=404)
+        raise ApplicationError(
+            _("Not found."), {"account": _("No account you can see has this id.")}, code="not_found", status=404
+        )
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -91,7 +105,11 @@ def _account_output(request, account: Account, *, has_overdue_next_steps: bool) 
     """The account as written. If the change took it out of this person's sight (a lead who
     moved it to another team), they still get what they wrote; overdue next steps are about
     activities, which no account write touches."""
-    fresh = selectors.account_list(organization=request.organization, membership=request.membership).filter(pk=account.pk).first()
+    fresh = (
+        selectors.account_list(organization=request.organization, membership=request.membership)
+        .filter(pk=account.pk)
+        .first()
+    )
     if fresh is None:
         account.has_overdue_next_steps = has_overdue_next_steps
         fresh = account
@@ -105,7 +123,9 @@ class AccountListApi(APIView):
     class AccountCreateInput(StrictSerializer):
         client = serializers.IntegerField(help_text="The id of the client.")
         name = serializers.CharField(max_length=200)
-        owner = serializers.IntegerField(required=False, help_text="Membership id of an active account executive; yourself if omitted.")
+        owner = serializers.IntegerField(
+            required=False, help_text="Membership id of an active account executive; yourself if omitted."
+        )
         sales_team = serializers.IntegerField(required=False, allow_null=True, help_text="Team id.")
         currency = serializers.CharField(max_length=3, required=False, help_text="ISO 4217 code, like EUR.")
         payment_terms_days = serializers.IntegerField(required=False, help_text="0 to 365.")
@@ -115,10 +135,17 @@ class AccountListApi(APIView):
         status = AccountStatusField(required=False)
         start_date = serializers.DateField(required=False)
 
-    @extend_schema(operation_id="accounts_list", description=LIST_ORDER, parameters=filter_parameters(AccountFilter), responses=AccountOutput(many=True))
+    @extend_schema(
+        operation_id="accounts_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(AccountFilter),
+        responses=AccountOutput(many=True),
+    )
     def get(self, request, org_slug):
         accounts = selectors.account_list(organization=request.organization, membership=request.membership)
-        filterset = AccountFilter(list_params(request), queryset=accounts, request=request, organization=request.organization)
+        filterset = AccountFilter(
+            list_params(request), queryset=accounts, request=request, organization=request.organization
+        )
         return paginated(self, request, filtered(filterset), AccountOutput)
 
     @extend_schema(operation_id="accounts_create", request=AccountCreateInput, responses={201: AccountOutput})
@@ -134,7 +161,9 @@ class AccountDetailApi(APIView):
 
     class AccountUpdateInput(StrictSerializer):
         name = serializers.CharField(max_length=200, required=False)
-        owner = serializers.IntegerField(required=False, help_text="Reassign: the lead of the account's team or an admin.")
+        owner = serializers.IntegerField(
+            required=False, help_text="Reassign: the lead of the account's team or an admin."
+        )
         sales_team = serializers.IntegerField(required=False, allow_null=True)
         currency = serializers.CharField(max_length=3, required=False)
         payment_terms_days = serializers.IntegerField(required=False)
@@ -146,7 +175,9 @@ class AccountDetailApi(APIView):
 
     def _get(self, request, account_id) -> Account:
         try:
-            return selectors.account_list(organization=request.organization, membership=request.membership).get(pk=account_id)
+            return selectors.account_list(organization=request.organization, membership=request.membership).get(
+                pk=account_id
+            )
         except Account.DoesNotExist:
             raise Http404
 
@@ -164,7 +195,9 @@ class AccountDetailApi(APIView):
     def patch(self, request, org_slug, account_id):
         account = self._get(request, account_id)
         data = read_input(self.AccountUpdateInput, request)
-        updated = services.account_update(organization=request.organization, actor=request.membership, account=account, **data)
+        updated = services.account_update(
+            organization=request.organization, actor=request.membership, account=account, **data
+        )
         return Response(_account_output(request, updated, has_overdue_next_steps=account.has_overdue_next_steps))
 
 
@@ -194,7 +227,9 @@ class AccountAuditApi(APIView):
     )
     def get(self, request, org_slug, account_id):
         try:
-            account = selectors.account_get(organization=request.organization, membership=request.membership, account_id=account_id)
+            account = selectors.account_get(
+                organization=request.organization, membership=request.membership, account_id=account_id
+            )
         except Account.DoesNotExist:
             raise Http404
         events = selectors.account_audit_events(organization=request.organization, account=account)
@@ -231,18 +266,29 @@ class AccountTeamListApi(APIView):
         membership = serializers.IntegerField(help_text="Membership id of an active person of this organisation.")
         role = serializers.ChoiceField(choices=AccountRole.choices)
 
-    @extend_schema(operation_id="account_team_list", description=LIST_ORDER, parameters=filter_parameters(AccountTeamFilter), responses=AccountTeamMemberOutput(many=True))
+    @extend_schema(
+        operation_id="account_team_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(AccountTeamFilter),
+        responses=AccountTeamMemberOutput(many=True),
+    )
     def get(self, request, org_slug):
         members = selectors.account_team_list(organization=request.organization, membership=request.membership)
         filterset = AccountTeamFilter(request.GET, queryset=members, request=request, organization=request.organization)
         return paginated(self, request, filtered(filterset), AccountTeamMemberOutput)
 
-    @extend_schema(operation_id="account_team_add", request=AccountTeamMemberAddInput, responses={201: AccountTeamMemberOutput})
+    @extend_schema(
+        operation_id="account_team_add", request=AccountTeamMemberAddInput, responses={201: AccountTeamMemberOutput}
+    )
     def post(self, request, org_slug):
         data = read_input(self.AccountTeamMemberAddInput, request)
         account = _visible_account(request, data.pop("account"))
-        member = services.account_team_member_add(organization=request.organization, actor=request.membership, account=account, **data)
-        member = selectors.account_team_member_get(organization=request.organization, membership=request.membership, member_id=member.pk)
+        member = services.account_team_member_add(
+            organization=request.organization, actor=request.membership, account=account, **data
+        )
+        member = selectors.account_team_member_get(
+            organization=request.organization, membership=request.membership, member_id=member.pk
+        )
         return Response(AccountTeamMemberOutput(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -254,7 +300,9 @@ class AccountTeamMemberDetailApi(APIView):
 
     def _get(self, request, member_id) -> AccountTeamMember:
         try:
-            return selectors.account_team_member_get(organization=request.organization, membership=request.membership, member_id=member_id)
+            return selectors.account_team_member_get(
+                organization=request.organization, membership=request.membership, member_id=member_id
+            )
         except AccountTeamMember.DoesNotExist:
             raise Http404
 
@@ -262,16 +310,22 @@ class AccountTeamMemberDetailApi(APIView):
     def get(self, request, org_slug, member_id):
         return Response(AccountTeamMemberOutput(self._get(request, member_id)).data)
 
-    @extend_schema(operation_id="account_team_update", request=AccountTeamMemberUpdateInput, responses=AccountTeamMemberOutput)
+    @extend_schema(
+        operation_id="account_team_update", request=AccountTeamMemberUpdateInput, responses=AccountTeamMemberOutput
+    )
     def patch(self, request, org_slug, member_id):
         member = self._get(request, member_id)
         data = read_input(self.AccountTeamMemberUpdateInput, request)
-        services.account_team_member_update(organization=request.organization, actor=request.membership, member=member, **data)
+        services.account_team_member_update(
+            organization=request.organization, actor=request.membership, member=member, **data
+        )
         return Response(AccountTeamMemberOutput(self._get(request, member.pk)).data)
 
     @extend_schema(operation_id="account_team_remove", responses={204: None})
     def delete(self, request, org_slug, member_id):
-        services.account_team_member_remove(organization=request.organization, actor=request.membership, member=self._get(request, member_id))
+        services.account_team_member_remove(
+            organization=request.organization, actor=request.membership, member=self._get(request, member_id)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -302,7 +356,9 @@ class ObjectiveOutput(serializers.Serializer):
     period_start = serializers.DateField(source="objective.period_start")
     period_end = serializers.DateField(source="objective.period_end")
     target = money(source="objective.target")
-    tolerance_pct = serializers.DecimalField(source="objective.tolerance_pct", max_digits=5, decimal_places=2, coerce_to_string=True)
+    tolerance_pct = serializers.DecimalField(
+        source="objective.tolerance_pct", max_digits=5, decimal_places=2, coerce_to_string=True
+    )
     created_at = serializers.DateTimeField(source="objective.created_at")
     actuals = ObjectiveActualOutput(source="objective.actuals.all", many=True)
     progress = ObjectiveProgressOutput(source="*")
@@ -320,24 +376,43 @@ class ObjectiveListApi(APIView):
     class ObjectiveCreateInput(StrictSerializer):
         account = serializers.IntegerField()
         metric = serializers.ChoiceField(choices=Metric.choices)
-        custom_metric_name = serializers.CharField(max_length=100, required=False, allow_blank=True, help_text="Required when metric is custom.")
+        custom_metric_name = serializers.CharField(
+            max_length=100, required=False, allow_blank=True, help_text="Required when metric is custom."
+        )
         period_start = serializers.DateField()
         period_end = serializers.DateField()
         target = money()
-        tolerance_pct = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True, required=False, help_text="0 to 100; within it counts as on track.")
+        tolerance_pct = serializers.DecimalField(
+            max_digits=5,
+            decimal_places=2,
+            coerce_to_string=True,
+            required=False,
+            help_text="0 to 100; within it counts as on track.",
+        )
 
-    @extend_schema(operation_id="objectives_list", description=LIST_ORDER, parameters=filter_parameters(ObjectiveFilter), responses=ObjectiveOutput(many=True))
+    @extend_schema(
+        operation_id="objectives_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(ObjectiveFilter),
+        responses=ObjectiveOutput(many=True),
+    )
     def get(self, request, org_slug):
         objectives = selectors.objective_list(organization=request.organization, membership=request.membership)
-        filterset = ObjectiveFilter(request.GET, queryset=objectives, request=request, organization=request.organization)
+        filterset = ObjectiveFilter(
+            request.GET, queryset=objectives, request=request, organization=request.organization
+        )
         return paginated(self, request, filtered(filterset), ObjectiveOutput, rows=_progress)
 
     @extend_schema(operation_id="objectives_create", request=ObjectiveCreateInput, responses={201: ObjectiveOutput})
     def post(self, request, org_slug):
         data = read_input(self.ObjectiveCreateInput, request)
         account = _visible_account(request, data.pop("account"))
-        objective = services.objective_create(organization=request.organization, actor=request.membership, account=account, **data)
-        objective = selectors.objective_get(organization=request.organization, membership=request.membership, objective_id=objective.pk)
+        objective = services.objective_create(
+            organization=request.organization, actor=request.membership, account=account, **data
+        )
+        objective = selectors.objective_get(
+            organization=request.organization, membership=request.membership, objective_id=objective.pk
+        )
         return Response(ObjectiveOutput(_progress([objective])[0]).data, status=status.HTTP_201_CREATED)
 
 
@@ -355,7 +430,9 @@ class ObjectiveDetailApi(APIView):
     @staticmethod
     def get_objective(request, objective_id) -> Objective:
         try:
-            return selectors.objective_get(organization=request.organization, membership=request.membership, objective_id=objective_id)
+            return selectors.objective_get(
+                organization=request.organization, membership=request.membership, objective_id=objective_id
+            )
         except Objective.DoesNotExist:
             raise Http404
 
@@ -367,7 +444,9 @@ class ObjectiveDetailApi(APIView):
     def patch(self, request, org_slug, objective_id):
         objective = self.get_objective(request, objective_id)
         data = read_input(self.ObjectiveUpdateInput, request)
-        services.objective_update(organization=request.organization, actor=request.membership, objective=objective, **data)
+        services.objective_update(
+            organization=request.organization, actor=request.membership, objective=objective, **data
+        )
         return Response(ObjectiveOutput(_progress([self.get_objective(request, objective.pk)])[0]).data)
 
 
@@ -387,7 +466,9 @@ class ObjectiveActualApi(APIView):
     def post(self, request, org_slug, objective_id):
         objective = ObjectiveDetailApi.get_objective(request, objective_id)
         data = read_input(self.ObjectiveActualInput, request)
-        services.objective_actual_record(organization=request.organization, actor=request.membership, objective=objective, **data)
+        services.objective_actual_record(
+            organization=request.organization, actor=request.membership, objective=objective, **data
+        )
         return Response(ObjectiveOutput(_progress([ObjectiveDetailApi.get_objective(request, objective.pk)])[0]).data)
 
 
@@ -428,12 +509,21 @@ class ActivityListApi(APIView):
         duration_minutes = serializers.IntegerField(required=False, help_text="0 to 1440.")
         summary = serializers.CharField(max_length=4000)
         outcome = serializers.CharField(max_length=500, required=False, allow_blank=True)
-        contact_ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="Contacts of the account's client.")
-        next_step = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="Needs a due date; its owner is you if omitted.")
+        contact_ids = serializers.ListField(
+            child=serializers.IntegerField(), required=False, help_text="Contacts of the account's client."
+        )
+        next_step = serializers.CharField(
+            max_length=300, required=False, allow_blank=True, help_text="Needs a due date; its owner is you if omitted."
+        )
         next_step_due = serializers.DateField(required=False, allow_null=True)
         next_step_owner = serializers.IntegerField(required=False, allow_null=True, help_text="Membership id.")
 
-    @extend_schema(operation_id="activities_list", description=LIST_ORDER, parameters=filter_parameters(ActivityFilter), responses=ActivityOutput(many=True))
+    @extend_schema(
+        operation_id="activities_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(ActivityFilter),
+        responses=ActivityOutput(many=True),
+    )
     def get(self, request, org_slug):
         activities = selectors.activity_list(organization=request.organization, membership=request.membership)
         filterset = ActivityFilter(request.GET, queryset=activities, request=request, organization=request.organization)
@@ -443,8 +533,12 @@ class ActivityListApi(APIView):
     def post(self, request, org_slug):
         data = read_input(self.ActivityCreateInput, request)
         account = _visible_account(request, data.pop("account"))
-        activity = services.activity_log(organization=request.organization, actor=request.membership, account=account, **data)
-        activity = selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity.pk)
+        activity = services.activity_log(
+            organization=request.organization, actor=request.membership, account=account, **data
+        )
+        activity = selectors.activity_get(
+            organization=request.organization, membership=request.membership, activity_id=activity.pk
+        )
         return Response(ActivityOutput(activity).data, status=status.HTTP_201_CREATED)
 
 
@@ -457,14 +551,18 @@ class ActivityDetailApi(APIView):
         duration_minutes = serializers.IntegerField(required=False)
         summary = serializers.CharField(max_length=4000, required=False)
         outcome = serializers.CharField(max_length=500, required=False, allow_blank=True)
-        contact_ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="Replaces the activity's contacts.")
+        contact_ids = serializers.ListField(
+            child=serializers.IntegerField(), required=False, help_text="Replaces the activity's contacts."
+        )
         next_step = serializers.CharField(max_length=300, required=False, allow_blank=True)
         next_step_due = serializers.DateField(required=False, allow_null=True)
         next_step_owner = serializers.IntegerField(required=False, allow_null=True)
 
     def _get(self, request, activity_id) -> Activity:
         try:
-            return selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity_id)
+            return selectors.activity_get(
+                organization=request.organization, membership=request.membership, activity_id=activity_id
+            )
         except Activity.DoesNotExist:
             raise Http404
 
@@ -514,7 +612,8 @@ class IncidentListApi(APIView):
 
     @extend_schema(
         operation_id="incidents_list",
-        description=LIST_ORDER + " Unlike the incidents page, which shows open incidents unless told otherwise, every status is listed unless `status` is given.",
+        description=LIST_ORDER
+        + " Unlike the incidents page, which shows open incidents unless told otherwise, every status is listed unless `status` is given.",
         parameters=filter_parameters(IncidentFilter),
         responses=IncidentOutput(many=True),
     )
@@ -527,8 +626,12 @@ class IncidentListApi(APIView):
     def post(self, request, org_slug):
         data = read_input(self.IncidentCreateInput, request)
         account = _visible_account(request, data.pop("account"))
-        incident = services.incident_open(organization=request.organization, actor=request.membership, account=account, **data)
-        incident = selectors.incident_get(organization=request.organization, membership=request.membership, incident_id=incident.pk)
+        incident = services.incident_open(
+            organization=request.organization, actor=request.membership, account=account, **data
+        )
+        incident = selectors.incident_get(
+            organization=request.organization, membership=request.membership, incident_id=incident.pk
+        )
         return Response(IncidentOutput(incident).data, status=status.HTTP_201_CREATED)
 
 
@@ -538,14 +641,18 @@ class IncidentDetailApi(APIView):
     class IncidentUpdateInput(StrictSerializer):
         title = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-        severity = serializers.ChoiceField(choices=Severity.choices, required=False, help_text="Re-grading moves the SLA.")
+        severity = serializers.ChoiceField(
+            choices=Severity.choices, required=False, help_text="Re-grading moves the SLA."
+        )
         status = IncidentStatusField(required=False, help_text="Resolving stamps resolved_at; reopening clears it.")
         assignee = serializers.IntegerField(required=False, allow_null=True)
         opened_at = serializers.DateTimeField(required=False)
 
     def _get(self, request, incident_id) -> Incident:
         try:
-            return selectors.incident_get(organization=request.organization, membership=request.membership, incident_id=incident_id)
+            return selectors.incident_get(
+                organization=request.organization, membership=request.membership, incident_id=incident_id
+            )
         except Incident.DoesNotExist:
             raise Http404
 

@@ -33,7 +33,16 @@ from tenancy.models import Membership, Organization, Team
 # --- Tax ids ------------------------------------------------------------------------------
 
 # CIF letters by legal form: A sociedad anónima, B limitada, F cooperativa, G asociación o fundación.
-LEGAL_FORM_LETTERS = [("S.Coop", "F"), ("SCCL", "F"), ("S.A.", "A"), ("SA", "A"), ("S.L.", "B"), ("SL", "B"), ("Fundació", "G"), ("Associació", "G")]
+LEGAL_FORM_LETTERS = [
+    ("S.Coop", "F"),
+    ("SCCL", "F"),
+    ("S.A.", "A"),
+    ("SA", "A"),
+    ("S.L.", "B"),
+    ("SL", "B"),
+    ("Fundació", "G"),
+    ("Associació", "G"),
+]
 
 
 def cif_control(letter: str, digits: str) -> str:
@@ -166,12 +175,95 @@ PORTA = DemoWorld(
         ("Tramuntana Software, SL", "Tramuntana Software", "technology", "medium", "Girona"),
         ("Vins Subirats, SA", "Subirats Vins", "food", "medium", "Tarragona"),
     ],
-    women=["Marta", "Laia", "Núria", "Montse", "Anna", "Mireia", "Carla", "Gemma", "Roser", "Meritxell", "Júlia", "Berta", "Aina", "Ester", "Clara", "Neus", "Sílvia", "Cristina", "Elisenda", "Mercè", "Judit", "Irene"],
-    men=["Jordi", "Pau", "Joan", "Oriol", "Arnau", "Marc", "Xavier", "Albert", "Pere", "Sergi", "Jaume", "Quim", "Biel", "Ramon", "Enric", "Ferran", "Lluís", "Martí", "Roger", "Gerard", "Isaac", "Eudald"],
+    women=[
+        "Marta",
+        "Laia",
+        "Núria",
+        "Montse",
+        "Anna",
+        "Mireia",
+        "Carla",
+        "Gemma",
+        "Roser",
+        "Meritxell",
+        "Júlia",
+        "Berta",
+        "Aina",
+        "Ester",
+        "Clara",
+        "Neus",
+        "Sílvia",
+        "Cristina",
+        "Elisenda",
+        "Mercè",
+        "Judit",
+        "Irene",
+    ],
+    men=[
+        "Jordi",
+        "Pau",
+        "Joan",
+        "Oriol",
+        "Arnau",
+        "Marc",
+        "Xavier",
+        "Albert",
+        "Pere",
+        "Sergi",
+        "Jaume",
+        "Quim",
+        "Biel",
+        "Ramon",
+        "Enric",
+        "Ferran",
+        "Lluís",
+        "Martí",
+        "Roger",
+        "Gerard",
+        "Isaac",
+        "Eudald",
+    ],
     surnames=[
-        "Puig", "Vila", "Soler", "Ferrer", "Roca", "Serra", "Font", "Casals", "Prat", "Riera", "Camps", "Bosch", "Mas", "Vidal", "Sala",
-        "Costa", "Planas", "Canals", "Oliveras", "Comas", "Batlle", "Rovira", "Vilaró", "Fàbregas", "Grau", "Palau", "Miralles", "Sabaté",
-        "Coll", "Pons", "Vives", "Badia", "Figueras", "Garriga", "Massaguer", "Subirats", "Tarrés", "Xirau", "Puigvert", "Casademunt",
+        "Puig",
+        "Vila",
+        "Soler",
+        "Ferrer",
+        "Roca",
+        "Serra",
+        "Font",
+        "Casals",
+        "Prat",
+        "Riera",
+        "Camps",
+        "Bosch",
+        "Mas",
+        "Vidal",
+        "Sala",
+        "Costa",
+        "Planas",
+        "Canals",
+        "Oliveras",
+        "Comas",
+        "Batlle",
+        "Rovira",
+        "Vilaró",
+        "Fàbregas",
+        "Grau",
+        "Palau",
+        "Miralles",
+        "Sabaté",
+        "Coll",
+        "Pons",
+        "Vives",
+        "Badia",
+        "Figueras",
+        "Garriga",
+        "Massaguer",
+        "Subirats",
+        "Tarrés",
+        "Xirau",
+        "Puigvert",
+        "Casademunt",
     ],
     job_titles=[
         ("Director general", "Directora general", "decision_maker"),
@@ -202,20 +294,49 @@ PORTA = DemoWorld(
         "Primer contacte en una jornada de comerç digital a {city}; encara comparen propostes.",
         "Ens van trobar pel blog. Volen una proposta de web i xarxes abans de final de trimestre.",
     ],
-    former_notes=["Van deixar de treballar amb nosaltres després del canvi de direcció; bona relació personal amb gerència."],
+    former_notes=[
+        "Van deixar de treballar amb nosaltres després del canvi de direcció; bona relació personal amb gerència."
+    ],
     account_lines=[
-        "Campanya digital", "SEO i continguts", "Xarxes socials", "Web corporativa", "Botiga en línia", "Identitat de marca",
-        "Email màrqueting", "Publicitat en cercadors", "Analítica i informes", "Vídeo i fotografia", "Campanya de Nadal",
-        "Campanya Sant Jordi", "Llançament de producte", "Premsa i relacions públiques", "Manteniment web",
+        "Campanya digital",
+        "SEO i continguts",
+        "Xarxes socials",
+        "Web corporativa",
+        "Botiga en línia",
+        "Identitat de marca",
+        "Email màrqueting",
+        "Publicitat en cercadors",
+        "Analítica i informes",
+        "Vídeo i fotografia",
+        "Campanya de Nadal",
+        "Campanya Sant Jordi",
+        "Llançament de producte",
+        "Premsa i relacions públiques",
+        "Manteniment web",
     ],
     credit_limits=(3000, 30000, 500),
     payment_terms=[30, 30, 30, 45, 60, 15],
     revenue_per_year=(8000, 90000),
-    custom_metrics=[("Leads qualificats generats", 80, 400), ("Nous seguidors a Instagram", 1000, 8000), ("Articles publicats al blog", 12, 48)],
+    custom_metrics=[
+        ("Leads qualificats generats", 80, 400),
+        ("Nous seguidors a Instagram", 1000, 8000),
+        ("Articles publicats al blog", 12, 48),
+    ],
     topics=[
-        "la campanya de temporada", "el calendari editorial del trimestre", "els resultats del darrer mes", "el pressupost de l'any vinent",
-        "el redisseny de la web", "les fotos del catàleg", "l'informe de posicionament", "els anuncis a Google", "la campanya de Nadal",
-        "la newsletter mensual", "el llançament del nou producte", "la presència a Instagram", "la fira del sector", "les dades de conversió",
+        "la campanya de temporada",
+        "el calendari editorial del trimestre",
+        "els resultats del darrer mes",
+        "el pressupost de l'any vinent",
+        "el redisseny de la web",
+        "les fotos del catàleg",
+        "l'informe de posicionament",
+        "els anuncis a Google",
+        "la campanya de Nadal",
+        "la newsletter mensual",
+        "el llançament del nou producte",
+        "la presència a Instagram",
+        "la fira del sector",
+        "les dades de conversió",
     ],
     summaries={
         "visit": [
@@ -254,29 +375,86 @@ PORTA = DemoWorld(
         "{contact} demana ajornar el pagament de la factura de {month}.",
     ],
     outcomes=[
-        "Aprovat el pressupost.", "Demanen una segona proposta més econòmica.", "Queda pendent la validació de gerència.",
-        "Satisfets amb els resultats.", "Volen ampliar el servei el semestre que ve.", "Cal revisar els terminis.",
-        "Sense decisió encara.", "Acceptada la proposta amb canvis menors.", "", "",
+        "Aprovat el pressupost.",
+        "Demanen una segona proposta més econòmica.",
+        "Queda pendent la validació de gerència.",
+        "Satisfets amb els resultats.",
+        "Volen ampliar el servei el semestre que ve.",
+        "Cal revisar els terminis.",
+        "Sense decisió encara.",
+        "Acceptada la proposta amb canvis menors.",
+        "",
+        "",
     ],
-    finance_outcomes=["Es comprometen a pagar aquesta setmana.", "Pagament parcial acordat.", "Envien el justificant de transferència.", ""],
+    finance_outcomes=[
+        "Es comprometen a pagar aquesta setmana.",
+        "Pagament parcial acordat.",
+        "Envien el justificant de transferència.",
+        "",
+    ],
     next_steps=[
-        "Enviar la proposta revisada", "Preparar l'informe mensual", "Trucar per tancar el pressupost", "Enviar les maquetes de la landing",
-        "Revisar el calendari de publicacions", "Programar la reunió de seguiment", "Demanar les fotos de producte", "Enviar el contracte signat",
-        "Preparar la presentació de resultats", "Confirmar la data de la sessió de fotos", "Reclamar la factura vençuda",
+        "Enviar la proposta revisada",
+        "Preparar l'informe mensual",
+        "Trucar per tancar el pressupost",
+        "Enviar les maquetes de la landing",
+        "Revisar el calendari de publicacions",
+        "Programar la reunió de seguiment",
+        "Demanar les fotos de producte",
+        "Enviar el contracte signat",
+        "Preparar la presentació de resultats",
+        "Confirmar la data de la sessió de fotos",
+        "Reclamar la factura vençuda",
     ],
     incidents=[
-        ("La web no carrega bé al mòbil", "El client avisa que la pàgina d'inici es veu trencada en alguns mòbils Android."),
-        ("Error a la factura de la campanya", "La factura inclou hores de disseny que no estaven al pressupost aprovat."),
-        ("Publicació amb una errada a Instagram", "S'ha publicat un preu antic en una història; el client demana rectificar-ho avui."),
-        ("El formulari de contacte no envia", "Des del canvi de servidor, els missatges del formulari no arriben a la bústia del client."),
+        (
+            "La web no carrega bé al mòbil",
+            "El client avisa que la pàgina d'inici es veu trencada en alguns mòbils Android.",
+        ),
+        (
+            "Error a la factura de la campanya",
+            "La factura inclou hores de disseny que no estaven al pressupost aprovat.",
+        ),
+        (
+            "Publicació amb una errada a Instagram",
+            "S'ha publicat un preu antic en una història; el client demana rectificar-ho avui.",
+        ),
+        (
+            "El formulari de contacte no envia",
+            "Des del canvi de servidor, els missatges del formulari no arriben a la bústia del client.",
+        ),
         ("Anunci rebutjat per Google Ads", "Google ha rebutjat dos anuncis de la campanya per política de contingut."),
-        ("Retard en el lliurament del vídeo", "El vídeo promocional havia d'estar a punt divendres i encara és en edició."),
-        ("Caiguda de la botiga en línia", "La botiga en línia ha estat fora de servei unes hores; el client ha perdut comandes."),
-        ("Informe mensual amb dades incorrectes", "Les visites de l'informe no coincideixen amb les que veu el client a l'analítica."),
+        (
+            "Retard en el lliurament del vídeo",
+            "El vídeo promocional havia d'estar a punt divendres i encara és en edició.",
+        ),
+        (
+            "Caiguda de la botiga en línia",
+            "La botiga en línia ha estat fora de servei unes hores; el client ha perdut comandes.",
+        ),
+        (
+            "Informe mensual amb dades incorrectes",
+            "Les visites de l'informe no coincideixen amb les que veu el client a l'analítica.",
+        ),
         ("Certificat SSL caducat", "El navegador avisa que la web no és segura: el certificat ha caducat."),
-        ("Newsletter enviada a la llista equivocada", "La newsletter de novembre ha arribat també a la llista de proveïdors."),
+        (
+            "Newsletter enviada a la llista equivocada",
+            "La newsletter de novembre ha arribat també a la llista de proveïdors.",
+        ),
     ],
-    months=["gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre", "novembre", "desembre"],
+    months=[
+        "gener",
+        "febrer",
+        "març",
+        "abril",
+        "maig",
+        "juny",
+        "juliol",
+        "agost",
+        "setembre",
+        "octubre",
+        "novembre",
+        "desembre",
+    ],
     contractions=[
         (r"\b(de|a|per|per a) (el|els) ", None),
         (r"\bde ([aeiouàèéíòóúAEIOUÀÈÉÍÒÓÚ])", r"d'\1"),
@@ -343,13 +521,95 @@ NORDWIND = DemoWorld(
         ("Plásticos Mediterráneo, S.A.", "Plásticos Mediterráneo", "manufacturing", "medium", "Alicante"),
         ("Dulces Marina Alta, S.L.", "Dulces Marina Alta", "food", "small", "Alicante"),
     ],
-    women=["Lucía", "Carmen", "Elena", "María", "Laura", "Ana", "Isabel", "Paula", "Marta", "Cristina", "Raquel", "Beatriz", "Pilar", "Nerea", "Ainhoa", "Rocío", "Silvia", "Teresa", "Alba", "Irene", "Begoña", "Inmaculada"],
-    men=["Javier", "Diego", "Carlos", "Manuel", "Antonio", "José", "Francisco", "David", "Alberto", "Miguel", "Iñaki", "Pablo", "Álvaro", "Sergio", "Rubén", "Fernando", "Jorge", "Óscar", "Raúl", "Luis", "Andrés", "Iker"],
+    women=[
+        "Lucía",
+        "Carmen",
+        "Elena",
+        "María",
+        "Laura",
+        "Ana",
+        "Isabel",
+        "Paula",
+        "Marta",
+        "Cristina",
+        "Raquel",
+        "Beatriz",
+        "Pilar",
+        "Nerea",
+        "Ainhoa",
+        "Rocío",
+        "Silvia",
+        "Teresa",
+        "Alba",
+        "Irene",
+        "Begoña",
+        "Inmaculada",
+    ],
+    men=[
+        "Javier",
+        "Diego",
+        "Carlos",
+        "Manuel",
+        "Antonio",
+        "José",
+        "Francisco",
+        "David",
+        "Alberto",
+        "Miguel",
+        "Iñaki",
+        "Pablo",
+        "Álvaro",
+        "Sergio",
+        "Rubén",
+        "Fernando",
+        "Jorge",
+        "Óscar",
+        "Raúl",
+        "Luis",
+        "Andrés",
+        "Iker",
+    ],
     surnames=[
-        "García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz",
-        "Hernández", "Díaz", "Moreno", "Álvarez", "Muñoz", "Romero", "Navarro", "Torres", "Domínguez", "Vázquez", "Ramos", "Gil",
-        "Serrano", "Blanco", "Molina", "Castro", "Ortega", "Delgado", "Garrido", "Iglesias", "Echeverría", "Aguirre", "Etxeberria",
-        "Otero", "Castaño", "Medina", "Peña", "Cabrera",
+        "García",
+        "Fernández",
+        "González",
+        "Rodríguez",
+        "López",
+        "Martínez",
+        "Sánchez",
+        "Pérez",
+        "Gómez",
+        "Martín",
+        "Jiménez",
+        "Ruiz",
+        "Hernández",
+        "Díaz",
+        "Moreno",
+        "Álvarez",
+        "Muñoz",
+        "Romero",
+        "Navarro",
+        "Torres",
+        "Domínguez",
+        "Vázquez",
+        "Ramos",
+        "Gil",
+        "Serrano",
+        "Blanco",
+        "Molina",
+        "Castro",
+        "Ortega",
+        "Delgado",
+        "Garrido",
+        "Iglesias",
+        "Echeverría",
+        "Aguirre",
+        "Etxeberria",
+        "Otero",
+        "Castaño",
+        "Medina",
+        "Peña",
+        "Cabrera",
     ],
     job_titles=[
         ("Director de compras", "Directora de compras", "decision_maker"),
@@ -381,19 +641,44 @@ NORDWIND = DemoWorld(
     ],
     former_notes=["Dejaron de comprar tras integrarse en un grupo con central de compras propia."],
     account_lines=[
-        "Suministro rodamientos", "Recambios industriales", "Transmisión de potencia", "Neumática e hidráulica", "Herramientas de corte",
-        "Mantenimiento preventivo", "Contrato marco de suministro", "Juntas y retenes", "Lubricación industrial", "Tornillería y fijaciones",
-        "Motores y reductores", "Material eléctrico", "Stock en consigna", "Repuestos línea de envasado", "Cadenas y piñones",
+        "Suministro rodamientos",
+        "Recambios industriales",
+        "Transmisión de potencia",
+        "Neumática e hidráulica",
+        "Herramientas de corte",
+        "Mantenimiento preventivo",
+        "Contrato marco de suministro",
+        "Juntas y retenes",
+        "Lubricación industrial",
+        "Tornillería y fijaciones",
+        "Motores y reductores",
+        "Material eléctrico",
+        "Stock en consigna",
+        "Repuestos línea de envasado",
+        "Cadenas y piñones",
     ],
     credit_limits=(10000, 150000, 5000),
     payment_terms=[30, 60, 60, 60, 45, 30],
     revenue_per_year=(25000, 400000),
-    custom_metrics=[("Referencias homologadas", 5, 30), ("Visitas técnicas realizadas", 6, 24), ("Líneas de pedido servidas", 300, 2400)],
+    custom_metrics=[
+        ("Referencias homologadas", 5, 30),
+        ("Visitas técnicas realizadas", 6, 24),
+        ("Líneas de pedido servidas", 300, 2400),
+    ],
     topics=[
-        "el pedido de rodamientos", "los plazos de entrega", "la homologación de una nueva referencia", "el stock en consigna",
-        "la tarifa del año próximo", "una avería en la línea de envasado", "la renovación del contrato marco", "las condiciones de pago",
-        "el plan de mantenimiento preventivo", "un repuesto urgente para la prensa", "la sustitución de las cadenas de transmisión",
-        "la auditoría de calidad", "el consumo de lubricantes",
+        "el pedido de rodamientos",
+        "los plazos de entrega",
+        "la homologación de una nueva referencia",
+        "el stock en consigna",
+        "la tarifa del año próximo",
+        "una avería en la línea de envasado",
+        "la renovación del contrato marco",
+        "las condiciones de pago",
+        "el plan de mantenimiento preventivo",
+        "un repuesto urgente para la prensa",
+        "la sustitución de las cadenas de transmisión",
+        "la auditoría de calidad",
+        "el consumo de lubricantes",
     ],
     summaries={
         "visit": [
@@ -432,29 +717,76 @@ NORDWIND = DemoWorld(
         "{contact} pide aplazar el pago de la factura de {month}.",
     ],
     outcomes=[
-        "Pedido confirmado.", "Piden una oferta revisada con mejor precio.", "Pendiente de aprobación de dirección.",
-        "Satisfechos con el servicio.", "Quieren ampliar el suministro a otra planta.", "Hay que mejorar los plazos.",
-        "Sin decisión todavía.", "Aceptan la oferta con pequeños cambios.", "", "",
+        "Pedido confirmado.",
+        "Piden una oferta revisada con mejor precio.",
+        "Pendiente de aprobación de dirección.",
+        "Satisfechos con el servicio.",
+        "Quieren ampliar el suministro a otra planta.",
+        "Hay que mejorar los plazos.",
+        "Sin decisión todavía.",
+        "Aceptan la oferta con pequeños cambios.",
+        "",
+        "",
     ],
-    finance_outcomes=["Se comprometen a pagar esta semana.", "Acordado un pago parcial.", "Envían el justificante de transferencia.", ""],
+    finance_outcomes=[
+        "Se comprometen a pagar esta semana.",
+        "Acordado un pago parcial.",
+        "Envían el justificante de transferencia.",
+        "",
+    ],
     next_steps=[
-        "Enviar oferta con los nuevos plazos", "Confirmar fecha de entrega", "Llamar para cerrar el pedido", "Enviar ficha técnica del rodamiento",
-        "Preparar la tarifa del año que viene", "Visitar la planta para revisar el stock en consigna", "Reclamar la factura vencida",
-        "Enviar muestras para homologación", "Programar reunión de seguimiento", "Revisar la incidencia con el transportista",
+        "Enviar oferta con los nuevos plazos",
+        "Confirmar fecha de entrega",
+        "Llamar para cerrar el pedido",
+        "Enviar ficha técnica del rodamiento",
+        "Preparar la tarifa del año que viene",
+        "Visitar la planta para revisar el stock en consigna",
+        "Reclamar la factura vencida",
+        "Enviar muestras para homologación",
+        "Programar reunión de seguimiento",
+        "Revisar la incidencia con el transportista",
     ],
     incidents=[
-        ("Rodamientos entregados con referencia equivocada", "Llegan rodamientos 6205 en lugar de 6205-2RS; la línea 2 espera el cambio."),
-        ("Retraso en el pedido de recambios", "El pedido de recambios comprometido para el lunes sigue sin salir del almacén."),
+        (
+            "Rodamientos entregados con referencia equivocada",
+            "Llegan rodamientos 6205 en lugar de 6205-2RS; la línea 2 espera el cambio.",
+        ),
+        (
+            "Retraso en el pedido de recambios",
+            "El pedido de recambios comprometido para el lunes sigue sin salir del almacén.",
+        ),
         ("Pieza defectuosa en la entrega", "Un reductor llegó con la carcasa fisurada; piden sustitución urgente."),
         ("Factura duplicada", "El cliente ha recibido dos veces la misma factura del pedido de octubre."),
-        ("Falta material en la entrega", "Faltan dos cajas de tornillería del pedido; el albarán indica que se enviaron."),
-        ("Rotura de stock en consigna", "Se han agotado las correas de transmisión del stock en consigna antes de la reposición."),
-        ("Albarán sin número de pedido", "Los albaranes llegan sin su número de pedido y administración no puede conciliarlos."),
+        (
+            "Falta material en la entrega",
+            "Faltan dos cajas de tornillería del pedido; el albarán indica que se enviaron.",
+        ),
+        (
+            "Rotura de stock en consigna",
+            "Se han agotado las correas de transmisión del stock en consigna antes de la reposición.",
+        ),
+        (
+            "Albarán sin número de pedido",
+            "Los albaranes llegan sin su número de pedido y administración no puede conciliarlos.",
+        ),
         ("Daños en el transporte", "La agencia de transporte entregó un palé volcado; material dañado."),
         ("Certificado de calidad no recibido", "Calidad no acepta el lote sin el certificado 3.1 del fabricante."),
         ("Error de precio en la tarifa", "Las juntas tóricas se facturan con el precio de la tarifa anterior."),
     ],
-    months=["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"],
+    months=[
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
     contractions=[(r"\b(de|a) (el) ", None)],
 )
 
@@ -471,7 +803,16 @@ OPEN_NEXT_STEP_SHARE = Decimal("0.15")
 # --- Helpers -------------------------------------------------------------------------------------
 
 
-ARTICLE_CONTRACTIONS = {("de", "el"): "del", ("de", "els"): "dels", ("a", "el"): "al", ("a", "els"): "als", ("per", "el"): "pel", ("per", "els"): "pels", ("per a", "el"): "per al", ("per a", "els"): "per als"}
+ARTICLE_CONTRACTIONS = {
+    ("de", "el"): "del",
+    ("de", "els"): "dels",
+    ("a", "el"): "al",
+    ("a", "els"): "als",
+    ("per", "el"): "pel",
+    ("per", "els"): "pels",
+    ("per a", "el"): "per al",
+    ("per a", "els"): "per als",
+}
 
 
 def contract(world: DemoWorld, text: str) -> str:
@@ -501,7 +842,9 @@ def weights_summing_to_100(rng: Random, profile: tuple[int, ...]) -> list[int]:
 
 def phone(rng: Random, prefix: str, mobile: bool) -> str:
     if mobile:
-        return f"+34 6{rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        return (
+            f"+34 6{rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        )
     rest = rng.randint(0, 10 ** (9 - len(prefix)) - 1)
     if len(prefix) == 2:
         return f"+34 {prefix} {rest // 10000:03d} {rest // 100 % 100:02d} {rest % 100:02d}"
@@ -537,7 +880,9 @@ class PlannedAccount:
 # --- The seed ----------------------------------------------------------------------------------
 
 
-def seed_portfolio(organization: Organization, memberships: dict[str, Membership], rng: Random) -> dict[str, int] | None:
+def seed_portfolio(
+    organization: Organization, memberships: dict[str, Membership], rng: Random
+) -> dict[str, int] | None:
     """Give a demo organisation its clients, accounts and a year of work. Nothing happens, and
     None comes back, when the organisation already has clients (the seed is idempotent).
 
@@ -553,12 +898,23 @@ def seed_portfolio(organization: Organization, memberships: dict[str, Membership
 
 
 class _Seeder:
-    def __init__(self, organization: Organization, memberships: dict[str, Membership], rng: Random, world: DemoWorld, tz: zoneinfo.ZoneInfo):
+    def __init__(
+        self,
+        organization: Organization,
+        memberships: dict[str, Membership],
+        rng: Random,
+        world: DemoWorld,
+        tz: zoneinfo.ZoneInfo,
+    ):
         self.org, self.people, self.rng, self.world, self.tz = organization, memberships, rng, world, tz
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
         self.team = (
-            Team.objects.filter(organization=organization, team_members__membership=memberships["lead"], team_members__is_lead=True).order_by("pk").first()
+            Team.objects.filter(
+                organization=organization, team_members__membership=memberships["lead"], team_members__is_lead=True
+            )
+            .order_by("pk")
+            .first()
         )
         self.used_names: set[str] = set()
 
@@ -608,7 +964,9 @@ class _Seeder:
                 counts[i] -= 1
         serials: set[tuple[str, int]] = set()
         created = []
-        for (legal_name, trade_name, sector, size_band, city), status, contact_count in zip(world.clients, statuses, counts, strict=True):
+        for (legal_name, trade_name, sector, size_band, city), status, contact_count in zip(
+            world.clients, statuses, counts, strict=True
+        ):
             owner = "ae" if rng.random() < 0.55 else "ae2"
             actor = self.people[owner]
             provinces, prefix = world.cities[city]
@@ -618,7 +976,13 @@ class _Seeder:
                     serials.add((province, serial))
                     break
             domain = f"{ascii_slug(trade_name)}.{world.domain_suffix}"
-            note_pool = world.prospect_notes if status == "prospect" else world.former_notes if status == "former" else world.notes
+            note_pool = (
+                world.prospect_notes
+                if status == "prospect"
+                else world.former_notes
+                if status == "former"
+                else world.notes
+            )
             weights = weights_summing_to_100(rng, world.value_profile)
             client = clients_services.client_create(
                 organization=self.org,
@@ -675,7 +1039,12 @@ class _Seeder:
         # One account per client, then second and third service lines for the bigger, active ones.
         plan = [(i, 0) for i in range(len(clients))]
         growth = [i for i, (client, _c, _o) in enumerate(clients) if client.status == "active"]
-        growth.sort(key=lambda i: (-["micro", "small", "medium", "large", "enterprise"].index(clients[i][0].size_band), rng.random()))
+        growth.sort(
+            key=lambda i: (
+                -["micro", "small", "medium", "large", "enterprise"].index(clients[i][0].size_band),
+                rng.random(),
+            )
+        )
         # The largest get a third line.
         extra = ACCOUNTS - len(plan)
         for i in growth[: extra - 3] + growth[:3]:
@@ -721,7 +1090,9 @@ class _Seeder:
                 window_end = today - timedelta(days=rng.randint(45, 120))
             elif status == "closed":
                 window_end = today - timedelta(days=rng.randint(120, 240))
-            weight = {"strategic": 3.0, "key": 2.0, "growth": 1.4, "standard": 1.0}[tier] * (0.6 if status in ("dormant", "closed") else 1.0)
+            weight = {"strategic": 3.0, "key": 2.0, "growth": 1.4, "standard": 1.0}[tier] * (
+                0.6 if status in ("dormant", "closed") else 1.0
+            )
             planned.append(
                 PlannedAccount(
                     account=account,
@@ -730,7 +1101,9 @@ class _Seeder:
                     contacts=contacts,
                     weight=weight,
                     window_end=window_end,
-                    performance=min(max(rng.gauss(1.0, 0.2), 0.5), 1.4) if status != "at_risk" else rng.uniform(0.45, 0.75),
+                    performance=min(max(rng.gauss(1.0, 0.2), 0.5), 1.4)
+                    if status != "at_risk"
+                    else rng.uniform(0.45, 0.75),
                 )
             )
         return planned
@@ -745,18 +1118,30 @@ class _Seeder:
                 rating = self.rng.choice(["high", "very_high"])
             else:
                 rating = self.rng.choices(["low", "medium", "high"], weights=[55, 35, 10])[0]
-            planned.account = services.account_set_risk_rating(organization=self.org, actor=finance, account=account, risk_rating=rating)
+            planned.account = services.account_set_risk_rating(
+                organization=self.org, actor=finance, account=account, risk_rating=rating
+            )
 
     def create_account_teams(self, accounts: list[PlannedAccount]) -> None:
         rng = self.rng
         open_accounts = [p for p in accounts if p.account.status != "closed"]
         aes_accounts = [p for p in open_accounts if p.owner == "ae"]
         for planned in rng.sample(aes_accounts, min(9, len(aes_accounts))):
-            services.account_team_member_add(organization=self.org, actor=self.people["ae"], account=planned.account, membership=self.people["ae2"].pk, role=AccountRole.TECHNICAL_SPECIALIST)
+            services.account_team_member_add(
+                organization=self.org,
+                actor=self.people["ae"],
+                account=planned.account,
+                membership=self.people["ae2"].pk,
+                role=AccountRole.TECHNICAL_SPECIALIST,
+            )
             planned.specialist = True
         for planned in rng.sample(open_accounts, min(11, len(open_accounts))):
             services.account_team_member_add(
-                organization=self.org, actor=self.people[planned.owner], account=planned.account, membership=self.people["finance"].pk, role=AccountRole.FINANCE_CONTACT
+                organization=self.org,
+                actor=self.people[planned.owner],
+                account=planned.account,
+                membership=self.people["finance"].pk,
+                role=AccountRole.FINANCE_CONTACT,
             )
             planned.finance_contact = True
         for planned in accounts:
@@ -782,7 +1167,7 @@ class _Seeder:
             if month_end <= last:
                 month_ends.append(month_end)
             day = next_month
-        candidates = month_ends[-(count - 1):] if count > 1 else []
+        candidates = month_ends[-(count - 1) :] if count > 1 else []
         recent = last - timedelta(days=self.rng.randint(0, min(6, (last - start).days)))
         if recent not in candidates:
             candidates.append(recent)
@@ -801,7 +1186,9 @@ class _Seeder:
             if account.status in ("closed", "onboarding") or rng.random() < 0.12:
                 continue
             actor = self.people[planned.owner]
-            yearly = rng.uniform(low, high) * {"strategic": 2.5, "key": 1.6, "growth": 1.0, "standard": 0.7}[account.tier]
+            yearly = (
+                rng.uniform(low, high) * {"strategic": 2.5, "key": 1.6, "growth": 1.0, "standard": 0.7}[account.tier]
+            )
             specs = [
                 (quarter_start, quarter_end, Metric.REVENUE_INVOICED, "", money(yearly / 4, 500)),
                 (year_start, year_end, Metric.REVENUE_INVOICED, "", money(yearly, 1000)),
@@ -839,14 +1226,22 @@ class _Seeder:
         previous = Decimal("0")
         for as_of in self.actual_dates(objective.period_start, objective.period_end, rng.randint(2, 4)):
             if objective.metric == Metric.ON_TIME_PAYMENT:
-                value = Decimal(min(100, max(40, round(float(objective.target) * min(planned.performance, 1.02) + rng.gauss(0, 3)))))
+                value = Decimal(
+                    min(100, max(40, round(float(objective.target) * min(planned.performance, 1.02) + rng.gauss(0, 3))))
+                )
             else:
                 elapsed = ((as_of - objective.period_start).days + 1) / total_days
                 raw = float(objective.target) * elapsed * planned.performance * rng.uniform(0.85, 1.15)
                 value = Decimal(round(raw)) if is_count else money(raw, 10)
                 value = max(value, previous)  # cumulative: it never goes down
             previous = value
-            services.objective_actual_record(organization=self.org, actor=actor, objective=objective, as_of=as_of, value=value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+            services.objective_actual_record(
+                organization=self.org,
+                actor=actor,
+                objective=objective,
+                as_of=as_of,
+                value=value.quantize(Decimal("0.01"), ROUND_HALF_UP),
+            )
 
     # Activities -------------------------------------------------------------------------------
 
@@ -885,7 +1280,9 @@ class _Seeder:
         self.plan_next_steps(specs)
         done_at: list[tuple[Activity, datetime]] = []
         for spec in specs:
-            activity = services.activity_log(organization=self.org, actor=self.people[spec["actor"]], account=spec["planned"].account, **spec["data"])
+            activity = services.activity_log(
+                organization=self.org, actor=self.people[spec["actor"]], account=spec["planned"].account, **spec["data"]
+            )
             if spec.get("done_at"):
                 done_at.append((activity, spec["done_at"]))
         # activity_next_step_set_done stamps "now"; a step done last spring was done last spring.
@@ -911,7 +1308,11 @@ class _Seeder:
         else:
             kind = rng.choices(["email", "call", "meeting", "visit", "note"], weights=[30, 25, 15, 15, 15])[0]
         contacts = planned.contacts
-        chosen = [] if kind == "note" and rng.random() < 0.6 else rng.sample(contacts, 1 if rng.random() < 0.7 or len(contacts) < 2 else 2)
+        chosen = (
+            []
+            if kind == "note" and rng.random() < 0.6
+            else rng.sample(contacts, 1 if rng.random() < 0.7 or len(contacts) < 2 else 2)
+        )
         if actor == "finance":
             finance_people = [c for c in contacts if c.buying_role == BuyingRole.FINANCE]
             chosen = finance_people[:1] or chosen or contacts[:1]
@@ -927,7 +1328,13 @@ class _Seeder:
             summary, outcome = rng.choice(world.finance_summaries), rng.choice(world.finance_outcomes)
         else:
             summary, outcome = rng.choice(world.summaries[kind]), rng.choice(world.outcomes)
-        duration = {"visit": rng.choice([45, 60, 90, 120]), "meeting": rng.choice([30, 45, 60, 90]), "call": rng.choice([5, 10, 15, 20, 30]), "email": 0, "note": 0}[kind]
+        duration = {
+            "visit": rng.choice([45, 60, 90, 120]),
+            "meeting": rng.choice([30, 45, 60, 90]),
+            "call": rng.choice([5, 10, 15, 20, 30]),
+            "email": 0,
+            "note": 0,
+        }[kind]
         summary = contract(world, summary.format(**fill))
         return {
             "planned": planned,
@@ -948,7 +1355,9 @@ class _Seeder:
         some due today (the AEs' "My day"), some overdue. Many older ones had a next step, done."""
         rng, today, world = self.rng, self.today, self.world
         target_open = int(len(specs) * OPEN_NEXT_STEP_SHARE)
-        recent = [s for s in specs if (today - s["moment"].date()).days <= 30 and s["planned"].account.status != "closed"]
+        recent = [
+            s for s in specs if (today - s["moment"].date()).days <= 30 and s["planned"].account.status != "closed"
+        ]
         rng.shuffle(recent)
         open_specs = recent[:target_open]
         # Due today and overdue first for each AE, so both have a day to work through.
@@ -962,28 +1371,40 @@ class _Seeder:
                 if (today - s["moment"].date()).days >= 2:
                     placed.add(id(s))
                     s["owner"] = who
-                    s["due"] = s["moment"].date() + timedelta(days=rng.randint(1, (today - s["moment"].date()).days - 1))
+                    s["due"] = s["moment"].date() + timedelta(
+                        days=rng.randint(1, (today - s["moment"].date()).days - 1)
+                    )
         for s in open_specs:
             if id(s) in placed:
                 continue
-            s["owner"] = s["planned"].owner if s["actor"] not in ("lead", "finance") or rng.random() < 0.5 else s["actor"]
+            s["owner"] = (
+                s["planned"].owner if s["actor"] not in ("lead", "finance") or rng.random() < 0.5 else s["actor"]
+            )
             if rng.random() < 0.12 and (today - s["moment"].date()).days >= 2:
                 s["due"] = s["moment"].date() + timedelta(days=rng.randint(1, (today - s["moment"].date()).days - 1))
             else:
                 s["due"] = today + timedelta(days=rng.choice([1, 2, 3, 4, 7, 7, 10, 14, 14, 21, 30]))
         for s in open_specs:
-            s["data"].update(next_step=rng.choice(world.next_steps), next_step_due=s["due"], next_step_owner=self.people[s["owner"]].pk)
+            s["data"].update(
+                next_step=rng.choice(world.next_steps),
+                next_step_due=s["due"],
+                next_step_owner=self.people[s["owner"]].pk,
+            )
         open_ids = {id(s) for s in open_specs}
         for s in specs:
             if id(s) in open_ids or rng.random() > 0.22:
                 continue
             occurred = s["moment"]
             due = occurred.date() + timedelta(days=rng.randint(1, 14))
-            done = min(working_moment(rng, min(due + timedelta(days=rng.randint(-3, 3)), self.today), self.tz), self.now)
+            done = min(
+                working_moment(rng, min(due + timedelta(days=rng.randint(-3, 3)), self.today), self.tz), self.now
+            )
             if done <= occurred:
                 done = min(occurred + timedelta(hours=rng.randint(1, 48)), self.now)
             owner = s["actor"] if s["actor"] in s["planned"].seers else s["planned"].owner
-            s["data"].update(next_step=rng.choice(world.next_steps), next_step_due=due, next_step_owner=self.people[owner].pk)
+            s["data"].update(
+                next_step=rng.choice(world.next_steps), next_step_due=due, next_step_owner=self.people[owner].pk
+            )
             s["done_at"] = done
 
     # Incidents --------------------------------------------------------------------------------
@@ -1016,20 +1437,34 @@ class _Seeder:
             specs.append((opened, planned, status, severity, None))
         while len(specs) < INCIDENTS:
             planned = rng.choice(live)
-            severity = rng.choices([Severity.LOW, Severity.NORMAL, Severity.HIGH, Severity.CRITICAL], weights=[20, 45, 25, 10])[0]
+            severity = rng.choices(
+                [Severity.LOW, Severity.NORMAL, Severity.HIGH, Severity.CRITICAL], weights=[20, 45, 25, 10]
+            )[0]
             opened = working_moment(rng, self.today - timedelta(days=rng.randint(7, 300)), self.tz)
             if opened.date() < planned.account.start_date:
                 continue
             hours = settings_hours[severity]
             # Most are solved within their SLA; some late.
-            took = timedelta(hours=rng.uniform(0.2, 0.9) * hours if rng.random() < 0.75 else rng.uniform(1.1, 3.0) * hours)
-            specs.append((opened, planned, rng.choice(["resolved", "resolved", "closed"]), severity, min(opened + took, now - timedelta(hours=1))))
+            took = timedelta(
+                hours=rng.uniform(0.2, 0.9) * hours if rng.random() < 0.75 else rng.uniform(1.1, 3.0) * hours
+            )
+            specs.append(
+                (
+                    opened,
+                    planned,
+                    rng.choice(["resolved", "resolved", "closed"]),
+                    severity,
+                    min(opened + took, now - timedelta(hours=1)),
+                )
+            )
         specs.sort(key=lambda s: s[0])
         resolved: list[Incident] = []
         for opened, planned, status, severity, resolved_at in specs:
             title, description = rng.choice(world.incidents)
             reporter = planned.owner if rng.random() < 0.8 else rng.choice(planned.seers)
-            assignee = rng.choices([planned.owner, "ae2" if "ae2" in planned.seers else planned.owner, None], weights=[70, 15, 15])[0]
+            assignee = rng.choices(
+                [planned.owner, "ae2" if "ae2" in planned.seers else planned.owner, None], weights=[70, 15, 15]
+            )[0]
             incident = services.incident_open(
                 organization=self.org,
                 actor=self.people[reporter],
@@ -1047,4 +1482,3 @@ class _Seeder:
                 resolved.append(incident)
         Incident.objects.bulk_update(resolved, ["resolved_at"], batch_size=200)
         return len(specs)
-

@@ -14,13 +14,30 @@ from tenancy.exports import ExportRows
 from tenancy.models import Membership, Organization
 
 PORTFOLIO_HEADER = [
-    gettext_noop("Account"), gettext_noop("Client"), gettext_noop("Owner"), gettext_noop("Team"), gettext_noop("Status"), gettext_noop("Tier"),
-    gettext_noop("Risk rating"), gettext_noop("Currency"), gettext_noop("Credit limit"), gettext_noop("Payment terms (days)"), gettext_noop("Last activity"),
+    gettext_noop("Account"),
+    gettext_noop("Client"),
+    gettext_noop("Owner"),
+    gettext_noop("Team"),
+    gettext_noop("Status"),
+    gettext_noop("Tier"),
+    gettext_noop("Risk rating"),
+    gettext_noop("Currency"),
+    gettext_noop("Credit limit"),
+    gettext_noop("Payment terms (days)"),
+    gettext_noop("Last activity"),
     gettext_noop("Overdue next steps"),
 ]
 INCIDENT_HEADER = [
-    gettext_noop("Incident"), gettext_noop("Account"), gettext_noop("Client"), gettext_noop("Severity"), gettext_noop("Status"), gettext_noop("Assignee"),
-    gettext_noop("Opened"), gettext_noop("SLA due"), gettext_noop("Resolved"), gettext_noop("Past its SLA"),
+    gettext_noop("Incident"),
+    gettext_noop("Account"),
+    gettext_noop("Client"),
+    gettext_noop("Severity"),
+    gettext_noop("Status"),
+    gettext_noop("Assignee"),
+    gettext_noop("Opened"),
+    gettext_noop("SLA due"),
+    gettext_noop("Resolved"),
+    gettext_noop("Past its SLA"),
 ]
 # Overdue first (past their SLA and still open), then by how soon the SLA falls due.
 INCIDENT_ORDER = ["-is_overdue_now", "sla_due_at", "id"]
@@ -42,8 +59,18 @@ def portfolio_rows(*, organization: Organization, membership: Membership, query:
     accounts = portfolio_filter(organization=organization, membership=membership, query=query).qs
     rows = (
         [
-            a.name, a.client.display_name, a.owner_name, a.sales_team_name or "", a.get_status_display(), a.get_tier_display(), a.get_risk_rating_display(),
-            a.currency, a.credit_limit, a.payment_terms_days, a.last_activity_at, _("yes") if a.has_overdue_next_steps else _("no"),
+            a.name,
+            a.client.display_name,
+            a.owner_name,
+            a.sales_team_name or "",
+            a.get_status_display(),
+            a.get_tier_display(),
+            a.get_risk_rating_display(),
+            a.currency,
+            a.credit_limit,
+            a.payment_terms_days,
+            a.last_activity_at,
+            _("yes") if a.has_overdue_next_steps else _("no"),
         ]
         for a in accounts.iterator(chunk_size=500)
     )
@@ -51,11 +78,21 @@ def portfolio_rows(*, organization: Organization, membership: Membership, query:
 
 
 def incident_rows(*, organization: Organization, membership: Membership, query: QueryDict) -> ExportRows:
-    incidents = incident_filter(organization=organization, membership=membership, query=query).qs.order_by(*INCIDENT_ORDER)
+    incidents = incident_filter(organization=organization, membership=membership, query=query).qs.order_by(
+        *INCIDENT_ORDER
+    )
     rows = (
         [
-            i.title, i.account.name, i.account.client.display_name, i.get_severity_display(), i.get_status_display(), i.assignee.user.full_name if i.assignee else "",
-            i.opened_at, i.sla_due_at, i.resolved_at, _("yes") if i.is_overdue_now else _("no"),
+            i.title,
+            i.account.name,
+            i.account.client.display_name,
+            i.get_severity_display(),
+            i.get_status_display(),
+            i.assignee.user.full_name if i.assignee else "",
+            i.opened_at,
+            i.sla_due_at,
+            i.resolved_at,
+            _("yes") if i.is_overdue_now else _("no"),
         ]
         for i in incidents.iterator(chunk_size=500)
     )

@@ -8,7 +8,19 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OPEN_INCIDENT_STATUSES, Account, AccountStatus, Activity, ActivityKind, Incident, IncidentStatus, Objective, RiskRating, Severity, Tier
+from accounts.models import (
+    OPEN_INCIDENT_STATUSES,
+    Account,
+    AccountStatus,
+    Activity,
+    ActivityKind,
+    Incident,
+    IncidentStatus,
+    Objective,
+    RiskRating,
+    Severity,
+    Tier,
+)
 from clients.models import Sector
 from clients.selectors import matching
 from tenancy.models import Membership, Team
@@ -17,7 +29,10 @@ from tenancy.models import Membership, Team
 def _declared_order(field: str, choices) -> Case:
     """A choice's place in its declaration (strategic, key, growth, standard), which is the
     order people mean; the stored codes sort alphabetically into none."""
-    return Case(*(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)), output_field=IntegerField())
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)),
+        output_field=IntegerField(),
+    )
 
 
 _TIER_ORDER, _STATUS_ORDER = _declared_order("tier", Tier), _declared_order("status", AccountStatus)
@@ -66,7 +81,7 @@ class TenantFilterSet(django_filters.FilterSet):
         # From the request on a page or in the API; given when there is none (an export task).
         self.organization = organization or getattr(request, "organization", None)
         self.membership = membership or getattr(request, "membership", None)
-        for name, form_field in self.form.fields.items():
+        for _name, form_field in self.form.fields.items():
             queryset_of = getattr(form_field, "queryset", None)
             if queryset_of is not None and self.organization is not None:
                 model = queryset_of.model
@@ -83,11 +98,13 @@ class TenantFilterSet(django_filters.FilterSet):
             for name, form_field in form_class.base_fields.items():
                 queryset_of = getattr(form_field, "queryset", None)
                 if queryset_of is not None and not queryset_of.query.is_empty():
-                    raise ImproperlyConfigured(f"{type(self).__name__}.{name}: a filter's queryset must be empty (.none()); TenantFilterSet gives each form its organisation's rows.")
+                    raise ImproperlyConfigured(
+                        f"{type(self).__name__}.{name}: a filter's queryset must be empty (.none()); TenantFilterSet gives each form its organisation's rows."
+                    )
             _FORM_CLASSES[key] = form_class
         return form_class
 
-    def offer_choices(self) -> "TenantFilterSet":
+    def offer_choices(self) -> TenantFilterSet:
         """For a page that shows the form: offer people and teams from values() queries, without
         model instances (validation still goes through the queryset). The API never renders it."""
         for form_field in self.form.fields.values():
@@ -126,11 +143,19 @@ class AccountFilter(TenantFilterSet):
     sales_team = django_filters.ModelChoiceFilter(queryset=_no_teams, label=_("Team"), empty_label=_("Any team"))
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices, label=_("Status"), empty_label=_("Any status"))
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"), empty_label=_("Any tier"))
-    sector = django_filters.ChoiceFilter(field_name="client__sector", choices=Sector.choices, label=_("Client sector"), empty_label=_("Any sector"))
-    risk_rating = django_filters.ChoiceFilter(choices=RiskRating.choices, label=_("Risk rating"), empty_label=_("Any rating"))
-    has_overdue_next_steps = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue next steps"), widget=YES_NO_ANY)
+    sector = django_filters.ChoiceFilter(
+        field_name="client__sector", choices=Sector.choices, label=_("Client sector"), empty_label=_("Any sector")
+    )
+    risk_rating = django_filters.ChoiceFilter(
+        choices=RiskRating.choices, label=_("Risk rating"), empty_label=_("Any rating")
+    )
+    has_overdue_next_steps = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Overdue next steps"), widget=YES_NO_ANY
+    )
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
-    sort = django_filters.ChoiceFilter(method="apply_sort", choices=[(k, k) for k in ACCOUNT_SORTS], label=_("Sort"), empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        method="apply_sort", choices=[(k, k) for k in ACCOUNT_SORTS], label=_("Sort"), empty_label=None
+    )
 
     class Meta:
         model = Account
@@ -157,7 +182,12 @@ class IncidentFilter(TenantFilterSet):
     SCOPE_CHOICES = [("all", _("All I can see")), ("mine", _("Assigned to me")), ("team", _("My team's"))]
     scope = django_filters.ChoiceFilter(method="filter_scope", choices=SCOPE_CHOICES, label=_("Show"), empty_label=None)
     # "unresolved": any of the open statuses; "open" is the status Open alone.
-    status = django_filters.ChoiceFilter(method="filter_status", choices=[("unresolved", _("Open (any)"))] + list(IncidentStatus.choices), label=_("Status"), empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(
+        method="filter_status",
+        choices=[("unresolved", _("Open (any)"))] + list(IncidentStatus.choices),
+        label=_("Status"),
+        empty_label=_("Any status"),
+    )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any severity"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("SLA passed"), widget=YES_NO_ANY)
@@ -194,9 +224,15 @@ class ActivityFilter(TenantFilterSet):
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Type"))
     next_step_owner = django_filters.NumberFilter(field_name="next_step_owner_id", label=_("Next step owner"))
-    open_next_step = django_filters.BooleanFilter(method="filter_open_next_step", label=_("Has a next step not done yet"))
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after"))
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt", label=_("Happened before"))
+    open_next_step = django_filters.BooleanFilter(
+        method="filter_open_next_step", label=_("Has a next step not done yet")
+    )
+    occurred_after = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after")
+    )
+    occurred_before = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", label=_("Happened before")
+    )
 
     class Meta:
         model = Activity

@@ -15,7 +15,11 @@ from tenancy.text import amount_typed
 
 
 def _people(organization: Organization, *, account_executives_only: bool = False):
-    people = Membership.objects.filter(organization=organization, is_active=True).select_related("user").order_by("user__full_name")
+    people = (
+        Membership.objects.filter(organization=organization, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
     return people.filter(is_account_executive=True) if account_executives_only else people
 
 
@@ -35,7 +39,14 @@ def people_choices(organization: Organization, *, account_executives_only: bool 
     return list(people.values_list("pk", "user__full_name"))
 
 
-def _offer_people(form: forms.Form, name: str, organization: Organization, people: list | None, *, account_executives_only: bool = False) -> None:
+def _offer_people(
+    form: forms.Form,
+    name: str,
+    organization: Organization,
+    people: list | None,
+    *,
+    account_executives_only: bool = False,
+) -> None:
     """A form with data validates against the people queryset; a form that is only shown
     needs (id, name) pairs, read once per page by the caller or here without model instances."""
     field = form.fields[name]
@@ -48,10 +59,14 @@ def _offer_people(form: forms.Form, name: str, organization: Organization, peopl
 
 
 class AccountForm(forms.Form):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.unscoped_dangerously.none(), empty_label=_("Choose a client"))
+    client = forms.ModelChoiceField(
+        label=_("Client"), queryset=Client.unscoped_dangerously.none(), empty_label=_("Choose a client")
+    )
     name = forms.CharField(label=_("Account name"), max_length=200)
     owner = _PersonChoice(label=_("Owner"), queryset=Membership.unscoped_dangerously.none())
-    sales_team = forms.ModelChoiceField(label=_("Sales team"), queryset=Team.unscoped_dangerously.none(), required=False, empty_label=_("No team"))
+    sales_team = forms.ModelChoiceField(
+        label=_("Sales team"), queryset=Team.unscoped_dangerously.none(), required=False, empty_label=_("No team")
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), initial=30)
     credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, initial=0)
@@ -93,16 +108,33 @@ class AccountTeamForm(forms.Form):
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=ActivityKind.choices, initial=ActivityKind.CALL)
-    occurred_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), initial=30)
-    contact_ids = forms.ModelMultipleChoiceField(label=_("Contacts"), queryset=Contact.unscoped_dangerously.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    contact_ids = forms.ModelMultipleChoiceField(
+        label=_("Contacts"),
+        queryset=Contact.unscoped_dangerously.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.CharField(label=_("Outcome"), max_length=500, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     next_step_due = forms.DateField(label=_("Due"), required=False, widget=NativeDateInput())
-    next_step_owner = _PersonChoice(label=_("Owner of the next step"), queryset=Membership.unscoped_dangerously.none(), required=False)
+    next_step_owner = _PersonChoice(
+        label=_("Owner of the next step"), queryset=Membership.unscoped_dangerously.none(), required=False
+    )
 
-    def __init__(self, *args, organization: Organization, client_id: int, people: list | None = None, contacts: list | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organization: Organization,
+        client_id: int,
+        people: list | None = None,
+        contacts: list | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         contact_ids = self.fields["contact_ids"]
         if self.is_bound or contacts is None:
@@ -148,7 +180,9 @@ class ActualForm(forms.Form):
 
 class IncidentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
     assignee = _PersonChoice(label=_("Assignee"), queryset=Membership.unscoped_dangerously.none(), required=False)
 
@@ -166,4 +200,6 @@ class PortfolioSettingsForm(forms.Form):
     sla_hours_high = forms.IntegerField(label=_("High: SLA in hours"), min_value=1, max_value=2160)
     sla_hours_normal = forms.IntegerField(label=_("Normal: SLA in hours"), min_value=1, max_value=2160)
     sla_hours_low = forms.IntegerField(label=_("Low: SLA in hours"), min_value=1, max_value=2160)
-    quiet_after_days = forms.IntegerField(label=_("An account is quiet after this many days without activity"), min_value=1, max_value=365)
+    quiet_after_days = forms.IntegerField(
+        label=_("An account is quiet after this many days without activity"), min_value=1, max_value=365
+    )

@@ -46,14 +46,30 @@ class Account(TenantOwned):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("client"))
     name = models.CharField(_("name"), max_length=200)
-    owner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="owned_accounts", verbose_name=_("owner"))
-    sales_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts", verbose_name=_("sales team"))
+    owner = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="owned_accounts", verbose_name=_("owner")
+    )
+    sales_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts", verbose_name=_("sales team")
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR")
-    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30, validators=[MaxValueValidator(365)])
-    credit_limit = models.DecimalField(_("credit limit"), max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))])
-    risk_rating = models.CharField(_("risk rating"), max_length=10, choices=RiskRating.choices, default=RiskRating.UNRATED)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    risk_rating = models.CharField(
+        _("risk rating"), max_length=10, choices=RiskRating.choices, default=RiskRating.UNRATED
+    )
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.STANDARD)
-    status = models.CharField(_("status"), max_length=12, choices=AccountStatus.choices, default=AccountStatus.ONBOARDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AccountStatus.choices, default=AccountStatus.ONBOARDING
+    )
     start_date = models.DateField(_("start date"), default=timezone.localdate)
     # Kept by the activity services: the portfolio sorts and filters on it without a join.
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
@@ -66,7 +82,9 @@ class Account(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization", "client", "name"], name="account_org_client_name_unique"),
             models.CheckConstraint(condition=Q(credit_limit__gte=0), name="account_credit_limit_not_negative"),
-            models.CheckConstraint(condition=Q(payment_terms_days__lte=365), name="account_payment_terms_at_most_a_year"),
+            models.CheckConstraint(
+                condition=Q(payment_terms_days__lte=365), name="account_payment_terms_at_most_a_year"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "owner"], name="account_org_owner_idx"),
@@ -91,12 +109,18 @@ class AccountTeamMember(TenantOwned):
     """A person with a role on one account. Being on the team makes the account visible."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="account_roles", verbose_name=_("person"))
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="account_roles", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=24, choices=AccountRole.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "account", "membership"], name="accountteam_org_account_person_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "account", "membership"], name="accountteam_org_account_person_unique"
+            )
+        ]
         indexes = [models.Index(fields=["organization", "membership"], name="accountteam_org_person_idx")]
         verbose_name = _("account team member")
         verbose_name_plural = _("account team members")
@@ -146,14 +170,26 @@ class Objective(TenantOwned):
     class Meta:
         ordering = ["period_start", "metric"]
         constraints = [
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="objective_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="objective_period_ordered"
+            ),
             models.CheckConstraint(condition=Q(target__gte=0), name="objective_target_not_negative"),
-            models.CheckConstraint(condition=Q(tolerance_pct__gte=0, tolerance_pct__lte=100), name="objective_tolerance_in_range"),
-            models.CheckConstraint(condition=~Q(metric="custom") | ~Q(custom_metric_name=""), name="objective_custom_has_a_name"),
+            models.CheckConstraint(
+                condition=Q(tolerance_pct__gte=0, tolerance_pct__lte=100), name="objective_tolerance_in_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(metric="custom") | ~Q(custom_metric_name=""), name="objective_custom_has_a_name"
+            ),
             # One objective per metric and period of an account (a custom one per name, in any
             # case): a second would count the same work twice.
             models.UniqueConstraint(
-                F("organization"), F("account"), F("metric"), Lower("custom_metric_name"), F("period_start"), F("period_end"), name=OBJECTIVE_UNIQUE
+                F("organization"),
+                F("account"),
+                F("metric"),
+                Lower("custom_metric_name"),
+                F("period_start"),
+                F("period_end"),
+                name=OBJECTIVE_UNIQUE,
             ),
         ]
         indexes = [models.Index(fields=["organization", "account", "period_end"], name="objective_org_account_idx")]
@@ -193,7 +229,11 @@ class ObjectiveActual(TenantOwned):
 
     class Meta:
         ordering = ["as_of"]
-        constraints = [models.UniqueConstraint(fields=["organization", "objective", "source", "as_of"], name="actual_org_objective_source_date_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "objective", "source", "as_of"], name="actual_org_objective_source_date_unique"
+            )
+        ]
         verbose_name = _("objective actual")
         verbose_name_plural = _("objective actuals")
 
@@ -215,13 +255,22 @@ class Activity(TenantOwned):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("type"), max_length=10, choices=ActivityKind.choices)
     occurred_at = models.DateTimeField(_("when"))
-    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=0, validators=[MaxValueValidator(1440)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), default=0, validators=[MaxValueValidator(1440)]
+    )
     summary = models.TextField(_("summary"), max_length=4000)
     outcome = models.CharField(_("outcome"), max_length=500, blank=True)
     contacts = models.ManyToManyField(Contact, through="ActivityContact", related_name="activities", blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
-    next_step_owner = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="next_steps", verbose_name=_("next step owner"))
+    next_step_owner = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_steps",
+        verbose_name=_("next step owner"),
+    )
     next_step_done_at = models.DateTimeField(_("next step done"), null=True, blank=True)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -231,11 +280,17 @@ class Activity(TenantOwned):
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(duration_minutes__lte=1440), name="activity_duration_at_most_a_day"),
-            models.CheckConstraint(condition=Q(next_step="") | Q(next_step_due__isnull=False), name="activity_next_step_has_a_date"),
+            models.CheckConstraint(
+                condition=Q(next_step="") | Q(next_step_due__isnull=False), name="activity_next_step_has_a_date"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "account", "-occurred_at"], name="activity_org_account_idx"),
-            models.Index(fields=["organization", "next_step_owner", "next_step_due"], condition=Q(next_step_done_at__isnull=True) & ~Q(next_step=""), name="activity_open_next_step_idx"),
+            models.Index(
+                fields=["organization", "next_step_owner", "next_step_due"],
+                condition=Q(next_step_done_at__isnull=True) & ~Q(next_step=""),
+                name="activity_open_next_step_idx",
+            ),
         ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
@@ -253,7 +308,9 @@ class ActivityContact(TenantOwned):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activity_links")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "activity", "contact"], name="activitycontact_org_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "activity", "contact"], name="activitycontact_org_unique")
+        ]
 
 
 class Severity(models.TextChoices):
@@ -280,7 +337,14 @@ class Incident(TenantOwned):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
     status = models.CharField(_("status"), max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
-    assignee = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_incidents", verbose_name=_("assignee"))
+    assignee = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_incidents",
+        verbose_name=_("assignee"),
+    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # From the severity and the organisation's SLA setting when opened or re-graded.
@@ -293,7 +357,11 @@ class Incident(TenantOwned):
         ordering = ["sla_due_at"]
         indexes = [
             models.Index(fields=["organization", "account", "status"], name="incident_org_account_idx"),
-            models.Index(fields=["organization", "sla_due_at"], condition=Q(status__in=["open", "in_progress", "waiting_on_client"]), name="incident_open_sla_idx"),
+            models.Index(
+                fields=["organization", "sla_due_at"],
+                condition=Q(status__in=["open", "in_progress", "waiting_on_client"]),
+                name="incident_open_sla_idx",
+            ),
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")

@@ -29,7 +29,6 @@ from tenancy.models import AuditEvent, Membership, Organization, TeamMember
 from tenancy.selectors import audit_display, one_or_none, team_ids_led_by
 from tenancy.text import search_terms
 
-
 # --- Visibility ---------------------------------------------------------------------------
 
 
@@ -45,19 +44,27 @@ def account_visibility(*, organization: Organization, membership: Membership) ->
     on_team = AccountTeamMember.objects.filter(organization=organization, account=OuterRef("pk"), membership=membership)
     condition = Q(owner=membership) | Q(Exists(on_team))
     if membership.is_sales_lead:
-        led = TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values("team_id")
+        led = TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values(
+            "team_id"
+        )
         condition |= Q(sales_team__in=led)
     return condition
 
 
 def visible_accounts(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
-    return Account.objects.filter(organization=organization).filter(account_visibility(organization=organization, membership=membership))
+    return Account.objects.filter(organization=organization).filter(
+        account_visibility(organization=organization, membership=membership)
+    )
 
 
 def account_get(*, organization: Organization, membership: Membership, account_id: int) -> Account:
     """The account if this person may see it; Account.DoesNotExist (a 404) if not, whether it
     exists or not."""
-    return visible_accounts(organization=organization, membership=membership).select_related("client", "owner__user", "sales_team").get(pk=account_id)
+    return (
+        visible_accounts(organization=organization, membership=membership)
+        .select_related("client", "owner__user", "sales_team")
+        .get(pk=account_id)
+    )
 
 
 def led_team_ids(*, organization: Organization, membership: Membership) -> set[int]:
@@ -66,7 +73,11 @@ def led_team_ids(*, organization: Organization, membership: Membership) -> set[i
 
 
 def can_edit_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
-    return membership.is_admin or account.owner_id == membership.pk or (membership.is_sales_lead and account.sales_team_id in led_teams)
+    return (
+        membership.is_admin
+        or account.owner_id == membership.pk
+        or (membership.is_sales_lead and account.sales_team_id in led_teams)
+    )
 
 
 def can_reassign_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
@@ -74,7 +85,9 @@ def can_reassign_account(*, membership: Membership, account: Account, led_teams:
 
 
 def may_edit_account(*, organization: Organization, membership: Membership, account: Account) -> bool:
-    return can_edit_account(membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership))
+    return can_edit_account(
+        membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership)
+    )
 
 
 def can_rate_risk(*, membership: Membership) -> bool:
@@ -83,7 +96,9 @@ def can_rate_risk(*, membership: Membership) -> bool:
 
 def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
     """The organisation's settings, or the defaults (unsaved) when it never changed them."""
-    return one_or_none(PortfolioSettings.objects.filter(organization=organization)) or PortfolioSettings(organization=organization)
+    return one_or_none(PortfolioSettings.objects.filter(organization=organization)) or PortfolioSettings(
+        organization=organization
+    )
 
 
 # --- The portfolio --------------------------------------------------------------------------
@@ -92,7 +107,10 @@ def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
 def overdue_next_step_exists(organization: Organization) -> Exists:
     return Exists(
         Activity.objects.filter(
-            organization=organization, account=OuterRef("pk"), next_step_done_at__isnull=True, next_step_due__lt=timezone.localdate()
+            organization=organization,
+            account=OuterRef("pk"),
+            next_step_done_at__isnull=True,
+            next_step_due__lt=timezone.localdate(),
         ).exclude(next_step="")
     )
 
@@ -108,7 +126,20 @@ def account_list(*, organization: Organization, membership: Membership) -> Query
 
 
 # What a portfolio row (and its export) shows of an account and its client.
-PORTFOLIO_FIELDS = ("name", "client__legal_name", "client__trade_name", "owner", "sales_team", "currency", "payment_terms_days", "credit_limit", "risk_rating", "tier", "status", "last_activity_at")
+PORTFOLIO_FIELDS = (
+    "name",
+    "client__legal_name",
+    "client__trade_name",
+    "owner",
+    "sales_team",
+    "currency",
+    "payment_terms_days",
+    "credit_limit",
+    "risk_rating",
+    "tier",
+    "status",
+    "last_activity_at",
+)
 
 
 def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
@@ -118,7 +149,11 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
         .only(*PORTFOLIO_FIELDS)
-        .annotate(has_overdue_next_steps=overdue_next_step_exists(organization), owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
+        .annotate(
+            has_overdue_next_steps=overdue_next_step_exists(organization),
+            owner_name=F("owner__user__full_name"),
+            sales_team_name=F("sales_team__name"),
+        )
     )
 
 
@@ -146,7 +181,9 @@ def objective_progress(objective: Objective, actuals: list[ObjectiveActual], tod
     total_days = (objective.period_end - objective.period_start).days + 1
     elapsed_days = min(max((today - objective.period_start).days + 1, 0), total_days)
     elapsed = Decimal(elapsed_days) / Decimal(total_days)
-    expected = (objective.target * elapsed if objective.is_cumulative else objective.target).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    expected = (objective.target * elapsed if objective.is_cumulative else objective.target).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
     by_date: dict[date, ObjectiveActual] = {}
     # An actual dated after `today` is not known yet as of `today`.
     for actual in sorted((a for a in actuals if a.as_of <= today), key=lambda a: (a.as_of, a.source == "computed")):
@@ -158,7 +195,9 @@ def objective_progress(objective: Objective, actuals: list[ObjectiveActual], tod
         return ObjectiveProgress(objective, latest.value if latest else None, expected, 0, None, "not_started", points)
     if latest is None:
         return ObjectiveProgress(objective, None, expected, elapsed_pct, None, "no_data", points)
-    progress = int((latest.value * 100 / objective.target).to_integral_value(ROUND_HALF_UP)) if objective.target else 100
+    progress = (
+        int((latest.value * 100 / objective.target).to_integral_value(ROUND_HALF_UP)) if objective.target else 100
+    )
     tolerance = expected * objective.tolerance_pct / 100
     if latest.value < expected - tolerance:
         state = "behind"
@@ -193,12 +232,40 @@ class Account360:
 TIMELINE_PAGE = 10
 # What the account page shows of the account and its client.
 ACCOUNT_360_FIELDS = (
-    "name", "owner", "sales_team", "currency", "payment_terms_days", "credit_limit", "risk_rating", "tier", "status", "start_date",
-    "client__legal_name", "client__trade_name", "client__sector", "client__city", "client__notes",
-    "client__weight_price", "client__weight_time_to_market", "client__weight_delivery_time", "client__weight_quality",
+    "name",
+    "owner",
+    "sales_team",
+    "currency",
+    "payment_terms_days",
+    "credit_limit",
+    "risk_rating",
+    "tier",
+    "status",
+    "start_date",
+    "client__legal_name",
+    "client__trade_name",
+    "client__sector",
+    "client__city",
+    "client__notes",
+    "client__weight_price",
+    "client__weight_time_to_market",
+    "client__weight_delivery_time",
+    "client__weight_quality",
 )
 # What a timeline item shows of an activity.
-TIMELINE_FIELDS = ("account", "kind", "occurred_at", "duration_minutes", "summary", "outcome", "next_step", "next_step_due", "next_step_done_at", "created_by", "next_step_owner")
+TIMELINE_FIELDS = (
+    "account",
+    "kind",
+    "occurred_at",
+    "duration_minutes",
+    "summary",
+    "outcome",
+    "next_step",
+    "next_step_due",
+    "next_step_done_at",
+    "created_by",
+    "next_step_owner",
+)
 
 
 def is_own_activity(*, membership: Membership, activity: Activity) -> bool:
@@ -214,13 +281,22 @@ def with_may_edit(activities: list[Activity], *, membership: Membership, account
     return activities
 
 
-def account_audit_events(*, organization: Organization, account: Account, objective_ids: Sequence[int] = ()) -> QuerySet[AuditEvent]:
+def account_audit_events(
+    *, organization: Organization, account: Account, objective_ids: Sequence[int] = ()
+) -> QuerySet[AuditEvent]:
     """The audit trail of an account: its own changes, its client's, and those of the
     objectives given; newest first."""
-    about = Q(object_type="accounts.account", object_id=account.pk) | Q(object_type="clients.client", object_id=account.client_id)
+    about = Q(object_type="accounts.account", object_id=account.pk) | Q(
+        object_type="clients.client", object_id=account.client_id
+    )
     if objective_ids:
         about |= Q(object_type="accounts.objective", object_id__in=objective_ids)
-    return AuditEvent.objects.filter(organization=organization).filter(about).select_related("actor").order_by("-created_at", "-id")
+    return (
+        AuditEvent.objects.filter(organization=organization)
+        .filter(about)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
 
 
 AUDIT_PAGE = 20
@@ -228,7 +304,9 @@ AUDIT_PAGE = 20
 OBJECTIVES_SHOWN_DAYS = 90
 
 
-def account_audit_page(*, organization: Organization, account: Account, objective_ids: Sequence[int], before_id: int | None = None) -> tuple[list[AuditEvent], bool]:
+def account_audit_page(
+    *, organization: Organization, account: Account, objective_ids: Sequence[int], before_id: int | None = None
+) -> tuple[list[AuditEvent], bool]:
     """A page of the account page's audit trail, ready to show (audit_display), and whether
     older changes exist. `before_id`: the oldest event of the page before (keyset
     pagination); an id that is not in this trail gives an empty page."""
@@ -243,16 +321,26 @@ def account_audit_page(*, organization: Organization, account: Account, objectiv
         pivot = events.filter(pk=before_id).values("created_at").first()
         if pivot is None:
             return [], False
-        events = events.filter(Q(created_at__lt=pivot["created_at"]) | Q(created_at=pivot["created_at"], pk__lt=before_id))
+        events = events.filter(
+            Q(created_at__lt=pivot["created_at"]) | Q(created_at=pivot["created_at"], pk__lt=before_id)
+        )
     page = list(events[: AUDIT_PAGE + 1])
     return audit_display(page[:AUDIT_PAGE], organization=organization), len(page) > AUDIT_PAGE
 
 
-def account_audit_older(*, organization: Organization, account: Account, before_id: int, today: date | None = None) -> tuple[list[AuditEvent], bool]:
+def account_audit_older(
+    *, organization: Organization, account: Account, before_id: int, today: date | None = None
+) -> tuple[list[AuditEvent], bool]:
     """The page of the account page's trail older than `before_id`, about the same objectives."""
     since = (today or timezone.localdate()) - timedelta(days=OBJECTIVES_SHOWN_DAYS)
-    objective_ids = list(Objective.objects.filter(organization=organization, account=account, period_end__gte=since).values_list("pk", flat=True))
-    return account_audit_page(organization=organization, account=account, objective_ids=objective_ids, before_id=before_id)
+    objective_ids = list(
+        Objective.objects.filter(organization=organization, account=account, period_end__gte=since).values_list(
+            "pk", flat=True
+        )
+    )
+    return account_audit_page(
+        organization=organization, account=account, objective_ids=objective_ids, before_id=before_id
+    )
 
 
 def contacts_of_activities(organization: Organization, *fields: str) -> Prefetch:
@@ -291,10 +379,14 @@ def with_contact_names(activities: list[Activity], *, organization: Organization
 def with_people_names(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     """Who logged each activity and who owns its next step, by name (`created_by_name`,
     `next_step_owner_name`): a page that shows names needs no membership or user objects."""
-    return activities.annotate(created_by_name=F("created_by__user__full_name"), next_step_owner_name=F("next_step_owner__user__full_name"))
+    return activities.annotate(
+        created_by_name=F("created_by__user__full_name"), next_step_owner_name=F("next_step_owner__user__full_name")
+    )
 
 
-def account_360(*, organization: Organization, membership: Membership, account_id: int, today: date | None = None) -> Account360:
+def account_360(
+    *, organization: Organization, membership: Membership, account_id: int, today: date | None = None
+) -> Account360:
     """Everything the account page shows, in a fixed number of queries whatever the data."""
     today = today or timezone.localdate()
     # Each read takes only the columns the page shows: Django's cost grows with every column
@@ -307,7 +399,11 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         .annotate(owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
         .get(pk=account_id)
     )
-    contacts = list(Contact.objects.filter(organization=organization, client_id=account.client_id).only("full_name", "job_title", "buying_role", "email", "phone", "is_primary"))
+    contacts = list(
+        Contact.objects.filter(organization=organization, client_id=account.client_id).only(
+            "full_name", "job_title", "buying_role", "email", "phone", "is_primary"
+        )
+    )
     team = list(
         AccountTeamMember.objects.filter(organization=organization, account=account)
         .only("role", "membership_id")
@@ -324,10 +420,20 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     # does not depend on the data.
     actuals: dict[int, list[ObjectiveActual]] = {o.pk: [] for o in objectives}
     # Unordered: objective_progress orders each objective's actuals itself.
-    for actual in ObjectiveActual.objects.filter(organization=organization, objective__account=account, objective__period_end__gte=since).only("objective", "as_of", "value", "source").order_by():
+    for actual in (
+        ObjectiveActual.objects.filter(
+            organization=organization, objective__account=account, objective__period_end__gte=since
+        )
+        .only("objective", "as_of", "value", "source")
+        .order_by()
+    ):
         actuals.setdefault(actual.objective_id, []).append(actual)
     activities = with_contact_names(
-        list(with_people_names(Activity.objects.filter(organization=organization, account=account)).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]),
+        list(
+            with_people_names(Activity.objects.filter(organization=organization, account=account))
+            .only(*TIMELINE_FIELDS)
+            .order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
+        ),
         organization=organization,
     )
     next_steps = list(
@@ -342,7 +448,9 @@ def account_360(*, organization: Organization, membership: Membership, account_i
         .only("title", "severity", "status", "sla_due_at")
         .order_by("sla_due_at")[:20]
     )
-    audit, has_more_audit = account_audit_page(organization=organization, account=account, objective_ids=[o.pk for o in objectives])
+    audit, has_more_audit = account_audit_page(
+        organization=organization, account=account, objective_ids=[o.pk for o in objectives]
+    )
     led = led_team_ids(organization=organization, membership=membership)
     can_edit = can_edit_account(membership=membership, account=account, led_teams=led)
     with_may_edit(activities, membership=membership, account_editable=can_edit)
@@ -365,15 +473,29 @@ def account_360(*, organization: Organization, membership: Membership, account_i
     )
 
 
-def activity_timeline(*, organization: Organization, membership: Membership, account: Account, before_id: int | None = None) -> tuple[list[Activity], bool]:
+def activity_timeline(
+    *, organization: Organization, membership: Membership, account: Account, before_id: int | None = None
+) -> tuple[list[Activity], bool]:
     """One more page of the timeline, older than `before_id` (keyset pagination)."""
     activities = Activity.objects.filter(organization=organization, account=account)
     if before_id is not None:
-        pivot = Activity.objects.filter(organization=organization, account=account, pk=before_id).values("occurred_at").first()
+        pivot = (
+            Activity.objects.filter(organization=organization, account=account, pk=before_id)
+            .values("occurred_at")
+            .first()
+        )
         if pivot is not None:
-            activities = activities.filter(Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id))
-    page = list(with_people_names(activities).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1])
-    with_may_edit(page, membership=membership, account_editable=may_edit_account(organization=organization, membership=membership, account=account))
+            activities = activities.filter(
+                Q(occurred_at__lt=pivot["occurred_at"]) | Q(occurred_at=pivot["occurred_at"], pk__lt=before_id)
+            )
+    page = list(
+        with_people_names(activities).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
+    )
+    with_may_edit(
+        page,
+        membership=membership,
+        account_editable=may_edit_account(organization=organization, membership=membership, account=account),
+    )
     return with_contact_names(page[:TIMELINE_PAGE], organization=organization), len(page) > TIMELINE_PAGE
 
 
@@ -393,8 +515,10 @@ def activity_list(*, organization: Organization, membership: Membership) -> Quer
 
 def objective_list(*, organization: Organization, membership: Membership) -> QuerySet[Objective]:
     visible = visible_accounts(organization=organization, membership=membership)
-    return Objective.objects.filter(organization=organization, account__in=visible).select_related("account").prefetch_related(
-        Prefetch("actuals", queryset=ObjectiveActual.objects.filter(organization=organization))
+    return (
+        Objective.objects.filter(organization=organization, account__in=visible)
+        .select_related("account")
+        .prefetch_related(Prefetch("actuals", queryset=ObjectiveActual.objects.filter(organization=organization)))
     )
 
 
@@ -404,7 +528,9 @@ def objective_get(*, organization: Organization, membership: Membership, objecti
 
 def account_team_list(*, organization: Organization, membership: Membership) -> QuerySet[AccountTeamMember]:
     visible = visible_accounts(organization=organization, membership=membership)
-    return AccountTeamMember.objects.filter(organization=organization, account__in=visible).select_related("account", "membership__user")
+    return AccountTeamMember.objects.filter(organization=organization, account__in=visible).select_related(
+        "account", "membership__user"
+    )
 
 
 def account_team_member_get(*, organization: Organization, membership: Membership, member_id: int) -> AccountTeamMember:
@@ -422,12 +548,21 @@ def incident_list(*, organization: Organization, membership: Membership) -> Quer
     return (
         Incident.objects.filter(organization=organization, account__in=visible)
         .select_related("account__client", "assignee__user")
-        .annotate(is_overdue_now=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .annotate(
+            is_overdue_now=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
     )
 
 
 def incident_audit(*, organization: Organization, incident: Incident) -> list[AuditEvent]:
-    return audit_display(list(AuditEvent.objects.filter(organization=organization, object_type="accounts.incident", object_id=incident.pk).select_related("actor").order_by("-created_at", "-id")[:20]), organization=organization)
+    return audit_display(
+        list(
+            AuditEvent.objects.filter(organization=organization, object_type="accounts.incident", object_id=incident.pk)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:20]
+        ),
+        organization=organization,
+    )
 
 
 def incident_get(*, organization: Organization, membership: Membership, incident_id: int) -> Incident:
@@ -447,7 +582,9 @@ class MyDay:
     limit: int  # each list shows at most this many: a full list means there are more
 
 
-def my_day(*, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 20) -> MyDay:
+def my_day(
+    *, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 20
+) -> MyDay:
     """Next steps I own that are due today or overdue; open incidents past or within a day of
     their SLA on accounts I see (assigned to me first); my accounts with no activity for the
     organisation's number of days."""
@@ -457,24 +594,44 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
     visible = visible_accounts(organization=organization, membership=membership)
     # Each list reads only the columns its lines show.
     next_steps = list(
-        Activity.objects.filter(organization=organization, next_step_owner=membership, next_step_done_at__isnull=True, next_step_due__lte=today, account__in=visible)
+        Activity.objects.filter(
+            organization=organization,
+            next_step_owner=membership,
+            next_step_done_at__isnull=True,
+            next_step_due__lte=today,
+            account__in=visible,
+        )
         .exclude(next_step="")
         .select_related("account__client")
-        .only("next_step", "next_step_due", "account__name", "account__client__legal_name", "account__client__trade_name")
+        .only(
+            "next_step", "next_step_due", "account__name", "account__client__legal_name", "account__client__trade_name"
+        )
         .order_by("next_step_due", "id")[:limit]
     )
     incidents = list(
-        Incident.objects.filter(organization=organization, account__in=visible, status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lte=now + timedelta(hours=24))
+        Incident.objects.filter(
+            organization=organization,
+            account__in=visible,
+            status__in=OPEN_INCIDENT_STATUSES,
+            sla_due_at__lte=now + timedelta(hours=24),
+        )
         .filter(Q(assignee=membership) | Q(assignee__isnull=True) | Q(account__owner=membership))
         .select_related("account")
         .only("title", "severity", "status", "sla_due_at", "assignee", "account__name")
-        .annotate(is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)), assignee_name=F("assignee__user__full_name"))
+        .annotate(
+            is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)),
+            assignee_name=F("assignee__user__full_name"),
+        )
         .order_by("is_mine", "sla_due_at", "id")[:limit]
     )
     quiet_since = now - timedelta(days=settings.quiet_after_days)
     # An account executive's own accounts are visible to them by definition: no need to ask
     # the visibility rule again (its EXISTS costs more to build than the rest of the query).
-    mine = Account.objects.filter(organization=organization, owner=membership) if not sees_every_account(membership) and not membership.is_sales_lead else visible
+    mine = (
+        Account.objects.filter(organization=organization, owner=membership)
+        if not sees_every_account(membership) and not membership.is_sales_lead
+        else visible
+    )
     quiet = list(
         mine.exclude(status="closed")
         .filter(Q(last_activity_at__lt=quiet_since) | Q(last_activity_at__isnull=True))
@@ -482,7 +639,14 @@ def my_day(*, organization: Organization, membership: Membership, now: datetime 
         .only("name", "last_activity_at", "client__legal_name", "client__trade_name")
         .order_by("last_activity_at", "name")[:limit]
     )
-    return MyDay(next_steps=next_steps, incidents=incidents, quiet_accounts=quiet, quiet_after_days=settings.quiet_after_days, today=today, limit=limit)
+    return MyDay(
+        next_steps=next_steps,
+        incidents=incidents,
+        quiet_accounts=quiet,
+        quiet_after_days=settings.quiet_after_days,
+        today=today,
+        limit=limit,
+    )
 
 
 # --- Search ----------------------------------------------------------------------------------
@@ -507,7 +671,11 @@ def search(*, organization: Organization, membership: Membership, query: str, li
     if len(query.strip()) < 2 or not search_terms(query):
         return SearchResults(query, [], [], [])
     # Only what a result line shows: the search text and notes can be long.
-    clients = list(matching(Client.objects.filter(organization=organization), query).only("legal_name", "trade_name", "city", "country").order_by("legal_name")[:limit])
+    clients = list(
+        matching(Client.objects.filter(organization=organization), query)
+        .only("legal_name", "trade_name", "city", "country")
+        .order_by("legal_name")[:limit]
+    )
     contacts = list(
         matching(Contact.objects.filter(organization=organization), query)
         .select_related("client")

@@ -3,9 +3,10 @@ organisation's portfolio settings. Atomic, validated, audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -33,7 +34,15 @@ from accounts.models import (
     Severity,
     Tier,
 )
-from accounts.selectors import can_edit_account, can_reassign_account, is_own_activity, led_team_ids, may_edit_account, portfolio_settings, visible_accounts
+from accounts.selectors import (
+    can_edit_account,
+    can_reassign_account,
+    is_own_activity,
+    led_team_ids,
+    may_edit_account,
+    portfolio_settings,
+    visible_accounts,
+)
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CODES
 from config.errors import ApplicationError
@@ -41,7 +50,19 @@ from tenancy.models import Membership, Organization, Team
 from tenancy.services import audit_changes, audit_record, audit_snapshot, check_lengths
 from tenancy.text import search_normalize
 
-ACCOUNT_FIELDS = ["client", "name", "owner", "sales_team", "currency", "payment_terms_days", "credit_limit", "risk_rating", "tier", "status", "start_date"]
+ACCOUNT_FIELDS = [
+    "client",
+    "name",
+    "owner",
+    "sales_team",
+    "currency",
+    "payment_terms_days",
+    "credit_limit",
+    "risk_rating",
+    "tier",
+    "status",
+    "start_date",
+]
 MAX_MONEY = Decimal("999999999999.99")
 
 
@@ -51,13 +72,17 @@ def _forbidden(message: str) -> ApplicationError:
 
 def _refuse(errors: dict[str, str]) -> None:
     if errors:
-        raise ApplicationError(next(iter(errors.values())) if len(errors) == 1 else _("Some fields need attention."), errors)
+        raise ApplicationError(
+            next(iter(errors.values())) if len(errors) == 1 else _("Some fields need attention."), errors
+        )
 
 
 def _unknown(data: dict, allowed: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ApplicationError(_("Unknown field: %(field)s.") % {"field": unknown[0]}, {unknown[0]: _("Unknown field.")})
+        raise ApplicationError(
+            _("Unknown field: %(field)s.") % {"field": unknown[0]}, {unknown[0]: _("Unknown field.")}
+        )
 
 
 def _money(value: Any, field: str, errors: dict[str, str], *, allow_negative: bool = False) -> Decimal | None:
@@ -87,7 +112,11 @@ def _money(value: Any, field: str, errors: dict[str, str], *, allow_negative: bo
 def _whole(value: Any, field: str, errors: dict[str, str], low: int, high: int, message: str) -> int | None:
     try:
         number = int(value)
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()) or str(value).strip() != str(number):
+        if (
+            isinstance(value, bool)
+            or (isinstance(value, float) and not value.is_integer())
+            or str(value).strip() != str(number)
+        ):
             raise ValueError
     except (TypeError, ValueError):
         errors[field] = message
@@ -122,7 +151,9 @@ def _optional_person(organization: Organization, data: dict[str, Any], field: st
     data[field] = person
 
 
-def _clean_account(organization: Organization, actor: Membership, data: dict[str, Any], instance: Account | None) -> dict[str, Any]:
+def _clean_account(
+    organization: Organization, actor: Membership, data: dict[str, Any], instance: Account | None
+) -> dict[str, Any]:
     _unknown(data, ACCOUNT_FIELDS)
     check_lengths(Account, **{k: v for k, v in data.items() if k == "name"})
     errors: dict[str, str] = {}
@@ -154,7 +185,14 @@ def _clean_account(organization: Organization, actor: Membership, data: dict[str
         if data["currency"] not in CURRENCY_CODES:
             errors["currency"] = _("Unknown currency: use an ISO 4217 code such as EUR or USD.")
     if "payment_terms_days" in data:
-        data["payment_terms_days"] = _whole(data["payment_terms_days"], "payment_terms_days", errors, 0, 365, _("Payment terms are between 0 and 365 days."))
+        data["payment_terms_days"] = _whole(
+            data["payment_terms_days"],
+            "payment_terms_days",
+            errors,
+            0,
+            365,
+            _("Payment terms are between 0 and 365 days."),
+        )
     if "credit_limit" in data:
         data["credit_limit"] = _money(data["credit_limit"], "credit_limit", errors)
         if errors.get("credit_limit") == _("It cannot be negative."):
@@ -170,8 +208,15 @@ def _clean_account(organization: Organization, actor: Membership, data: dict[str
     _refuse(errors)
     client = data.get("client", instance.client if instance else None)
     name = data.get("name", instance.name if instance else "")
-    if client and Account.objects.filter(organization=organization, client=client, name__iexact=name).exclude(pk=instance.pk if instance else None).exists():
-        raise ApplicationError(_("This client already has an account with that name."), {"name": _("Choose another name.")})
+    if (
+        client
+        and Account.objects.filter(organization=organization, client=client, name__iexact=name)
+        .exclude(pk=instance.pk if instance else None)
+        .exists()
+    ):
+        raise ApplicationError(
+            _("This client already has an account with that name."), {"name": _("Choose another name.")}
+        )
     return data
 
 
@@ -191,12 +236,20 @@ def account_create(*, organization: Organization, actor: Membership, **data: Any
         raise _forbidden(_("You can open accounts for yourself only."))
     if actor.is_sales_lead and not actor.is_admin and data["owner"].pk != actor.pk:
         # A lead opens accounts for others in the teams they lead, so they keep seeing them.
-        if not data.get("sales_team") or data["sales_team"].pk not in led_team_ids(organization=organization, membership=actor):
+        if not data.get("sales_team") or data["sales_team"].pk not in led_team_ids(
+            organization=organization, membership=actor
+        ):
             raise _forbidden(_("You can open accounts for others only in the teams you lead."))
     account = Account(organization=organization, **data)
     account.search_text = search_normalize(account.name)
     account.save()
-    audit_record(organization=organization, actor=actor.user, action="account.create", obj=account, changes={k: [None, v] for k, v in audit_snapshot(account, ACCOUNT_FIELDS).items()})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="account.create",
+        obj=account,
+        changes={k: [None, v] for k, v in audit_snapshot(account, ACCOUNT_FIELDS).items()},
+    )
     return account
 
 
@@ -212,7 +265,10 @@ def account_update(*, organization: Organization, actor: Membership, account: Ac
     if "risk_rating" in data and not actor.is_finance:
         raise _forbidden(_("Only finance sets risk ratings."))
     if "client" in data:
-        raise ApplicationError(_("An account stays with its client: open a new account for another client."), {"client": _("It cannot be changed.")})
+        raise ApplicationError(
+            _("An account stays with its client: open a new account for another client."),
+            {"client": _("It cannot be changed.")},
+        )
     if "owner" in data and not can_reassign_account(membership=actor, account=account, led_teams=led):
         raise _forbidden(_("Only the sales lead of the account's team or an admin may reassign it."))
     other = set(data) - {"risk_rating", "owner"}
@@ -224,16 +280,26 @@ def account_update(*, organization: Organization, actor: Membership, account: Ac
         setattr(account, key, value)
     account.search_text = search_normalize(account.name)
     account.save()
-    action = "account.reassign" if set(data) == {"owner"} else "account.rate_risk" if set(data) == {"risk_rating"} else "account.update"
+    action = (
+        "account.reassign"
+        if set(data) == {"owner"}
+        else "account.rate_risk"
+        if set(data) == {"risk_rating"}
+        else "account.update"
+    )
     audit_changes(organization=organization, actor=actor.user, action=action, obj=account, before=before)
     return account
 
 
-def account_reassign(*, organization: Organization, actor: Membership, account: Account, owner: Membership | int) -> Account:
+def account_reassign(
+    *, organization: Organization, actor: Membership, account: Account, owner: Membership | int
+) -> Account:
     return account_update(organization=organization, actor=actor, account=account, owner=owner)
 
 
-def account_set_risk_rating(*, organization: Organization, actor: Membership, account: Account, risk_rating: str) -> Account:
+def account_set_risk_rating(
+    *, organization: Organization, actor: Membership, account: Account, risk_rating: str
+) -> Account:
     return account_update(organization=organization, actor=actor, account=account, risk_rating=risk_rating)
 
 
@@ -244,7 +310,9 @@ def _team_entry(person: Membership, role: str) -> dict[str, int | str]:
 
 
 @transaction.atomic
-def account_team_member_add(*, organization: Organization, actor: Membership, account: Account, membership: Membership | int, role: str) -> AccountTeamMember:
+def account_team_member_add(
+    *, organization: Organization, actor: Membership, account: Account, membership: Membership | int, role: str
+) -> AccountTeamMember:
     if not may_edit_account(organization=organization, membership=actor, account=account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
     person = _member_of(organization, membership)
@@ -255,17 +323,35 @@ def account_team_member_add(*, organization: Organization, actor: Membership, ac
         errors["role"] = _("Choose a value from the list.")
     _refuse(errors)
     if person.pk == account.owner_id:
-        raise ApplicationError(_("%(name)s owns this account: the owner is on its team already.") % {"name": person.user}, {"membership": _("The account's owner.")})
+        raise ApplicationError(
+            _("%(name)s owns this account: the owner is on its team already.") % {"name": person.user},
+            {"membership": _("The account's owner.")},
+        )
     if AccountTeamMember.objects.filter(organization=organization, account=account, membership=person).exists():
-        raise ApplicationError(_("%(name)s is already on this account's team.") % {"name": person.user}, {"membership": _("Already on the team.")})
+        raise ApplicationError(
+            _("%(name)s is already on this account's team.") % {"name": person.user},
+            {"membership": _("Already on the team.")},
+        )
     member = AccountTeamMember.objects.create(organization=organization, account=account, membership=person, role=role)
-    audit_record(organization=organization, actor=actor.user, action="account.team_add", obj=account, changes={"team": [None, _team_entry(person, role)]})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="account.team_add",
+        obj=account,
+        changes={"team": [None, _team_entry(person, role)]},
+    )
     return member
 
 
 @transaction.atomic
-def account_team_member_update(*, organization: Organization, actor: Membership, member: AccountTeamMember, role: str) -> AccountTeamMember:
-    member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
+def account_team_member_update(
+    *, organization: Organization, actor: Membership, member: AccountTeamMember, role: str
+) -> AccountTeamMember:
+    member = (
+        AccountTeamMember.objects.select_for_update()
+        .select_related("account", "membership__user")
+        .get(organization=organization, pk=member.pk)
+    )
     if not may_edit_account(organization=organization, membership=actor, account=member.account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
     if role not in AccountRole.values:
@@ -274,16 +360,32 @@ def account_team_member_update(*, organization: Organization, actor: Membership,
         before = member.role
         member.role = role
         member.save(update_fields=["role"])
-        audit_record(organization=organization, actor=actor.user, action="account.team_role", obj=member.account, changes={"team": [_team_entry(member.membership, before), _team_entry(member.membership, role)]})
+        audit_record(
+            organization=organization,
+            actor=actor.user,
+            action="account.team_role",
+            obj=member.account,
+            changes={"team": [_team_entry(member.membership, before), _team_entry(member.membership, role)]},
+        )
     return member
 
 
 @transaction.atomic
 def account_team_member_remove(*, organization: Organization, actor: Membership, member: AccountTeamMember) -> None:
-    member = AccountTeamMember.objects.select_for_update().select_related("account", "membership__user").get(organization=organization, pk=member.pk)
+    member = (
+        AccountTeamMember.objects.select_for_update()
+        .select_related("account", "membership__user")
+        .get(organization=organization, pk=member.pk)
+    )
     if not may_edit_account(organization=organization, membership=actor, account=member.account):
         raise _forbidden(_("Only the account's owner, the lead of its team or an admin may change its team."))
-    audit_record(organization=organization, actor=actor.user, action="account.team_remove", obj=member.account, changes={"team": [_team_entry(member.membership, member.role), None]})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="account.team_remove",
+        obj=member.account,
+        changes={"team": [_team_entry(member.membership, member.role), None]},
+    )
     member.delete()
 
 
@@ -339,7 +441,11 @@ def _duplicate_objective(objective: Objective) -> ApplicationError:
     what = objective.custom_metric_name if objective.metric == Metric.CUSTOM else Metric(objective.metric).label
     return ApplicationError(
         _("This account already has a “%(metric)s” objective from %(start)s to %(end)s.")
-        % {"metric": what, "start": date_format(objective.period_start, "SHORT_DATE_FORMAT"), "end": date_format(objective.period_end, "SHORT_DATE_FORMAT")},
+        % {
+            "metric": what,
+            "start": date_format(objective.period_start, "SHORT_DATE_FORMAT"),
+            "end": date_format(objective.period_end, "SHORT_DATE_FORMAT"),
+        },
         {"metric": _("Already set for this period: change that objective instead.")},
     )
 
@@ -372,13 +478,21 @@ def objective_create(*, organization: Organization, actor: Membership, account: 
     data = _clean_objective(dict(data), None)
     objective = Objective(organization=organization, account=account, created_by=actor, **data)
     _save_objective(objective)
-    audit_record(organization=organization, actor=actor.user, action="objective.create", obj=objective, changes={k: [None, v] for k, v in audit_snapshot(objective, OBJECTIVE_FIELDS).items()})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="objective.create",
+        obj=objective,
+        changes={k: [None, v] for k, v in audit_snapshot(objective, OBJECTIVE_FIELDS).items()},
+    )
     return objective
 
 
 @transaction.atomic
 def objective_update(*, organization: Organization, actor: Membership, objective: Objective, **data: Any) -> Objective:
-    objective = Objective.objects.select_for_update().select_related("account").get(organization=organization, pk=objective.pk)
+    objective = (
+        Objective.objects.select_for_update().select_related("account").get(organization=organization, pk=objective.pk)
+    )
     _require_account_editor(organization, actor, objective.account)
     data = _clean_objective(dict(data), objective)
     before = audit_snapshot(objective, OBJECTIVE_FIELDS)
@@ -390,21 +504,35 @@ def objective_update(*, organization: Organization, actor: Membership, objective
 
 
 @transaction.atomic
-def objective_actual_record(*, organization: Organization, actor: Membership, objective: Objective, as_of: Any, value: Any) -> ObjectiveActual:
+def objective_actual_record(
+    *, organization: Organization, actor: Membership, objective: Objective, as_of: Any, value: Any
+) -> ObjectiveActual:
     """Enter an actual by hand: the metric's value as of a date, cumulative for the period.
     A second entry for the same date replaces the first."""
-    objective = Objective.objects.select_for_update().select_related("account").get(organization=organization, pk=objective.pk)
+    objective = (
+        Objective.objects.select_for_update().select_related("account").get(organization=organization, pk=objective.pk)
+    )
     _require_account_editor(organization, actor, objective.account)
     errors: dict[str, str] = {}
     day = _date(as_of, "as_of", errors)
     amount = _money(value, "value", errors)
     _refuse(errors)
     if not objective.period_start <= day <= objective.period_end:
-        raise ApplicationError(_("The date must be inside the objective's period."), {"as_of": _("Between %(start)s and %(end)s.") % {"start": objective.period_start, "end": objective.period_end}})
+        raise ApplicationError(
+            _("The date must be inside the objective's period."),
+            {
+                "as_of": _("Between %(start)s and %(end)s.")
+                % {"start": objective.period_start, "end": objective.period_end}
+            },
+        )
     if day > timezone.localdate():
         raise ApplicationError(_("An actual cannot be in the future."), {"as_of": _("Today or earlier.")})
     actual, created = ObjectiveActual.objects.get_or_create(
-        organization=organization, objective=objective, source=ActualSource.MANUAL, as_of=day, defaults={"value": amount, "entered_by": actor}
+        organization=organization,
+        objective=objective,
+        source=ActualSource.MANUAL,
+        as_of=day,
+        defaults={"value": amount, "entered_by": actor},
     )
     before = None if created else str(actual.value)
     if not created:
@@ -412,18 +540,38 @@ def objective_actual_record(*, organization: Organization, actor: Membership, ob
             return actual  # the same value again changes nothing, and records nothing
         actual.value, actual.entered_by = amount, actor
         actual.save(update_fields=["value", "entered_by"])
-    audit_record(organization=organization, actor=actor.user, action="objective.actual", obj=objective, changes={"as_of": [None, day.isoformat()], "actual": [before, str(amount)]})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="objective.actual",
+        obj=objective,
+        changes={"as_of": [None, day.isoformat()], "actual": [before, str(amount)]},
+    )
     return actual
 
 
 # --- Activities ---------------------------------------------------------------------------------
 
-ACTIVITY_FIELDS = ["kind", "occurred_at", "duration_minutes", "summary", "outcome", "contact_ids", "next_step", "next_step_due", "next_step_owner"]
+ACTIVITY_FIELDS = [
+    "kind",
+    "occurred_at",
+    "duration_minutes",
+    "summary",
+    "outcome",
+    "contact_ids",
+    "next_step",
+    "next_step_due",
+    "next_step_owner",
+]
 
 
-def _clean_activity(organization: Organization, account: Account, data: dict[str, Any], instance: Activity | None) -> tuple[dict[str, Any], list[Contact] | None]:
+def _clean_activity(
+    organization: Organization, account: Account, data: dict[str, Any], instance: Activity | None
+) -> tuple[dict[str, Any], list[Contact] | None]:
     _unknown(data, ACTIVITY_FIELDS)
-    check_lengths(Activity, **{k: v for k, v in data.items() if k in ("summary", "outcome", "next_step") and isinstance(v, str)})
+    check_lengths(
+        Activity, **{k: v for k, v in data.items() if k in ("summary", "outcome", "next_step") and isinstance(v, str)}
+    )
     errors: dict[str, str] = {}
     if "kind" in data and data["kind"] not in ActivityKind.values:
         errors["kind"] = _("Choose a value from the list.")
@@ -434,7 +582,14 @@ def _clean_activity(organization: Organization, account: Account, data: dict[str
         except ValueError:
             errors["occurred_at"] = _("Enter a date and time.")
     if "duration_minutes" in data:
-        data["duration_minutes"] = _whole(data["duration_minutes"], "duration_minutes", errors, 0, 1440, _("The duration is between 0 minutes and a day (1440)."))
+        data["duration_minutes"] = _whole(
+            data["duration_minutes"],
+            "duration_minutes",
+            errors,
+            0,
+            1440,
+            _("The duration is between 0 minutes and a day (1440)."),
+        )
     if "summary" in data:
         data["summary"] = (data["summary"] or "").strip()
         if not data["summary"]:
@@ -471,7 +626,9 @@ def _clean_activity(organization: Organization, account: Account, data: dict[str
 
 
 def _touch_account(organization: Organization, account: Account) -> None:
-    latest = Activity.objects.filter(organization=organization, account=account).aggregate(latest=Max("occurred_at"))["latest"]
+    latest = Activity.objects.filter(organization=organization, account=account).aggregate(latest=Max("occurred_at"))[
+        "latest"
+    ]
     Account.objects.filter(organization=organization, pk=account.pk).update(last_activity_at=latest)
 
 
@@ -492,25 +649,35 @@ def activity_log(*, organization: Organization, actor: Membership, account: Acco
     data, contacts = _clean_activity(organization, account, dict(data), None)
     activity = Activity.objects.create(organization=organization, account=account, created_by=actor, **data)
     if contacts:
-        ActivityContact.objects.bulk_create([ActivityContact(organization=organization, activity=activity, contact=c) for c in contacts])
+        ActivityContact.objects.bulk_create(
+            [ActivityContact(organization=organization, activity=activity, contact=c) for c in contacts]
+        )
     _touch_account(organization, account)
     return activity
 
 
 def may_edit_activity(*, organization: Organization, actor: Membership, activity: Activity) -> bool:
-    return is_own_activity(membership=actor, activity=activity) or may_edit_account(organization=organization, membership=actor, account=activity.account)
+    return is_own_activity(membership=actor, activity=activity) or may_edit_account(
+        organization=organization, membership=actor, account=activity.account
+    )
 
 
 def _require_activity_editor(organization: Organization, actor: Membership, activity: Activity) -> None:
     # Who lost sight of the account (taken off its team) loses its activities too.
     _require_visible(organization, actor, activity.account)
     if not may_edit_activity(organization=organization, actor=actor, activity=activity):
-        raise _forbidden(_("Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
+        raise _forbidden(
+            _(
+                "Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."
+            )
+        )
 
 
 @transaction.atomic
 def activity_update(*, organization: Organization, actor: Membership, activity: Activity, **data: Any) -> Activity:
-    activity = Activity.objects.select_for_update().select_related("account").get(organization=organization, pk=activity.pk)
+    activity = (
+        Activity.objects.select_for_update().select_related("account").get(organization=organization, pk=activity.pk)
+    )
     _require_activity_editor(organization, actor, activity)
     data, contacts = _clean_activity(organization, activity.account, dict(data), activity)
     for key, value in data.items():
@@ -518,14 +685,20 @@ def activity_update(*, organization: Organization, actor: Membership, activity: 
     activity.save()
     if contacts is not None:
         ActivityContact.objects.filter(organization=organization, activity=activity).delete()
-        ActivityContact.objects.bulk_create([ActivityContact(organization=organization, activity=activity, contact=c) for c in contacts])
+        ActivityContact.objects.bulk_create(
+            [ActivityContact(organization=organization, activity=activity, contact=c) for c in contacts]
+        )
     _touch_account(organization, activity.account)
     return activity
 
 
 @transaction.atomic
-def activity_next_step_set_done(*, organization: Organization, actor: Membership, activity: Activity, is_done: bool = True) -> Activity:
-    activity = Activity.objects.select_for_update().select_related("account").get(organization=organization, pk=activity.pk)
+def activity_next_step_set_done(
+    *, organization: Organization, actor: Membership, activity: Activity, is_done: bool = True
+) -> Activity:
+    activity = (
+        Activity.objects.select_for_update().select_related("account").get(organization=organization, pk=activity.pk)
+    )
     _require_activity_editor(organization, actor, activity)
     if not activity.next_step:
         raise ApplicationError(_("This activity has no next step."))
@@ -581,7 +754,13 @@ def incident_open(*, organization: Organization, actor: Membership, account: Acc
     if incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
         incident.resolved_at = timezone.now()
     incident.save()
-    audit_record(organization=organization, actor=actor.user, action="incident.open", obj=incident, changes={k: [None, v] for k, v in audit_snapshot(incident, INCIDENT_AUDIT).items()})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="incident.open",
+        obj=incident,
+        changes={k: [None, v] for k, v in audit_snapshot(incident, INCIDENT_AUDIT).items()},
+    )
     return incident
 
 
@@ -589,14 +768,18 @@ def incident_open(*, organization: Organization, actor: Membership, account: Acc
 def incident_update(*, organization: Organization, actor: Membership, incident: Incident, **data: Any) -> Incident:
     """Anyone who sees the account may work an incident: people attend incidents as a team.
     Re-grading the severity moves the SLA; resolving stamps the time; reopening clears it."""
-    incident = Incident.objects.select_for_update().select_related("account").get(organization=organization, pk=incident.pk)
+    incident = (
+        Incident.objects.select_for_update().select_related("account").get(organization=organization, pk=incident.pk)
+    )
     _require_visible(organization, actor, incident.account)
     data = _clean_incident(organization, dict(data))
     before = audit_snapshot(incident, INCIDENT_AUDIT)
     for key, value in data.items():
         setattr(incident, key, value)
     if "severity" in data or "opened_at" in data:
-        incident.sla_due_at = incident.opened_at + timedelta(hours=portfolio_settings(organization=organization).sla_hours(incident.severity))
+        incident.sla_due_at = incident.opened_at + timedelta(
+            hours=portfolio_settings(organization=organization).sla_hours(incident.severity)
+        )
     if incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
         incident.resolved_at = incident.resolved_at or timezone.now()
     else:
@@ -625,7 +808,7 @@ def portfolio_settings_update(*, organization: Organization, actor: Membership, 
     settings, _created = PortfolioSettings.objects.select_for_update().get_or_create(organization=organization)
     # A more severe incident is never given longer than a less severe one.
     hours = {key: data.get(key, getattr(settings, key)) for key in SLA_FIELDS}
-    for less, more in zip(SLA_FIELDS, SLA_FIELDS[1:]):
+    for less, more in zip(SLA_FIELDS, SLA_FIELDS[1:], strict=False):
         if hours[more] > hours[less]:
             errors[more] = _("At most the hours of the less severe level (%(hours)s).") % {"hours": hours[less]}
     _refuse(errors)

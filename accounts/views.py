@@ -45,8 +45,8 @@ from clients.selectors import client_get
 from config.errors import ApplicationError
 from tenancy import services as tenancy_services
 from tenancy.exports import EXPORT_KINDS, export_bytes, file_response
-from tenancy.htmx import render
 from tenancy.forms import add_application_error
+from tenancy.htmx import render
 from tenancy.models import Role
 
 PAGE_SIZE = 25
@@ -71,7 +71,9 @@ def _not_found_on_missing(view):
             if request.htmx:
                 return HttpResponse("", status=400)
             back = request.META.get("HTTP_REFERER", "")
-            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 back = reverse("portfolio", kwargs={"org_slug": kwargs.get("org_slug", request.organization.slug)})
             return redirect(back)
 
@@ -79,7 +81,9 @@ def _not_found_on_missing(view):
 
 
 def _account(request: HttpRequest, account_id: int) -> Account:
-    return selectors.account_get(organization=request.organization, membership=request.membership, account_id=account_id)
+    return selectors.account_get(
+        organization=request.organization, membership=request.membership, account_id=account_id
+    )
 
 
 # --- Portfolio ---------------------------------------------------------------------------------
@@ -111,22 +115,37 @@ def _export(request: HttpRequest, kind: str, file_format: str, list_name: str) -
     once. More: asked for with the list's export button (a POST), a Celery task prepares it and
     the export page shows its progress; a plain link (a GET, bookmarked) goes back to the list,
     which says so. Either way nothing is read that the person may not see."""
-    built = EXPORT_KINDS[kind].build(organization=request.organization, membership=request.membership, query=request.GET)
+    built = EXPORT_KINDS[kind].build(
+        organization=request.organization, membership=request.membership, query=request.GET
+    )
     if built.total <= settings.EXPORT_INLINE_ROWS:
-        return file_response(export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}")
+        return file_response(
+            export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}"
+        )
     back = reverse(list_name, kwargs={"org_slug": request.organization.slug})
     if request.method == "GET":
-        messages.info(request, _("This list has %(rows)s rows: press its export button to have the file prepared.") % {"rows": built.total})
+        messages.info(
+            request,
+            _("This list has %(rows)s rows: press its export button to have the file prepared.")
+            % {"rows": built.total},
+        )
         return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
     try:
         export = tenancy_services.export_request(
-            organization=request.organization, actor=request.membership, kind=kind, file_format=file_format, query=request.GET.urlencode(),
-            language=translation.get_language(), time_zone=timezone.get_current_timezone_name(),
+            organization=request.organization,
+            actor=request.membership,
+            kind=kind,
+            file_format=file_format,
+            query=request.GET.urlencode(),
+            language=translation.get_language(),
+            time_zone=timezone.get_current_timezone_name(),
         )
     except ApplicationError as error:  # filters too long to keep, or one still being prepared
         messages.error(request, error.message)
         if "export_id" in error.extra:
-            back = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": error.extra["export_id"]})
+            back = reverse(
+                "export_detail", kwargs={"org_slug": request.organization.slug, "export_id": error.extra["export_id"]}
+            )
         return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     url = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": export.pk})
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -154,18 +173,37 @@ def _not_on_the_team(people: list[tuple[int, str]], data: selectors.Account360) 
 
 
 def _account_context(request: HttpRequest, account_id: int, **extra) -> dict:
-    data = selectors.account_360(organization=request.organization, membership=request.membership, account_id=account_id)
+    data = selectors.account_360(
+        organization=request.organization, membership=request.membership, account_id=account_id
+    )
     organization = request.organization
     people = people_choices(organization)
     context = {
         "d": data,
         "account": data.account,
-        "activity_form": ActivityForm(organization=organization, client_id=data.account.client_id, people=people, contacts=data.contacts, initial={"next_step_owner": request.membership.pk}),
-        "team_form": AccountTeamForm(organization=organization, people=_not_on_the_team(people, data)) if data.can_edit else None,
+        "activity_form": ActivityForm(
+            organization=organization,
+            client_id=data.account.client_id,
+            people=people,
+            contacts=data.contacts,
+            initial={"next_step_owner": request.membership.pk},
+        ),
+        "team_form": AccountTeamForm(organization=organization, people=_not_on_the_team(people, data))
+        if data.can_edit
+        else None,
         "account_executives": people_choices(organization, account_executives_only=True) if data.can_reassign else None,
         "risk_form": RiskRatingForm(initial={"risk_rating": data.account.risk_rating}) if data.can_rate_risk else None,
         "today": timezone.localdate(),
-        "objective_chart": [{"id": p.objective.pk, "points": p.points, "target": str(p.objective.target), "start": p.objective.period_start.isoformat(), "end": p.objective.period_end.isoformat()} for p in data.objectives],
+        "objective_chart": [
+            {
+                "id": p.objective.pk,
+                "points": p.points,
+                "target": str(p.objective.target),
+                "start": p.objective.period_start.isoformat(),
+                "end": p.objective.period_end.isoformat(),
+            }
+            for p in data.objectives
+        ],
         "open_objective_form": False,
         "open_incident_form": False,
     }
@@ -200,23 +238,32 @@ def account_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Account %(name)s opened.") % {"name": account.name})
             return redirect("account_detail", org_slug=org_slug, account_id=account.pk)
-    return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": False}, status=400 if form.errors else 200)
+    return TemplateResponse(
+        request, "accounts/account_form.html", {"form": form, "editing": False}, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpResponse:
     account = _account(request, account_id)
-    if not selectors.may_edit_account(organization=request.organization, membership=request.membership, account=account):
+    if not selectors.may_edit_account(
+        organization=request.organization, membership=request.membership, account=account
+    ):
         raise PermissionDenied
-    initial = {f: getattr(account, f) for f in ("name", "currency", "payment_terms_days", "credit_limit", "tier", "status", "start_date")} | {"sales_team": account.sales_team_id}
+    initial = {
+        f: getattr(account, f)
+        for f in ("name", "currency", "payment_terms_days", "credit_limit", "tier", "status", "start_date")
+    } | {"sales_team": account.sales_team_id}
     form = AccountForm(request.POST or None, organization=request.organization, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["sales_team"] = data["sales_team"].pk if data["sales_team"] else None
         changed = {k: v for k, v in data.items() if k in form.changed_data}
         try:
-            services.account_update(organization=request.organization, actor=request.membership, account=account, **changed)
+            services.account_update(
+                organization=request.organization, actor=request.membership, account=account, **changed
+            )
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
@@ -224,13 +271,24 @@ def account_edit(request: HttpRequest, org_slug: str, account_id: int) -> HttpRe
         else:
             messages.success(request, _("Account saved."))
             return redirect("account_detail", org_slug=org_slug, account_id=account.pk)
-    return TemplateResponse(request, "accounts/account_form.html", {"form": form, "editing": True, "account": account}, status=400 if form.errors else 200)
+    return TemplateResponse(
+        request,
+        "accounts/account_form.html",
+        {"form": form, "editing": True, "account": account},
+        status=400 if form.errors else 200,
+    )
 
 
-def _portfolio_row(request: HttpRequest, account_id: int, *, led: set[int], reassigning: bool = False, status: int = 200) -> HttpResponse:
+def _portfolio_row(
+    request: HttpRequest, account_id: int, *, led: set[int], reassigning: bool = False, status: int = 200
+) -> HttpResponse:
     """One row of the portfolio, as the person sees it; with the owner select when reassigning
     (only ever asked for by someone who may reassign the account)."""
-    account = selectors.portfolio_list(organization=request.organization, membership=request.membership).filter(pk=account_id).first()
+    account = (
+        selectors.portfolio_list(organization=request.organization, membership=request.membership)
+        .filter(pk=account_id)
+        .first()
+    )
     if account is None:  # reassigned out of this person's sight
         return HttpResponse("", status=status)
     context = {"a": account, "led_teams": led, "reassigning": reassigning}
@@ -261,19 +319,29 @@ def account_reassign(request: HttpRequest, org_slug: str, account_id: int) -> Ht
         status = 400
     else:
         try:
-            account = services.account_reassign(organization=request.organization, actor=request.membership, account=account, owner=form.cleaned_data["owner"].pk)
+            account = services.account_reassign(
+                organization=request.organization,
+                actor=request.membership,
+                account=account,
+                owner=form.cleaned_data["owner"].pk,
+            )
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
             messages.error(request, error.message)
             status = 400
         else:
-            messages.success(request, _("%(account)s now belongs to %(owner)s.") % {"account": account.name, "owner": account.owner.user})
+            messages.success(
+                request,
+                _("%(account)s now belongs to %(owner)s.") % {"account": account.name, "owner": account.owner.user},
+            )
             status = 200
     if request.htmx and request.POST.get("from") == "portfolio":
         return _portfolio_row(request, account.pk, led=led, reassigning=status != 200, status=status)
     if request.htmx:
-        return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id}))
+        return HttpResponseClientRedirect(
+            reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": account_id})
+        )
     return redirect("account_detail", org_slug=org_slug, account_id=account_id)
 
 
@@ -285,8 +353,16 @@ def account_risk(request: HttpRequest, org_slug: str, account_id: int) -> HttpRe
         raise PermissionDenied
     form = RiskRatingForm(request.POST)
     if form.is_valid():
-        services.account_set_risk_rating(organization=request.organization, actor=request.membership, account=account, risk_rating=form.cleaned_data["risk_rating"])
-        messages.success(request, _("Risk rating set to %(rating)s.") % {"rating": RiskRating(form.cleaned_data["risk_rating"]).label})
+        services.account_set_risk_rating(
+            organization=request.organization,
+            actor=request.membership,
+            account=account,
+            risk_rating=form.cleaned_data["risk_rating"],
+        )
+        messages.success(
+            request,
+            _("Risk rating set to %(rating)s.") % {"rating": RiskRating(form.cleaned_data["risk_rating"]).label},
+        )
     else:
         messages.error(request, _("Choose a risk rating from the list."))
     return redirect("account_detail", org_slug=org_slug, account_id=account_id)
@@ -299,13 +375,21 @@ def account_team_add(request: HttpRequest, org_slug: str, account_id: int) -> Ht
     form = AccountTeamForm(request.POST, organization=request.organization)
     if form.is_valid():
         try:
-            services.account_team_member_add(organization=request.organization, actor=request.membership, account=account, membership=form.cleaned_data["membership"].pk, role=form.cleaned_data["role"])
+            services.account_team_member_add(
+                organization=request.organization,
+                actor=request.membership,
+                account=account,
+                membership=form.cleaned_data["membership"].pk,
+                role=form.cleaned_data["role"],
+            )
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
             messages.error(request, error.message)
         else:
-            messages.success(request, _("%(name)s joined the account team.") % {"name": form.cleaned_data["membership"].user})
+            messages.success(
+                request, _("%(name)s joined the account team.") % {"name": form.cleaned_data["membership"].user}
+            )
     else:
         messages.error(request, _("Choose a person and their role."))
     return _back_to_account(request, org_slug, account_id)
@@ -314,7 +398,9 @@ def account_team_add(request: HttpRequest, org_slug: str, account_id: int) -> Ht
 @require_POST
 @_not_found_on_missing
 def account_team_remove(request: HttpRequest, org_slug: str, member_id: int) -> HttpResponse:
-    member = selectors.account_team_member_get(organization=request.organization, membership=request.membership, member_id=member_id)
+    member = selectors.account_team_member_get(
+        organization=request.organization, membership=request.membership, member_id=member_id
+    )
     services.account_team_member_remove(organization=request.organization, actor=request.membership, member=member)
     messages.success(request, _("%(name)s left the account team.") % {"name": member.membership.user})
     return _back_to_account(request, org_slug, member.account_id)
@@ -330,9 +416,18 @@ def _back_to_account(request: HttpRequest, org_slug: str, account_id: int) -> Ht
 def client_accounts(request: HttpRequest, org_slug: str, client_id: int) -> HttpResponse:
     """The accounts of one client that this person may see, for the client's page (htmx)."""
     client = client_get(organization=request.organization, client_id=client_id)  # 404 when not this organisation's
-    accounts = selectors.visible_accounts(organization=request.organization, membership=request.membership).filter(client=client).select_related("owner__user").order_by("name", "pk")
+    accounts = (
+        selectors.visible_accounts(organization=request.organization, membership=request.membership)
+        .filter(client=client)
+        .select_related("owner__user")
+        .order_by("name", "pk")
+    )
     membership = request.membership
-    context = {"accounts": accounts, "client_id": client_id, "may_open": membership.is_admin or membership.is_sales_lead or membership.is_account_executive}
+    context = {
+        "accounts": accounts,
+        "client_id": client_id,
+        "may_open": membership.is_admin or membership.is_sales_lead or membership.is_account_executive,
+    }
     return TemplateResponse(request, "accounts/client_accounts.html", context)
 
 
@@ -351,8 +446,17 @@ def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> 
         before = request.GET.get("before")
         if not request.htmx:
             return redirect("account_detail", org_slug=org_slug, account_id=account_id)
-        activities, has_more = selectors.activity_timeline(organization=organization, membership=membership, account=account, before_id=int(before) if before and before.isdigit() else None)
-        response = TemplateResponse(request, "accounts/account_detail.html#timeline-page", {"account": account, "activities": activities, "has_more": has_more})
+        activities, has_more = selectors.activity_timeline(
+            organization=organization,
+            membership=membership,
+            account=account,
+            before_id=int(before) if before and before.isdigit() else None,
+        )
+        response = TemplateResponse(
+            request,
+            "accounts/account_detail.html#timeline-page",
+            {"account": account, "activities": activities, "has_more": has_more},
+        )
         patch_vary_headers(response, ["HX-Request"])
         return response
     form = ActivityForm(request.POST, organization=organization, client_id=account.client_id)
@@ -368,10 +472,20 @@ def account_activities(request: HttpRequest, org_slug: str, account_id: int) -> 
             context = _account_context(request, account_id)
             # The form asked to replace itself; on success the whole work area comes back, shown
             # from the timeline's top, where the new activity is.
-            return reswap(retarget(TemplateResponse(request, "accounts/account_detail.html#work", context), "#work"), "outerHTML show:#timeline:top")
+            return reswap(
+                retarget(TemplateResponse(request, "accounts/account_detail.html#work", context), "#work"),
+                "outerHTML show:#timeline:top",
+            )
     if not request.htmx:
-        return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, account_id, activity_form=form), status=400)
-    return TemplateResponse(request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400)
+        return TemplateResponse(
+            request,
+            "accounts/account_detail.html",
+            _account_context(request, account_id, activity_form=form),
+            status=400,
+        )
+    return TemplateResponse(
+        request, "accounts/account_detail.html#activity-form", {"account": account, "activity_form": form}, status=400
+    )
 
 
 @require_GET
@@ -382,8 +496,14 @@ def account_audit(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
     before = request.GET.get("before", "")
     if not request.htmx or not before.isdigit():
         return redirect("account_detail", org_slug=org_slug, account_id=account_id)
-    audit, has_more = selectors.account_audit_older(organization=request.organization, account=account, before_id=int(before))
-    response = TemplateResponse(request, "accounts/account_detail.html#audit-page", {"account": account, "audit": audit, "has_more_audit": has_more})
+    audit, has_more = selectors.account_audit_older(
+        organization=request.organization, account=account, before_id=int(before)
+    )
+    response = TemplateResponse(
+        request,
+        "accounts/account_detail.html#audit-page",
+        {"account": account, "audit": audit, "has_more_audit": has_more},
+    )
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -391,22 +511,48 @@ def account_audit(request: HttpRequest, org_slug: str, account_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> HttpResponse:
-    activity = selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity_id)
+    activity = selectors.activity_get(
+        organization=request.organization, membership=request.membership, activity_id=activity_id
+    )
     form = None
     status = 200
     if request.method == "GET" and request.GET.get("edit") == "1":
-        if not services.may_edit_activity(organization=request.organization, actor=request.membership, activity=activity):
+        if not services.may_edit_activity(
+            organization=request.organization, actor=request.membership, activity=activity
+        ):
             raise PermissionDenied
         initial = {
-            "kind": activity.kind, "occurred_at": activity.occurred_at, "duration_minutes": activity.duration_minutes, "summary": activity.summary, "outcome": activity.outcome,
-            "contact_ids": [c.pk for c in activity.contact_list], "next_step": activity.next_step, "next_step_due": activity.next_step_due, "next_step_owner": activity.next_step_owner_id,
+            "kind": activity.kind,
+            "occurred_at": activity.occurred_at,
+            "duration_minutes": activity.duration_minutes,
+            "summary": activity.summary,
+            "outcome": activity.outcome,
+            "contact_ids": [c.pk for c in activity.contact_list],
+            "next_step": activity.next_step,
+            "next_step_due": activity.next_step_due,
+            "next_step_owner": activity.next_step_owner_id,
         }
-        form = ActivityForm(organization=request.organization, client_id=activity.account.client_id, initial=initial, prefix=f"a{activity.pk}")
+        form = ActivityForm(
+            organization=request.organization,
+            client_id=activity.account.client_id,
+            initial=initial,
+            prefix=f"a{activity.pk}",
+        )
     elif request.method == "POST":
-        form = ActivityForm(request.POST, organization=request.organization, client_id=activity.account.client_id, prefix=f"a{activity.pk}")
+        form = ActivityForm(
+            request.POST,
+            organization=request.organization,
+            client_id=activity.account.client_id,
+            prefix=f"a{activity.pk}",
+        )
         if form.is_valid():
             try:
-                services.activity_update(organization=request.organization, actor=request.membership, activity=activity, **form.service_data())
+                services.activity_update(
+                    organization=request.organization,
+                    actor=request.membership,
+                    activity=activity,
+                    **form.service_data(),
+                )
             except ApplicationError as error:
                 if error.status == 403:
                     raise PermissionDenied(error.message)
@@ -415,10 +561,14 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
                 messages.success(request, _("Activity saved."))
                 if not request.htmx:
                     return redirect("account_detail", org_slug=org_slug, account_id=activity.account_id)
-                return HttpResponseClientRedirect(reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id}))
+                return HttpResponseClientRedirect(
+                    reverse("account_detail", kwargs={"org_slug": org_slug, "account_id": activity.account_id})
+                )
         status = 400
     if form is None:
-        activity.may_edit = services.may_edit_activity(organization=request.organization, actor=request.membership, activity=activity)
+        activity.may_edit = services.may_edit_activity(
+            organization=request.organization, actor=request.membership, activity=activity
+        )
     context = {"activity": activity, "account": activity.account, "edit_form": form}
     return render(request, "accounts/activity_edit.html", context, partial="activity-item", status=status)
 
@@ -426,9 +576,13 @@ def activity_edit(request: HttpRequest, org_slug: str, activity_id: int) -> Http
 @require_POST
 @_not_found_on_missing
 def activity_done(request: HttpRequest, org_slug: str, activity_id: int) -> HttpResponse:
-    activity = selectors.activity_get(organization=request.organization, membership=request.membership, activity_id=activity_id)
+    activity = selectors.activity_get(
+        organization=request.organization, membership=request.membership, activity_id=activity_id
+    )
     is_done = request.POST.get("done", "1") == "1"
-    services.activity_next_step_set_done(organization=request.organization, actor=request.membership, activity=activity, is_done=is_done)
+    services.activity_next_step_set_done(
+        organization=request.organization, actor=request.membership, activity=activity, is_done=is_done
+    )
     messages.success(request, _("Next step done.") if is_done else _("Next step reopened."))
     if request.htmx:
         return HttpResponse("", headers={"HX-Trigger": "accountdesk:next-step-done"})
@@ -458,13 +612,19 @@ def objective_create(request: HttpRequest, org_slug: str, account_id: int) -> Ht
     POST: set the objective, or show the form again with what is wrong."""
     account = _account(request, account_id)
     if request.method == "GET":
-        if not selectors.may_edit_account(organization=request.organization, membership=request.membership, account=account):
+        if not selectors.may_edit_account(
+            organization=request.organization, membership=request.membership, account=account
+        ):
             raise PermissionDenied
-        return _form_on_demand(request, account, "objective-form", objective_form=ObjectiveForm(), open_objective_form=True)
+        return _form_on_demand(
+            request, account, "objective-form", objective_form=ObjectiveForm(), open_objective_form=True
+        )
     form = ObjectiveForm(request.POST)
     if form.is_valid():
         try:
-            services.objective_create(organization=request.organization, actor=request.membership, account=account, **form.cleaned_data)
+            services.objective_create(
+                organization=request.organization, actor=request.membership, account=account, **form.cleaned_data
+            )
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
@@ -473,17 +633,26 @@ def objective_create(request: HttpRequest, org_slug: str, account_id: int) -> Ht
             messages.success(request, _("Objective set."))
             return _back_to_account(request, org_slug, account_id)
     context = _account_context(request, account_id, objective_form=form, open_objective_form=True)
-    return TemplateResponse(request, "accounts/account_detail.html#objectives" if request.htmx else "accounts/account_detail.html", context, status=400)
+    return TemplateResponse(
+        request,
+        "accounts/account_detail.html#objectives" if request.htmx else "accounts/account_detail.html",
+        context,
+        status=400,
+    )
 
 
 @require_POST
 @_not_found_on_missing
 def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> HttpResponse:
-    objective = selectors.objective_get(organization=request.organization, membership=request.membership, objective_id=objective_id)
+    objective = selectors.objective_get(
+        organization=request.organization, membership=request.membership, objective_id=objective_id
+    )
     form = ActualForm(request.POST)
     if form.is_valid():
         try:
-            services.objective_actual_record(organization=request.organization, actor=request.membership, objective=objective, **form.cleaned_data)
+            services.objective_actual_record(
+                organization=request.organization, actor=request.membership, objective=objective, **form.cleaned_data
+            )
         except ApplicationError as error:
             if error.status == 403:
                 raise PermissionDenied(error.message)
@@ -492,10 +661,26 @@ def objective_actual(request: HttpRequest, org_slug: str, objective_id: int) -> 
             messages.success(request, _("Actual recorded."))
             return _back_to_account(request, org_slug, objective.account_id)
     # Back on the account page, at this objective's card: what was typed, and what is wrong with it.
-    refused = {"objective_id": objective.pk, "as_of": request.POST.get("as_of", ""), "value": request.POST.get("value", ""), "errors": [
-        *form.non_field_errors(), *(f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() if name in form.fields for error in errors)
-    ]}
-    return TemplateResponse(request, "accounts/account_detail.html", _account_context(request, objective.account_id, refused_actual=refused), status=400)
+    refused = {
+        "objective_id": objective.pk,
+        "as_of": request.POST.get("as_of", ""),
+        "value": request.POST.get("value", ""),
+        "errors": [
+            *form.non_field_errors(),
+            *(
+                f"{form.fields[name].label}: {error}"
+                for name, errors in form.errors.items()
+                if name in form.fields
+                for error in errors
+            ),
+        ],
+    }
+    return TemplateResponse(
+        request,
+        "accounts/account_detail.html",
+        _account_context(request, objective.account_id, refused_actual=refused),
+        status=400,
+    )
 
 
 # --- Incidents ----------------------------------------------------------------------------------
@@ -515,14 +700,21 @@ def incident_create(request: HttpRequest, org_slug: str, account_id: int) -> Htt
         data = dict(form.cleaned_data)
         data["assignee"] = data["assignee"].pk if data["assignee"] else None
         try:
-            incident = services.incident_open(organization=request.organization, actor=request.membership, account=account, **data)
+            incident = services.incident_open(
+                organization=request.organization, actor=request.membership, account=account, **data
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
             messages.success(request, _("Incident %(title)s opened.") % {"title": incident.title})
             return _back_to_account(request, org_slug, account_id)
     context = _account_context(request, account_id, incident_form=form, open_incident_form=True)
-    return TemplateResponse(request, "accounts/account_detail.html#incidents" if request.htmx else "accounts/account_detail.html", context, status=400)
+    return TemplateResponse(
+        request,
+        "accounts/account_detail.html#incidents" if request.htmx else "accounts/account_detail.html",
+        context,
+        status=400,
+    )
 
 
 @require_GET
@@ -547,22 +739,37 @@ def incidents_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 @_not_found_on_missing
 def incident_detail(request: HttpRequest, org_slug: str, incident_id: int) -> HttpResponse:
-    incident = selectors.incident_get(organization=request.organization, membership=request.membership, incident_id=incident_id)
-    initial = {"title": incident.title, "description": incident.description, "severity": incident.severity, "status": incident.status, "assignee": incident.assignee_id}
+    incident = selectors.incident_get(
+        organization=request.organization, membership=request.membership, incident_id=incident_id
+    )
+    initial = {
+        "title": incident.title,
+        "description": incident.description,
+        "severity": incident.severity,
+        "status": incident.status,
+        "assignee": incident.assignee_id,
+    }
     form = IncidentUpdateForm(request.POST or None, organization=request.organization, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
         if "assignee" in data:
             data["assignee"] = data["assignee"].pk if data["assignee"] else None
         try:
-            services.incident_update(organization=request.organization, actor=request.membership, incident=incident, **data)
+            services.incident_update(
+                organization=request.organization, actor=request.membership, incident=incident, **data
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
             messages.success(request, _("Incident saved."))
             return redirect("incident_detail", org_slug=org_slug, incident_id=incident_id)
     audit = selectors.incident_audit(organization=request.organization, incident=incident)
-    return TemplateResponse(request, "accounts/incident_detail.html", {"incident": incident, "form": form, "audit": audit}, status=400 if form.errors else 200)
+    return TemplateResponse(
+        request,
+        "accounts/incident_detail.html",
+        {"incident": incident, "form": form, "audit": audit},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- My day, search, settings ---------------------------------------------------------------------------
@@ -583,7 +790,9 @@ def search(request: HttpRequest, org_slug: str) -> HttpResponse:
     dropdown = bool(request.htmx) and request.htmx.target != "search-page-results"
     if dropdown and not query.strip():
         return HttpResponse("")  # an emptied box closes the results
-    results = selectors.search(organization=request.organization, membership=request.membership, query=query, limit=6 if dropdown else 20)
+    results = selectors.search(
+        organization=request.organization, membership=request.membership, query=query, limit=6 if dropdown else 20
+    )
     return render(request, "accounts/search.html", {"results": results, "search_query": query}, partial="dropdown")
 
 
@@ -597,7 +806,9 @@ def portfolio_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = PortfolioSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.portfolio_settings_update(organization=request.organization, actor=request.membership, **form.cleaned_data)
+            services.portfolio_settings_update(
+                organization=request.organization, actor=request.membership, **form.cleaned_data
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:

@@ -48,13 +48,29 @@ from tenancy.text import search_normalize
 
 SIZES = {
     "small": {
-        "account_executives": 2, "leads": 1, "teams": 1, "others": 2,
-        "clients": 10, "contacts": 30, "accounts": 20, "activities": 200, "incidents": 10, "objective_accounts": 10,
+        "account_executives": 2,
+        "leads": 1,
+        "teams": 1,
+        "others": 2,
+        "clients": 10,
+        "contacts": 30,
+        "accounts": 20,
+        "activities": 200,
+        "incidents": 10,
+        "objective_accounts": 10,
         "busiest_share": 0.15,
     },
     "large": {
-        "account_executives": 20, "leads": 4, "teams": 4, "others": 30,
-        "clients": 2000, "contacts": 6000, "accounts": 5000, "activities": 200_000, "incidents": 2000, "objective_accounts": 1000,
+        "account_executives": 20,
+        "leads": 4,
+        "teams": 4,
+        "others": 30,
+        "clients": 2000,
+        "contacts": 6000,
+        "accounts": 5000,
+        "activities": 200_000,
+        "incidents": 2000,
+        "objective_accounts": 1000,
         # One account with about 2,000 activities: the account 360 page's worst case.
         "busiest_share": 0.01,
     },
@@ -71,20 +87,54 @@ def build_organization(slug: str, size: dict, rng: random.Random) -> Organizatio
     with transaction.atomic():
         organization = services.organization_create(name=f"Bench {slug}", slug=slug)
         with tenant_scope(organization):
-            admin = services.membership_add(organization=organization, actor=None, email=f"admin@{slug}.bench", full_name=f"Admin {slug}", roles=["admin", "finance"], password=PASSWORD)
+            admin = services.membership_add(
+                organization=organization,
+                actor=None,
+                email=f"admin@{slug}.bench",
+                full_name=f"Admin {slug}",
+                roles=["admin", "finance"],
+                password=PASSWORD,
+            )
             leads = [
-                services.membership_add(organization=organization, actor=None, email=f"lead{i}@{slug}.bench", full_name=f"Lead {i}", roles=["sales_lead"], password=PASSWORD)
+                services.membership_add(
+                    organization=organization,
+                    actor=None,
+                    email=f"lead{i}@{slug}.bench",
+                    full_name=f"Lead {i}",
+                    roles=["sales_lead"],
+                    password=PASSWORD,
+                )
                 for i in range(size["leads"])
             ]
             aes = [
-                services.membership_add(organization=organization, actor=None, email=f"ae{i}@{slug}.bench", full_name=f"Account Executive {i}", roles=["account_executive"], password=PASSWORD)
+                services.membership_add(
+                    organization=organization,
+                    actor=None,
+                    email=f"ae{i}@{slug}.bench",
+                    full_name=f"Account Executive {i}",
+                    roles=["account_executive"],
+                    password=PASSWORD,
+                )
                 for i in range(size["account_executives"])
             ]
             for i in range(size["others"]):
-                services.membership_add(organization=organization, actor=None, email=f"person{i}@{slug}.bench", full_name=f"Person {i}", roles=[rng.choice(["finance", "account_executive"])], password=PASSWORD)
+                services.membership_add(
+                    organization=organization,
+                    actor=None,
+                    email=f"person{i}@{slug}.bench",
+                    full_name=f"Person {i}",
+                    roles=[rng.choice(["finance", "account_executive"])],
+                    password=PASSWORD,
+                )
             for t in range(size["teams"]):
                 members = aes[t :: size["teams"]]
-                services.team_create(organization=organization, actor=admin, name=f"Team {t}", lead_ids=[leads[t % len(leads)].pk], member_ids=[m.pk for m in members])
+                services.team_create(
+                    organization=organization,
+                    actor=admin,
+                    name=f"Team {t}",
+                    lead_ids=[leads[t % len(leads)].pk],
+                    member_ids=[m.pk for m in members],
+                )
     return organization
 
 
@@ -93,25 +143,198 @@ def build_organization(slug: str, size: dict, rng: random.Random) -> Organizatio
 # Trade names are "<place> <trade>": 40 x 50 distinct pairs, so a client's full trade name is a
 # search that matches a few rows (its client, its contacts by email domain, its accounts).
 PLACES = [
-    "Vallbona", "Montsant", "Garrotxa", "Empordà", "Cerdanya", "Priorat", "Berguedà", "Osona", "Segarra", "Urgell",
-    "Pallars", "Ribagorça", "Aneto", "Moncayo", "Gredos", "Urbasa", "Aralar", "Gorbea", "Anboto", "Somiedo",
-    "Bierzo", "Sanabria", "Tormes", "Jarama", "Henares", "Tajuña", "Alberche", "Cabriel", "Mijares", "Palancia",
-    "Genil", "Darro", "Odiel", "Guadiaro", "Almanzora", "Andarax", "Montseny", "Lluçanès", "Matarraña", "Maestrat",
+    "Vallbona",
+    "Montsant",
+    "Garrotxa",
+    "Empordà",
+    "Cerdanya",
+    "Priorat",
+    "Berguedà",
+    "Osona",
+    "Segarra",
+    "Urgell",
+    "Pallars",
+    "Ribagorça",
+    "Aneto",
+    "Moncayo",
+    "Gredos",
+    "Urbasa",
+    "Aralar",
+    "Gorbea",
+    "Anboto",
+    "Somiedo",
+    "Bierzo",
+    "Sanabria",
+    "Tormes",
+    "Jarama",
+    "Henares",
+    "Tajuña",
+    "Alberche",
+    "Cabriel",
+    "Mijares",
+    "Palancia",
+    "Genil",
+    "Darro",
+    "Odiel",
+    "Guadiaro",
+    "Almanzora",
+    "Andarax",
+    "Montseny",
+    "Lluçanès",
+    "Matarraña",
+    "Maestrat",
 ]
 TRADES = [
-    "Industrial", "Logística", "Components", "Recambios", "Metalúrgica", "Alimentària", "Hotels", "Clínica", "Software", "Energía",
-    "Construcciones", "Transportes", "Distribució", "Tallers", "Plàstics", "Químicas", "Tèxtil", "Gràfiques", "Mobles", "Envases",
-    "Cerámica", "Agrícola", "Motors", "Electrònica", "Automoción", "Ferreteria", "Papelera", "Fundición", "Mecanitzats", "Hidráulica",
-    "Neumàtica", "Vins", "Conservas", "Làctics", "Farmacèutica", "Laboratoris", "Serveis", "Consultoría", "Enginyeria", "Arquitectura",
-    "Sistemes", "Dades", "Robòtica", "Solar", "Aigües", "Cables", "Vidres", "Fustes", "Pintures", "Embalatges",
+    "Industrial",
+    "Logística",
+    "Components",
+    "Recambios",
+    "Metalúrgica",
+    "Alimentària",
+    "Hotels",
+    "Clínica",
+    "Software",
+    "Energía",
+    "Construcciones",
+    "Transportes",
+    "Distribució",
+    "Tallers",
+    "Plàstics",
+    "Químicas",
+    "Tèxtil",
+    "Gràfiques",
+    "Mobles",
+    "Envases",
+    "Cerámica",
+    "Agrícola",
+    "Motors",
+    "Electrònica",
+    "Automoción",
+    "Ferreteria",
+    "Papelera",
+    "Fundición",
+    "Mecanitzats",
+    "Hidráulica",
+    "Neumàtica",
+    "Vins",
+    "Conservas",
+    "Làctics",
+    "Farmacèutica",
+    "Laboratoris",
+    "Serveis",
+    "Consultoría",
+    "Enginyeria",
+    "Arquitectura",
+    "Sistemes",
+    "Dades",
+    "Robòtica",
+    "Solar",
+    "Aigües",
+    "Cables",
+    "Vidres",
+    "Fustes",
+    "Pintures",
+    "Embalatges",
 ]
-CITIES = ["Barcelona", "Girona", "Lleida", "Tarragona", "Sabadell", "Terrassa", "Bilbao", "Zaragoza", "Valencia", "Sevilla", "Málaga", "Valladolid", "Sants-Montjuïc"]
+CITIES = [
+    "Barcelona",
+    "Girona",
+    "Lleida",
+    "Tarragona",
+    "Sabadell",
+    "Terrassa",
+    "Bilbao",
+    "Zaragoza",
+    "Valencia",
+    "Sevilla",
+    "Málaga",
+    "Valladolid",
+    "Sants-Montjuïc",
+]
 PROVINCES = ["08", "17", "25", "43", "48", "50", "46", "41", "29", "47"]
-SECTORS = ["technology", "manufacturing", "retail", "hospitality", "healthcare", "logistics", "media", "energy", "construction", "food", "professional"]
-FIRST_NAMES = ["Marta", "Jordi", "Laia", "Pau", "Núria", "Joan", "Lucía", "Javier", "Elena", "Diego", "Carmen", "Oriol", "Ainhoa", "Iñaki", "Rocío", "Álvaro", "Mireia", "Arnau", "Beatriz", "Sergi"]
-SURNAMES = ["Puig", "Vila", "Soler", "Ferrer", "Roca", "García", "López", "Martínez", "Navarro", "Romero", "Castro", "Ortega", "Echeverría", "Aguirre", "Riera", "Camps", "Bosch", "Vidal", "Moreno", "Gil"]
-JOB_TITLES = [("Purchasing manager", "decision_maker"), ("Chief financial officer", "finance"), ("Plant manager", "influencer"), ("Maintenance lead", "technical"), ("Buyer", "user"), ("Accountant", "finance"), ("Marketing manager", "influencer")]
-LINES = ["Supply", "Spare parts", "Maintenance", "Framework contract", "Consignment stock", "Digital campaign", "Social media", "Web", "Bearings", "Power transmission", "Tooling", "Lubrication", "Fasteners", "Electrical", "Packaging line"]
+SECTORS = [
+    "technology",
+    "manufacturing",
+    "retail",
+    "hospitality",
+    "healthcare",
+    "logistics",
+    "media",
+    "energy",
+    "construction",
+    "food",
+    "professional",
+]
+FIRST_NAMES = [
+    "Marta",
+    "Jordi",
+    "Laia",
+    "Pau",
+    "Núria",
+    "Joan",
+    "Lucía",
+    "Javier",
+    "Elena",
+    "Diego",
+    "Carmen",
+    "Oriol",
+    "Ainhoa",
+    "Iñaki",
+    "Rocío",
+    "Álvaro",
+    "Mireia",
+    "Arnau",
+    "Beatriz",
+    "Sergi",
+]
+SURNAMES = [
+    "Puig",
+    "Vila",
+    "Soler",
+    "Ferrer",
+    "Roca",
+    "García",
+    "López",
+    "Martínez",
+    "Navarro",
+    "Romero",
+    "Castro",
+    "Ortega",
+    "Echeverría",
+    "Aguirre",
+    "Riera",
+    "Camps",
+    "Bosch",
+    "Vidal",
+    "Moreno",
+    "Gil",
+]
+JOB_TITLES = [
+    ("Purchasing manager", "decision_maker"),
+    ("Chief financial officer", "finance"),
+    ("Plant manager", "influencer"),
+    ("Maintenance lead", "technical"),
+    ("Buyer", "user"),
+    ("Accountant", "finance"),
+    ("Marketing manager", "influencer"),
+]
+LINES = [
+    "Supply",
+    "Spare parts",
+    "Maintenance",
+    "Framework contract",
+    "Consignment stock",
+    "Digital campaign",
+    "Social media",
+    "Web",
+    "Bearings",
+    "Power transmission",
+    "Tooling",
+    "Lubrication",
+    "Fasteners",
+    "Electrical",
+    "Packaging line",
+]
 KINDS = [("email", 0), ("call", 15), ("meeting", 60), ("visit", 90), ("note", 0)]
 SUMMARIES = [
     "Followed up on the open offer with {contact}; they need the revised delivery dates before committing.",
@@ -122,8 +345,21 @@ SUMMARIES = [
     "Internal note: a competitor offered them a lower price on standard references.",
 ]
 OUTCOMES = ["Order confirmed.", "Waiting for their approval.", "They want a second offer.", "No decision yet.", ""]
-NEXT_STEPS = ["Send the revised offer", "Confirm the delivery date", "Call to close the order", "Prepare next year's prices", "Review the consignment stock"]
-INCIDENT_TITLES = ["Wrong reference delivered", "Late delivery", "Damaged goods", "Duplicate invoice", "Missing items in the delivery", "Quality certificate missing"]
+NEXT_STEPS = [
+    "Send the revised offer",
+    "Confirm the delivery date",
+    "Call to close the order",
+    "Prepare next year's prices",
+    "Review the consignment stock",
+]
+INCIDENT_TITLES = [
+    "Wrong reference delivered",
+    "Late delivery",
+    "Damaged goods",
+    "Duplicate invoice",
+    "Missing items in the delivery",
+    "Quality certificate missing",
+]
 
 
 def _ascii(text: str) -> str:
@@ -139,14 +375,21 @@ def _bulk(model, rows: list) -> list:
     return model.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def _audit(organization: Organization, actor_user_ids: list[int], action: str, objects: list, fields: list[str]) -> None:
+def _audit(
+    organization: Organization, actor_user_ids: list[int], action: str, objects: list, fields: list[str]
+) -> None:
     """The audit event each object's create service would have written, in bulk."""
     _bulk(
         AuditEvent,
         [
             AuditEvent(
-                organization=organization, actor_id=actor, action=action, object_type=obj._meta.label_lower, object_id=obj.pk,
-                object_repr=str(obj)[:200], changes={k: [None, v] for k, v in audit_snapshot(obj, fields).items()},
+                organization=organization,
+                actor_id=actor,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=obj.pk,
+                object_repr=str(obj)[:200],
+                changes={k: [None, v] for k, v in audit_snapshot(obj, fields).items()},
             )
             for obj, actor in zip(objects, actor_user_ids, strict=True)
         ],
@@ -164,7 +407,9 @@ class _Portfolio:
         self.aes = [by_local[f"ae{i}"] for i in range(size["account_executives"])]
         self.finance = [m for m in people if m.is_finance]
         self.specialists = [m for m in people if m.is_account_executive]
-        teams = {tm.membership_id: tm.team_id for tm in TeamMember.objects.filter(organization=organization, is_lead=False)}
+        teams = {
+            tm.membership_id: tm.team_id for tm in TeamMember.objects.filter(organization=organization, is_lead=False)
+        }
         self.team_of = {ae.pk: teams.get(ae.pk) for ae in self.aes}
 
     def build(self) -> dict[str, int]:
@@ -175,7 +420,14 @@ class _Portfolio:
         activities = self.activities(accounts, draws, contacts)
         objectives = self.objectives(accounts)
         incidents = self.incidents(accounts)
-        return {"clients": len(clients), "contacts": sum(len(c) for c in contacts.values()), "accounts": len(accounts), "activities": activities, "objectives": objectives, "incidents": incidents}
+        return {
+            "clients": len(clients),
+            "contacts": sum(len(c) for c in contacts.values()),
+            "accounts": len(accounts),
+            "activities": activities,
+            "objectives": objectives,
+            "incidents": incidents,
+        }
 
     def clients(self) -> list[Client]:
         rng, n = self.rng, self.size["clients"]
@@ -187,12 +439,21 @@ class _Portfolio:
             legal_form, letter = ("SA", "A") if rng.random() < 0.2 else ("SL", "B")
             weights = rng.choice([(25, 25, 25, 25), (40, 20, 20, 20), (10, 30, 30, 30), (20, 10, 40, 30)])
             client = Client(
-                organization=self.org, legal_name=f"{trade_name}, {legal_form}", trade_name=trade_name,
-                tax_id=make_cif(letter, PROVINCES[i % len(PROVINCES)], 10000 + i), country="ES", sector=rng.choice(SECTORS),
-                size_band=rng.choice(["micro", "small", "small", "medium", "medium", "large"]), city=rng.choice(CITIES),
-                website=f"https://www.{_ascii(trade_name)}.example", status=rng.choices(["active", "prospect", "former"], weights=[85, 10, 5])[0],
+                organization=self.org,
+                legal_name=f"{trade_name}, {legal_form}",
+                trade_name=trade_name,
+                tax_id=make_cif(letter, PROVINCES[i % len(PROVINCES)], 10000 + i),
+                country="ES",
+                sector=rng.choice(SECTORS),
+                size_band=rng.choice(["micro", "small", "small", "medium", "medium", "large"]),
+                city=rng.choice(CITIES),
+                website=f"https://www.{_ascii(trade_name)}.example",
+                status=rng.choices(["active", "prospect", "former"], weights=[85, 10, 5])[0],
                 notes="Buys by framework contract; reviews prices every November.",
-                weight_price=weights[0], weight_time_to_market=weights[1], weight_delivery_time=weights[2], weight_quality=weights[3],
+                weight_price=weights[0],
+                weight_time_to_market=weights[1],
+                weight_delivery_time=weights[2],
+                weight_quality=weights[3],
             )
             # As clients.services writes it.
             client.search_text = search_normalize(client.legal_name, client.trade_name, client.city, client.tax_id)
@@ -213,9 +474,15 @@ class _Portfolio:
                 first, surname = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
                 title, role = JOB_TITLES[0] if index == 0 else rng.choice(JOB_TITLES[1:])
                 contact = Contact(
-                    organization=self.org, client=client, full_name=f"{first} {surname}", job_title=title, buying_role=role,
-                    email=f"{_ascii(first)}.{_ascii(surname)}{index}@{domain}", phone=f"+34 93 {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-                    language=rng.choice(["ca", "es", "es", "en"]), is_primary=index == 0,
+                    organization=self.org,
+                    client=client,
+                    full_name=f"{first} {surname}",
+                    job_title=title,
+                    buying_role=role,
+                    email=f"{_ascii(first)}.{_ascii(surname)}{index}@{domain}",
+                    phone=f"+34 93 {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    language=rng.choice(["ca", "es", "es", "en"]),
+                    is_primary=index == 0,
                 )
                 # As clients.services writes it.
                 contact.search_text = search_normalize(contact.full_name, contact.email, contact.job_title)
@@ -254,13 +521,23 @@ class _Portfolio:
                 name = f"{client.trade_name} {rng.choice(LINES)} {rng.randint(2, 99)}"
             used_names.add((client.pk, name))
             account = Account(
-                organization=self.org, client=client, name=name, owner=owner,
-                sales_team_id=None if rng.random() < 0.02 else self.team_of[owner.pk], currency="EUR",
-                payment_terms_days=rng.choice([30, 45, 60]), credit_limit=Decimal(rng.randrange(5000, 200000, 500)),
-                risk_rating=rng.choices(["unrated", "low", "medium", "high", "very_high"], weights=[50, 25, 15, 8, 2])[0],
+                organization=self.org,
+                client=client,
+                name=name,
+                owner=owner,
+                sales_team_id=None if rng.random() < 0.02 else self.team_of[owner.pk],
+                currency="EUR",
+                payment_terms_days=rng.choice([30, 45, 60]),
+                credit_limit=Decimal(rng.randrange(5000, 200000, 500)),
+                risk_rating=rng.choices(["unrated", "low", "medium", "high", "very_high"], weights=[50, 25, 15, 8, 2])[
+                    0
+                ],
                 tier=rng.choices(["strategic", "key", "growth", "standard"], weights=[5, 20, 30, 45])[0],
-                status=rng.choices(["active", "at_risk", "dormant", "onboarding", "closed"], weights=[75, 8, 8, 5, 4])[0],
-                start_date=today - timedelta(days=rng.randint(400, 3000)), last_activity_at=latest.get(i),
+                status=rng.choices(["active", "at_risk", "dormant", "onboarding", "closed"], weights=[75, 8, 8, 5, 4])[
+                    0
+                ],
+                start_date=today - timedelta(days=rng.randint(400, 3000)),
+                last_activity_at=latest.get(i),
             )
             # As accounts.services writes it.
             account.search_text = search_normalize(account.name)
@@ -275,12 +552,25 @@ class _Portfolio:
             if rng.random() < 0.1:
                 other = rng.choice(self.specialists)
                 if other.pk != account.owner_id:
-                    rows.append(AccountTeamMember(organization=self.org, account=account, membership=other, role="technical_specialist"))
+                    rows.append(
+                        AccountTeamMember(
+                            organization=self.org, account=account, membership=other, role="technical_specialist"
+                        )
+                    )
             if rng.random() < 0.05 and self.finance:
-                rows.append(AccountTeamMember(organization=self.org, account=account, membership=rng.choice(self.finance), role="finance_contact"))
+                rows.append(
+                    AccountTeamMember(
+                        organization=self.org,
+                        account=account,
+                        membership=rng.choice(self.finance),
+                        role="finance_contact",
+                    )
+                )
         _bulk(AccountTeamMember, rows)
 
-    def activities(self, accounts: list[Account], draws: list[tuple[int, datetime]], contacts: dict[int, list[int]]) -> int:
+    def activities(
+        self, accounts: list[Account], draws: list[tuple[int, datetime]], contacts: dict[int, list[int]]
+    ) -> int:
         rng, today = self.rng, self.today
         for start in range(0, len(draws), BATCH):
             rows = []
@@ -288,8 +578,13 @@ class _Portfolio:
                 account = accounts[index]
                 kind, duration = rng.choice(KINDS)
                 activity = Activity(
-                    organization=self.org, account=account, kind=kind, occurred_at=moment, duration_minutes=duration,
-                    summary=rng.choice(SUMMARIES).format(contact=rng.choice(FIRST_NAMES)), outcome="" if kind == "note" else rng.choice(OUTCOMES),
+                    organization=self.org,
+                    account=account,
+                    kind=kind,
+                    occurred_at=moment,
+                    duration_minutes=duration,
+                    summary=rng.choice(SUMMARIES).format(contact=rng.choice(FIRST_NAMES)),
+                    outcome="" if kind == "note" else rng.choice(OUTCOMES),
                     created_by_id=account.owner_id,
                 )
                 if rng.random() < 0.15:
@@ -304,7 +599,11 @@ class _Portfolio:
                 rows.append(activity)
             created = Activity.objects.bulk_create(rows)
             links = [
-                ActivityContact(organization=self.org, activity=activity, contact_id=rng.choice(contacts[activity.account.client_id]))
+                ActivityContact(
+                    organization=self.org,
+                    activity=activity,
+                    contact_id=rng.choice(contacts[activity.account.client_id]),
+                )
                 for activity in created
                 if activity.kind != "note" and rng.random() < 0.6
             ]
@@ -320,34 +619,93 @@ class _Portfolio:
         rows = []
         for account in chosen:
             yearly = Decimal(rng.randrange(20000, 500000, 1000))
-            rows.append(Objective(organization=self.org, account=account, metric=Metric.REVENUE_INVOICED, period_start=quarter_start, period_end=quarter_end, target=yearly / 4, created_by_id=account.owner_id))
-            rows.append(Objective(organization=self.org, account=account, metric=Metric.REVENUE_INVOICED, period_start=year_start, period_end=year_end, target=yearly, created_by_id=account.owner_id))
+            rows.append(
+                Objective(
+                    organization=self.org,
+                    account=account,
+                    metric=Metric.REVENUE_INVOICED,
+                    period_start=quarter_start,
+                    period_end=quarter_end,
+                    target=yearly / 4,
+                    created_by_id=account.owner_id,
+                )
+            )
+            rows.append(
+                Objective(
+                    organization=self.org,
+                    account=account,
+                    metric=Metric.REVENUE_INVOICED,
+                    period_start=year_start,
+                    period_end=year_end,
+                    target=yearly,
+                    created_by_id=account.owner_id,
+                )
+            )
             if rng.random() < 0.5:
-                rows.append(Objective(organization=self.org, account=account, metric=Metric.WON_OFFERS, period_start=quarter_start, period_end=quarter_end, target=Decimal(rng.randint(2, 8)), created_by_id=account.owner_id))
+                rows.append(
+                    Objective(
+                        organization=self.org,
+                        account=account,
+                        metric=Metric.WON_OFFERS,
+                        period_start=quarter_start,
+                        period_end=quarter_end,
+                        target=Decimal(rng.randint(2, 8)),
+                        created_by_id=account.owner_id,
+                    )
+                )
             if rng.random() < 0.3:
-                rows.append(Objective(organization=self.org, account=account, metric=Metric.ON_TIME_PAYMENT, period_start=year_start, period_end=year_end, target=Decimal(95), created_by_id=account.owner_id))
+                rows.append(
+                    Objective(
+                        organization=self.org,
+                        account=account,
+                        metric=Metric.ON_TIME_PAYMENT,
+                        period_start=year_start,
+                        period_end=year_end,
+                        target=Decimal(95),
+                        created_by_id=account.owner_id,
+                    )
+                )
         objectives = _bulk(Objective, rows)
-        _audit(self.org, [o.account.owner.user_id for o in objectives], "objective.create", objectives, OBJECTIVE_FIELDS)
+        _audit(
+            self.org, [o.account.owner.user_id for o in objectives], "objective.create", objectives, OBJECTIVE_FIELDS
+        )
         actuals = []
         yesterday = today - timedelta(days=1)
         for objective in objectives:
             if yesterday < objective.period_start:
                 continue
             span = (objective.period_end - objective.period_start).days + 1
-            days = sorted({objective.period_start + timedelta(days=rng.randint(0, (yesterday - objective.period_start).days)) for _ in range(3)})
+            days = sorted(
+                {
+                    objective.period_start + timedelta(days=rng.randint(0, (yesterday - objective.period_start).days))
+                    for _ in range(3)
+                }
+            )
             performance = rng.uniform(0.6, 1.3)
             for day in days:
                 if objective.metric == Metric.ON_TIME_PAYMENT:
                     value = Decimal(min(100, rng.randint(70, 100)))
                 else:
-                    value = (objective.target * Decimal(((day - objective.period_start).days + 1) / span * performance)).quantize(Decimal("1"))
-                actuals.append(ObjectiveActual(organization=self.org, objective=objective, as_of=day, value=value, entered_by_id=objective.created_by_id))
+                    value = (
+                        objective.target * Decimal(((day - objective.period_start).days + 1) / span * performance)
+                    ).quantize(Decimal("1"))
+                actuals.append(
+                    ObjectiveActual(
+                        organization=self.org,
+                        objective=objective,
+                        as_of=day,
+                        value=value,
+                        entered_by_id=objective.created_by_id,
+                    )
+                )
         _bulk(ObjectiveActual, actuals)
         return len(objectives)
 
     def incidents(self, accounts: list[Account]) -> int:
         rng, now = self.rng, self.now
-        settings = PortfolioSettings.objects.filter(organization=self.org).first() or PortfolioSettings(organization=self.org)
+        settings = PortfolioSettings.objects.filter(organization=self.org).first() or PortfolioSettings(
+            organization=self.org
+        )
         rows = []
         for _ in range(self.size["incidents"]):
             account = rng.choice(accounts)
@@ -356,14 +714,25 @@ class _Portfolio:
             # Open ones are recent, a share of them past their SLA; the rest over the year.
             opened = now - timedelta(hours=rng.randint(1, 24 * 14) if is_open else rng.randint(24 * 7, 24 * 365))
             hours = settings.sla_hours(severity)
-            status = rng.choice(["open", "in_progress", "waiting_on_client"]) if is_open else rng.choice(["resolved", "closed"])
+            status = (
+                rng.choice(["open", "in_progress", "waiting_on_client"])
+                if is_open
+                else rng.choice(["resolved", "closed"])
+            )
             rows.append(
                 Incident(
-                    organization=self.org, account=account, title=rng.choice(INCIDENT_TITLES), description="Reported by the client's plant.",
-                    severity=severity, status=status, assignee_id=account.owner_id if rng.random() < 0.85 else None, opened_at=opened,
+                    organization=self.org,
+                    account=account,
+                    title=rng.choice(INCIDENT_TITLES),
+                    description="Reported by the client's plant.",
+                    severity=severity,
+                    status=status,
+                    assignee_id=account.owner_id if rng.random() < 0.85 else None,
+                    opened_at=opened,
                     resolved_at=None if is_open else opened + timedelta(hours=hours * rng.uniform(0.2, 2.0)),
                     # As accounts.services computes it.
-                    sla_due_at=opened + timedelta(hours=hours), created_by_id=account.owner_id,
+                    sla_due_at=opened + timedelta(hours=hours),
+                    created_by_id=account.owner_id,
                 )
             )
         incidents = _bulk(Incident, rows)

@@ -41,7 +41,11 @@ def _child(size: str, name: str, requests: int) -> None:
     path, who = next((p, w) for n, p, w in PAGES if n == name)
     client = Client()
     client.force_login(User.objects.get(email=f"{who}@{organization.slug}.bench"))
-    url = f"/api/v1/o/{organization.slug}/memberships/" if name == "api_memberships" else f"/o/{organization.slug}/{path.format(**page_context(organization))}"
+    url = (
+        f"/api/v1/o/{organization.slug}/memberships/"
+        if name == "api_memberships"
+        else f"/o/{organization.slug}/{path.format(**page_context(organization))}"
+    )
     for _ in range(3):
         assert client.get(url).status_code == 200, url
     subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, capture_output=True)
@@ -52,14 +56,29 @@ def _child(size: str, name: str, requests: int) -> None:
 
 def measure(size: str, name: str, requests: int) -> dict:
     command = [
-        "valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
-        sys.executable, "-m", "bench.instructions", "--child", size, name, "--requests", str(requests),
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "bench.instructions",
+        "--child",
+        size,
+        name,
+        "--requests",
+        str(requests),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
     collected = re.search(r"Collected : (\d+)", finished.stderr)
     if finished.returncode != 0 or collected is None:
         raise RuntimeError(f"{name} ({size}) under callgrind failed:\n{finished.stderr[-2000:]}")
-    return {"page": name, "size": size, "requests": requests, "instructions_per_request": round(int(collected.group(1)) / requests)}
+    return {
+        "page": name,
+        "size": size,
+        "requests": requests,
+        "instructions_per_request": round(int(collected.group(1)) / requests),
+    }
 
 
 def main(argv: list[str]) -> None:

@@ -57,7 +57,9 @@ class _RawCapture(CaptureQueriesContext):
         return execute(sql, params, many, context)
 
 
-def measure_page(*, name: str, size: str, client: Client, url: str, organization_id: int, requests: int = 200, warmup: int = 10) -> dict:
+def measure_page(
+    *, name: str, size: str, client: Client, url: str, organization_id: int, requests: int = 200, warmup: int = 10
+) -> dict:
     for _ in range(warmup):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

@@ -84,14 +84,25 @@ def main(argv: list[str]) -> None:
                 continue
             client = Client()
             client.force_login(User.objects.get(email=f"{who}@{slug}.bench"))
-            url = f"/api/v1/o/{slug}/memberships/" if name == "api_memberships" else f"/o/{slug}/{path.format(**context)}"
+            url = (
+                f"/api/v1/o/{slug}/memberships/" if name == "api_memberships" else f"/o/{slug}/{path.format(**context)}"
+            )
             if client.get(url).status_code == 404:
                 if _route_exists(url):
                     # The page exists but refused: a wrong id or visibility, not a page to come.
                     print(f"# {name} ({size}): {url} is routed but answered 404", file=sys.stderr, flush=True)
                 print_line({"page": name, "size": size, "skipped": "not found"})
                 continue
-            print_line(measure_page(name=name, size=size, client=client, url=url, organization_id=organization.pk, requests=args.requests))
+            print_line(
+                measure_page(
+                    name=name,
+                    size=size,
+                    client=client,
+                    url=url,
+                    organization_id=organization.pk,
+                    requests=args.requests,
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,16 @@ from clients import selectors, services
 from clients.filters import ClientFilter, ContactFilter
 from clients.models import BuyingRole, Client, ClientStatus, Contact, Sector, SizeBand
 from clients.reference import CONTACT_LANGUAGE_CHOICES, COUNTRY_CHOICES
-from config.api import LIST_ORDER, StrictSerializer, filter_parameters, filtered, list_params, named_enum, paginated, read_input
+from config.api import (
+    LIST_ORDER,
+    StrictSerializer,
+    filter_parameters,
+    filtered,
+    list_params,
+    named_enum,
+    paginated,
+    read_input,
+)
 from config.api_pagination import CursorPagination
 from config.errors import ApplicationError
 from tenancy.permissions import IsTenantMember
@@ -73,7 +82,9 @@ class ClientListApi(APIView):
     class ClientCreateInput(StrictSerializer):
         legal_name = serializers.CharField(max_length=200)
         trade_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        tax_id = serializers.CharField(max_length=32, help_text="Spain: NIF/CIF; other EU countries: the VAT number. Validated and stored compact.")
+        tax_id = serializers.CharField(
+            max_length=32, help_text="Spain: NIF/CIF; other EU countries: the VAT number. Validated and stored compact."
+        )
         country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
         sector = serializers.ChoiceField(choices=Sector.choices, required=False)
         size_band = serializers.ChoiceField(choices=SizeBand.choices, required=False)
@@ -86,16 +97,26 @@ class ClientListApi(APIView):
         weight_delivery_time = serializers.IntegerField(required=False)
         weight_quality = serializers.IntegerField(required=False)
 
-    @extend_schema(operation_id="clients_list", description=LIST_ORDER, parameters=filter_parameters(ClientFilter), responses=ClientOutput(many=True))
+    @extend_schema(
+        operation_id="clients_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(ClientFilter),
+        responses=ClientOutput(many=True),
+    )
     def get(self, request, org_slug):
         clients = selectors.client_list(organization=request.organization)
-        return paginated(self, request, filtered(ClientFilter(list_params(request), queryset=clients, request=request)), ClientOutput)
+        return paginated(
+            self, request, filtered(ClientFilter(list_params(request), queryset=clients, request=request)), ClientOutput
+        )
 
     @extend_schema(operation_id="clients_create", request=ClientCreateInput, responses={201: ClientDetailOutput})
     def post(self, request, org_slug):
         data = read_input(self.ClientCreateInput, request)
         client = services.client_create(organization=request.organization, actor=request.membership, **data)
-        return Response(ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ClientDetailApi(APIView):
@@ -132,7 +153,9 @@ class ClientDetailApi(APIView):
         client = self._get(request, client_id)
         data = read_input(self.ClientUpdateInput, request)
         services.client_update(organization=request.organization, actor=request.membership, client=client, **data)
-        return Response(ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data)
+        return Response(
+            ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data
+        )
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -163,12 +186,25 @@ class ContactListApi(APIView):
         email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
         phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
         language = serializers.ChoiceField(choices=CONTACT_LANGUAGE_CHOICES, required=False)
-        is_primary = serializers.BooleanField(required=False, help_text="The client's first contact is its primary contact; a new primary replaces the old one.")
+        is_primary = serializers.BooleanField(
+            required=False,
+            help_text="The client's first contact is its primary contact; a new primary replaces the old one.",
+        )
 
-    @extend_schema(operation_id="contacts_list", description=LIST_ORDER, parameters=filter_parameters(ContactFilter), responses=ContactOutput(many=True))
+    @extend_schema(
+        operation_id="contacts_list",
+        description=LIST_ORDER,
+        parameters=filter_parameters(ContactFilter),
+        responses=ContactOutput(many=True),
+    )
     def get(self, request, org_slug):
         contacts = selectors.contact_list(organization=request.organization)
-        return paginated(self, request, filtered(ContactFilter(list_params(request), queryset=contacts, request=request)), ContactOutput)
+        return paginated(
+            self,
+            request,
+            filtered(ContactFilter(list_params(request), queryset=contacts, request=request)),
+            ContactOutput,
+        )
 
     @extend_schema(operation_id="contacts_create", request=ContactCreateInput, responses={201: ContactOutput})
     def post(self, request, org_slug):
@@ -176,9 +212,16 @@ class ContactListApi(APIView):
         try:
             client = selectors.client_get(organization=request.organization, client_id=data.pop("client"))
         except Client.DoesNotExist:
-            raise ApplicationError(_("Choose a client of this organisation."), {"client": _("Choose a client of this organisation.")})
-        contact = services.contact_create(organization=request.organization, actor=request.membership, client=client, **data)
-        return Response(ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data, status=status.HTTP_201_CREATED)
+            raise ApplicationError(
+                _("Choose a client of this organisation."), {"client": _("Choose a client of this organisation.")}
+            )
+        contact = services.contact_create(
+            organization=request.organization, actor=request.membership, client=client, **data
+        )
+        return Response(
+            ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ContactDetailApi(APIView):
@@ -208,4 +251,6 @@ class ContactDetailApi(APIView):
         contact = self._get(request, contact_id)
         data = read_input(self.ContactUpdateInput, request)
         services.contact_update(organization=request.organization, actor=request.membership, contact=contact, **data)
-        return Response(ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data)
+        return Response(
+            ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data
+        )

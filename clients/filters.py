@@ -31,7 +31,9 @@ class ClientFilter(django_filters.FilterSet):
     sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
     size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("Size"))
     country = django_filters.ChoiceFilter(choices=COUNTRY_CHOICES, label=_("Country"))
-    sort = django_filters.ChoiceFilter(method="apply_sort", choices=[(k, k) for k in CLIENT_SORTS], label=_("Sort"), empty_label=None)
+    sort = django_filters.ChoiceFilter(
+        method="apply_sort", choices=[(k, k) for k in CLIENT_SORTS], label=_("Sort"), empty_label=None
+    )
 
     class Meta:
         model = Client

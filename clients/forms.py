@@ -107,12 +107,20 @@ class ClientForm(ApplicationErrorForm):
         super().__init__(*args, **kwargs)
         self.fields["tax_id"].help_text = _("For Spain, the NIF or CIF; elsewhere in the EU, the VAT number.")
         for name in WEIGHT_FIELDS:
-            self.fields[name].widget.attrs.update({"class": "form-range", "min": 0, "max": 100, "step": 1, "data-weight": ""})
+            self.fields[name].widget.attrs.update(
+                {"class": "form-range", "min": 0, "max": 100, "step": 1, "data-weight": ""}
+            )
 
     @classmethod
     def initial_for(cls, client: Client | None) -> dict:
         if client is None:
-            return {"country": "ES", "sector": Sector.OTHER, "size_band": SizeBand.SMALL, "status": ClientStatus.PROSPECT, **{name: 25 for name in WEIGHT_FIELDS}}
+            return {
+                "country": "ES",
+                "sector": Sector.OTHER,
+                "size_band": SizeBand.SMALL,
+                "status": ClientStatus.PROSPECT,
+                **{name: 25 for name in WEIGHT_FIELDS},
+            }
         return {name: getattr(client, name) for name in cls.base_fields}
 
     @cached_property
@@ -155,5 +163,8 @@ class ContactForm(ApplicationErrorForm):
     @classmethod
     def initial_for(cls, contact: Contact | None, *, language: str = "es") -> dict:
         if contact is None:
-            return {"buying_role": BuyingRole.USER, "language": language if language in dict(CONTACT_LANGUAGE_CHOICES) else "es"}
+            return {
+                "buying_role": BuyingRole.USER,
+                "language": language if language in dict(CONTACT_LANGUAGE_CHOICES) else "es",
+            }
         return {name: getattr(contact, name) for name in cls.base_fields}

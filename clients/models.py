@@ -76,7 +76,10 @@ class Client(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization", "tax_id"], name="client_org_tax_id_unique"),
             models.CheckConstraint(
-                condition=Exact(F("weight_price") + F("weight_time_to_market") + F("weight_delivery_time") + F("weight_quality"), 100),
+                condition=Exact(
+                    F("weight_price") + F("weight_time_to_market") + F("weight_delivery_time") + F("weight_quality"),
+                    100,
+                ),
                 name="client_weights_sum_100",
             ),
         ]
@@ -94,7 +97,9 @@ class Client(TenantOwned):
     @property
     def value_drivers(self) -> list[tuple[str, str, int]]:
         """[(field, label, weight)] largest first: what to lead with in an offer."""
-        return sorted(((field, str(label), getattr(self, field)) for field, label in VALUE_DRIVERS), key=lambda d: -d[2])
+        return sorted(
+            ((field, str(label), getattr(self, field)) for field, label in VALUE_DRIVERS), key=lambda d: -d[2]
+        )
 
 
 class BuyingRole(models.TextChoices):
@@ -120,7 +125,9 @@ class Contact(TenantOwned):
     class Meta:
         ordering = ["-is_primary", "full_name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "client"], condition=Q(is_primary=True), name="contact_one_primary_per_client"),
+            models.UniqueConstraint(
+                fields=["organization", "client"], condition=Q(is_primary=True), name="contact_one_primary_per_client"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "client"], name="contact_org_client_idx")]
         verbose_name = _("contact")

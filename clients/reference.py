@@ -8,16 +8,71 @@ from stdnum.es import nif as es_nif
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
-EU_COUNTRIES = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
+EU_COUNTRIES = {
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "DK",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
+}
 
 COUNTRY_CHOICES = [
-    ("AD", _("Andorra")), ("AT", _("Austria")), ("BE", _("Belgium")), ("BG", _("Bulgaria")), ("CH", _("Switzerland")),
-    ("CY", _("Cyprus")), ("CZ", _("Czechia")), ("DE", _("Germany")), ("DK", _("Denmark")), ("EE", _("Estonia")),
-    ("ES", _("Spain")), ("FI", _("Finland")), ("FR", _("France")), ("GB", _("United Kingdom")), ("GR", _("Greece")),
-    ("HR", _("Croatia")), ("HU", _("Hungary")), ("IE", _("Ireland")), ("IT", _("Italy")), ("LT", _("Lithuania")),
-    ("LU", _("Luxembourg")), ("LV", _("Latvia")), ("MA", _("Morocco")), ("MT", _("Malta")), ("MX", _("Mexico")),
-    ("NL", _("Netherlands")), ("NO", _("Norway")), ("PL", _("Poland")), ("PT", _("Portugal")), ("RO", _("Romania")),
-    ("SE", _("Sweden")), ("SI", _("Slovenia")), ("SK", _("Slovakia")), ("US", _("United States")),
+    ("AD", _("Andorra")),
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("BG", _("Bulgaria")),
+    ("CH", _("Switzerland")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DE", _("Germany")),
+    ("DK", _("Denmark")),
+    ("EE", _("Estonia")),
+    ("ES", _("Spain")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GB", _("United Kingdom")),
+    ("GR", _("Greece")),
+    ("HR", _("Croatia")),
+    ("HU", _("Hungary")),
+    ("IE", _("Ireland")),
+    ("IT", _("Italy")),
+    ("LT", _("Lithuania")),
+    ("LU", _("Luxembourg")),
+    ("LV", _("Latvia")),
+    ("MA", _("Morocco")),
+    ("MT", _("Malta")),
+    ("MX", _("Mexico")),
+    ("NL", _("Netherlands")),
+    ("NO", _("Norway")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("RO", _("Romania")),
+    ("SE", _("Sweden")),
+    ("SI", _("Slovenia")),
+    ("SK", _("Slovakia")),
+    ("US", _("United States")),
 ]
 
 # ISO 4217 codes in current use.
@@ -32,8 +87,13 @@ CURRENCY_CODES = sorted(
 CURRENCY_CHOICES = [(code, code) for code in CURRENCY_CODES]
 
 CONTACT_LANGUAGE_CHOICES = [
-    ("ca", _("Catalan")), ("de", _("German")), ("en", _("English")), ("es", _("Spanish")),
-    ("fr", _("French")), ("it", _("Italian")), ("pt", _("Portuguese")),
+    ("ca", _("Catalan")),
+    ("de", _("German")),
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("pt", _("Portuguese")),
 ]
 
 
@@ -56,7 +116,11 @@ def normalize_tax_id(country: str, value: str) -> str:
             number = raw[2:] if raw.startswith("ES") else raw
             return es_nif.validate(number)
         if country in EU_COUNTRIES:
-            prefixed = raw if raw.startswith(("EL" if country == "GR" else country)) else ("EL" if country == "GR" else country) + raw
+            prefixed = (
+                raw
+                if raw.startswith("EL" if country == "GR" else country)
+                else ("EL" if country == "GR" else country) + raw
+            )
             return eu_vat.validate(prefixed)
         module = get_cc_module(country.lower(), "vat") if country else None
         if module is not None:

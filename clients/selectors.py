@@ -16,9 +16,11 @@ def client_list(*, organization: Organization) -> QuerySet[Client]:
 
 
 def client_get(*, organization: Organization, client_id: int) -> Client:
-    return Client.objects.filter(organization=organization).prefetch_related(
-        Prefetch("contacts", queryset=Contact.objects.filter(organization=organization))
-    ).get(pk=client_id)
+    return (
+        Client.objects.filter(organization=organization)
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.filter(organization=organization)))
+        .get(pk=client_id)
+    )
 
 
 def contact_list(*, organization: Organization) -> QuerySet[Contact]:

@@ -10,7 +10,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clients.models import BuyingRole, Client, ClientStatus, Contact, SizeBand, Sector
+from clients.models import BuyingRole, Client, ClientStatus, Contact, Sector, SizeBand
 from clients.reference import CONTACT_LANGUAGE_CHOICES, COUNTRY_CHOICES, TaxIdError, normalize_tax_id
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization
@@ -18,8 +18,20 @@ from tenancy.services import audit_changes, audit_record, audit_snapshot, check_
 from tenancy.text import search_normalize
 
 CLIENT_FIELDS = [
-    "legal_name", "trade_name", "tax_id", "country", "sector", "size_band", "city", "website", "status", "notes",
-    "weight_price", "weight_time_to_market", "weight_delivery_time", "weight_quality",
+    "legal_name",
+    "trade_name",
+    "tax_id",
+    "country",
+    "sector",
+    "size_band",
+    "city",
+    "website",
+    "status",
+    "notes",
+    "weight_price",
+    "weight_time_to_market",
+    "weight_delivery_time",
+    "weight_quality",
 ]
 CONTACT_FIELDS = ["full_name", "job_title", "buying_role", "email", "phone", "language", "is_primary"]
 WEIGHT_FIELDS = ["weight_price", "weight_time_to_market", "weight_delivery_time", "weight_quality"]
@@ -34,7 +46,9 @@ def can_edit_clients(membership: Membership) -> bool:
 
 def _require_editor(membership: Membership) -> None:
     if not can_edit_clients(membership):
-        raise ApplicationError(_("Your role may read clients but not change them."), code="permission_denied", status=403)
+        raise ApplicationError(
+            _("Your role may read clients but not change them."), code="permission_denied", status=403
+        )
 
 
 def _refuse_unknown(data: dict[str, Any], allowed: list[str]) -> None:
@@ -51,7 +65,11 @@ def _clean_client(organization: Organization, data: dict[str, Any], instance: Cl
     country = data.get("country", instance.country if instance else "ES")
     if country not in dict(COUNTRY_CHOICES):
         errors["country"] = _("Choose a country from the list.")
-    for field, choices in (("sector", Sector.choices), ("size_band", SizeBand.choices), ("status", ClientStatus.choices)):
+    for field, choices in (
+        ("sector", Sector.choices),
+        ("size_band", SizeBand.choices),
+        ("status", ClientStatus.choices),
+    ):
         if field in data and data[field] not in dict(choices):
             errors[field] = _("Choose a value from the list.")
     if "website" in data and data["website"]:
@@ -69,13 +87,22 @@ def _clean_client(organization: Organization, data: dict[str, Any], instance: Cl
         if any(not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= 100 for w in weights.values()):
             errors["weights"] = _("Each weight is a whole number from 0 to 100.")
         elif sum(weights.values()) != 100:
-            errors["weights"] = _("The four weights must add up to 100 (they add up to %(total)s).") % {"total": sum(weights.values())}
+            errors["weights"] = _("The four weights must add up to 100 (they add up to %(total)s).") % {
+                "total": sum(weights.values())
+            }
     if errors:
         first = next(iter(errors.values()))
         raise ApplicationError(first if len(errors) == 1 else _("Some fields need attention."), errors)
     tax_id = data.get("tax_id")
-    if tax_id and Client.objects.filter(organization=organization, tax_id=tax_id).exclude(pk=instance.pk if instance else None).exists():
-        raise ApplicationError(_("A client with this tax id already exists."), {"tax_id": _("A client with this tax id already exists.")})
+    if (
+        tax_id
+        and Client.objects.filter(organization=organization, tax_id=tax_id)
+        .exclude(pk=instance.pk if instance else None)
+        .exists()
+    ):
+        raise ApplicationError(
+            _("A client with this tax id already exists."), {"tax_id": _("A client with this tax id already exists.")}
+        )
     for key in ("legal_name", "trade_name", "city", "notes"):
         if key in data and isinstance(data[key], str):
             data[key] = data[key].strip()
@@ -96,7 +123,13 @@ def client_create(*, organization: Organization, actor: Membership, **data: Any)
     client = Client(organization=organization, **data)
     client.search_text = _client_search_text(client)
     client.save()
-    audit_record(organization=organization, actor=actor.user, action="client.create", obj=client, changes={k: [None, v] for k, v in audit_snapshot(client, CLIENT_FIELDS).items()})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="client.create",
+        obj=client,
+        changes={k: [None, v] for k, v in audit_snapshot(client, CLIENT_FIELDS).items()},
+    )
     return client
 
 
@@ -136,7 +169,9 @@ def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
     if "language" in data and data["language"] not in dict(CONTACT_LANGUAGE_CHOICES):
         errors["language"] = _("Choose a value from the list.")
     if errors:
-        raise ApplicationError(next(iter(errors.values())) if len(errors) == 1 else _("Some fields need attention."), errors)
+        raise ApplicationError(
+            next(iter(errors.values())) if len(errors) == 1 else _("Some fields need attention."), errors
+        )
     for key in ("full_name", "job_title", "phone"):
         if isinstance(data.get(key), str):
             data[key] = data[key].strip()
@@ -144,7 +179,9 @@ def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _make_primary(organization: Organization, contact: Contact) -> None:
-    Contact.objects.filter(organization=organization, client_id=contact.client_id, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+    Contact.objects.filter(organization=organization, client_id=contact.client_id, is_primary=True).exclude(
+        pk=contact.pk
+    ).update(is_primary=False)
 
 
 @transaction.atomic
@@ -160,7 +197,13 @@ def contact_create(*, organization: Organization, actor: Membership, client: Cli
         contact.is_primary = True
         _make_primary(organization, contact)
     contact.save()
-    audit_record(organization=organization, actor=actor.user, action="contact.create", obj=contact, changes={k: [None, v] for k, v in audit_snapshot(contact, CONTACT_FIELDS).items()})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="contact.create",
+        obj=contact,
+        changes={k: [None, v] for k, v in audit_snapshot(contact, CONTACT_FIELDS).items()},
+    )
     return contact
 
 

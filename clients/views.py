@@ -76,7 +76,9 @@ def client_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)) if paginator.num_pages > 1 else [],
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+        if paginator.num_pages > 1
+        else [],
         "active_filters": sum(1 for name in ("status", "sector", "size_band", "country") if request.GET.get(name)),
         "can_edit": services.can_edit_clients(request.membership),
     }
@@ -90,7 +92,15 @@ def _export_header() -> list[str]:
 def _export_rows(request: HttpRequest):
     """Exactly the rows of the list as filtered and sorted, every page of them."""
     for c in _client_filter(request).qs:
-        yield [c.legal_name, c.trade_name, c.tax_id, str(c.get_sector_display()), c.city, str(c.get_status_display()), c.contact_count]
+        yield [
+            c.legal_name,
+            c.trade_name,
+            c.tax_id,
+            str(c.get_sector_display()),
+            c.city,
+            str(c.get_status_display()),
+            c.contact_count,
+        ]
 
 
 def _export_filename(request: HttpRequest) -> str:
@@ -113,7 +123,9 @@ def client_export_xlsx(request: HttpRequest, org_slug: str) -> HttpResponse:
 def _detail_context(request: HttpRequest, client: Client, contact_form: ContactForm | None = None) -> dict:
     can_edit = services.can_edit_clients(request.membership)
     if can_edit and contact_form is None:
-        contact_form = ContactForm(initial=ContactForm.initial_for(None, language=request.organization.default_language), prefix="contact")
+        contact_form = ContactForm(
+            initial=ContactForm.initial_for(None, language=request.organization.default_language), prefix="contact"
+        )
     return {
         "client": client,
         "contacts": client.contacts.all(),
@@ -134,7 +146,9 @@ def client_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = ClientForm(request.POST if request.method == "POST" else None, initial=ClientForm.initial_for(None))
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.client_create(organization=request.organization, actor=request.membership, **form.cleaned_data)
+            client = services.client_create(
+                organization=request.organization, actor=request.membership, **form.cleaned_data
+            )
         except ApplicationError as error:
             _refuse_if_forbidden(error)
             form.add_application_error(error)
@@ -142,7 +156,9 @@ def client_create(request: HttpRequest, org_slug: str) -> HttpResponse:
             messages.success(request, _("Client %(name)s was created.") % {"name": client.display_name})
             return _redirect(request, reverse("client_detail", kwargs={"org_slug": org_slug, "client_id": client.pk}))
     status = 400 if form.has_errors else 200
-    return render(request, "clients/client_form.html", {"form": form, "client": None}, partial="client-form", status=status)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": None}, partial="client-form", status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,7 +168,9 @@ def client_edit(request: HttpRequest, org_slug: str, client_id: int) -> HttpResp
     form = ClientForm(request.POST if request.method == "POST" else None, initial=ClientForm.initial_for(client))
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.client_update(organization=request.organization, actor=request.membership, client=client, **form.cleaned_data)
+            client = services.client_update(
+                organization=request.organization, actor=request.membership, client=client, **form.cleaned_data
+            )
         except ApplicationError as error:
             _refuse_if_forbidden(error)
             form.add_application_error(error)
@@ -160,7 +178,9 @@ def client_edit(request: HttpRequest, org_slug: str, client_id: int) -> HttpResp
             messages.success(request, _("Client %(name)s saved.") % {"name": client.display_name})
             return _redirect(request, reverse("client_detail", kwargs={"org_slug": org_slug, "client_id": client.pk}))
     status = 400 if form.has_errors else 200
-    return render(request, "clients/client_form.html", {"form": form, "client": client}, partial="client-form", status=status)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": client}, partial="client-form", status=status
+    )
 
 
 # --- Contacts, in place on the client's page ----------------------------------------------
@@ -173,18 +193,28 @@ def contact_create(request: HttpRequest, org_slug: str, client_id: int) -> HttpR
     form = ContactForm(request.POST, prefix="contact")
     if form.is_valid():
         try:
-            contact = services.contact_create(organization=request.organization, actor=request.membership, client=client, **form.cleaned_data)
+            contact = services.contact_create(
+                organization=request.organization, actor=request.membership, client=client, **form.cleaned_data
+            )
         except ApplicationError as error:
             _refuse_if_forbidden(error)
             form.add_application_error(error)
         else:
             messages.success(request, _("%(name)s was added to the contacts.") % {"name": contact.full_name})
             if not request.htmx:
-                return redirect(reverse("client_detail", kwargs={"org_slug": org_slug, "client_id": client.pk}) + "#contacts")
+                return redirect(
+                    reverse("client_detail", kwargs={"org_slug": org_slug, "client_id": client.pk}) + "#contacts"
+                )
             client = _client_or_404(request, client.pk)  # the new contact, and who is primary now
             form = None
     status = 400 if form is not None and form.has_errors else 200
-    return render(request, "clients/client_detail.html", _detail_context(request, client, form), partial="contacts-panel", status=status)
+    return render(
+        request,
+        "clients/client_detail.html",
+        _detail_context(request, client, form),
+        partial="contacts-panel",
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -204,7 +234,9 @@ def contact_edit(request: HttpRequest, org_slug: str, contact_id: int) -> HttpRe
         if form.is_valid():
             was_primary = contact.is_primary
             try:
-                contact = services.contact_update(organization=request.organization, actor=request.membership, contact=contact, **form.cleaned_data)
+                contact = services.contact_update(
+                    organization=request.organization, actor=request.membership, contact=contact, **form.cleaned_data
+                )
             except ApplicationError as error:
                 _refuse_if_forbidden(error)
                 form.add_application_error(error)
@@ -216,7 +248,12 @@ def contact_edit(request: HttpRequest, org_slug: str, contact_id: int) -> HttpRe
                 if contact.is_primary != was_primary:
                     # Who is primary changed, and with it the order and another row's badge.
                     client = _client_or_404(request, contact.client_id)
-                    response = render(request, "clients/client_detail.html", _detail_context(request, client), partial="contacts-panel")
+                    response = render(
+                        request,
+                        "clients/client_detail.html",
+                        _detail_context(request, client),
+                        partial="contacts-panel",
+                    )
                     return reswap(retarget(response, "#contacts-panel"), "outerHTML")
                 form = None
         if form is not None:

@@ -3,7 +3,8 @@ filter parameters and named enums in the OpenAPI document, money as strings."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import django_filters
 from django.conf import settings
@@ -55,14 +56,22 @@ def filtered(filterset: django_filters.FilterSet) -> QuerySet:
     return filterset.qs
 
 
-def paginated(view: APIView, request, queryset: QuerySet, output: type[serializers.Serializer], rows: Callable[[list], Iterable] | None = None) -> Response:
+def paginated(
+    view: APIView,
+    request,
+    queryset: QuerySet,
+    output: type[serializers.Serializer],
+    rows: Callable[[list], Iterable] | None = None,
+) -> Response:
     """One cursor page of `queryset` (ordered by the paginator's unique key) in `output`."""
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(rows(page) if rows else page, many=True).data)
 
 
-def filter_parameters(filterset_class: type[django_filters.FilterSet], exclude: Iterable[str] = ("sort",)) -> list[OpenApiParameter]:
+def filter_parameters(
+    filterset_class: type[django_filters.FilterSet], exclude: Iterable[str] = ("sort",)
+) -> list[OpenApiParameter]:
     """The FilterSet's parameters for the OpenAPI document, typed from each filter's class.
 
     Described in the default language: this runs when an API module is imported, which is
@@ -85,7 +94,9 @@ def filter_parameters(filterset_class: type[django_filters.FilterSet], exclude: 
                 kind, enum = OpenApiTypes.STR, [value for value, _label in item.extra["choices"]]
             else:
                 kind = OpenApiTypes.STR
-            parameters.append(OpenApiParameter(name, kind, required=False, description=str(item.label or ""), enum=enum))
+            parameters.append(
+                OpenApiParameter(name, kind, required=False, description=str(item.label or ""), enum=enum)
+            )
     return parameters
 
 

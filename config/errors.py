@@ -58,7 +58,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return api_error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
     try:
-        return _page(request, 500, _("Something went wrong"), _("Something went wrong on our side. It has been logged; please try again."))
+        return _page(
+            request,
+            500,
+            _("Something went wrong"),
+            _("Something went wrong on our side. It has been logged; please try again."),
+        )
     except Exception:  # the error page itself must never fail
         return HttpResponse("Server error", status=500, content_type="text/plain")
 
@@ -72,7 +77,12 @@ def method_not_allowed_page(get_response):
         response = get_response(request)
         if response.status_code != 405 or getattr(response, "content", b"") or _is_api(request):
             return response
-        page = _page(request, 405, _("Not here"), _("This address is not a page: it takes what a form on its page sends. Go back to that page."))
+        page = _page(
+            request,
+            405,
+            _("Not here"),
+            _("This address is not a page: it takes what a form on its page sends. Go back to that page."),
+        )
         if "Allow" in response:
             page["Allow"] = response["Allow"]
         return page
@@ -83,4 +93,9 @@ def method_not_allowed_page(get_response):
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if _is_api(request):
         return api_error_response(403, "csrf_failed", "CSRF check failed. Reload the page and try again.")
-    return _page(request, 403, _("Security check failed"), _("Your form expired or came from somewhere else. Reload the page and try again."))
+    return _page(
+        request,
+        403,
+        _("Security check failed"),
+        _("Your form expired or came from somewhere else. Reload the page and try again."),
+    )

@@ -12,8 +12,14 @@ handler500 = "config.errors.server_error"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin_site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]), name="api-docs"),
+    path(
+        "api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="api-schema"
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[], authentication_classes=[]),
+        name="api-docs",
+    ),
     path("api/v1/o/<slug:org_slug>/", include("tenancy.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("clients.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("accounts.api_urls")),

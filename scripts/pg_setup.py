@@ -38,7 +38,11 @@ def ensure_roles(cur) -> None:
     ]:
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         verb = "ALTER" if cur.fetchone() else "CREATE"
-        cur.execute(sql.SQL("{} ROLE {} ").format(sql.SQL(verb), sql.Identifier(role)) + options + sql.SQL(" PASSWORD {}").format(sql.Literal(password)))
+        cur.execute(
+            sql.SQL("{} ROLE {} ").format(sql.SQL(verb), sql.Identifier(role))
+            + options
+            + sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+        )
 
 
 def prepare_database(dbname: str, *, test: bool = False) -> None:
@@ -52,9 +56,15 @@ def prepare_database(dbname: str, *, test: bool = False) -> None:
         cur.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
         table_privileges = "SELECT, INSERT, UPDATE, DELETE, TRUNCATE" if test else "SELECT, INSERT, UPDATE, DELETE"
         cur.execute(
-            sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT " + table_privileges + " ON TABLES TO {}").format(sql.Identifier(OWNER), sql.Identifier(APP))
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT " + table_privileges + " ON TABLES TO {}"
+            ).format(sql.Identifier(OWNER), sql.Identifier(APP))
         )
-        cur.execute(sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}").format(sql.Identifier(OWNER), sql.Identifier(APP)))
+        cur.execute(
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {}"
+            ).format(sql.Identifier(OWNER), sql.Identifier(APP))
+        )
     conn.close()
 
 
@@ -82,4 +92,6 @@ if __name__ == "__main__":
     try:
         main(sys.argv[1:] or ["accountdesk"])
     except psycopg2.OperationalError as exc:
-        sys.exit(f"Cannot reach PostgreSQL as {ADMIN_URL}: {exc}\nStart it (e.g. pg_ctlcluster 15 main start) or set PG_ADMIN_URL.")
+        sys.exit(
+            f"Cannot reach PostgreSQL as {ADMIN_URL}: {exc}\nStart it (e.g. pg_ctlcluster 15 main start) or set PG_ADMIN_URL."
+        )

@@ -68,7 +68,15 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Membership, site=admin_site)
 class MembershipAdmin(TenantAdmin):
-    list_display = ["user", "organization", "is_admin", "is_sales_lead", "is_account_executive", "is_finance", "is_active"]
+    list_display = [
+        "user",
+        "organization",
+        "is_admin",
+        "is_sales_lead",
+        "is_account_executive",
+        "is_finance",
+        "is_active",
+    ]
     list_select_related = ["user", "organization"]
 
 

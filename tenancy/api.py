@@ -73,7 +73,9 @@ class MembershipDetailApi(APIView):
     permission_classes = [IsTenantAdmin]
 
     class MembershipUpdateInput(StrictSerializer):
-        roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, required=False)
+        roles = serializers.ListField(
+            child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, required=False
+        )
         is_active = serializers.BooleanField(required=False)
 
     def _get(self, request, membership_id) -> Membership:
@@ -90,8 +92,14 @@ class MembershipDetailApi(APIView):
     def patch(self, request, org_slug, membership_id):
         membership = self._get(request, membership_id)
         data = read_input(self.MembershipUpdateInput, request)
-        membership = services.membership_update(organization=request.organization, actor=request.membership, membership=membership, **data)
-        return Response(MembershipOutput(selectors.membership_get(organization=request.organization, membership_id=membership.pk)).data)
+        membership = services.membership_update(
+            organization=request.organization, actor=request.membership, membership=membership, **data
+        )
+        return Response(
+            MembershipOutput(
+                selectors.membership_get(organization=request.organization, membership_id=membership.pk)
+            ).data
+        )
 
 
 # --- teams (admin) ------------------------------------------------------------------------------
@@ -126,7 +134,10 @@ class TeamListApi(APIView):
     def post(self, request, org_slug):
         data = read_input(self.TeamCreateInput, request)
         team = services.team_create(organization=request.organization, actor=request.membership, **data)
-        return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TeamDetailApi(APIView):
@@ -156,7 +167,9 @@ class TeamDetailApi(APIView):
 
     @extend_schema(operation_id="teams_destroy", responses={204: None})
     def delete(self, request, org_slug, team_id):
-        services.team_delete(organization=request.organization, actor=request.membership, team=self._get(request, team_id))
+        services.team_delete(
+            organization=request.organization, actor=request.membership, team=self._get(request, team_id)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -192,7 +205,9 @@ class TokenListApi(APIView):
     @extend_schema(operation_id="tokens_create", request=TokenCreateInput, responses={201: TokenCreatedOutput})
     def post(self, request, org_slug):
         data = read_input(self.TokenCreateInput, request)
-        token, secret = services.api_token_create(organization=request.organization, membership=request.membership, **data)
+        token, secret = services.api_token_create(
+            organization=request.organization, membership=request.membership, **data
+        )
         body = TokenOutput(token).data | {"token": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -202,7 +217,9 @@ class TokenDetailApi(APIView):
 
     def _get(self, request, token_id) -> ApiToken:
         try:
-            return selectors.api_token_get(organization=request.organization, membership=request.membership, token_id=token_id)
+            return selectors.api_token_get(
+                organization=request.organization, membership=request.membership, token_id=token_id
+            )
         except ApiToken.DoesNotExist:
             raise Http404
 
@@ -212,5 +229,7 @@ class TokenDetailApi(APIView):
 
     @extend_schema(operation_id="tokens_revoke", responses=TokenOutput)
     def delete(self, request, org_slug, token_id):
-        token = services.api_token_revoke(organization=request.organization, membership=request.membership, token=self._get(request, token_id))
+        token = services.api_token_revoke(
+            organization=request.organization, membership=request.membership, token=self._get(request, token_id)
+        )
         return Response(TokenOutput(token).data)

@@ -1,10 +1,18 @@
 from django.conf import settings
 
-
 # The navigation link of a page: by the first part of its path after /o/<slug>/.
 NAV_SECTIONS = {
-    "my-day": "my_day", "portfolio": "portfolio", "accounts": "portfolio", "clients": "clients", "contacts": "clients", "incidents": "incidents",
-    "people": "people", "teams": "teams", "settings": "settings", "tokens": "tokens", "preferences": "preferences",
+    "my-day": "my_day",
+    "portfolio": "portfolio",
+    "accounts": "portfolio",
+    "clients": "clients",
+    "contacts": "clients",
+    "incidents": "incidents",
+    "people": "people",
+    "teams": "teams",
+    "settings": "settings",
+    "tokens": "tokens",
+    "preferences": "preferences",
 }
 
 

@@ -18,7 +18,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -91,11 +90,16 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Ex
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export") -> HttpResponse:
+def xlsx_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export"
+) -> HttpResponse:
     return file_response(xlsx_bytes(header, rows, sheet), f"{filename}.xlsx")
 
 
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def file_response(content: bytes, filename: str) -> HttpResponse:

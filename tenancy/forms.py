@@ -33,7 +33,12 @@ def add_application_error(form: forms.Form, error: ApplicationError) -> None:
 
 class MembershipAddForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False, help_text=_("Needed when the person is new to AccountDesk."))
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        help_text=_("Needed when the person is new to AccountDesk."),
+    )
     roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
 
 
@@ -43,27 +48,54 @@ class MembershipRolesForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    leads = forms.ModelMultipleChoiceField(label=_("Leads"), queryset=Membership.unscoped_dangerously.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=Membership.unscoped_dangerously.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Leads"),
+        queryset=Membership.unscoped_dangerously.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=Membership.unscoped_dangerously.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        people = Membership.objects.filter(organization=organization, is_active=True).select_related("user").order_by("user__full_name")
+        people = (
+            Membership.objects.filter(organization=organization, is_active=True)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
         self.fields["leads"].queryset = people
         self.fields["members"].queryset = people
-        self.fields["leads"].label_from_instance = self.fields["members"].label_from_instance = lambda m: m.user.full_name or m.user.email
+        self.fields["leads"].label_from_instance = self.fields["members"].label_from_instance = lambda m: (
+            m.user.full_name or m.user.email
+        )
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
-    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=settings.API_TOKEN_MAX_DAYS, initial=settings.API_TOKEN_DEFAULT_DAYS)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=settings.API_TOKEN_MAX_DAYS,
+        initial=settings.API_TOKEN_DEFAULT_DAYS,
+    )
 
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[("", _("The organisation's"))] + TIME_ZONE_CHOICES, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=[("", _("The organisation's"))] + TIME_ZONE_CHOICES, required=False
+    )
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )

@@ -5,7 +5,9 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
 
-def render(request: HttpRequest, template: str, context: dict, partial: str | None = None, status: int = 200) -> TemplateResponse:
+def render(
+    request: HttpRequest, template: str, context: dict, partial: str | None = None, status: int = 200
+) -> TemplateResponse:
     """`template#partial` for htmx, the whole `template` otherwise.
 
     A history restore after a cache miss swaps the whole body, so it gets the page. The same

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tenancy.scope import CROSS_TENANT, TenantScopeMissing, current_organization_id
 
-TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))]
+TIME_ZONE_CHOICES = [
+    (tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
+]
 
 
 class Organization(models.Model):
@@ -111,7 +113,11 @@ class TenantQuerySet(models.QuerySet):
     def filter(self, *args, **kwargs):
         scoped = self._scoped_organization_id
         if scoped is not None and ("organization" in kwargs or "organization_id" in kwargs):
-            kwargs = {name: value for name, value in kwargs.items() if not (name in ("organization", "organization_id") and _organization_pk(value) == scoped)}
+            kwargs = {
+                name: value
+                for name, value in kwargs.items()
+                if not (name in ("organization", "organization_id") and _organization_pk(value) == scoped)
+            }
         return super().filter(*args, **kwargs)
 
     def __or__(self, other):
@@ -168,7 +174,9 @@ class UnscopedManagerDangerously(models.Manager):
 class TenantOwned(models.Model):
     """Every tenant-owned model inherits this: the organisation, the fail-closed manager."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
 
     objects = TenantManager()
     unscoped_dangerously = UnscopedManagerDangerously()
@@ -212,7 +220,10 @@ class Membership(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user_unique"),
             models.CheckConstraint(
-                condition=models.Q(is_admin=True) | models.Q(is_sales_lead=True) | models.Q(is_account_executive=True) | models.Q(is_finance=True),
+                condition=models.Q(is_admin=True)
+                | models.Q(is_sales_lead=True)
+                | models.Q(is_account_executive=True)
+                | models.Q(is_finance=True),
                 name="membership_has_a_role",
             ),
         ]
@@ -263,7 +274,11 @@ class TeamMember(TenantOwned):
     is_lead = models.BooleanField(_("lead"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "team", "membership"], name="teammember_org_team_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "membership"], name="teammember_org_team_membership_unique"
+            )
+        ]
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
 
@@ -315,7 +330,9 @@ class AuditEvent(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "object_type", "object_id", "-created_at"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["organization", "object_type", "object_id", "-created_at"], name="audit_object_idx")
+        ]
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -370,7 +387,11 @@ class Export(TenantOwned):
         indexes = [models.Index(fields=["organization", "created_at"], name="export_age_idx")]
         constraints = [
             # One export at a time per person: a long export is a worker's half hour.
-            models.UniqueConstraint(fields=["organization", "requested_by"], condition=models.Q(status__in=UNFINISHED_EXPORT), name="one_unfinished_export_per_person"),
+            models.UniqueConstraint(
+                fields=["organization", "requested_by"],
+                condition=models.Q(status__in=UNFINISHED_EXPORT),
+                name="one_unfinished_export_per_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -386,3 +407,6 @@ class WorkerHeartbeat(models.Model):
 
     worker = models.CharField(max_length=200, unique=True)
     seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -20,4 +20,9 @@ class SessionScheme(OpenApiAuthenticationExtension):
     name = "sessionCookie"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "The browser session; unsafe methods also need the X-CSRFToken header."}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The browser session; unsafe methods also need the X-CSRFToken header.",
+        }

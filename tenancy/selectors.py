@@ -44,7 +44,11 @@ def membership_for_request(*, organization: Organization, user, bearer: str | No
     membership, which the caller answers with 404, like any non-member.
     """
     if bearer is not None:
-        token = one_or_none(ApiToken.objects.select_related("membership__user").filter(organization=organization, key_hash=token_hash(bearer)))
+        token = one_or_none(
+            ApiToken.objects.select_related("membership__user").filter(
+                organization=organization, key_hash=token_hash(bearer)
+            )
+        )
         if token is None or not token.membership.is_active or not token.membership.user.is_active:
             return ResolvedMembership(None)
         if token.revoked_at is not None:
@@ -103,7 +107,11 @@ def team_get(*, organization: Organization, team_id: int) -> Team:
 
 
 def team_ids_led_by(*, organization: Organization, membership: Membership) -> set[int]:
-    return set(TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list("team_id", flat=True))
+    return set(
+        TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values_list(
+            "team_id", flat=True
+        )
+    )
 
 
 def api_token_list(*, organization: Organization, membership: Membership) -> QuerySet[ApiToken]:
@@ -139,19 +147,31 @@ def audit_display(events: list[AuditEvent], *, organization: Organization) -> li
             collect(name, values)
     # Always both queries (with an id that matches nothing when there is nothing to look up),
     # so the page's query count does not depend on which changes are on it.
-    people = dict(Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).values_list("pk", "user__full_name"))
-    teams = dict(Team.objects.filter(organization=organization, pk__in=team_ids or {0}).order_by().values_list("pk", "name"))  # a dict: no ORDER BY
+    people = dict(
+        Membership.objects.filter(organization=organization, pk__in=people_ids or {0}).values_list(
+            "pk", "user__full_name"
+        )
+    )
+    teams = dict(
+        Team.objects.filter(organization=organization, pk__in=team_ids or {0}).order_by().values_list("pk", "name")
+    )  # a dict: no ORDER BY
 
     def shown(name, value, choices, field):
         """One stored value as a person reads it. A dict is one thing described by its parts,
         the first one naming it: {"membership": 7, "account_role": "finance_contact"} reads
         "Marta Puig (Finance contact)"."""
         if isinstance(value, dict):
-            parts = [str(part) for part in (shown(key, item, {}, None) for key, item in value.items()) if part not in (None, "")]
+            parts = [
+                str(part)
+                for part in (shown(key, item, {}, None) for key, item in value.items())
+                if part not in (None, "")
+            ]
             return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else "".join(parts)
         if isinstance(value, list):
             return ", ".join(str(shown(name, item, choices, field)) for item in value)
-        lookup = people if name in PERSON_FIELDS else teams if name in TEAM_FIELDS else choices or AUDIT_CODES.get(name, {})
+        lookup = (
+            people if name in PERSON_FIELDS else teams if name in TEAM_FIELDS else choices or AUDIT_CODES.get(name, {})
+        )
         if lookup:
             return lookup.get(value, value)
         if isinstance(field, DateField) or name == "as_of":  # a DateTimeField is one too

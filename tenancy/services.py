@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,13 +15,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
-from tenancy.models import UNFINISHED_EXPORT, ApiToken, AuditEvent, Export, ExportFormat, Membership, Organization, Role, Team, TeamMember, User
+from tenancy.models import (
+    UNFINISHED_EXPORT,
+    ApiToken,
+    AuditEvent,
+    Export,
+    ExportFormat,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from tenancy.selectors import token_hash
 
 ROLE_VALUES = {role.value for role in Role}
 
 
-def audit_record(*, organization: Organization, actor: User | None, action: str, obj: Any, changes: dict[str, list]) -> AuditEvent:
+def audit_record(
+    *, organization: Organization, actor: User | None, action: str, obj: Any, changes: dict[str, list]
+) -> AuditEvent:
     """Record who changed what, from what. `changes` maps a field to [from, to]."""
     return AuditEvent.objects.create(
         organization=organization,
@@ -58,7 +73,9 @@ def audit_snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return values
 
 
-def audit_changes(*, organization: Organization, actor: User | None, action: str, obj: Any, before: dict[str, Any]) -> AuditEvent | None:
+def audit_changes(
+    *, organization: Organization, actor: User | None, action: str, obj: Any, before: dict[str, Any]
+) -> AuditEvent | None:
     """Record the fields that changed since `before` (from audit_snapshot), as [from, to]."""
     after = audit_snapshot(obj, before.keys())
     changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
@@ -74,7 +91,10 @@ def check_lengths(model: type, **values: Any) -> None:
         field = model._meta.get_field(name)
         limit = getattr(field, "max_length", None)
         if limit and isinstance(value, str) and len(value) > limit:
-            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {"limit": limit, "length": len(value)}
+            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {
+                "limit": limit,
+                "length": len(value),
+            }
     if errors:
         raise ApplicationError(_("Some text is longer than allowed."), errors)
 
@@ -83,7 +103,10 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
     roles = list(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in ROLE_VALUES]
     if unknown:
-        raise ApplicationError(_("Unknown role: %(role)s.") % {"role": unknown[0]}, {"roles": _("Choose from admin, sales lead, account executive and finance.")})
+        raise ApplicationError(
+            _("Unknown role: %(role)s.") % {"role": unknown[0]},
+            {"roles": _("Choose from admin, sales lead, account executive and finance.")},
+        )
     if not roles:
         raise ApplicationError(_("A person needs at least one role."), {"roles": _("Choose at least one role.")})
     return roles
@@ -95,17 +118,29 @@ def _role_flags(roles: list[str]) -> dict[str, bool]:
 
 def _require_admin(actor_membership: Membership) -> None:
     if not (actor_membership.is_active and actor_membership.is_admin):
-        raise ApplicationError(_("Only an admin of this organisation may do that."), code="permission_denied", status=403)
+        raise ApplicationError(
+            _("Only an admin of this organisation may do that."), code="permission_denied", status=403
+        )
 
 
 @transaction.atomic
-def organization_create(*, name: str, slug: str, base_currency: str = "EUR", time_zone: str = "Europe/Madrid", default_language: str = "en") -> Organization:
-    return Organization.objects.create(name=name, slug=slug, base_currency=base_currency, time_zone=time_zone, default_language=default_language)
+def organization_create(
+    *, name: str, slug: str, base_currency: str = "EUR", time_zone: str = "Europe/Madrid", default_language: str = "en"
+) -> Organization:
+    return Organization.objects.create(
+        name=name, slug=slug, base_currency=base_currency, time_zone=time_zone, default_language=default_language
+    )
 
 
 @transaction.atomic
 def membership_add(
-    *, organization: Organization, actor: Membership | None, email: str, full_name: str, roles: Iterable[str], password: str | None = None
+    *,
+    organization: Organization,
+    actor: Membership | None,
+    email: str,
+    full_name: str,
+    roles: Iterable[str],
+    password: str | None = None,
 ) -> Membership:
     """Add a person by email with roles. A new person gets a link to set a password.
 
@@ -132,7 +167,10 @@ def membership_add(
             raise ApplicationError(_("Enter the person's full name."), {"full_name": _("This field is required.")})
         user = User.objects.create_user(email, password=password, full_name=full_name)
     if Membership.objects.filter(organization=organization, user=user).exists():
-        raise ApplicationError(_("%(email)s is already a member of this organisation.") % {"email": email}, {"email": _("Already a member.")})
+        raise ApplicationError(
+            _("%(email)s is already a member of this organisation.") % {"email": email},
+            {"email": _("Already a member.")},
+        )
     membership = Membership.objects.create(organization=organization, user=user, **_role_flags(roles))
     audit_record(
         organization=organization,
@@ -144,12 +182,16 @@ def membership_add(
     if created_user and password is None:
         from tenancy.tasks import send_welcome_email
 
-        transaction.on_commit(lambda: send_welcome_email.delay(membership_id=membership.pk, organization_id=organization.pk))
+        transaction.on_commit(
+            lambda: send_welcome_email.delay(membership_id=membership.pk, organization_id=organization.pk)
+        )
     return membership
 
 
 @transaction.atomic
-def membership_change_roles(*, organization: Organization, actor: Membership, membership: Membership, roles: Iterable[str]) -> Membership:
+def membership_change_roles(
+    *, organization: Organization, actor: Membership, membership: Membership, roles: Iterable[str]
+) -> Membership:
     _require_admin(actor)
     roles = _clean_roles(roles)
     membership = Membership.objects.select_for_update().get(organization=organization, pk=membership.pk)
@@ -161,12 +203,20 @@ def membership_change_roles(*, organization: Organization, actor: Membership, me
     for field, value in _role_flags(roles).items():
         setattr(membership, field, value)
     membership.save(update_fields=list(Membership.ROLE_FIELDS.values()))
-    audit_record(organization=organization, actor=actor.user, action="membership.change_roles", obj=membership, changes={"roles": [before, membership.roles]})
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="membership.change_roles",
+        obj=membership,
+        changes={"roles": [before, membership.roles]},
+    )
     return membership
 
 
 @transaction.atomic
-def membership_set_active(*, organization: Organization, actor: Membership, membership: Membership, is_active: bool) -> Membership:
+def membership_set_active(
+    *, organization: Organization, actor: Membership, membership: Membership, is_active: bool
+) -> Membership:
     """Deactivate (or reactivate) a member. A deactivated member loses access on their next
     request: every request re-reads the membership, and their tokens are revoked here."""
     _require_admin(actor)
@@ -180,20 +230,33 @@ def membership_set_active(*, organization: Organization, actor: Membership, memb
     membership.save(update_fields=["is_active", "deactivated_at"])
     changes: dict[str, list] = {"is_active": [not is_active, is_active]}
     if not is_active:
-        revoked = ApiToken.objects.filter(organization=organization, membership=membership, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = ApiToken.objects.filter(
+            organization=organization, membership=membership, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
         if revoked:
             changes["api_tokens_revoked"] = [0, revoked]
-    audit_record(organization=organization, actor=actor.user, action="membership.set_active", obj=membership, changes=changes)
+    audit_record(
+        organization=organization, actor=actor.user, action="membership.set_active", obj=membership, changes=changes
+    )
     return membership
 
 
 @transaction.atomic
-def membership_update(*, organization: Organization, actor: Membership, membership: Membership, roles: Iterable[str] | None = None, is_active: bool | None = None) -> Membership:
+def membership_update(
+    *,
+    organization: Organization,
+    actor: Membership,
+    membership: Membership,
+    roles: Iterable[str] | None = None,
+    is_active: bool | None = None,
+) -> Membership:
     """Change roles and/or active state, all or nothing."""
     if roles is not None:
         membership = membership_change_roles(organization=organization, actor=actor, membership=membership, roles=roles)
     if is_active is not None:
-        membership = membership_set_active(organization=organization, actor=actor, membership=membership, is_active=is_active)
+        membership = membership_set_active(
+            organization=organization, actor=actor, membership=membership, is_active=is_active
+        )
     return membership
 
 
@@ -210,19 +273,35 @@ def _members_of(organization: Organization, membership_ids: Iterable[int], field
     ids = {int(i) for i in membership_ids}
     found = list(Membership.objects.filter(organization=organization, pk__in=ids, is_active=True))
     if len(found) != len(ids):
-        raise ApplicationError(_("Some of the chosen people are not active members of this organisation."), {field: _("Choose active members of this organisation.")})
+        raise ApplicationError(
+            _("Some of the chosen people are not active members of this organisation."),
+            {field: _("Choose active members of this organisation.")},
+        )
     return found
 
 
 @transaction.atomic
-def team_create(*, organization: Organization, actor: Membership | None, name: str, lead_ids: Iterable[int] = (), member_ids: Iterable[int] = ()) -> Team:
+def team_create(
+    *,
+    organization: Organization,
+    actor: Membership | None,
+    name: str,
+    lead_ids: Iterable[int] = (),
+    member_ids: Iterable[int] = (),
+) -> Team:
     if actor is not None:
         _require_admin(actor)
     name = _clean_team_name(name)
     if Team.objects.filter(organization=organization, name__iexact=name).exists():
         raise ApplicationError(_("A team with this name already exists."), {"name": _("Choose another name.")})
     team = Team.objects.create(organization=organization, name=name)
-    audit_record(organization=organization, actor=actor.user if actor else None, action="team.create", obj=team, changes={"name": [None, name]})
+    audit_record(
+        organization=organization,
+        actor=actor.user if actor else None,
+        action="team.create",
+        obj=team,
+        changes={"name": [None, name]},
+    )
     team_set_people(organization=organization, actor=actor, team=team, lead_ids=lead_ids, member_ids=member_ids)
     return team
 
@@ -239,12 +318,21 @@ def team_rename(*, organization: Organization, actor: Membership, team: Team, na
     before = team.name
     team.name = name
     team.save(update_fields=["name"])
-    audit_record(organization=organization, actor=actor.user, action="team.rename", obj=team, changes={"name": [before, name]})
+    audit_record(
+        organization=organization, actor=actor.user, action="team.rename", obj=team, changes={"name": [before, name]}
+    )
     return team
 
 
 @transaction.atomic
-def team_set_people(*, organization: Organization, actor: Membership | None, team: Team, lead_ids: Iterable[int], member_ids: Iterable[int]) -> Team:
+def team_set_people(
+    *,
+    organization: Organization,
+    actor: Membership | None,
+    team: Team,
+    lead_ids: Iterable[int],
+    member_ids: Iterable[int],
+) -> Team:
     """Replace a team's leads and members. A lead is a member too."""
     if actor is not None:
         _require_admin(actor)
@@ -258,7 +346,9 @@ def team_set_people(*, organization: Organization, actor: Membership | None, tea
     for membership_id, is_lead in wanted.items():
         existing = current.get(membership_id)
         if existing is None:
-            TeamMember.objects.create(organization=organization, team=team, membership_id=membership_id, is_lead=is_lead)
+            TeamMember.objects.create(
+                organization=organization, team=team, membership_id=membership_id, is_lead=is_lead
+            )
         elif existing.is_lead != is_lead:
             existing.is_lead = is_lead
             existing.save(update_fields=["is_lead"])
@@ -269,21 +359,32 @@ def team_set_people(*, organization: Organization, actor: Membership | None, tea
             actor=actor.user if actor else None,
             action="team.set_people",
             obj=team,
-            changes={"leads": [[m for m, lead in before if lead], [m for m, lead in after if lead]], "members": [[m for m, _l in before], [m for m, _l in after]]},
+            changes={
+                "leads": [[m for m, lead in before if lead], [m for m, lead in after if lead]],
+                "members": [[m for m, _l in before], [m for m, _l in after]],
+            },
         )
     return team
 
 
 @transaction.atomic
 def team_update(
-    *, organization: Organization, actor: Membership, team: Team, name: str | None = None, lead_ids: Iterable[int] | None = None, member_ids: Iterable[int] | None = None
+    *,
+    organization: Organization,
+    actor: Membership,
+    team: Team,
+    name: str | None = None,
+    lead_ids: Iterable[int] | None = None,
+    member_ids: Iterable[int] | None = None,
 ) -> Team:
     """Rename a team and/or replace its people, all or nothing. Lists left out stay as they are."""
     _require_admin(actor)
     if name is not None:
         team = team_rename(organization=organization, actor=actor, team=team, name=name)
     if lead_ids is not None or member_ids is not None:
-        current = list(TeamMember.objects.filter(organization=organization, team=team).values_list("membership_id", "is_lead"))
+        current = list(
+            TeamMember.objects.filter(organization=organization, team=team).values_list("membership_id", "is_lead")
+        )
         team = team_set_people(
             organization=organization,
             actor=actor,
@@ -298,12 +399,16 @@ def team_update(
 def team_delete(*, organization: Organization, actor: Membership, team: Team) -> None:
     _require_admin(actor)
     team = Team.objects.select_for_update().get(organization=organization, pk=team.pk)
-    audit_record(organization=organization, actor=actor.user, action="team.delete", obj=team, changes={"name": [team.name, None]})
+    audit_record(
+        organization=organization, actor=actor.user, action="team.delete", obj=team, changes={"name": [team.name, None]}
+    )
     team.delete()
 
 
 @transaction.atomic
-def api_token_create(*, organization: Organization, membership: Membership, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, organization: Organization, membership: Membership, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for the caller's own membership. Returns the token and its secret,
     which is shown once and never stored (only its SHA-256 is)."""
     name = (name or "").strip()
@@ -326,7 +431,13 @@ def api_token_create(*, organization: Organization, membership: Membership, name
         key_hash=token_hash(raw),
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit_record(organization=organization, actor=membership.user, action="api_token.create", obj=token, changes={"name": [None, name], "expires_at": [None, token.expires_at.isoformat()]})
+    audit_record(
+        organization=organization,
+        actor=membership.user,
+        action="api_token.create",
+        obj=token,
+        changes={"name": [None, name], "expires_at": [None, token.expires_at.isoformat()]},
+    )
     return token, raw
 
 
@@ -337,7 +448,13 @@ def api_token_revoke(*, organization: Organization, membership: Membership, toke
         return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(organization=organization, actor=membership.user, action="api_token.revoke", obj=token, changes={"revoked_at": [None, token.revoked_at.isoformat()]})
+    audit_record(
+        organization=organization,
+        actor=membership.user,
+        action="api_token.revoke",
+        obj=token,
+        changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+    )
     return token
 
 
@@ -370,7 +487,16 @@ def export_progress_key(organization: Organization, export_id: int) -> str:
 
 
 @transaction.atomic
-def export_request(*, organization: Organization, actor: Membership, kind: str, file_format: str, query: str, language: str, time_zone: str) -> Export:
+def export_request(
+    *,
+    organization: Organization,
+    actor: Membership,
+    kind: str,
+    file_format: str,
+    query: str,
+    language: str,
+    time_zone: str,
+) -> Export:
     """Queue the export of a list as `actor` sees it with `query` (its URL's filters and sort);
     the task starts once this transaction commits."""
     from tenancy.exports import EXPORT_KINDS
@@ -381,14 +507,29 @@ def export_request(*, organization: Organization, actor: Membership, kind: str, 
     if file_format not in ExportFormat.values:
         raise ApplicationError(_("Export as CSV or XLSX."), {"file_format": _("Choose a value from the list.")})
     if len(query) > Export._meta.get_field("query").max_length:
-        raise ApplicationError(_("The list's filters are too long to export."), {"query": _("Ensure this value has at most 2000 characters.")})
+        raise ApplicationError(
+            _("The list's filters are too long to export."),
+            {"query": _("Ensure this value has at most 2000 characters.")},
+        )
     busy = _("An export of yours is still being prepared: wait for it to finish.")
-    unfinished = Export.objects.filter(organization=organization, requested_by=actor, status__in=UNFINISHED_EXPORT).values_list("pk", flat=True).first()
+    unfinished = (
+        Export.objects.filter(organization=organization, requested_by=actor, status__in=UNFINISHED_EXPORT)
+        .values_list("pk", flat=True)
+        .first()
+    )
     if unfinished is not None:
         raise ApplicationError(busy, {"export_id": unfinished}, code="export_unfinished", status=409)
     try:
         with transaction.atomic():
-            export = Export.objects.create(organization=organization, requested_by=actor, kind=kind, file_format=file_format, query=query, language=language, time_zone=time_zone)
+            export = Export.objects.create(
+                organization=organization,
+                requested_by=actor,
+                kind=kind,
+                file_format=file_format,
+                query=query,
+                language=language,
+                time_zone=time_zone,
+            )
     except IntegrityError:  # the same person asked twice at once: the other request won
         raise ApplicationError(busy, code="export_unfinished", status=409)
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))

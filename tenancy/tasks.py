@@ -24,7 +24,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tenancy.exports import EXPORT_KINDS, export_bytes
-from tenancy.models import UNFINISHED_EXPORT, Export, ExportError, ExportStatus, Membership, Organization, WorkerHeartbeat
+from tenancy.models import (
+    UNFINISHED_EXPORT,
+    Export,
+    ExportError,
+    ExportStatus,
+    Membership,
+    Organization,
+    WorkerHeartbeat,
+)
 from tenancy.scope import reading_scope, tenant_scope
 from tenancy.services import export_progress_key
 
@@ -73,11 +81,21 @@ def tenant_task(*decorator_args, **decorator_kwargs):
 def send_welcome_email(*, organization: Organization, membership_id: int) -> bool:
     """Tell a newly added person how to set their password. Idempotent enough: a second
     mail carries a new link, the old one still works until used."""
-    membership = Membership.objects.select_related("user").filter(organization=organization, pk=membership_id, is_active=True).first()
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, pk=membership_id, is_active=True)
+        .first()
+    )
     if membership is None:
         return False
     user = membership.user
-    path = reverse("password_reset_confirm", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
     with translation.override(user.language or organization.default_language):
         context = {"user": user, "organization": organization, "url": settings.ACCOUNTDESK_BASE_URL.rstrip("/") + path}
         subject = render_to_string("tenancy/email/welcome_subject.txt", context).strip()
@@ -97,7 +115,13 @@ def worker_heartbeat() -> str:
 EXPORT_TIME_LIMIT_SECONDS = 30 * 60
 
 
-@tenant_task(own_transactions=True, autoretry_for=(), max_retries=0, time_limit=EXPORT_TIME_LIMIT_SECONDS, soft_time_limit=EXPORT_TIME_LIMIT_SECONDS - 60)
+@tenant_task(
+    own_transactions=True,
+    autoretry_for=(),
+    max_retries=0,
+    time_limit=EXPORT_TIME_LIMIT_SECONDS,
+    soft_time_limit=EXPORT_TIME_LIMIT_SECONDS - 60,
+)
 def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     """Write a queued export's file, as the person who asked sees the list, in their language
     and time zone, and mark it ready, or failed with the reason.
@@ -106,6 +130,7 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     list and write the file (a read: it blocks nobody), record the outcome. An export found
     already running was interrupted (the worker died with it): it fails rather than run
     again. A finished one is left alone, so a second delivery changes nothing."""
+
     def finish(**fields) -> str:
         with transaction.atomic(), tenant_scope(organization):
             Export.objects.filter(organization=organization, pk=export_id).update(finished_at=timezone.now(), **fields)
@@ -114,7 +139,12 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
 
     progress = export_progress_key(organization, export_id)
     with transaction.atomic(), tenant_scope(organization):
-        export = Export.objects.select_for_update(of=("self",)).select_related("requested_by").filter(organization=organization, pk=export_id).first()
+        export = (
+            Export.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .filter(organization=organization, pk=export_id)
+            .first()
+        )
         if export is None or export.status in (ExportStatus.DONE, ExportStatus.FAILED):
             return None
         interrupted = export.status == ExportStatus.RUNNING
@@ -136,11 +166,16 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
 
     try:
         with reading_scope(organization), translation.override(export.language), timezone.override(export.time_zone):
-            built = EXPORT_KINDS[export.kind].build(organization=organization, membership=export.requested_by, query=QueryDict(export.query))
+            built = EXPORT_KINDS[export.kind].build(
+                organization=organization, membership=export.requested_by, query=QueryDict(export.query)
+            )
             cache.set(progress, {"done": 0, "total": built.total}, timeout=EXPORT_TIME_LIMIT_SECONDS)
             content = export_bytes(export.file_format, built.header, counted(built.rows, built.total), built.sheet)
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        name = default_storage.save(f"exports/{organization.pk}/{built.filename}-{stamp}-{secrets.token_hex(8)}.{export.file_format}", ContentFile(content))
+        name = default_storage.save(
+            f"exports/{organization.pk}/{built.filename}-{stamp}-{secrets.token_hex(8)}.{export.file_format}",
+            ContentFile(content),
+        )
     except Exception:  # whatever went wrong, the person sees that it failed; the log says why
         logging.getLogger(__name__).exception("Export %s of organisation %s failed", export_id, organization.pk)
         return finish(status=ExportStatus.FAILED, error=ExportError.BROKEN)
@@ -160,12 +195,20 @@ def exports_clean() -> int:
     for organization in Organization.objects.all():
         with transaction.atomic(), tenant_scope(organization):
             # One the worker lost (killed at its time limit, say) says so instead of waiting forever.
-            Export.objects.filter(organization=organization, status__in=UNFINISHED_EXPORT, created_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT_SECONDS * 2)).update(
-                status=ExportStatus.FAILED, error=ExportError.INTERRUPTED, finished_at=now
+            Export.objects.filter(
+                organization=organization,
+                status__in=UNFINISHED_EXPORT,
+                created_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT_SECONDS * 2),
+            ).update(status=ExportStatus.FAILED, error=ExportError.INTERRUPTED, finished_at=now)
+            old = list(
+                Export.objects.filter(organization=organization, created_at__lt=cutoff)
+                .exclude(status__in=UNFINISHED_EXPORT)
+                .values_list("pk", "file")
             )
-            old = list(Export.objects.filter(organization=organization, created_at__lt=cutoff).exclude(status__in=UNFINISHED_EXPORT).values_list("pk", "file"))
             Export.objects.filter(organization=organization, pk__in=[pk for pk, _ in old]).delete()
-            named = set(Export.objects.filter(organization=organization).exclude(file="").values_list("file", flat=True))
+            named = set(
+                Export.objects.filter(organization=organization).exclude(file="").values_list("file", flat=True)
+            )
         for _, name in old:
             if name:
                 default_storage.delete(name)

@@ -29,7 +29,11 @@ def search_terms(query: str) -> list[str]:
 def _number_format_of(language: str) -> tuple[str, int, str]:
     """(decimal separator, grouping, thousands separator) of a language, as number_format
     reads them on every call (three format look-ups): they are fixed for the process."""
-    return get_format("DECIMAL_SEPARATOR", language, use_l10n=True), get_format("NUMBER_GROUPING", language, use_l10n=True), get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
+    return (
+        get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        get_format("NUMBER_GROUPING", language, use_l10n=True),
+        get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+    )
 
 
 def amount_text(amount: Decimal, places: int = 2) -> str:

@@ -10,14 +10,28 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(template_name="tenancy/password_reset.html", email_template_name="tenancy/email/password_reset_body.txt", subject_template_name="tenancy/email/password_reset_subject.txt"),
+        auth_views.PasswordResetView.as_view(
+            template_name="tenancy/password_reset.html",
+            email_template_name="tenancy/email/password_reset_body.txt",
+            subject_template_name="tenancy/email/password_reset_subject.txt",
+        ),
         name="password_reset",
     ),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="tenancy/password_reset_done.html"), name="password_reset_done"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="tenancy/password_reset_done.html"),
+        name="password_reset_done",
+    ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="tenancy/password_reset_confirm.html", success_url=reverse_lazy("password_reset_complete")),
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="tenancy/password_reset_confirm.html", success_url=reverse_lazy("password_reset_complete")
+        ),
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"), name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
 ]

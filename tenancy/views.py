@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -28,9 +28,17 @@ from django_htmx.http import HttpResponseClientRedirect
 from config.errors import ApplicationError
 from tenancy import selectors, services
 from tenancy.auth import client_address, login_is_throttled
-from tenancy.htmx import render
-from tenancy.forms import ApiTokenForm, LoginForm, MembershipAddForm, MembershipRolesForm, PreferencesForm, TeamForm, add_application_error
 from tenancy.exports import EXPORT_KINDS
+from tenancy.forms import (
+    ApiTokenForm,
+    LoginForm,
+    MembershipAddForm,
+    MembershipRolesForm,
+    PreferencesForm,
+    TeamForm,
+    add_application_error,
+)
+from tenancy.htmx import render
 from tenancy.models import ApiToken, Export, ExportStatus, Membership, Role, Team
 
 
@@ -55,7 +63,9 @@ def require_role(*roles: Role):
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url or "home")
@@ -96,7 +106,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     try:
         if request.user.is_authenticated:
@@ -132,10 +144,14 @@ def organization_switcher(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, org_slug: str) -> HttpResponse:
     user = request.user
-    form = PreferencesForm(request.POST or None, initial={"language": user.language or request.LANGUAGE_CODE, "time_zone": user.time_zone})
+    form = PreferencesForm(
+        request.POST or None, initial={"language": user.language or request.LANGUAGE_CODE, "time_zone": user.time_zone}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_preferences(user=user, language=form.cleaned_data["language"], time_zone=form.cleaned_data["time_zone"])
+            services.user_set_preferences(
+                user=user, language=form.cleaned_data["language"], time_zone=form.cleaned_data["time_zone"]
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
@@ -157,7 +173,9 @@ def people(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                membership = services.membership_add(organization=organization, actor=request.membership, **form.cleaned_data)
+                membership = services.membership_add(
+                    organization=organization, actor=request.membership, **form.cleaned_data
+                )
             except ApplicationError as error:
                 add_application_error(form, error)
             else:
@@ -189,7 +207,12 @@ def person_edit(request: HttpRequest, org_slug: str, membership_id: int) -> Http
         form = MembershipRolesForm(request.POST, prefix=prefix)
         if form.is_valid():
             try:
-                membership = services.membership_change_roles(organization=request.organization, actor=request.membership, membership=membership, roles=form.cleaned_data["roles"])
+                membership = services.membership_change_roles(
+                    organization=request.organization,
+                    actor=request.membership,
+                    membership=membership,
+                    roles=form.cleaned_data["roles"],
+                )
             except ApplicationError as error:
                 add_application_error(form, error)
             else:
@@ -209,7 +232,9 @@ def person_set_active(request: HttpRequest, org_slug: str, membership_id: int) -
     membership = _membership_or_404(request, membership_id)
     is_active = request.POST.get("is_active") == "1"
     try:
-        membership = services.membership_set_active(organization=request.organization, actor=request.membership, membership=membership, is_active=is_active)
+        membership = services.membership_set_active(
+            organization=request.organization, actor=request.membership, membership=membership, is_active=is_active
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
         status = 400
@@ -221,7 +246,13 @@ def person_set_active(request: HttpRequest, org_slug: str, membership_id: int) -
             messages.success(request, _("%(name)s was deactivated and has lost access.") % {"name": membership.user})
     if not request.htmx:
         return redirect("people", org_slug=org_slug)
-    return render(request, "tenancy/person_edit.html", {"m": membership, "form": None, "editing": False}, partial="person-row", status=status)
+    return render(
+        request,
+        "tenancy/person_edit.html",
+        {"m": membership, "form": None, "editing": False},
+        partial="person-row",
+        status=status,
+    )
 
 
 # --- Teams ---------------------------------------------------------------------------------
@@ -262,7 +293,11 @@ def team_edit(request: HttpRequest, org_slug: str, team_id: int) -> HttpResponse
     except Team.DoesNotExist:
         raise Http404
     members = list(team.team_members.all())
-    initial = {"name": team.name, "leads": [tm.membership_id for tm in members if tm.is_lead], "members": [tm.membership_id for tm in members if not tm.is_lead]}
+    initial = {
+        "name": team.name,
+        "leads": [tm.membership_id for tm in members if tm.is_lead],
+        "members": [tm.membership_id for tm in members if not tm.is_lead],
+    }
     form = TeamForm(request.POST or None, organization=organization, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -309,14 +344,25 @@ def tokens(request: HttpRequest, org_slug: str) -> HttpResponse:
     secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, secret = services.api_token_create(organization=organization, membership=membership, name=form.cleaned_data["name"], days=form.cleaned_data["days"])
+            token, secret = services.api_token_create(
+                organization=organization,
+                membership=membership,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, _("Token %(name)s created. Copy it now: it is shown only once.") % {"name": token.name})
+            messages.success(
+                request, _("Token %(name)s created. Copy it now: it is shown only once.") % {"name": token.name}
+            )
             form = ApiTokenForm()
     status = 400 if form.errors else 200
-    context = {"form": form, "secret": secret, "tokens": selectors.api_token_list(organization=organization, membership=membership)}
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": selectors.api_token_list(organization=organization, membership=membership),
+    }
     return render(request, "tenancy/tokens.html", context, partial="tokens-panel", status=status)
 
 
@@ -331,7 +377,11 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     if not request.htmx:
         return redirect("tokens", org_slug=org_slug)
-    context = {"form": ApiTokenForm(), "secret": None, "tokens": selectors.api_token_list(organization=organization, membership=membership)}
+    context = {
+        "form": ApiTokenForm(),
+        "secret": None,
+        "tokens": selectors.api_token_list(organization=organization, membership=membership),
+    }
     return render(request, "tenancy/tokens.html", context, partial="tokens-panel")
 
 
@@ -340,7 +390,9 @@ def token_revoke(request: HttpRequest, org_slug: str, token_id: int) -> HttpResp
 
 def _export_or_404(request: HttpRequest, export_id: int) -> Export:
     try:
-        return selectors.export_of_requester(organization=request.organization, membership=request.membership, export_id=export_id)
+        return selectors.export_of_requester(
+            organization=request.organization, membership=request.membership, export_id=export_id
+        )
     except Export.DoesNotExist:
         raise Http404
 
@@ -354,8 +406,18 @@ def export_detail(request: HttpRequest, org_slug: str, export_id: int) -> HttpRe
     if not export.is_finished:
         progress = cache.get(services.export_progress_key(request.organization, export.pk)) or {"done": 0, "total": 0}
     kind = EXPORT_KINDS.get(export.kind)
-    list_url = reverse(kind.list_url_name, kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "") if kind else None
-    context = {"export": export, "label": kind.label if kind else export.kind, "list_url": list_url, "rows_done": progress["done"], "rows_total": progress["total"]}
+    list_url = (
+        reverse(kind.list_url_name, kwargs={"org_slug": org_slug}) + (f"?{export.query}" if export.query else "")
+        if kind
+        else None
+    )
+    context = {
+        "export": export,
+        "label": kind.label if kind else export.kind,
+        "list_url": list_url,
+        "rows_done": progress["done"],
+        "rows_total": progress["total"],
+    }
     return render(request, "tenancy/export.html", context, partial="status")
 
 

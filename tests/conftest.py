@@ -27,7 +27,13 @@ import pg_setup  # noqa: E402
 
 def _owner_dsn(dbname: str) -> dict:
     owner = settings.DATABASES["owner"]
-    return {"dbname": dbname, "user": owner["USER"], "password": owner["PASSWORD"], "host": owner["HOST"] or "127.0.0.1", "port": owner["PORT"] or 5432}
+    return {
+        "dbname": dbname,
+        "user": owner["USER"],
+        "password": owner["PASSWORD"],
+        "host": owner["HOST"] or "127.0.0.1",
+        "port": owner["PORT"] or 5432,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +47,10 @@ def django_db_setup(django_test_environment, django_db_blocker):
     try:
         admin = psycopg2.connect(**_owner_dsn("postgres"))
     except psycopg2.OperationalError as exc:
-        pytest.exit(f"PostgreSQL is not reachable as {settings.DATABASES['owner']['USER']}: {exc}. Run `make db` (and start PostgreSQL).", returncode=2)
+        pytest.exit(
+            f"PostgreSQL is not reachable as {settings.DATABASES['owner']['USER']}: {exc}. Run `make db` (and start PostgreSQL).",
+            returncode=2,
+        )
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -83,13 +92,19 @@ def _clear_cache():
 @pytest.fixture
 def world(db):
     """Two organisations shaped like the demo: porta and nordwind, five people each, a team."""
-    return SimpleNamespace(porta=build_organization("porta", "Porta Digital"), nordwind=build_organization("nordwind", "Nordwind Components"))
+    return SimpleNamespace(
+        porta=build_organization("porta", "Porta Digital"),
+        nordwind=build_organization("nordwind", "Nordwind Components"),
+    )
 
 
 @pytest.fixture
 def tworld(transactional_db):
     """`world`, committed: for tests where another process (a worker, a browser) reads it."""
-    return SimpleNamespace(porta=build_organization("porta", "Porta Digital"), nordwind=build_organization("nordwind", "Nordwind Components"))
+    return SimpleNamespace(
+        porta=build_organization("porta", "Porta Digital"),
+        nordwind=build_organization("nordwind", "Nordwind Components"),
+    )
 
 
 @pytest.fixture
@@ -122,7 +137,22 @@ def celery_worker_process(tmp_path_factory, django_db_setup):
     }
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "--loglevel=INFO", "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -67,7 +67,11 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
     }
     with transaction.atomic(), tenant_scope(organization):
         team = services.team_create(
-            organization=organization, actor=None, name=f"Team {name}", lead_ids=[people["lead"].pk], member_ids=[people["ae"].pk, people["ae2"].pk]
+            organization=organization,
+            actor=None,
+            name=f"Team {name}",
+            lead_ids=[people["lead"].pk],
+            member_ids=[people["ae"].pk, people["ae2"].pk],
         )
         token, secret = services.api_token_create(organization=organization, membership=people["admin"], name="ci")
     world = SimpleNamespace(org=organization, team=team, token=token, token_secret=secret, **people)
@@ -92,27 +96,81 @@ def build_portfolio(world: SimpleNamespace) -> None:
     org, slug = world.org, world.org.slug
     with transaction.atomic(), tenant_scope(org):
         world.client = clients_services.client_create(
-            organization=org, actor=world.admin, legal_name=f"{world.org.name} Client SL", trade_name=f"{slug.title()} Client",
-            tax_id=TAX_IDS.get(slug, "B12345674"), country="ES", sector="retail", city="Lleida", status="active",
+            organization=org,
+            actor=world.admin,
+            legal_name=f"{world.org.name} Client SL",
+            trade_name=f"{slug.title()} Client",
+            tax_id=TAX_IDS.get(slug, "B12345674"),
+            country="ES",
+            sector="retail",
+            city="Lleida",
+            status="active",
         )
-        world.contact = clients_services.contact_create(organization=org, actor=world.admin, client=world.client, full_name=f"Contact {slug.title()}", email=f"contact@{slug}-client.example", buying_role="decision_maker")
+        world.contact = clients_services.contact_create(
+            organization=org,
+            actor=world.admin,
+            client=world.client,
+            full_name=f"Contact {slug.title()}",
+            email=f"contact@{slug}-client.example",
+            buying_role="decision_maker",
+        )
         world.account = accounts_services.account_create(
-            organization=org, actor=world.admin, client=world.client.pk, name=f"{slug.title()} Account", owner=world.ae.pk, sales_team=world.team.pk,
-            currency="EUR", payment_terms_days=30, credit_limit="15000.00", tier="key", status="active",
+            organization=org,
+            actor=world.admin,
+            client=world.client.pk,
+            name=f"{slug.title()} Account",
+            owner=world.ae.pk,
+            sales_team=world.team.pk,
+            currency="EUR",
+            payment_terms_days=30,
+            credit_limit="15000.00",
+            tier="key",
+            status="active",
         )
-        world.account_member = accounts_services.account_team_member_add(organization=org, actor=world.admin, account=world.account, membership=world.ae2.pk, role="technical_specialist")
+        world.account_member = accounts_services.account_team_member_add(
+            organization=org,
+            actor=world.admin,
+            account=world.account,
+            membership=world.ae2.pk,
+            role="technical_specialist",
+        )
         today = timezone.localdate()
         world.objective = accounts_services.objective_create(
-            organization=org, actor=world.admin, account=world.account, metric="revenue_invoiced",
-            period_start=today.replace(day=1), period_end=(today.replace(day=1) + timedelta(days=92)).replace(day=1) - timedelta(days=1), target="30000.00",
+            organization=org,
+            actor=world.admin,
+            account=world.account,
+            metric="revenue_invoiced",
+            period_start=today.replace(day=1),
+            period_end=(today.replace(day=1) + timedelta(days=92)).replace(day=1) - timedelta(days=1),
+            target="30000.00",
         )
-        accounts_services.objective_actual_record(organization=org, actor=world.admin, objective=world.objective, as_of=today, value="4000.00")
+        accounts_services.objective_actual_record(
+            organization=org, actor=world.admin, objective=world.objective, as_of=today, value="4000.00"
+        )
         world.activity = accounts_services.activity_log(
-            organization=org, actor=world.ae, account=world.account, kind="visit", occurred_at=timezone.now() - timedelta(days=2), duration_minutes=60,
-            summary=f"Visit to {slug} client", contact_ids=[world.contact.pk], next_step=f"Send {slug} proposal", next_step_due=today, next_step_owner=world.ae.pk,
+            organization=org,
+            actor=world.ae,
+            account=world.account,
+            kind="visit",
+            occurred_at=timezone.now() - timedelta(days=2),
+            duration_minutes=60,
+            summary=f"Visit to {slug} client",
+            contact_ids=[world.contact.pk],
+            next_step=f"Send {slug} proposal",
+            next_step_due=today,
+            next_step_owner=world.ae.pk,
         )
-        world.incident = accounts_services.incident_open(organization=org, actor=world.ae, account=world.account, title=f"{slug.title()} delivery late", severity="high", assignee=world.ae.pk)
-        world.settings = accounts_services.portfolio_settings_update(organization=org, actor=world.admin, quiet_after_days=30)
+        world.incident = accounts_services.incident_open(
+            organization=org,
+            actor=world.ae,
+            account=world.account,
+            title=f"{slug.title()} delivery late",
+            severity="high",
+            assignee=world.ae.pk,
+        )
+        world.settings = accounts_services.portfolio_settings_update(
+            organization=org, actor=world.admin, quiet_after_days=30
+        )
         world.export = _prepared_export(world)
 
 
@@ -124,8 +182,19 @@ def _prepared_export(world: SimpleNamespace):
 
     from tenancy.models import Export, ExportStatus
 
-    name = default_storage.save(f"exports/{world.org.pk}/portfolio-{world.org.slug}.csv", ContentFile(f"Account\n{world.account.name}\n".encode()))
+    name = default_storage.save(
+        f"exports/{world.org.pk}/portfolio-{world.org.slug}.csv",
+        ContentFile(f"Account\n{world.account.name}\n".encode()),
+    )
     return Export.objects.create(
-        organization=world.org, requested_by=world.admin, kind="portfolio", file_format="csv", language="en", time_zone="UTC",
-        status=ExportStatus.DONE, rows_total=1, file=name, finished_at=timezone.now(),
+        organization=world.org,
+        requested_by=world.admin,
+        kind="portfolio",
+        file_format="csv",
+        language="en",
+        time_zone="UTC",
+        status=ExportStatus.DONE,
+        rows_total=1,
+        file=name,
+        finished_at=timezone.now(),
     )

@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-STATUS_BADGES = {"at_risk": "text-bg-danger", "active": "text-bg-success", "closed": "text-bg-secondary", "dormant": "text-bg-warning"}
+STATUS_BADGES = {
+    "at_risk": "text-bg-danger",
+    "active": "text-bg-success",
+    "closed": "text-bg-secondary",
+    "dormant": "text-bg-warning",
+}
 SEVERITY_BADGES = {"critical": "text-bg-danger", "high": "text-bg-warning", "normal": "text-bg-secondary"}
 KIND_ICONS = {"visit": "bi-geo-alt", "call": "bi-telephone", "email": "bi-envelope", "meeting": "bi-people"}
 # An objective's progress state (accounts.selectors.ObjectiveProgress.state): badge colour, words.

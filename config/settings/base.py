@@ -85,9 +85,7 @@ TEMPLATES = [
 _SQLITE_URL = f"sqlite:///{VAR_DIR / 'accountdesk.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL", _SQLITE_URL), conn_max_age=60),
-    "owner": dj_database_url.parse(
-        env("DATABASE_OWNER_URL", env("DATABASE_URL", _SQLITE_URL)), conn_max_age=0
-    ),
+    "owner": dj_database_url.parse(env("DATABASE_OWNER_URL", env("DATABASE_URL", _SQLITE_URL)), conn_max_age=0),
 }
 for _db in DATABASES.values():
     # The tenant middleware opens the transaction itself (so the row-level security
@@ -133,7 +131,12 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # The embedded default: throttling counters shared by every web process on this machine.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- I18n -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -174,6 +177,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+
 # --- Mail ---------------------------------------------------------------------------
 def mailers(backend: str) -> dict:
     """Django 6.1's MAILERS from one backend path (EMAIL_BACKEND in the environment)."""
@@ -202,7 +206,10 @@ REST_FRAMEWORK = {
         "tenancy.api_auth.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.permissions.IsTenantMember"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
@@ -267,7 +274,7 @@ LOGGING = {
 }
 
 ACCOUNTDESK_DEMO_PASSWORD = "accountdesk-demo"
-ACCOUNTDESK_BASE_URL = env('ACCOUNTDESK_BASE_URL', 'http://127.0.0.1:8000')
+ACCOUNTDESK_BASE_URL = env("ACCOUNTDESK_BASE_URL", "http://127.0.0.1:8000")
 
 # Email is unique case-insensitively (a functional unique constraint on Lower(email)),
 # which this check cannot see; the login backend looks emails up with iexact.

@@ -9,8 +9,16 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 BENCH_DATABASE_NAME = env("BENCH_DATABASE_NAME", "accountdesk_bench")
 DATABASES = {
-    "default": dj_database_url.parse(env("BENCH_DATABASE_URL", f"postgres://accountdesk_app:accountdesk_app@127.0.0.1:5432/{BENCH_DATABASE_NAME}"), conn_max_age=600),
-    "owner": dj_database_url.parse(env("BENCH_DATABASE_OWNER_URL", f"postgres://accountdesk_owner:accountdesk_owner@127.0.0.1:5432/{BENCH_DATABASE_NAME}")),
+    "default": dj_database_url.parse(
+        env("BENCH_DATABASE_URL", f"postgres://accountdesk_app:accountdesk_app@127.0.0.1:5432/{BENCH_DATABASE_NAME}"),
+        conn_max_age=600,
+    ),
+    "owner": dj_database_url.parse(
+        env(
+            "BENCH_DATABASE_OWNER_URL",
+            f"postgres://accountdesk_owner:accountdesk_owner@127.0.0.1:5432/{BENCH_DATABASE_NAME}",
+        )
+    ),
 }
 for _db in DATABASES.values():
     _db["ATOMIC_REQUESTS"] = False

@@ -17,7 +17,10 @@ DATABASES = {
         env("TEST_DATABASE_URL", f"postgres://accountdesk_app:accountdesk_app@127.0.0.1:5432/{TEST_DATABASE_NAME}")
     ),
     "owner": dj_database_url.parse(
-        env("TEST_DATABASE_OWNER_URL", f"postgres://accountdesk_owner:accountdesk_owner@127.0.0.1:5432/{TEST_DATABASE_NAME}")
+        env(
+            "TEST_DATABASE_OWNER_URL",
+            f"postgres://accountdesk_owner:accountdesk_owner@127.0.0.1:5432/{TEST_DATABASE_NAME}",
+        )
     ),
 }
 for _db in DATABASES.values():
@@ -26,7 +29,9 @@ for _db in DATABASES.values():
     _db["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
 REDIS_URL = env("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "adtest"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "adtest"}
+}
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 

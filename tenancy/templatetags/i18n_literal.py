@@ -38,7 +38,11 @@ class LiteralTranslateNode(i18n.TranslateNode):
 def do_translate(parser, token):
     node = i18n.do_translate(parser, token)
     expression = node.filter_expression
-    is_literal = isinstance(expression.var, template.Variable) and expression.var.lookups is None and isinstance(expression.var.literal, str)
+    is_literal = (
+        isinstance(expression.var, template.Variable)
+        and expression.var.lookups is None
+        and isinstance(expression.var.literal, str)
+    )
     if is_literal and not expression.filters and not node.noop and node.message_context is None:
         return LiteralTranslateNode(node)
     return node

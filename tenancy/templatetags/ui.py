@@ -27,7 +27,16 @@ register = template.Library()
 # Widgets rendered here in Python: Django renders each widget, and each <option>, through a
 # template, which made form-heavy pages (the account page has five forms) spend half their
 # time on it. Anything else falls back to Django's own rendering.
-_INPUTS = (forms.TextInput, forms.EmailInput, forms.NumberInput, forms.URLInput, forms.PasswordInput, forms.DateInput, forms.DateTimeInput, forms.TimeInput)
+_INPUTS = (
+    forms.TextInput,
+    forms.EmailInput,
+    forms.NumberInput,
+    forms.URLInput,
+    forms.PasswordInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+)
 
 
 def _esc(value) -> str:
@@ -42,14 +51,20 @@ def _esc(value) -> str:
 
 def _flatatt(attrs: dict) -> str:
     """django.forms.utils.flatatt, written out: ' name="value"', a bare name for True."""
-    return "".join(f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"' for name, value in attrs.items() if value is not None and value is not False)
+    return "".join(
+        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        for name, value in attrs.items()
+        if value is not None and value is not False
+    )
 
 
 def _choices(field):
     # A list set on the widget wins (pages that offer the same people several times read
     # them once); otherwise the field's own choices.
     widget_choices = field.field.widget.choices
-    return widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
+    return (
+        widget_choices if isinstance(widget_choices, (list, tuple)) else getattr(field.field, "choices", widget_choices)
+    )
 
 
 def _option(value, label, chosen) -> str:
@@ -82,8 +97,16 @@ def _select(field, attrs: dict) -> str:
 def bs(field):
     """Render a form field with Bootstrap's classes, marked invalid when it has errors."""
     widget = field.field.widget
-    is_select = isinstance(widget, forms.Select) and not isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.NullBooleanSelect))
-    css = "form-select" if is_select else "form-check-input" if getattr(widget, "input_type", "") == "checkbox" else "form-control"
+    is_select = isinstance(widget, forms.Select) and not isinstance(
+        widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.NullBooleanSelect)
+    )
+    css = (
+        "form-select"
+        if is_select
+        else "form-check-input"
+        if getattr(widget, "input_type", "") == "checkbox"
+        else "form-control"
+    )
     has_errors = _has_errors(field)
     if isinstance(widget, forms.NullBooleanSelect):
         css = "form-select" + (" is-invalid" if has_errors else "")
@@ -96,7 +119,9 @@ def bs(field):
         return _select(field, _attrs(field, css, has_errors))
     if isinstance(widget, forms.Textarea):
         value = field.value()
-        return mark_safe(f"<textarea{_flatatt(_attrs(field, css, has_errors))}>\n{'' if value is None else _esc(force_str(value))}</textarea>")
+        return mark_safe(
+            f"<textarea{_flatatt(_attrs(field, css, has_errors))}>\n{'' if value is None else _esc(force_str(value))}</textarea>"
+        )
     if isinstance(widget, _INPUTS) and not widget.is_hidden:
         attrs = _attrs(field, css, has_errors)
         attrs["type"] = widget.attrs.get("type", widget.input_type)
@@ -121,7 +146,9 @@ def checks(field, flags=""):
         value = force_str(getattr(value, "value", value))
         box_id = _esc(f"{auto_id}_{index}")
         mark = " checked" if value in chosen else ""
-        boxes.append(f'<div class="{box}"><input class="form-check-input" type="checkbox" name="{name}" value="{_esc(value)}" id="{box_id}"{mark}><label class="{label_css}" for="{box_id}">{_esc(label)}</label></div>')
+        boxes.append(
+            f'<div class="{box}"><input class="form-check-input" type="checkbox" name="{name}" value="{_esc(value)}" id="{box_id}"{mark}><label class="{label_css}" for="{box_id}">{_esc(label)}</label></div>'
+        )
     return mark_safe("".join(boxes))
 
 
@@ -144,7 +171,9 @@ def field_errors(field):
 def labelled(field):
     """A form field in its block: label, widget (|bs), errors. What an include of a field
     template would render, without the include: the account page shows a dozen."""
-    return mark_safe(f'<div class="mb-2"><label class="form-label small mb-1" for="{_esc(field.id_for_label)}">{_esc(field.label)}</label>{bs(field)}{field_errors(field)}</div>')
+    return mark_safe(
+        f'<div class="mb-2"><label class="form-label small mb-1" for="{_esc(field.id_for_label)}">{_esc(field.label)}</label>{bs(field)}{field_errors(field)}</div>'
+    )
 
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "MXN": "MX$"}
@@ -266,7 +295,15 @@ class MemoNode(template.Node):
         self.memo_id = next(_memo_ids)
 
     def render(self, context):
-        key = make_hashable((self.memo_id, translation.get_language(), get_script_prefix(), _urlconf(), *(k.resolve(context) for k in self.keys)))
+        key = make_hashable(
+            (
+                self.memo_id,
+                translation.get_language(),
+                get_script_prefix(),
+                _urlconf(),
+                *(k.resolve(context) for k in self.keys),
+            )
+        )
         html = _MEMO.get(key)
         if html is None:
             html = self.nodelist.render(context)

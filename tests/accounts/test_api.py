@@ -20,7 +20,13 @@ from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
 
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
-ACCOUNT_NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {"account": "No account you can see has this id."}}}
+ACCOUNT_NOT_FOUND = {
+    "error": {
+        "code": "not_found",
+        "message": "Not found.",
+        "fields": {"account": "No account you can see has this id."},
+    }
+}
 
 
 def _as(membership) -> Browser:
@@ -32,7 +38,9 @@ def _as(membership) -> Browser:
 def _send(browser: Browser, method: str, url: str, body=None, raw: str | None = None):
     if body is None and raw is None:
         return getattr(browser, method)(url)
-    return getattr(browser, method)(url, data=raw if raw is not None else json.dumps(body), content_type="application/json")
+    return getattr(browser, method)(
+        url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
+    )
 
 
 def _ids(response) -> list[int]:
@@ -60,7 +68,14 @@ def _account(world, name: str, owner: str = "ae", team: bool = True, **fields) -
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         return services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=getattr(p, owner).pk, sales_team=p.team.pk if team else None, currency="EUR", **fields
+            organization=p.org,
+            actor=p.admin,
+            client=p.client.pk,
+            name=name,
+            owner=getattr(p, owner).pk,
+            sales_team=p.team.pk if team else None,
+            currency="EUR",
+            **fields,
         )
 
 
@@ -72,13 +87,32 @@ def private(world):
     last_year = timezone.localdate().year - 1
     other = _account(world, "Private Account", owner="ae2", team=False)
     with transaction.atomic(), tenant_scope(p.org):
-        member = services.account_team_member_add(organization=p.org, actor=p.admin, account=other, membership=p.finance.pk, role="finance_contact")
-        objective = services.objective_create(
-            organization=p.org, actor=p.admin, account=other, metric="won_offers", period_start=date(last_year, 1, 1), period_end=date(last_year, 12, 31), target="10.00"
+        member = services.account_team_member_add(
+            organization=p.org, actor=p.admin, account=other, membership=p.finance.pk, role="finance_contact"
         )
-        activity = services.activity_log(organization=p.org, actor=p.ae2, account=other, kind="call", summary="Private call", duration_minutes=15)
+        objective = services.objective_create(
+            organization=p.org,
+            actor=p.admin,
+            account=other,
+            metric="won_offers",
+            period_start=date(last_year, 1, 1),
+            period_end=date(last_year, 12, 31),
+            target="10.00",
+        )
+        activity = services.activity_log(
+            organization=p.org, actor=p.ae2, account=other, kind="call", summary="Private call", duration_minutes=15
+        )
         incident = services.incident_open(organization=p.org, actor=p.ae2, account=other, title="Private incident")
-    return SimpleNamespace(p=p, world=world, account=other, member=member, objective=objective, activity=activity, incident=incident, last_year=last_year)
+    return SimpleNamespace(
+        p=p,
+        world=world,
+        account=other,
+        member=member,
+        objective=objective,
+        activity=activity,
+        incident=incident,
+        last_year=last_year,
+    )
 
 
 # --- Who sees what ------------------------------------------------------------------------------------
@@ -120,7 +154,17 @@ def _private_routes(private, ids: dict) -> list[tuple[str, str, dict | None]]:
         ("get", f"incidents/{ids['incident']}/", None),
         ("patch", f"incidents/{ids['incident']}/", {"status": "closed"}),
         ("post", "account-team/", {"account": ids["account"], "membership": p.lead.pk, "role": "project_manager"}),
-        ("post", "objectives/", {"account": ids["account"], "metric": "won_offers", "period_start": day, "period_end": day, "target": "1.00"}),
+        (
+            "post",
+            "objectives/",
+            {
+                "account": ids["account"],
+                "metric": "won_offers",
+                "period_start": day,
+                "period_end": day,
+                "target": "1.00",
+            },
+        ),
         ("post", "activities/", {"account": ids["account"], "summary": "A call"}),
         ("post", "incidents/", {"account": ids["account"], "title": "Broken"}),
     ]
@@ -129,10 +173,18 @@ def _private_routes(private, ids: dict) -> list[tuple[str, str, dict | None]]:
 @pytest.mark.parametrize("role", ["ae", "lead"])
 def test_an_account_one_may_not_see_answers_like_one_that_does_not_exist_and_nothing_changes(private, role):
     browser = _as(getattr(private.p, role))
-    hidden = {"account": private.account.pk, "member": private.member.pk, "objective": private.objective.pk, "activity": private.activity.pk, "incident": private.incident.pk}
+    hidden = {
+        "account": private.account.pk,
+        "member": private.member.pk,
+        "objective": private.objective.pk,
+        "activity": private.activity.pk,
+        "incident": private.incident.pk,
+    }
     missing = dict.fromkeys(hidden, 999999)
     before = snapshot()
-    for (method, url, body), (_m, missing_url, missing_body) in zip(_private_routes(private, hidden), _private_routes(private, missing)):
+    for (method, url, body), (_m, missing_url, missing_body) in zip(
+        _private_routes(private, hidden), _private_routes(private, missing), strict=False
+    ):
         answer = _send(browser, method, f"/api/v1/o/porta/{url}", body)
         expected = ACCOUNT_NOT_FOUND if method == "post" and "account" in body else NOT_FOUND
         assert (answer.status_code, answer.json()) == (404, expected), (method, url)
@@ -144,7 +196,9 @@ def test_an_account_one_may_not_see_answers_like_one_that_does_not_exist_and_not
 def test_an_account_of_another_organisation_named_in_a_body_is_not_found_and_nothing_changes(world):
     browser = _as(world.porta.admin)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/activities/", {"account": world.nordwind.account.pk, "summary": "A call"})
+    response = _send(
+        browser, "post", "/api/v1/o/porta/activities/", {"account": world.nordwind.account.pk, "summary": "A call"}
+    )
     assert (response.status_code, response.json()) == (404, ACCOUNT_NOT_FOUND)
     assert snapshot() == before
 
@@ -184,11 +238,23 @@ def test_an_account_reads_with_its_client_owner_team_terms_and_overdue_flag(worl
 
 def test_the_owner_changes_the_terms_and_only_the_fields_sent_change(world, in_scope):
     p = world.porta
-    response = _send(_as(p.ae), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"credit_limit": "20000.50", "payment_terms_days": 60})
-    assert (response.status_code, _body(response)) == (200, _porta_account(world, credit_limit="20000.50", payment_terms_days=60))
+    response = _send(
+        _as(p.ae),
+        "patch",
+        f"/api/v1/o/porta/accounts/{p.account.pk}/",
+        {"credit_limit": "20000.50", "payment_terms_days": 60},
+    )
+    assert (response.status_code, _body(response)) == (
+        200,
+        _porta_account(world, credit_limit="20000.50", payment_terms_days=60),
+    )
     with in_scope(p.org):
         event = AuditEvent.objects.filter(object_type="accounts.account", object_id=p.account.pk).latest("id")
-        assert (event.action, event.actor_id, event.changes) == ("account.update", p.ae.user.pk, {"credit_limit": ["15000.00", "20000.50"], "payment_terms_days": [30, 60]})
+        assert (event.action, event.actor_id, event.changes) == (
+            "account.update",
+            p.ae.user.pk,
+            {"credit_limit": ["15000.00", "20000.50"], "payment_terms_days": [30, 60]},
+        )
 
 
 def test_finance_alone_sets_the_risk_rating(world, in_scope):
@@ -197,7 +263,11 @@ def test_finance_alone_sets_the_risk_rating(world, in_scope):
     assert (response.status_code, _body(response)) == (200, _porta_account(world, risk_rating="high"))
     with in_scope(p.org):
         event = AuditEvent.objects.filter(object_type="accounts.account", object_id=p.account.pk).latest("id")
-        assert (event.action, event.actor_id, event.changes) == ("account.rate_risk", p.finance.user.pk, {"risk_rating": ["unrated", "high"]})
+        assert (event.action, event.actor_id, event.changes) == (
+            "account.rate_risk",
+            p.finance.user.pk,
+            {"risk_rating": ["unrated", "high"]},
+        )
 
 
 @pytest.mark.parametrize("role", ["admin", "lead", "ae", "ae2"])
@@ -205,7 +275,9 @@ def test_no_one_else_sets_the_risk_rating_and_nothing_changes(world, role):
     p = world.porta
     browser = _as(getattr(p, role))
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "low", "tier": "strategic"})
+    response = _send(
+        browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "low", "tier": "strategic"}
+    )
     assert (response.status_code, response.json()) == (403, _forbidden("Only finance sets risk ratings."))
     assert snapshot() == before
 
@@ -213,7 +285,11 @@ def test_no_one_else_sets_the_risk_rating_and_nothing_changes(world, role):
 @pytest.mark.parametrize(
     ("role", "body", "message"),
     [
-        ("finance", {"credit_limit": "1.00"}, "Only the account's owner, the lead of its team or an admin may change it."),
+        (
+            "finance",
+            {"credit_limit": "1.00"},
+            "Only the account's owner, the lead of its team or an admin may change it.",
+        ),
         ("ae2", {"tier": "strategic"}, "Only the account's owner, the lead of its team or an admin may change it."),
         ("ae", {"owner": "{ae2}"}, "Only the sales lead of the account's team or an admin may reassign it."),
     ],
@@ -231,7 +307,10 @@ def test_who_may_not_change_an_account_gets_403_and_nothing_changes(world, role,
 def test_the_lead_reassigns_an_account_of_their_team(world):
     p = world.porta
     response = _send(_as(p.lead), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"owner": p.ae2.pk})
-    assert (response.status_code, _body(response)) == (200, _porta_account(world, owner={"id": p.ae2.pk, "full_name": "Ae2 Porta"}))
+    assert (response.status_code, _body(response)) == (
+        200,
+        _porta_account(world, owner={"id": p.ae2.pk, "full_name": "Ae2 Porta"}),
+    )
 
 
 def test_a_lead_who_moves_an_account_out_of_their_team_gets_what_they_wrote_and_then_404(world):
@@ -244,13 +323,38 @@ def test_a_lead_who_moves_an_account_out_of_their_team_gets_what_they_wrote_and_
 
 def test_an_account_executive_opens_an_account_they_own(world):
     p = world.porta
-    response = _send(_as(p.ae), "post", "/api/v1/o/porta/accounts/", {"client": p.client.pk, "name": " Events ", "currency": "usd", "credit_limit": "2500", "start_date": "2026-01-15"})
+    response = _send(
+        _as(p.ae),
+        "post",
+        "/api/v1/o/porta/accounts/",
+        {
+            "client": p.client.pk,
+            "name": " Events ",
+            "currency": "usd",
+            "credit_limit": "2500",
+            "start_date": "2026-01-15",
+        },
+    )
     body = response.json()
-    assert (response.status_code, body) == (201, {
-        "id": body["id"], "client": {"id": p.client.pk, "name": "Porta Client"}, "name": "Events", "owner": {"id": p.ae.pk, "full_name": "Ae Porta"}, "sales_team": None,
-        "currency": "USD", "payment_terms_days": 30, "credit_limit": "2500.00", "risk_rating": "unrated", "tier": "standard", "status": "onboarding",
-        "start_date": "2026-01-15", "last_activity_at": None, "has_overdue_next_steps": False,
-    })
+    assert (response.status_code, body) == (
+        201,
+        {
+            "id": body["id"],
+            "client": {"id": p.client.pk, "name": "Porta Client"},
+            "name": "Events",
+            "owner": {"id": p.ae.pk, "full_name": "Ae Porta"},
+            "sales_team": None,
+            "currency": "USD",
+            "payment_terms_days": 30,
+            "credit_limit": "2500.00",
+            "risk_rating": "unrated",
+            "tier": "standard",
+            "status": "onboarding",
+            "start_date": "2026-01-15",
+            "last_activity_at": None,
+            "has_overdue_next_steps": False,
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -264,7 +368,9 @@ def test_an_account_executive_opens_an_account_they_own(world):
 def test_who_may_not_open_an_account_gets_403_and_nothing_changes(world, role, body, message):
     p = world.porta
     browser = _as(getattr(p, role))
-    body = {"client": p.client.pk, "name": "Second line"} | {k: p.ae2.pk if v == "{ae2}" else v for k, v in body.items()}
+    body = {"client": p.client.pk, "name": "Second line"} | {
+        k: p.ae2.pk if v == "{ae2}" else v for k, v in body.items()
+    }
     before = snapshot()
     response = _send(browser, "post", "/api/v1/o/porta/accounts/", body)
     assert (response.status_code, response.json()) == (403, _forbidden(message))
@@ -278,30 +384,103 @@ def _account_input(w) -> dict:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (lambda w: _account_input(w) | {"currency": "XYZ"}, _same_field("Unknown currency: use an ISO 4217 code such as EUR or USD.", "currency")),
-        (lambda w: _account_input(w) | {"credit_limit": "-1.00"}, _same_field("The credit limit cannot be negative.", "credit_limit")),
-        (lambda w: _account_input(w) | {"payment_terms_days": -5}, _same_field("Payment terms are between 0 and 365 days.", "payment_terms_days")),
-        (lambda w: _account_input(w) | {"payment_terms_days": 366}, _same_field("Payment terms are between 0 and 365 days.", "payment_terms_days")),
-        (lambda w: _account_input(w) | {"owner": w.porta.finance.pk}, _same_field("The owner must be an active account executive of this organisation.", "owner")),
-        (lambda w: _account_input(w) | {"owner": w.nordwind.ae.pk}, _same_field("The owner must be an active account executive of this organisation.", "owner")),
-        (lambda w: _account_input(w) | {"client": w.nordwind.client.pk}, _same_field("Choose a client of this organisation.", "client")),
-        (lambda w: _account_input(w) | {"sales_team": w.nordwind.team.pk}, _same_field("Choose a team of this organisation.", "sales_team")),
-        (lambda w: _account_input(w) | {"name": "porta account"}, _invalid("This client already has an account with that name.", {"name": "Choose another name."})),
-        (lambda w: _account_input(w) | {"name": "X" * 201}, _invalid("Invalid input: Ensure this field has no more than 200 characters.", {"name": "Ensure this field has no more than 200 characters."})),
-        (lambda w: _account_input(w) | {"credit_limit": "12.345"}, _invalid("Invalid input: Ensure that there are no more than 2 decimal places.", {"credit_limit": "Ensure that there are no more than 2 decimal places."})),
-        (lambda w: _account_input(w) | {"credit_limit": "lots"}, _invalid("Invalid input: A valid number is required.", {"credit_limit": "A valid number is required."})),
-        (lambda w: _account_input(w) | {"credit_limit": "1000000000000.00"}, _invalid("Invalid input: Ensure that there are no more than 14 digits in total.", {"credit_limit": "Ensure that there are no more than 14 digits in total."})),
-        (lambda w: _account_input(w) | {"start_date": "15/01/2026"}, _invalid("Invalid input: Date has wrong format. Use one of these formats instead: YYYY-MM-DD.", {"start_date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."})),
-        (lambda w: _account_input(w) | {"status": "thriving"}, _invalid('Invalid input: "thriving" is not a valid choice.', {"status": '"thriving" is not a valid choice.'})),
-        (lambda w: _account_input(w) | {"search_text": "x"}, _invalid("Invalid input: Unknown field.", {"search_text": "Unknown field."})),
-        (lambda w: '{"client": 1, "name": }', {"error": {"code": "malformed_request", "message": "The request body could not be parsed: JSON parse error - Expecting value: line 1 column 23 (char 22)", "fields": {}}}),
+        (
+            lambda w: _account_input(w) | {"currency": "XYZ"},
+            _same_field("Unknown currency: use an ISO 4217 code such as EUR or USD.", "currency"),
+        ),
+        (
+            lambda w: _account_input(w) | {"credit_limit": "-1.00"},
+            _same_field("The credit limit cannot be negative.", "credit_limit"),
+        ),
+        (
+            lambda w: _account_input(w) | {"payment_terms_days": -5},
+            _same_field("Payment terms are between 0 and 365 days.", "payment_terms_days"),
+        ),
+        (
+            lambda w: _account_input(w) | {"payment_terms_days": 366},
+            _same_field("Payment terms are between 0 and 365 days.", "payment_terms_days"),
+        ),
+        (
+            lambda w: _account_input(w) | {"owner": w.porta.finance.pk},
+            _same_field("The owner must be an active account executive of this organisation.", "owner"),
+        ),
+        (
+            lambda w: _account_input(w) | {"owner": w.nordwind.ae.pk},
+            _same_field("The owner must be an active account executive of this organisation.", "owner"),
+        ),
+        (
+            lambda w: _account_input(w) | {"client": w.nordwind.client.pk},
+            _same_field("Choose a client of this organisation.", "client"),
+        ),
+        (
+            lambda w: _account_input(w) | {"sales_team": w.nordwind.team.pk},
+            _same_field("Choose a team of this organisation.", "sales_team"),
+        ),
+        (
+            lambda w: _account_input(w) | {"name": "porta account"},
+            _invalid("This client already has an account with that name.", {"name": "Choose another name."}),
+        ),
+        (
+            lambda w: _account_input(w) | {"name": "X" * 201},
+            _invalid(
+                "Invalid input: Ensure this field has no more than 200 characters.",
+                {"name": "Ensure this field has no more than 200 characters."},
+            ),
+        ),
+        (
+            lambda w: _account_input(w) | {"credit_limit": "12.345"},
+            _invalid(
+                "Invalid input: Ensure that there are no more than 2 decimal places.",
+                {"credit_limit": "Ensure that there are no more than 2 decimal places."},
+            ),
+        ),
+        (
+            lambda w: _account_input(w) | {"credit_limit": "lots"},
+            _invalid("Invalid input: A valid number is required.", {"credit_limit": "A valid number is required."}),
+        ),
+        (
+            lambda w: _account_input(w) | {"credit_limit": "1000000000000.00"},
+            _invalid(
+                "Invalid input: Ensure that there are no more than 14 digits in total.",
+                {"credit_limit": "Ensure that there are no more than 14 digits in total."},
+            ),
+        ),
+        (
+            lambda w: _account_input(w) | {"start_date": "15/01/2026"},
+            _invalid(
+                "Invalid input: Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+                {"start_date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."},
+            ),
+        ),
+        (
+            lambda w: _account_input(w) | {"status": "thriving"},
+            _invalid(
+                'Invalid input: "thriving" is not a valid choice.', {"status": '"thriving" is not a valid choice.'}
+            ),
+        ),
+        (
+            lambda w: _account_input(w) | {"search_text": "x"},
+            _invalid("Invalid input: Unknown field.", {"search_text": "Unknown field."}),
+        ),
+        (
+            lambda w: '{"client": 1, "name": }',
+            {
+                "error": {
+                    "code": "malformed_request",
+                    "message": "The request body could not be parsed: JSON parse error - Expecting value: line 1 column 23 (char 22)",
+                    "fields": {},
+                }
+            },
+        ),
     ],
 )
 def test_bad_account_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
     browser = _as(world.porta.ae)
     data = body(world)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/accounts/", raw=data if isinstance(data, str) else json.dumps(data))
+    response = _send(
+        browser, "post", "/api/v1/o/porta/accounts/", raw=data if isinstance(data, str) else json.dumps(data)
+    )
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
@@ -310,8 +489,13 @@ def test_a_negative_credit_limit_on_an_existing_account_changes_nothing(world):
     p = world.porta
     browser = _as(p.ae)
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"credit_limit": "-0.01", "tier": "strategic"})
-    assert (response.status_code, response.json()) == (400, _same_field("The credit limit cannot be negative.", "credit_limit"))
+    response = _send(
+        browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"credit_limit": "-0.01", "tier": "strategic"}
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        _same_field("The credit limit cannot be negative.", "credit_limit"),
+    )
     assert snapshot() == before
 
 
@@ -329,16 +513,37 @@ def test_the_audit_trail_shows_the_account_and_its_client_newest_first(world, in
     with transaction.atomic(), tenant_scope(p.org):
         clients_services.client_update(organization=p.org, actor=p.lead, client=p.client, city="Girona")
     with in_scope(p.org):
-        events = list(AuditEvent.objects.filter(object_type__in=["accounts.account", "clients.client"], object_id__in=[p.account.pk, p.client.pk]).select_related("actor").order_by("-id"))
+        events = list(
+            AuditEvent.objects.filter(
+                object_type__in=["accounts.account", "clients.client"], object_id__in=[p.account.pk, p.client.pk]
+            )
+            .select_related("actor")
+            .order_by("-id")
+        )
         expected = [
-            {"id": e.pk, "created_at": e.created_at, "actor": {"id": e.actor.pk, "full_name": e.actor.full_name}, "action": e.action, "changes": e.changes}
+            {
+                "id": e.pk,
+                "created_at": e.created_at,
+                "actor": {"id": e.actor.pk, "full_name": e.actor.full_name},
+                "action": e.action,
+                "changes": e.changes,
+            }
             for e in events
             if (e.object_type, e.object_id) in {("accounts.account", p.account.pk), ("clients.client", p.client.pk)}
         ]
     rows = _audit_rows(_as(p.ae).get(f"/api/v1/o/porta/accounts/{p.account.pk}/audit/"))
-    assert [row["action"] for row in rows] == ["client.update", "account.rate_risk", "account.team_add", "account.create", "client.create"]
+    assert [row["action"] for row in rows] == [
+        "client.update",
+        "account.rate_risk",
+        "account.team_add",
+        "account.create",
+        "client.create",
+    ]
     assert rows == expected
-    assert rows[0]["changes"] == {"city": ["Lleida", "Girona"]} and rows[0]["actor"] == {"id": p.lead.user.pk, "full_name": "Lead Porta"}
+    assert rows[0]["changes"] == {"city": ["Lleida", "Girona"]} and rows[0]["actor"] == {
+        "id": p.lead.user.pk,
+        "full_name": "Lead Porta",
+    }
     assert rows[2]["changes"] == {"team": [None, {"membership": p.ae2.pk, "account_role": "technical_specialist"}]}
 
 
@@ -359,47 +564,86 @@ def test_the_audit_trail_pages_with_a_cursor(world):
 
 def test_the_owner_adds_someone_to_the_account_team(world):
     p = world.porta
-    response = _send(_as(p.ae), "post", "/api/v1/o/porta/account-team/", {"account": p.account.pk, "membership": p.finance.pk, "role": "finance_contact"})
+    response = _send(
+        _as(p.ae),
+        "post",
+        "/api/v1/o/porta/account-team/",
+        {"account": p.account.pk, "membership": p.finance.pk, "role": "finance_contact"},
+    )
     body = response.json()
-    assert (response.status_code, {k: v for k, v in body.items() if k != "created_at"}) == (201, {
-        "id": body["id"], "account": {"id": p.account.pk, "name": "Porta Account"}, "membership": {"id": p.finance.pk, "full_name": "Finance Porta"}, "role": "finance_contact",
-    })
+    assert (response.status_code, {k: v for k, v in body.items() if k != "created_at"}) == (
+        201,
+        {
+            "id": body["id"],
+            "account": {"id": p.account.pk, "name": "Porta Account"},
+            "membership": {"id": p.finance.pk, "full_name": "Finance Porta"},
+            "role": "finance_contact",
+        },
+    )
 
 
 def test_the_lead_changes_a_role_and_removes_a_member(world, in_scope):
     p = world.porta
     browser = _as(p.lead)
-    changed = _send(browser, "patch", f"/api/v1/o/porta/account-team/{p.account_member.pk}/", {"role": "project_manager"})
+    changed = _send(
+        browser, "patch", f"/api/v1/o/porta/account-team/{p.account_member.pk}/", {"role": "project_manager"}
+    )
     assert (changed.status_code, changed.json()["role"]) == (200, "project_manager")
     removed = browser.delete(f"/api/v1/o/porta/account-team/{p.account_member.pk}/")
     assert (removed.status_code, removed.content) == (204, b"")
     assert browser.get(f"/api/v1/o/porta/account-team/{p.account_member.pk}/").status_code == 404
     with in_scope(p.org):
-        assert list(AuditEvent.objects.filter(object_id=p.account.pk, action__startswith="account.team").order_by("id").values_list("action", flat=True)) == ["account.team_add", "account.team_role", "account.team_remove"]
+        assert list(
+            AuditEvent.objects.filter(object_id=p.account.pk, action__startswith="account.team")
+            .order_by("id")
+            .values_list("action", flat=True)
+        ) == ["account.team_add", "account.team_role", "account.team_remove"]
 
 
 @pytest.mark.parametrize(
     ("role", "method", "body"),
-    [("ae2", "post", "add"), ("ae2", "patch", {"role": "project_manager"}), ("ae2", "delete", None), ("finance", "delete", None)],
+    [
+        ("ae2", "post", "add"),
+        ("ae2", "patch", {"role": "project_manager"}),
+        ("ae2", "delete", None),
+        ("finance", "delete", None),
+    ],
 )
 def test_who_may_not_change_the_account_team_gets_403_and_nothing_changes(world, role, method, body):
     p = world.porta
     browser = _as(getattr(p, role))
-    url = "/api/v1/o/porta/account-team/" if method == "post" else f"/api/v1/o/porta/account-team/{p.account_member.pk}/"
+    url = (
+        "/api/v1/o/porta/account-team/" if method == "post" else f"/api/v1/o/porta/account-team/{p.account_member.pk}/"
+    )
     body = {"account": p.account.pk, "membership": p.lead.pk, "role": "project_manager"} if body == "add" else body
     before = snapshot()
     response = _send(browser, method, url, body)
-    assert (response.status_code, response.json()) == (403, _forbidden("Only the account's owner, the lead of its team or an admin may change its team."))
+    assert (response.status_code, response.json()) == (
+        403,
+        _forbidden("Only the account's owner, the lead of its team or an admin may change its team."),
+    )
     assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (lambda w: {"account": w.porta.account.pk, "membership": w.porta.ae2.pk, "role": "project_manager"}, _invalid("Ae2 Porta is already on this account's team.", {"membership": "Already on the team."})),
-        (lambda w: {"account": w.porta.account.pk, "membership": w.nordwind.ae.pk, "role": "project_manager"}, _same_field("Choose an active member of this organisation.", "membership")),
-        (lambda w: {"account": w.porta.account.pk, "membership": w.porta.lead.pk, "role": "mascot"}, _invalid('Invalid input: "mascot" is not a valid choice.', {"role": '"mascot" is not a valid choice.'})),
-        (lambda w: {"account": w.porta.account.pk, "membership": w.porta.lead.pk}, _invalid("Invalid input: This field is required.", {"role": "This field is required."})),
+        (
+            lambda w: {"account": w.porta.account.pk, "membership": w.porta.ae2.pk, "role": "project_manager"},
+            _invalid("Ae2 Porta is already on this account's team.", {"membership": "Already on the team."}),
+        ),
+        (
+            lambda w: {"account": w.porta.account.pk, "membership": w.nordwind.ae.pk, "role": "project_manager"},
+            _same_field("Choose an active member of this organisation.", "membership"),
+        ),
+        (
+            lambda w: {"account": w.porta.account.pk, "membership": w.porta.lead.pk, "role": "mascot"},
+            _invalid('Invalid input: "mascot" is not a valid choice.', {"role": '"mascot" is not a valid choice.'}),
+        ),
+        (
+            lambda w: {"account": w.porta.account.pk, "membership": w.porta.lead.pk},
+            _invalid("Invalid input: This field is required.", {"role": "This field is required."}),
+        ),
     ],
 )
 def test_bad_account_team_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
@@ -417,42 +661,111 @@ def test_the_owner_sets_an_objective_and_records_actuals_and_sees_the_progress(w
     p = world.porta
     year = timezone.localdate().year - 1
     browser = _as(p.ae)
-    created = _send(browser, "post", "/api/v1/o/porta/objectives/", {
-        "account": p.account.pk, "metric": "revenue_invoiced", "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "target": "12000.00", "tolerance_pct": "5.00",
-    })
+    created = _send(
+        browser,
+        "post",
+        "/api/v1/o/porta/objectives/",
+        {
+            "account": p.account.pk,
+            "metric": "revenue_invoiced",
+            "period_start": f"{year}-01-01",
+            "period_end": f"{year}-12-31",
+            "target": "12000.00",
+            "tolerance_pct": "5.00",
+        },
+    )
     body = created.json()
     expected = {
-        "id": body["id"], "account": {"id": p.account.pk, "name": "Porta Account"}, "metric": "revenue_invoiced", "custom_metric_name": "",
-        "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "target": "12000.00", "tolerance_pct": "5.00", "actuals": [],
-        "progress": {"actual": None, "expected": "12000.00", "elapsed_pct": 100, "progress_pct": None, "state": "no_data"},
+        "id": body["id"],
+        "account": {"id": p.account.pk, "name": "Porta Account"},
+        "metric": "revenue_invoiced",
+        "custom_metric_name": "",
+        "period_start": f"{year}-01-01",
+        "period_end": f"{year}-12-31",
+        "target": "12000.00",
+        "tolerance_pct": "5.00",
+        "actuals": [],
+        "progress": {
+            "actual": None,
+            "expected": "12000.00",
+            "elapsed_pct": 100,
+            "progress_pct": None,
+            "state": "no_data",
+        },
     }
     assert (created.status_code, {k: v for k, v in body.items() if k != "created_at"}) == (201, expected)
-    recorded = _send(browser, "post", f"/api/v1/o/porta/objectives/{body['id']}/actuals/", {"as_of": f"{year}-06-30", "value": "3000.00"})
-    assert (recorded.status_code, {k: v for k, v in recorded.json().items() if k != "created_at"}) == (200, expected | {
-        "actuals": [{"as_of": f"{year}-06-30", "value": "3000.00", "source": "manual"}],
-        "progress": {"actual": "3000.00", "expected": "12000.00", "elapsed_pct": 100, "progress_pct": 25, "state": "behind"},
-    })
+    recorded = _send(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{body['id']}/actuals/",
+        {"as_of": f"{year}-06-30", "value": "3000.00"},
+    )
+    assert (recorded.status_code, {k: v for k, v in recorded.json().items() if k != "created_at"}) == (
+        200,
+        expected
+        | {
+            "actuals": [{"as_of": f"{year}-06-30", "value": "3000.00", "source": "manual"}],
+            "progress": {
+                "actual": "3000.00",
+                "expected": "12000.00",
+                "elapsed_pct": 100,
+                "progress_pct": 25,
+                "state": "behind",
+            },
+        },
+    )
     changed = _send(browser, "patch", f"/api/v1/o/porta/objectives/{body['id']}/", {"target": "3100.00"})
     assert (changed.status_code, changed.json()["target"], changed.json()["progress"]) == (
-        200, "3100.00", {"actual": "3000.00", "expected": "3100.00", "elapsed_pct": 100, "progress_pct": 97, "state": "on_track"}
+        200,
+        "3100.00",
+        {"actual": "3000.00", "expected": "3100.00", "elapsed_pct": 100, "progress_pct": 97, "state": "on_track"},
     )
 
 
 def _objective_input(w) -> dict:
     year = timezone.localdate().year - 1
-    return {"account": w.porta.account.pk, "metric": "revenue_invoiced", "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "target": "100.00"}
+    return {
+        "account": w.porta.account.pk,
+        "metric": "revenue_invoiced",
+        "period_start": f"{year}-01-01",
+        "period_end": f"{year}-12-31",
+        "target": "100.00",
+    }
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (lambda w: _objective_input(w) | {"period_end": f"{timezone.localdate().year - 2}-12-31"}, _same_field("The period cannot end before it starts.", "period_end")),
-        (lambda w: _objective_input(w) | {"metric": "custom"}, _same_field("Name the custom metric.", "custom_metric_name")),
-        (lambda w: _objective_input(w) | {"metric": "on_time_payment", "target": "101.00"}, _same_field("A percentage target is at most 100.", "target")),
-        (lambda w: _objective_input(w) | {"tolerance_pct": "150.00"}, _same_field("The tolerance is between 0 and 100%.", "tolerance_pct")),
+        (
+            lambda w: _objective_input(w) | {"period_end": f"{timezone.localdate().year - 2}-12-31"},
+            _same_field("The period cannot end before it starts.", "period_end"),
+        ),
+        (
+            lambda w: _objective_input(w) | {"metric": "custom"},
+            _same_field("Name the custom metric.", "custom_metric_name"),
+        ),
+        (
+            lambda w: _objective_input(w) | {"metric": "on_time_payment", "target": "101.00"},
+            _same_field("A percentage target is at most 100.", "target"),
+        ),
+        (
+            lambda w: _objective_input(w) | {"tolerance_pct": "150.00"},
+            _same_field("The tolerance is between 0 and 100%.", "tolerance_pct"),
+        ),
         (lambda w: _objective_input(w) | {"target": "-5.00"}, _same_field("It cannot be negative.", "target")),
-        (lambda w: _objective_input(w) | {"metric": "happiness"}, _invalid('Invalid input: "happiness" is not a valid choice.', {"metric": '"happiness" is not a valid choice.'})),
-        (lambda w: _objective_input(w) | {"custom_metric_name": "X" * 101}, _invalid("Invalid input: Ensure this field has no more than 100 characters.", {"custom_metric_name": "Ensure this field has no more than 100 characters."})),
+        (
+            lambda w: _objective_input(w) | {"metric": "happiness"},
+            _invalid(
+                'Invalid input: "happiness" is not a valid choice.', {"metric": '"happiness" is not a valid choice.'}
+            ),
+        ),
+        (
+            lambda w: _objective_input(w) | {"custom_metric_name": "X" * 101},
+            _invalid(
+                "Invalid input: Ensure this field has no more than 100 characters.",
+                {"custom_metric_name": "Ensure this field has no more than 100 characters."},
+            ),
+        ),
     ],
 )
 def test_bad_objective_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
@@ -470,16 +783,36 @@ def test_a_second_objective_for_the_same_metric_and_period_gets_a_clear_error_an
     start, end = p.objective.period_start, p.objective.period_end
     before = snapshot()
     # when
-    response = _send(browser, "post", "/api/v1/o/porta/objectives/", {"account": p.account.pk, "metric": "revenue_invoiced", "period_start": start.isoformat(), "period_end": end.isoformat(), "target": "1.00"})
+    response = _send(
+        browser,
+        "post",
+        "/api/v1/o/porta/objectives/",
+        {
+            "account": p.account.pk,
+            "metric": "revenue_invoiced",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "target": "1.00",
+        },
+    )
     # then
     message = f"This account already has a “Revenue invoiced” objective from {start:%d/%m/%Y} to {end:%d/%m/%Y}."
-    assert (response.status_code, response.json()) == (400, _invalid(message, {"metric": "Already set for this period: change that objective instead."}))
+    assert (response.status_code, response.json()) == (
+        400,
+        _invalid(message, {"metric": "Already set for this period: change that objective instead."}),
+    )
     assert snapshot() == before
 
 
 def test_a_json_number_is_read_as_a_decimal_never_a_float(world):
-    response = _send(_as(world.porta.ae), "post", "/api/v1/o/porta/objectives/", _objective_input(world) | {"target": 0.1})
-    assert (response.status_code, response.json()["target"], response.json()["progress"]["expected"]) == (201, "0.10", "0.10")
+    response = _send(
+        _as(world.porta.ae), "post", "/api/v1/o/porta/objectives/", _objective_input(world) | {"target": 0.1}
+    )
+    assert (response.status_code, response.json()["target"], response.json()["progress"]["expected"]) == (
+        201,
+        "0.10",
+        "0.10",
+    )
 
 
 def test_an_actual_outside_the_period_or_in_the_future_changes_nothing(world):
@@ -487,11 +820,35 @@ def test_an_actual_outside_the_period_or_in_the_future_changes_nothing(world):
     browser = _as(p.ae)
     start, end = p.objective.period_start, p.objective.period_end
     before = snapshot()
-    outside = _send(browser, "post", f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": (start - timedelta(days=1)).isoformat(), "value": "1.00"})
-    future = _send(browser, "post", f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": (timezone.localdate() + timedelta(days=1)).isoformat(), "value": "1.00"})
-    negative = _send(browser, "post", f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": timezone.localdate().isoformat(), "value": "-1.00"})
-    assert (outside.status_code, outside.json()) == (400, _invalid("The date must be inside the objective's period.", {"as_of": f"Between {start.isoformat()} and {end.isoformat()}."}))
-    assert (future.status_code, future.json()) == (400, _invalid("An actual cannot be in the future.", {"as_of": "Today or earlier."}))
+    outside = _send(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
+        {"as_of": (start - timedelta(days=1)).isoformat(), "value": "1.00"},
+    )
+    future = _send(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
+        {"as_of": (timezone.localdate() + timedelta(days=1)).isoformat(), "value": "1.00"},
+    )
+    negative = _send(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
+        {"as_of": timezone.localdate().isoformat(), "value": "-1.00"},
+    )
+    assert (outside.status_code, outside.json()) == (
+        400,
+        _invalid(
+            "The date must be inside the objective's period.",
+            {"as_of": f"Between {start.isoformat()} and {end.isoformat()}."},
+        ),
+    )
+    assert (future.status_code, future.json()) == (
+        400,
+        _invalid("An actual cannot be in the future.", {"as_of": "Today or earlier."}),
+    )
     assert (negative.status_code, negative.json()) == (400, _same_field("It cannot be negative.", "value"))
     assert snapshot() == before
 
@@ -504,7 +861,12 @@ def test_who_may_not_set_objectives_gets_403_and_nothing_changes(world, role):
     message = _forbidden("Only the account's owner, the lead of its team or an admin may set its objectives.")
     created = _send(browser, "post", "/api/v1/o/porta/objectives/", _objective_input(world))
     changed = _send(browser, "patch", f"/api/v1/o/porta/objectives/{p.objective.pk}/", {"target": "1.00"})
-    recorded = _send(browser, "post", f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": timezone.localdate().isoformat(), "value": "1.00"})
+    recorded = _send(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
+        {"as_of": timezone.localdate().isoformat(), "value": "1.00"},
+    )
     assert [(r.status_code, r.json()) for r in (created, changed, recorded)] == [(403, message)] * 3
     assert snapshot() == before
 
@@ -516,25 +878,59 @@ def test_an_account_executive_logs_a_visit_with_a_contact_and_a_next_step(world)
     p = world.porta
     when = (timezone.now() - timedelta(days=1)).replace(microsecond=0)
     due = timezone.localdate() + timedelta(days=7)
-    response = _send(_as(p.ae2), "post", "/api/v1/o/porta/activities/", {
-        "account": p.account.pk, "kind": "meeting", "occurred_at": when.isoformat(), "duration_minutes": 90, "summary": " Quarterly review ",
-        "outcome": "Happy", "contact_ids": [p.contact.pk], "next_step": "Send the minutes", "next_step_due": due.isoformat(),
-    })
+    response = _send(
+        _as(p.ae2),
+        "post",
+        "/api/v1/o/porta/activities/",
+        {
+            "account": p.account.pk,
+            "kind": "meeting",
+            "occurred_at": when.isoformat(),
+            "duration_minutes": 90,
+            "summary": " Quarterly review ",
+            "outcome": "Happy",
+            "contact_ids": [p.contact.pk],
+            "next_step": "Send the minutes",
+            "next_step_due": due.isoformat(),
+        },
+    )
     body = response.json()
     assert response.status_code == 201
-    assert {k: v for k, v in body.items() if k not in ("created_at", "updated_at")} | {"occurred_at": _moment(body["occurred_at"])} == {
-        "id": body["id"], "account": {"id": p.account.pk, "name": "Porta Account"}, "kind": "meeting", "occurred_at": when, "duration_minutes": 90,
-        "summary": "Quarterly review", "outcome": "Happy", "contacts": [{"id": p.contact.pk, "full_name": "Contact Porta"}], "next_step": "Send the minutes",
-        "next_step_due": due.isoformat(), "next_step_owner": {"id": p.ae2.pk, "full_name": "Ae2 Porta"}, "next_step_done_at": None,
+    assert {k: v for k, v in body.items() if k not in ("created_at", "updated_at")} | {
+        "occurred_at": _moment(body["occurred_at"])
+    } == {
+        "id": body["id"],
+        "account": {"id": p.account.pk, "name": "Porta Account"},
+        "kind": "meeting",
+        "occurred_at": when,
+        "duration_minutes": 90,
+        "summary": "Quarterly review",
+        "outcome": "Happy",
+        "contacts": [{"id": p.contact.pk, "full_name": "Contact Porta"}],
+        "next_step": "Send the minutes",
+        "next_step_due": due.isoformat(),
+        "next_step_owner": {"id": p.ae2.pk, "full_name": "Ae2 Porta"},
+        "next_step_done_at": None,
         "created_by": {"id": p.ae2.pk, "full_name": "Ae2 Porta"},
     }
 
 
 def test_an_activity_patch_changes_only_the_fields_sent(world):
     p = world.porta
-    response = _send(_as(p.ae), "patch", f"/api/v1/o/porta/activities/{p.activity.pk}/", {"outcome": "They will think about it", "contact_ids": []})
+    response = _send(
+        _as(p.ae),
+        "patch",
+        f"/api/v1/o/porta/activities/{p.activity.pk}/",
+        {"outcome": "They will think about it", "contact_ids": []},
+    )
     body = response.json()
-    assert (response.status_code, body["outcome"], body["contacts"], body["summary"], body["next_step"]) == (200, "They will think about it", [], "Visit to porta client", "Send porta proposal")
+    assert (response.status_code, body["outcome"], body["contacts"], body["summary"], body["next_step"]) == (
+        200,
+        "They will think about it",
+        [],
+        "Visit to porta client",
+        "Send porta proposal",
+    )
 
 
 def _activity_input(w) -> dict:
@@ -544,24 +940,69 @@ def _activity_input(w) -> dict:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (lambda w: _activity_input(w) | {"duration_minutes": -1}, _same_field("The duration is between 0 minutes and a day (1440).", "duration_minutes")),
-        (lambda w: _activity_input(w) | {"duration_minutes": 1441}, _same_field("The duration is between 0 minutes and a day (1440).", "duration_minutes")),
-        (lambda w: _activity_input(w) | {"contact_ids": [w.other_contact.pk]}, _same_field("Choose contacts of this account's client.", "contact_ids")),
-        (lambda w: _activity_input(w) | {"contact_ids": [w.nordwind.contact.pk]}, _same_field("Choose contacts of this account's client.", "contact_ids")),
-        (lambda w: _activity_input(w) | {"next_step": "Call back"}, _same_field("Give the next step a due date.", "next_step_due")),
-        (lambda w: _activity_input(w) | {"next_step": "Call back", "next_step_due": "2026-12-01", "next_step_owner": w.nordwind.ae.pk}, _same_field("Choose an active member of this organisation.", "next_step_owner")),
-        (lambda w: _activity_input(w) | {"occurred_at": (timezone.now() + timedelta(days=3)).isoformat()}, _same_field("Log what happened: the date cannot be in the future.", "occurred_at")),
-        (lambda w: _activity_input(w) | {"summary": "X" * 4001}, _invalid("Invalid input: Ensure this field has no more than 4000 characters.", {"summary": "Ensure this field has no more than 4000 characters."})),
-        (lambda w: _activity_input(w) | {"contact_ids": ["x"]}, _invalid("Invalid input: A valid integer is required.", {"contact_ids.0": "A valid integer is required."})),
-        (lambda w: _activity_input(w) | {"kind": "telepathy"}, _invalid('Invalid input: "telepathy" is not a valid choice.', {"kind": '"telepathy" is not a valid choice.'})),
-        (lambda w: _activity_input(w) | {"created_by": w.porta.admin.pk}, _invalid("Invalid input: Unknown field.", {"created_by": "Unknown field."})),
+        (
+            lambda w: _activity_input(w) | {"duration_minutes": -1},
+            _same_field("The duration is between 0 minutes and a day (1440).", "duration_minutes"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"duration_minutes": 1441},
+            _same_field("The duration is between 0 minutes and a day (1440).", "duration_minutes"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"contact_ids": [w.other_contact.pk]},
+            _same_field("Choose contacts of this account's client.", "contact_ids"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"contact_ids": [w.nordwind.contact.pk]},
+            _same_field("Choose contacts of this account's client.", "contact_ids"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"next_step": "Call back"},
+            _same_field("Give the next step a due date.", "next_step_due"),
+        ),
+        (
+            lambda w: (
+                _activity_input(w)
+                | {"next_step": "Call back", "next_step_due": "2026-12-01", "next_step_owner": w.nordwind.ae.pk}
+            ),
+            _same_field("Choose an active member of this organisation.", "next_step_owner"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"occurred_at": (timezone.now() + timedelta(days=3)).isoformat()},
+            _same_field("Log what happened: the date cannot be in the future.", "occurred_at"),
+        ),
+        (
+            lambda w: _activity_input(w) | {"summary": "X" * 4001},
+            _invalid(
+                "Invalid input: Ensure this field has no more than 4000 characters.",
+                {"summary": "Ensure this field has no more than 4000 characters."},
+            ),
+        ),
+        (
+            lambda w: _activity_input(w) | {"contact_ids": ["x"]},
+            _invalid("Invalid input: A valid integer is required.", {"contact_ids.0": "A valid integer is required."}),
+        ),
+        (
+            lambda w: _activity_input(w) | {"kind": "telepathy"},
+            _invalid(
+                'Invalid input: "telepathy" is not a valid choice.', {"kind": '"telepathy" is not a valid choice.'}
+            ),
+        ),
+        (
+            lambda w: _activity_input(w) | {"created_by": w.porta.admin.pk},
+            _invalid("Invalid input: Unknown field.", {"created_by": "Unknown field."}),
+        ),
     ],
 )
 def test_bad_activity_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        other_client = clients_services.client_create(organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="12345678Z")
-        world.other_contact = clients_services.contact_create(organization=p.org, actor=p.admin, client=other_client, full_name="Not theirs")
+        other_client = clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="12345678Z"
+        )
+        world.other_contact = clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=other_client, full_name="Not theirs"
+        )
     browser = _as(p.ae)
     before = snapshot()
     response = _send(browser, "post", "/api/v1/o/porta/activities/", body(world))
@@ -575,7 +1016,12 @@ def test_who_may_not_change_an_activity_gets_403_and_nothing_changes(world, role
     browser = _as(getattr(p, role))
     before = snapshot()
     response = _send(browser, "patch", f"/api/v1/o/porta/activities/{p.activity.pk}/", {"summary": "Rewritten"})
-    assert (response.status_code, response.json()) == (403, _forbidden("Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."))
+    assert (response.status_code, response.json()) == (
+        403,
+        _forbidden(
+            "Only the person who logged it, the next step's owner, the account's owner or lead, or an admin may change this activity."
+        ),
+    )
     assert snapshot() == before
 
 
@@ -585,27 +1031,70 @@ def test_who_may_not_change_an_activity_gets_403_and_nothing_changes(world, role
 def test_anyone_who_sees_the_account_opens_and_works_an_incident(world):
     p = world.porta
     opened_at = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
-    response = _send(_as(p.ae2), "post", "/api/v1/o/porta/incidents/", {"account": p.account.pk, "title": "Invoice wrong", "severity": "critical", "assignee": p.finance.pk, "opened_at": opened_at.isoformat()})
+    response = _send(
+        _as(p.ae2),
+        "post",
+        "/api/v1/o/porta/incidents/",
+        {
+            "account": p.account.pk,
+            "title": "Invoice wrong",
+            "severity": "critical",
+            "assignee": p.finance.pk,
+            "opened_at": opened_at.isoformat(),
+        },
+    )
     body = response.json()
     assert response.status_code == 201
     moments = {k: _moment(body[k]) for k in ("opened_at", "sla_due_at", "resolved_at")}
-    assert {k: v for k, v in body.items() if k not in ("opened_at", "sla_due_at", "resolved_at", "created_at", "updated_at")} == {
-        "id": body["id"], "account": {"id": p.account.pk, "name": "Porta Account"}, "title": "Invoice wrong", "description": "", "severity": "critical",
-        "status": "open", "assignee": {"id": p.finance.pk, "full_name": "Finance Porta"}, "is_overdue": False,
+    assert {
+        k: v for k, v in body.items() if k not in ("opened_at", "sla_due_at", "resolved_at", "created_at", "updated_at")
+    } == {
+        "id": body["id"],
+        "account": {"id": p.account.pk, "name": "Porta Account"},
+        "title": "Invoice wrong",
+        "description": "",
+        "severity": "critical",
+        "status": "open",
+        "assignee": {"id": p.finance.pk, "full_name": "Finance Porta"},
+        "is_overdue": False,
     }
     assert moments == {"opened_at": opened_at, "sla_due_at": opened_at + timedelta(hours=4), "resolved_at": None}
     resolved = _send(_as(p.finance), "patch", f"/api/v1/o/porta/incidents/{body['id']}/", {"status": "resolved"})
-    assert (resolved.status_code, resolved.json()["status"], resolved.json()["resolved_at"] is not None) == (200, "resolved", True)
+    assert (resolved.status_code, resolved.json()["status"], resolved.json()["resolved_at"] is not None) == (
+        200,
+        "resolved",
+        True,
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"severity": "apocalyptic"}, _invalid('Invalid input: "apocalyptic" is not a valid choice.', {"severity": '"apocalyptic" is not a valid choice.'})),
-        ({"status": "forgotten"}, _invalid('Invalid input: "forgotten" is not a valid choice.', {"status": '"forgotten" is not a valid choice.'})),
+        (
+            {"severity": "apocalyptic"},
+            _invalid(
+                'Invalid input: "apocalyptic" is not a valid choice.',
+                {"severity": '"apocalyptic" is not a valid choice.'},
+            ),
+        ),
+        (
+            {"status": "forgotten"},
+            _invalid(
+                'Invalid input: "forgotten" is not a valid choice.', {"status": '"forgotten" is not a valid choice.'}
+            ),
+        ),
         ({"assignee": "{nordwind_ae}"}, _same_field("Choose an active member of this organisation.", "assignee")),
-        ({"title": "X" * 201}, _invalid("Invalid input: Ensure this field has no more than 200 characters.", {"title": "Ensure this field has no more than 200 characters."})),
-        ({"title": ""}, _invalid("Invalid input: This field may not be blank.", {"title": "This field may not be blank."})),
+        (
+            {"title": "X" * 201},
+            _invalid(
+                "Invalid input: Ensure this field has no more than 200 characters.",
+                {"title": "Ensure this field has no more than 200 characters."},
+            ),
+        ),
+        (
+            {"title": ""},
+            _invalid("Invalid input: This field may not be blank.", {"title": "This field may not be blank."}),
+        ),
         ({"account": 1}, _invalid("Invalid input: Unknown field.", {"account": "Unknown field."})),
     ],
 )
@@ -627,8 +1116,14 @@ def test_the_account_list_filters_like_the_portfolio(world):
     dormant = _account(world, "Dormant Line", owner="ae2", status="dormant", tier="growth")
     with transaction.atomic(), tenant_scope(p.org):
         services.activity_log(
-            organization=p.org, actor=p.ae2, account=dormant, kind="call", summary="Chase", next_step="Call again",
-            next_step_due=timezone.localdate() - timedelta(days=2), next_step_owner=p.ae2.pk,
+            organization=p.org,
+            actor=p.ae2,
+            account=dormant,
+            kind="call",
+            summary="Chase",
+            next_step="Call again",
+            next_step_due=timezone.localdate() - timedelta(days=2),
+            next_step_owner=p.ae2.pk,
         )
     browser = _as(p.lead)
     assert _ids(browser.get("/api/v1/o/porta/accounts/?status=active")) == [p.account.pk]
@@ -638,8 +1133,16 @@ def test_the_account_list_filters_like_the_portfolio(world):
     assert _ids(browser.get(f"/api/v1/o/porta/accounts/?owner={p.ae2.pk}")) == [dormant.pk]
     assert _ids(browser.get(f"/api/v1/o/porta/accounts/?sales_team={p.team.pk}&tier=key")) == [p.account.pk]
     assert _ids(browser.get("/api/v1/o/porta/accounts/?q=dormant&sort=name")) == [dormant.pk]
-    assert _ids(browser.get("/api/v1/o/porta/accounts/?sector=retail&risk_rating=unrated")) == [dormant.pk, p.account.pk]
-    assert browser.get("/api/v1/o/porta/accounts/?has_overdue_next_steps=true").json()["results"][0]["has_overdue_next_steps"] is True
+    assert _ids(browser.get("/api/v1/o/porta/accounts/?sector=retail&risk_rating=unrated")) == [
+        dormant.pk,
+        p.account.pk,
+    ]
+    assert (
+        browser.get("/api/v1/o/porta/accounts/?has_overdue_next_steps=true").json()["results"][0][
+            "has_overdue_next_steps"
+        ]
+        is True
+    )
 
 
 def test_a_filter_naming_another_organisations_person_is_a_400(world):
@@ -652,11 +1155,37 @@ def test_the_incident_activity_objective_and_team_lists_filter_like_their_pages(
     p = world.porta
     second = _account(world, "Second Line")
     with in_scope(p.org):
-        low = services.incident_open(organization=p.org, actor=p.ae, account=second, title="Small thing", severity="low", status="resolved")
-        late = services.incident_open(organization=p.org, actor=p.ae, account=second, title="Late", severity="normal", opened_at=timezone.now() - timedelta(days=5))
-        call = services.activity_log(organization=p.org, actor=p.ae, account=second, kind="call", summary="Call", occurred_at=timezone.now() - timedelta(days=40))
-        objective = services.objective_create(organization=p.org, actor=p.ae, account=second, metric="won_offers", period_start=date(2020, 1, 1), period_end=date(2020, 12, 31), target="3.00")
-        member = services.account_team_member_add(organization=p.org, actor=p.ae, account=second, membership=p.lead.pk, role="project_manager")
+        low = services.incident_open(
+            organization=p.org, actor=p.ae, account=second, title="Small thing", severity="low", status="resolved"
+        )
+        late = services.incident_open(
+            organization=p.org,
+            actor=p.ae,
+            account=second,
+            title="Late",
+            severity="normal",
+            opened_at=timezone.now() - timedelta(days=5),
+        )
+        call = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=second,
+            kind="call",
+            summary="Call",
+            occurred_at=timezone.now() - timedelta(days=40),
+        )
+        objective = services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=second,
+            metric="won_offers",
+            period_start=date(2020, 1, 1),
+            period_end=date(2020, 12, 31),
+            target="3.00",
+        )
+        member = services.account_team_member_add(
+            organization=p.org, actor=p.ae, account=second, membership=p.lead.pk, role="project_manager"
+        )
     browser = _as(p.ae)
     assert _ids(browser.get("/api/v1/o/porta/incidents/")) == [late.pk, low.pk, p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?status=open")) == [late.pk, p.incident.pk]
@@ -668,9 +1197,15 @@ def test_the_incident_activity_objective_and_team_lists_filter_like_their_pages(
     assert _ids(browser.get(f"/api/v1/o/porta/incidents/?account={second.pk}")) == [late.pk, low.pk]
     assert _ids(browser.get("/api/v1/o/porta/activities/?open_next_step=true")) == [p.activity.pk]
     assert _ids(browser.get("/api/v1/o/porta/activities/?kind=call")) == [call.pk]
-    assert _ids(browser.get(f"/api/v1/o/porta/activities/?occurred_after={(timezone.now() - timedelta(days=10)).date().isoformat()}T00:00:00Z")) == [p.activity.pk]
+    assert _ids(
+        browser.get(
+            f"/api/v1/o/porta/activities/?occurred_after={(timezone.now() - timedelta(days=10)).date().isoformat()}T00:00:00Z"
+        )
+    ) == [p.activity.pk]
     assert _ids(browser.get(f"/api/v1/o/porta/objectives/?account={second.pk}")) == [objective.pk]
-    assert _ids(browser.get(f"/api/v1/o/porta/objectives/?active_on={timezone.localdate().isoformat()}")) == [p.objective.pk]
+    assert _ids(browser.get(f"/api/v1/o/porta/objectives/?active_on={timezone.localdate().isoformat()}")) == [
+        p.objective.pk
+    ]
     assert _ids(browser.get("/api/v1/o/porta/objectives/?metric=won_offers")) == [objective.pk]
     assert _ids(browser.get(f"/api/v1/o/porta/account-team/?account={second.pk}")) == [member.pk]
     assert _ids(browser.get(f"/api/v1/o/porta/account-team/?membership={p.ae2.pk}")) == [p.account_member.pk]
@@ -692,7 +1227,11 @@ def test_the_account_list_pages_with_a_cursor_newest_first_without_duplicates(wo
     p = world.porta
     added = [_account(world, f"Line {n}").pk for n in range(4)]
     browser = _as(p.ae)
-    assert _walk(browser, "/api/v1/o/porta/accounts/?page_size=2&sort=-name") == [added[::-1][:2], added[::-1][2:], [p.account.pk]]
+    assert _walk(browser, "/api/v1/o/porta/accounts/?page_size=2&sort=-name") == [
+        added[::-1][:2],
+        added[::-1][2:],
+        [p.account.pk],
+    ]
     second = browser.get(browser.get("/api/v1/o/porta/accounts/?page_size=2").json()["next"]).json()
     assert [row["id"] for row in browser.get(second["previous"]).json()["results"]] == added[::-1][:2]
 
@@ -700,7 +1239,12 @@ def test_the_account_list_pages_with_a_cursor_newest_first_without_duplicates(wo
 def test_the_activity_list_pages_with_a_cursor_without_duplicates(world, in_scope):
     p = world.porta
     with in_scope(p.org):
-        logged = [services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="note", summary=f"Note {n}").pk for n in range(4)]
+        logged = [
+            services.activity_log(
+                organization=p.org, actor=p.ae, account=p.account, kind="note", summary=f"Note {n}"
+            ).pk
+            for n in range(4)
+        ]
     assert _walk(_as(p.ae), "/api/v1/o/porta/activities/?page_size=3") == [logged[::-1][:3], [logged[0], p.activity.pk]]
 
 
@@ -713,8 +1257,18 @@ def _grow_objectives(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(49):
-            objective = services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=date(2020, 1, 1), period_end=date(2020, 12, 1) + timedelta(days=n), target=f"{n + 1}.00")
-            services.objective_actual_record(organization=p.org, actor=p.admin, objective=objective, as_of=date(2020, 6, 1), value="1.00")
+            objective = services.objective_create(
+                organization=p.org,
+                actor=p.admin,
+                account=p.account,
+                metric="won_offers",
+                period_start=date(2020, 1, 1),
+                period_end=date(2020, 12, 1) + timedelta(days=n),
+                target=f"{n + 1}.00",
+            )
+            services.objective_actual_record(
+                organization=p.org, actor=p.admin, objective=objective, as_of=date(2020, 6, 1), value="1.00"
+            )
 
 
 def _grow_activities(world):
@@ -722,8 +1276,15 @@ def _grow_activities(world):
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(49):
             services.activity_log(
-                organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {n}", contact_ids=[p.contact.pk],
-                next_step=f"Step {n}", next_step_due=timezone.localdate(), next_step_owner=p.ae2.pk if n % 2 else p.ae.pk,
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                kind="call",
+                summary=f"Call {n}",
+                contact_ids=[p.contact.pk],
+                next_step=f"Step {n}",
+                next_step_due=timezone.localdate(),
+                next_step_owner=p.ae2.pk if n % 2 else p.ae.pk,
             )
 
 
@@ -731,7 +1292,13 @@ def _grow_incidents(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(49):
-            services.incident_open(organization=p.org, actor=p.ae, account=p.account, title=f"Incident {n}", assignee=(p.ae2 if n % 2 else p.finance).pk)
+            services.incident_open(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                title=f"Incident {n}",
+                assignee=(p.ae2 if n % 2 else p.finance).pk,
+            )
 
 
 def _grow_team(world):
@@ -739,18 +1306,38 @@ def _grow_team(world):
     people = [p.admin, p.lead, p.finance]
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(16):
-            account = services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=f"Team line {n}", owner=p.ae.pk, sales_team=p.team.pk)
+            account = services.account_create(
+                organization=p.org,
+                actor=p.admin,
+                client=p.client.pk,
+                name=f"Team line {n}",
+                owner=p.ae.pk,
+                sales_team=p.team.pk,
+            )
             for person in people:
-                services.account_team_member_add(organization=p.org, actor=p.admin, account=account, membership=person.pk, role="project_manager")
-        account = services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Team line last", owner=p.ae.pk, sales_team=p.team.pk)
-        services.account_team_member_add(organization=p.org, actor=p.admin, account=account, membership=p.lead.pk, role="project_manager")
+                services.account_team_member_add(
+                    organization=p.org, actor=p.admin, account=account, membership=person.pk, role="project_manager"
+                )
+        account = services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client.pk,
+            name="Team line last",
+            owner=p.ae.pk,
+            sales_team=p.team.pk,
+        )
+        services.account_team_member_add(
+            organization=p.org, actor=p.admin, account=account, membership=p.lead.pk, role="project_manager"
+        )
 
 
 def _grow_audit(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(47):
-            services.account_update(organization=p.org, actor=p.lead if n % 2 else p.ae, account=p.account, payment_terms_days=100 + n)
+            services.account_update(
+                organization=p.org, actor=p.lead if n % 2 else p.ae, account=p.account, payment_terms_days=100 + n
+            )
 
 
 # user, organisation, savepoint, tenant setting, membership, [rows (+ one prefetch)], setting reset, release

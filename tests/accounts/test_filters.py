@@ -34,11 +34,18 @@ def _form(filterset_class, language: str):
 
 def test_a_filtersets_form_class_is_built_once_per_language():
     # given / when
-    (first, _), (second, _), (spanish, _) = _form(ActivityFilter, "en"), _form(ActivityFilter, "en"), _form(ActivityFilter, "es")
+    (first, _), (second, _), (spanish, _) = (
+        _form(ActivityFilter, "en"),
+        _form(ActivityFilter, "en"),
+        _form(ActivityFilter, "es"),
+    )
     # then
     assert type(first) is type(second)
     assert type(first) is not type(spanish)
-    assert (_FORM_CLASSES[(ActivityFilter, "en")], _FORM_CLASSES[(ActivityFilter, "es")]) == (type(first), type(spanish))
+    assert (_FORM_CLASSES[(ActivityFilter, "en")], _FORM_CLASSES[(ActivityFilter, "es")]) == (
+        type(first),
+        type(spanish),
+    )
 
 
 def test_a_label_derived_from_the_model_follows_the_language_of_each_request():
@@ -60,15 +67,27 @@ def test_a_filter_whose_queryset_holds_rows_is_refused_and_nothing_is_cached():
 
 def test_the_api_filters_say_what_they_filter():
     # given / when
-    english, spanish, catalan = _form(ActivityFilter, "en")[1], _form(ActivityFilter, "es")[1], _form(ObjectiveFilter, "ca")[1]
+    english, spanish, catalan = (
+        _form(ActivityFilter, "en")[1],
+        _form(ActivityFilter, "es")[1],
+        _form(ObjectiveFilter, "ca")[1],
+    )
     # then
     assert english == {
-        "account": "Account", "kind": "Type", "next_step_owner": "Next step owner", "open_next_step": "Has a next step not done yet",
-        "occurred_after": "Happened at or after", "occurred_before": "Happened before",
+        "account": "Account",
+        "kind": "Type",
+        "next_step_owner": "Next step owner",
+        "open_next_step": "Has a next step not done yet",
+        "occurred_after": "Happened at or after",
+        "occurred_before": "Happened before",
     }
     assert spanish == {
-        "account": "Cuenta", "kind": "Tipo", "next_step_owner": "Responsable del próximo paso", "open_next_step": "Tiene un próximo paso pendiente",
-        "occurred_after": "Ocurrió en o después de", "occurred_before": "Ocurrió antes de",
+        "account": "Cuenta",
+        "kind": "Tipo",
+        "next_step_owner": "Responsable del próximo paso",
+        "open_next_step": "Tiene un próximo paso pendiente",
+        "occurred_after": "Ocurrió en o después de",
+        "occurred_before": "Ocurrió antes de",
     }
     assert catalan == {"account": "Compte", "metric": "Mètrica", "active_on": "El seu període inclou aquesta data"}
 
@@ -78,4 +97,6 @@ def test_the_shared_portfolio_form_class_holds_no_organisations_rows():
     form, _ = _form(AccountFilter, "en")
     # then: only the form's own copies get an organisation's querysets (none here: no organisation given)
     shared = type(form).base_fields
-    assert [(name, field.queryset.query.is_empty()) for name, field in shared.items() if hasattr(field, "queryset")] == [("owner", True), ("sales_team", True)]
+    assert [
+        (name, field.queryset.query.is_empty()) for name, field in shared.items() if hasattr(field, "queryset")
+    ] == [("owner", True), ("sales_team", True)]

@@ -9,9 +9,9 @@ from django.utils import timezone
 from accounts import selectors
 from accounts import services as accounts_services
 from accounts.models import Account, ActualSource, ObjectiveActual
-from tenancy.models import AuditEvent
 from clients import services as clients_services
 from tenancy import services as tenancy_services
+from tenancy.models import AuditEvent
 from tests.factories import add_member
 
 
@@ -30,14 +30,27 @@ def _north(world, in_scope):
     p = world.porta
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
-        team = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[p.ae2.pk])
-        account = accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="North Account", owner=p.ae2.pk, sales_team=team.pk)
+        team = tenancy_services.team_create(
+            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[p.ae2.pk]
+        )
+        account = accounts_services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client.pk,
+            name="North Account",
+            owner=p.ae2.pk,
+            sales_team=team.pk,
+        )
     return SimpleNamespace(lead2=lead2, team=team, account=account)
 
 
 def _visible(org, in_scope, membership):
     with in_scope(org):
-        return list(selectors.visible_accounts(organization=org, membership=membership).order_by("name").values_list("name", flat=True))
+        return list(
+            selectors.visible_accounts(organization=org, membership=membership)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
 
 
 # --- visibility -----------------------------------------------------------------------------------
@@ -47,9 +60,15 @@ def _visible(org, in_scope, membership):
     ("who", "names"),
     [
         pytest.param(lambda p, north: p.ae, ["Porta Account"], id="ae: the account they own"),
-        pytest.param(lambda p, north: p.ae2, ["North Account", "Porta Account"], id="ae2: the account they own and the one whose team they are on"),
+        pytest.param(
+            lambda p, north: p.ae2,
+            ["North Account", "Porta Account"],
+            id="ae2: the account they own and the one whose team they are on",
+        ),
         pytest.param(lambda p, north: p.lead, ["Porta Account"], id="lead: the accounts of the team they lead only"),
-        pytest.param(lambda p, north: north.lead2, ["North Account"], id="lead2: the accounts of the team they lead only"),
+        pytest.param(
+            lambda p, north: north.lead2, ["North Account"], id="lead2: the accounts of the team they lead only"
+        ),
         pytest.param(lambda p, north: p.finance, ["North Account", "Porta Account"], id="finance: every account"),
         pytest.param(lambda p, north: p.admin, ["North Account", "Porta Account"], id="admin: every account"),
     ],
@@ -67,7 +86,10 @@ def test_finance_and_admins_see_every_account_of_their_own_organisation_only(wor
     # given
     _north(world, in_scope)
     # when
-    seen = [_visible(world.nordwind.org, in_scope, world.nordwind.finance), _visible(world.nordwind.org, in_scope, world.nordwind.admin)]
+    seen = [
+        _visible(world.nordwind.org, in_scope, world.nordwind.finance),
+        _visible(world.nordwind.org, in_scope, world.nordwind.admin),
+    ]
     # then
     assert seen == [["Nordwind Account"], ["Nordwind Account"]]
 
@@ -86,8 +108,12 @@ def test_a_lead_who_also_owns_an_account_outside_their_team_sees_it(world, in_sc
     # given lead is also an account executive and owns an account with no team
     p = world.porta
     with in_scope(p.org):
-        tenancy_services.membership_change_roles(organization=p.org, actor=p.admin, membership=p.lead, roles=["sales_lead", "account_executive"])
-        accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Lead's Own", owner=p.lead.pk)
+        tenancy_services.membership_change_roles(
+            organization=p.org, actor=p.admin, membership=p.lead, roles=["sales_lead", "account_executive"]
+        )
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Lead's Own", owner=p.lead.pk
+        )
     # when
     visible = _visible(p.org, in_scope, p.lead)
     # then
@@ -118,7 +144,11 @@ def test_account_get_of_a_visible_account_returns_it(world, in_scope):
     with in_scope(p.org):
         account = selectors.account_get(organization=p.org, membership=p.ae2, account_id=p.account.pk)
     # then
-    assert (account.pk, account.client.legal_name, account.owner.user.email) == (p.account.pk, "Porta Digital Client SL", "ae@porta.example")
+    assert (account.pk, account.client.legal_name, account.owner.user.email) == (
+        p.account.pk,
+        "Porta Digital Client SL",
+        "ae@porta.example",
+    )
 
 
 # --- account 360 and its timeline -------------------------------------------------------------------
@@ -128,7 +158,17 @@ def _calls(world, in_scope, n, *, at=None):
     """n calls on porta's account by ae2, an hour apart (or all at `at`), newest last."""
     p = world.porta
     start = at or timezone.now() - timedelta(days=1)
-    return [_log(world, in_scope, p.ae2, p.account, summary=f"Call {i:02d}", occurred_at=start if at else start + timedelta(hours=i)) for i in range(n)]
+    return [
+        _log(
+            world,
+            in_scope,
+            p.ae2,
+            p.account,
+            summary=f"Call {i:02d}",
+            occurred_at=start if at else start + timedelta(hours=i),
+        )
+        for i in range(n)
+    ]
 
 
 def test_the_account_page_holds_the_newest_activities_with_names_and_contacts(world, in_scope):
@@ -141,8 +181,12 @@ def test_the_account_page_holds_the_newest_activities_with_names_and_contacts(wo
     # then the timeline is the 10 newest, and there is more
     assert [a.pk for a in d.activities] == [c.pk for c in reversed(calls)]
     assert d.has_more_activities is True
-    assert [(a.created_by_name, a.next_step_owner_name, a.contact_list) for a in d.activities] == [("Ae2 Porta", None, [])] * 10
-    assert [(s.pk, s.next_step, s.next_step_owner_name) for s in d.next_steps] == [(p.activity.pk, "Send porta proposal", "Ae Porta")]
+    assert [(a.created_by_name, a.next_step_owner_name, a.contact_list) for a in d.activities] == [
+        ("Ae2 Porta", None, [])
+    ] * 10
+    assert [(s.pk, s.next_step, s.next_step_owner_name) for s in d.next_steps] == [
+        (p.activity.pk, "Send porta proposal", "Ae Porta")
+    ]
     assert [(m.member_name, m.role) for m in d.team] == [("Ae2 Porta", "technical_specialist")]
     assert [i.title for i in d.open_incidents] == ["Porta delivery late"]
     assert (d.can_edit, d.can_reassign, d.can_rate_risk) == (True, False, False)
@@ -157,11 +201,21 @@ def test_the_timeline_pages_continue_where_the_last_one_ended_even_at_the_same_t
     # when the page and then "older activity" twice
     with in_scope(p.org):
         first = selectors.account_360(organization=p.org, membership=p.ae, account_id=p.account.pk)
-        second, more_after_second = selectors.activity_timeline(organization=p.org, membership=p.ae, account=p.account, before_id=first.activities[-1].pk)
-        third, more_after_third = selectors.activity_timeline(organization=p.org, membership=p.ae, account=p.account, before_id=second[-1].pk)
+        second, more_after_second = selectors.activity_timeline(
+            organization=p.org, membership=p.ae, account=p.account, before_id=first.activities[-1].pk
+        )
+        third, more_after_third = selectors.activity_timeline(
+            organization=p.org, membership=p.ae, account=p.account, before_id=second[-1].pk
+        )
     # then every activity once, in order, and the last page says there is no more
     assert [a.pk for a in first.activities + second + third] == expected
-    assert (len(first.activities), len(second), len(third), more_after_second, more_after_third) == (10, 10, 5, True, False)
+    assert (len(first.activities), len(second), len(third), more_after_second, more_after_third) == (
+        10,
+        10,
+        5,
+        True,
+        False,
+    )
     assert third[-1].contact_list[0].full_name == "Contact Porta"
 
 
@@ -172,7 +226,9 @@ def test_the_portfolio_rows_carry_names_instead_of_people(world, in_scope):
     with in_scope(p.org):
         rows = list(selectors.portfolio_list(organization=p.org, membership=p.lead))
     # then
-    assert [(a.name, a.client.display_name, a.owner_name, a.sales_team_name, a.has_overdue_next_steps) for a in rows] == [("Porta Account", "Porta Client", "Ae Porta", "Team Porta Digital", False)]
+    assert [
+        (a.name, a.client.display_name, a.owner_name, a.sales_team_name, a.has_overdue_next_steps) for a in rows
+    ] == [("Porta Account", "Porta Client", "Ae Porta", "Team Porta Digital", False)]
 
 
 # --- objective progress ---------------------------------------------------------------------------
@@ -183,20 +239,35 @@ def _objective(world, in_scope, **fields):
     p = world.porta
     with in_scope(p.org):
         return accounts_services.objective_create(
-            organization=p.org, actor=p.ae, account=p.account, **({"metric": "revenue_invoiced", "period_start": "2025-01-01", "period_end": "2025-01-30", "target": "30000.00"} | fields)
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            **(
+                {
+                    "metric": "revenue_invoiced",
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-01-30",
+                    "target": "30000.00",
+                }
+                | fields
+            ),
         )
 
 
 def _record(world, in_scope, objective, as_of, value):
     p = world.porta
     with in_scope(p.org):
-        accounts_services.objective_actual_record(organization=p.org, actor=p.ae, objective=objective, as_of=as_of, value=value)
+        accounts_services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of=as_of, value=value
+        )
 
 
 def _computed(world, in_scope, objective, as_of, value):
     p = world.porta
     with in_scope(p.org):
-        ComputedActualFactory(organization=p.org, objective=objective, as_of=date.fromisoformat(as_of), value=Decimal(value))
+        ComputedActualFactory(
+            organization=p.org, objective=objective, as_of=date.fromisoformat(as_of), value=Decimal(value)
+        )
 
 
 def _progress(world, in_scope, objective, today):
@@ -205,7 +276,14 @@ def _progress(world, in_scope, objective, today):
     with in_scope(p.org):
         loaded = selectors.objective_get(organization=p.org, membership=p.ae, objective_id=objective.pk)
         progress = selectors.objective_progress(loaded, list(loaded.actuals.all()), today=today)
-    return (progress.actual, progress.expected, progress.elapsed_pct, progress.progress_pct, progress.state, progress.points)
+    return (
+        progress.actual,
+        progress.expected,
+        progress.elapsed_pct,
+        progress.progress_pct,
+        progress.state,
+        progress.points,
+    )
 
 
 def test_a_cumulative_target_is_pro_rated_by_the_days_elapsed(world, in_scope):
@@ -247,7 +325,10 @@ def test_a_zero_tolerance_is_on_track_only_at_the_expected_value(world, in_scope
     assert progress[4] == "behind"
 
 
-@pytest.mark.parametrize(("value", "progress_pct", "state"), [("90.00", 95, "on_track"), ("85.00", 89, "behind"), ("100.00", 105, "on_track")])
+@pytest.mark.parametrize(
+    ("value", "progress_pct", "state"),
+    [("90.00", 95, "on_track"), ("85.00", 89, "behind"), ("100.00", 105, "on_track")],
+)
 def test_a_rate_is_held_to_the_whole_target_from_the_first_day(world, in_scope, value, progress_pct, state):
     # given an on-time payment target of 95% (pro-rated it would be 31.67 on day 10)
     objective = _objective(world, in_scope, metric="on_time_payment", target="95")
@@ -311,7 +392,14 @@ def test_the_latest_actual_is_compared_and_every_actual_is_a_point(world, in_sco
     # when
     progress = _progress(world, in_scope, objective, today=date(2025, 1, 10))
     # then
-    assert progress == (Decimal("9500.00"), Decimal("10000.00"), 33, 32, "on_track", [("2025-01-05", "2000.00"), ("2025-01-09", "9500.00")])
+    assert progress == (
+        Decimal("9500.00"),
+        Decimal("10000.00"),
+        33,
+        32,
+        "on_track",
+        [("2025-01-05", "2000.00"), ("2025-01-09", "9500.00")],
+    )
 
 
 def test_an_actual_after_the_day_asked_about_does_not_count_yet(world, in_scope):
@@ -353,7 +441,9 @@ def test_a_computed_actual_wins_whichever_was_entered_first(world, in_scope):
 def _log(world, in_scope, actor, account, **fields):
     p = world.porta
     with in_scope(p.org):
-        return accounts_services.activity_log(organization=p.org, actor=actor, account=account, **({"kind": "call", "summary": "Call"} | fields))
+        return accounts_services.activity_log(
+            organization=p.org, actor=actor, account=account, **({"kind": "call", "summary": "Call"} | fields)
+        )
 
 
 def _my_day(org, in_scope, membership):
@@ -366,16 +456,51 @@ def test_my_day_lists_my_next_steps_due_today_or_overdue_only(world, in_scope):
     # given the world's next step for ae due today
     p = world.porta
     today = timezone.localdate()
-    overdue = _log(world, in_scope, p.ae, p.account, next_step="Call back", next_step_due=today - timedelta(days=3), next_step_owner=p.ae.pk)
-    _log(world, in_scope, p.ae, p.account, next_step="Future", next_step_due=today + timedelta(days=1), next_step_owner=p.ae.pk)
-    _log(world, in_scope, p.ae, p.account, next_step="Someone else's", next_step_due=today - timedelta(days=1), next_step_owner=p.ae2.pk)
-    done = _log(world, in_scope, p.ae, p.account, next_step="Done already", next_step_due=today - timedelta(days=1), next_step_owner=p.ae.pk)
+    overdue = _log(
+        world,
+        in_scope,
+        p.ae,
+        p.account,
+        next_step="Call back",
+        next_step_due=today - timedelta(days=3),
+        next_step_owner=p.ae.pk,
+    )
+    _log(
+        world,
+        in_scope,
+        p.ae,
+        p.account,
+        next_step="Future",
+        next_step_due=today + timedelta(days=1),
+        next_step_owner=p.ae.pk,
+    )
+    _log(
+        world,
+        in_scope,
+        p.ae,
+        p.account,
+        next_step="Someone else's",
+        next_step_due=today - timedelta(days=1),
+        next_step_owner=p.ae2.pk,
+    )
+    done = _log(
+        world,
+        in_scope,
+        p.ae,
+        p.account,
+        next_step="Done already",
+        next_step_due=today - timedelta(days=1),
+        next_step_owner=p.ae.pk,
+    )
     with in_scope(p.org):
         accounts_services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
     # when
     day = _my_day(p.org, in_scope, p.ae)
     # then
-    assert [(a.pk, a.next_step) for a in day.next_steps] == [(overdue.pk, "Call back"), (p.activity.pk, "Send porta proposal")]
+    assert [(a.pk, a.next_step) for a in day.next_steps] == [
+        (overdue.pk, "Call back"),
+        (p.activity.pk, "Send porta proposal"),
+    ]
 
 
 def test_my_day_lists_open_incidents_past_or_within_a_day_of_their_sla(world, in_scope):
@@ -383,17 +508,39 @@ def test_my_day_lists_open_incidents_past_or_within_a_day_of_their_sla(world, in
     p = world.porta
     north = _north(world, in_scope)
     with in_scope(p.org):
-        overdue = accounts_services.incident_open(organization=p.org, actor=p.ae2, account=p.account, title="Overdue", severity="high", opened_at=timezone.now() - timedelta(days=3))
-        critical = accounts_services.incident_open(organization=p.org, actor=p.ae2, account=p.account, title="Critical for ae2", severity="critical", assignee=p.ae2.pk)
+        overdue = accounts_services.incident_open(
+            organization=p.org,
+            actor=p.ae2,
+            account=p.account,
+            title="Overdue",
+            severity="high",
+            opened_at=timezone.now() - timedelta(days=3),
+        )
+        critical = accounts_services.incident_open(
+            organization=p.org,
+            actor=p.ae2,
+            account=p.account,
+            title="Critical for ae2",
+            severity="critical",
+            assignee=p.ae2.pk,
+        )
         accounts_services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Low", severity="low")
-        resolved = accounts_services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Resolved", severity="critical")
+        resolved = accounts_services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Resolved", severity="critical"
+        )
         accounts_services.incident_update(organization=p.org, actor=p.ae, incident=resolved, status="resolved")
-        accounts_services.incident_open(organization=p.org, actor=p.ae2, account=north.account, title="Not on my accounts", severity="critical")
+        accounts_services.incident_open(
+            organization=p.org, actor=p.ae2, account=north.account, title="Not on my accounts", severity="critical"
+        )
     # when
     day = _my_day(p.org, in_scope, p.ae)
     # then by SLA, the overdue first; ae2's on ae's account too, because ae owns it
     # assigned to me first, then by how soon the SLA falls due
-    assert [(i.pk, i.title) for i in day.incidents] == [(p.incident.pk, "Porta delivery late"), (overdue.pk, "Overdue"), (critical.pk, "Critical for ae2")]
+    assert [(i.pk, i.title) for i in day.incidents] == [
+        (p.incident.pk, "Porta delivery late"),
+        (overdue.pk, "Overdue"),
+        (critical.pk, "Critical for ae2"),
+    ]
 
 
 def test_my_day_lists_my_accounts_quiet_for_the_organisations_number_of_days(world, in_scope):
@@ -401,8 +548,12 @@ def test_my_day_lists_my_accounts_quiet_for_the_organisations_number_of_days(wor
     p = world.porta
     _north(world, in_scope)
     with in_scope(p.org):
-        accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Quiet Account", owner=p.ae.pk)
-        accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Closed Account", owner=p.ae.pk, status="closed")
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Quiet Account", owner=p.ae.pk
+        )
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Closed Account", owner=p.ae.pk, status="closed"
+        )
     # when
     before = _my_day(p.org, in_scope, p.ae)
     with in_scope(p.org):
@@ -431,14 +582,20 @@ def test_my_day_quiet_accounts_are_the_ones_i_own_not_the_ones_whose_team_i_am_o
 def _search(org, in_scope, membership, query):
     with in_scope(org):
         results = selectors.search(organization=org, membership=membership, query=query)
-    return ([c.legal_name for c in results.clients], [c.full_name for c in results.contacts], [a.name for a in results.accounts])
+    return (
+        [c.legal_name for c in results.clients],
+        [c.full_name for c in results.contacts],
+        [a.name for a in results.accounts],
+    )
 
 
 def test_search_ignores_case_and_accents(world, in_scope):
     # given
     p = world.porta
     with in_scope(p.org):
-        clients_services.client_create(organization=p.org, actor=p.admin, legal_name="Cafès Montjuïc SL", tax_id="12345678Z", city="Sants-Montjuïc")
+        clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Cafès Montjuïc SL", tax_id="12345678Z", city="Sants-Montjuïc"
+        )
     # when
     found = [_search(p.org, in_scope, p.ae, "SANTS montjuic"), _search(p.org, in_scope, p.ae, "cafés")]
     # then
@@ -485,7 +642,11 @@ def test_search_never_finds_another_organisations_rows(world, in_scope):
     # given both organisations have a client, a contact and an account
     p = world.porta
     # when
-    found = [_search(p.org, in_scope, p.admin, "nordwind"), _search(p.org, in_scope, p.admin, "client"), _search(p.org, in_scope, p.admin, "contact")]
+    found = [
+        _search(p.org, in_scope, p.admin, "nordwind"),
+        _search(p.org, in_scope, p.admin, "client"),
+        _search(p.org, in_scope, p.admin, "contact"),
+    ]
     # then
     assert found == [([], [], []), (["Porta Digital Client SL"], ["Contact Porta"], []), ([], ["Contact Porta"], [])]
 
@@ -518,12 +679,24 @@ def test_the_audit_trail_shows_dates_and_times_as_people_read_them(world, in_sco
         resolved_at = Incident.objects.get(pk=p.incident.pk).resolved_at
     # when: read in Madrid's time, in Spanish
     with in_scope(p.org), timezone.override(madrid), translation.override("es"):
-        incident_changes = [(b, a) for e in selectors.incident_audit(organization=p.org, incident=p.incident) for _, b, a in e.display_changes]
-        account_changes = [(b, a) for e in selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[])[0] for _, b, a in e.display_changes]
+        incident_changes = [
+            (b, a)
+            for e in selectors.incident_audit(organization=p.org, incident=p.incident)
+            for _, b, a in e.display_changes
+        ]
+        account_changes = [
+            (b, a)
+            for e in selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[])[0]
+            for _, b, a in e.display_changes
+        ]
     # then: Spanish short formats, the time in Madrid's zone, no ISO text left
     assert (None, resolved_at.astimezone(madrid).strftime("%d/%m/%Y %H:%M")) in incident_changes
     assert (started.strftime("%d/%m/%Y"), "09/03/2025") in account_changes
-    assert [change for change in incident_changes + account_changes if any(isinstance(v, str) and "+00:00" in v for v in change)] == []
+    assert [
+        change
+        for change in incident_changes + account_changes
+        if any(isinstance(v, str) and "+00:00" in v for v in change)
+    ] == []
 
 
 def test_the_account_team_in_the_audit_trail_reads_in_the_reader_s_language(world, in_scope):
@@ -532,14 +705,20 @@ def test_the_account_team_in_the_audit_trail_reads_in_the_reader_s_language(worl
 
     p = world.porta
     with in_scope(p.org):
-        accounts_services.account_team_member_update(organization=p.org, actor=p.admin, member=p.account_member, role="finance_contact")
+        accounts_services.account_team_member_update(
+            organization=p.org, actor=p.admin, member=p.account_member, role="finance_contact"
+        )
         accounts_services.account_team_member_remove(organization=p.org, actor=p.admin, member=p.account_member)
     # when: read in English and in Catalan
     seen = {}
     for language in ("en", "ca"):
         with in_scope(p.org), translation.override(language):
             events = selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[])[0]
-            seen[language] = [(e.action, [(str(label), before, after) for label, before, after in e.display_changes]) for e in events if e.action.startswith("account.team")]
+            seen[language] = [
+                (e.action, [(str(label), before, after) for label, before, after in e.display_changes])
+                for e in events
+                if e.action.startswith("account.team")
+            ]
     # then: names from the membership, roles in the reader's language; the stored rows keep codes
     assert seen["en"] == [
         ("account.team_remove", [("account team", "Ae2 Porta (Finance contact)", None)]),
@@ -548,12 +727,20 @@ def test_the_account_team_in_the_audit_trail_reads_in_the_reader_s_language(worl
     ]
     assert seen["ca"] == [
         ("account.team_remove", [("equip del compte", "Ae2 Porta (Contacte de finances)", None)]),
-        ("account.team_role", [("equip del compte", "Ae2 Porta (Especialista tècnic)", "Ae2 Porta (Contacte de finances)")]),
+        (
+            "account.team_role",
+            [("equip del compte", "Ae2 Porta (Especialista tècnic)", "Ae2 Porta (Contacte de finances)")],
+        ),
         ("account.team_add", [("equip del compte", None, "Ae2 Porta (Especialista tècnic)")]),
     ]
     with in_scope(p.org):
         stored = AuditEvent.objects.filter(action="account.team_role").values_list("changes", flat=True).get()
-    assert stored == {"team": [{"membership": p.ae2.pk, "account_role": "technical_specialist"}, {"membership": p.ae2.pk, "account_role": "finance_contact"}]}
+    assert stored == {
+        "team": [
+            {"membership": p.ae2.pk, "account_role": "technical_specialist"},
+            {"membership": p.ae2.pk, "account_role": "finance_contact"},
+        ]
+    }
 
 
 def test_a_membership_s_roles_in_the_audit_trail_read_by_their_labels(world, in_scope):
@@ -563,12 +750,16 @@ def test_a_membership_s_roles_in_the_audit_trail_read_by_their_labels(world, in_
 
     p = world.porta
     with in_scope(p.org):
-        tenancy_services.membership_change_roles(organization=p.org, actor=p.admin, membership=p.ae2, roles=["account_executive", "sales_lead"])
+        tenancy_services.membership_change_roles(
+            organization=p.org, actor=p.admin, membership=p.ae2, roles=["account_executive", "sales_lead"]
+        )
         event = AuditEvent.objects.filter(action="membership.change_roles").get()
         # when
         [shown] = tenancy_selectors.audit_display([event], organization=p.org)
     # then
-    assert [(str(label), before, after) for label, before, after in shown.display_changes] == [("roles", "Account executive", "Sales lead, Account executive")]
+    assert [(str(label), before, after) for label, before, after in shown.display_changes] == [
+        ("roles", "Account executive", "Sales lead, Account executive")
+    ]
 
 
 def test_the_audit_trail_shows_amounts_as_people_write_numbers(world, in_scope):
@@ -583,8 +774,15 @@ def test_the_audit_trail_shows_amounts_as_people_write_numbers(world, in_scope):
     seen = {}
     for language in ("en", "es"):
         with in_scope(p.org), translation.override(language):
-            events = selectors.account_audit_page(organization=p.org, account=p.account, objective_ids=[p.objective.pk])[0]
-            seen[language] = [(b, a) for e in events if e.action in ("account.update", "objective.update", "objective.actual") for _, b, a in e.display_changes]
+            events = selectors.account_audit_page(
+                organization=p.org, account=p.account, objective_ids=[p.objective.pk]
+            )[0]
+            seen[language] = [
+                (b, a)
+                for e in events
+                if e.action in ("account.update", "objective.update", "objective.actual")
+                for _, b, a in e.display_changes
+            ]
     # then
     today = f"{timezone.localdate():%d/%m/%Y}"
     assert seen["en"] == [("15,000.00", "20,000.00"), ("30,000.00", "31,500.50"), (None, today), (None, "4,000.00")]

@@ -27,7 +27,11 @@ def _refusal(world, in_scope, call):
 def _open_account(world, in_scope, **fields):
     p = world.porta
     with in_scope(p.org):
-        return services.account_create(organization=p.org, actor=p.admin, **({"client": p.client.pk, "name": "Lleida Store", "owner": p.ae.pk} | fields))
+        return services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            **({"client": p.client.pk, "name": "Lleida Store", "owner": p.ae.pk} | fields),
+        )
 
 
 def _another_team_lead(world, in_scope):
@@ -35,13 +39,17 @@ def _another_team_lead(world, in_scope):
     p = world.porta
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
-        tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[])
+        tenancy_services.team_create(
+            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[]
+        )
     return lead2
 
 
 def _audit(org, in_scope, action):
     with in_scope(org):
-        return list(AuditEvent.objects.filter(action=action).order_by("id").values_list("actor", "object_id", "changes"))
+        return list(
+            AuditEvent.objects.filter(action=action).order_by("id").values_list("actor", "object_id", "changes")
+        )
 
 
 # --- opening an account ---------------------------------------------------------------------------
@@ -52,8 +60,17 @@ def test_an_account_executive_opens_an_account_they_own_and_it_is_audited(world,
     p = world.porta
     # when
     with in_scope(p.org):
-        account = services.account_create(organization=p.org, actor=p.ae, client=p.client.pk, name=" Lleida Store ", credit_limit="1234.50", currency="usd")
-        stored = Account.objects.values_list("name", "owner", "currency", "credit_limit", "search_text").get(pk=account.pk)
+        account = services.account_create(
+            organization=p.org,
+            actor=p.ae,
+            client=p.client.pk,
+            name=" Lleida Store ",
+            credit_limit="1234.50",
+            currency="usd",
+        )
+        stored = Account.objects.values_list("name", "owner", "currency", "credit_limit", "search_text").get(
+            pk=account.pk
+        )
     # then
     assert stored == ("Lleida Store", p.ae.pk, "USD", Decimal("1234.50"), "lleida store")
     assert _audit(p.org, in_scope, "account.create")[-1] == (
@@ -79,7 +96,13 @@ def test_an_account_executive_may_not_open_an_account_for_someone_else(world, in
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.ae, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.ae, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk
+        ),
+    )
     # then
     assert (error.status, error.message) == (403, "You can open accounts for yourself only.")
     assert unchanged
@@ -89,7 +112,13 @@ def test_finance_may_not_open_an_account(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.finance, client=p.client.pk, name="Lleida Store", owner=p.ae.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.finance, client=p.client.pk, name="Lleida Store", owner=p.ae.pk
+        ),
+    )
     # then
     assert (error.status, error.message) == (403, "Your role may not open accounts.")
     assert unchanged
@@ -108,7 +137,13 @@ def test_the_owner_must_be_an_active_account_executive_of_the_organisation(world
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=owner(world)))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=owner(world)
+        ),
+    )
     # then
     message = "The owner must be an active account executive of this organisation."
     assert (error.message, error.extra) == (message, {"owner": message})
@@ -121,7 +156,13 @@ def test_a_deactivated_account_executive_cannot_own_an_account(world, in_scope):
     with in_scope(p.org):
         tenancy_services.membership_set_active(organization=p.org, actor=p.admin, membership=p.ae2, is_active=False)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk
+        ),
+    )
     # then
     assert error.extra == {"owner": "The owner must be an active account executive of this organisation."}
     assert unchanged
@@ -131,9 +172,18 @@ def test_a_client_of_another_organisation_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=world.nordwind.client.pk, name="Lleida Store", owner=p.ae.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=world.nordwind.client.pk, name="Lleida Store", owner=p.ae.pk
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("Choose a client of this organisation.", {"client": "Choose a client of this organisation."})
+    assert (error.message, error.extra) == (
+        "Choose a client of this organisation.",
+        {"client": "Choose a client of this organisation."},
+    )
     assert unchanged
 
 
@@ -141,7 +191,13 @@ def test_an_unknown_currency_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, currency="EURO"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, currency="EURO"
+        ),
+    )
     # then
     message = "Unknown currency: use an ISO 4217 code such as EUR or USD."
     assert (error.message, error.extra) == (message, {"currency": message})
@@ -152,7 +208,11 @@ def test_a_negative_credit_limit_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit="-0.01"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit="-0.01"),
+    )
     # then
     message = "The credit limit cannot be negative."
     assert (error.message, error.extra) == (message, {"credit_limit": message})
@@ -164,7 +224,11 @@ def test_payment_terms_are_between_0_and_365_days(world, in_scope, days):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, payment_terms_days=days))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, payment_terms_days=days),
+    )
     # then
     message = "Payment terms are between 0 and 365 days."
     assert (error.message, error.extra) == (message, {"payment_terms_days": message})
@@ -188,7 +252,13 @@ def test_payment_terms_at_the_bounds_are_kept(world, in_scope, days, stored):
 
 @pytest.mark.parametrize(
     ("entered", "stored"),
-    [("1234.50", Decimal("1234.50")), ("1234.5", Decimal("1234.50")), (Decimal("0.10"), Decimal("0.10")), (1234, Decimal("1234.00")), (0.1, Decimal("0.10"))],
+    [
+        ("1234.50", Decimal("1234.50")),
+        ("1234.5", Decimal("1234.50")),
+        (Decimal("0.10"), Decimal("0.10")),
+        (1234, Decimal("1234.00")),
+        (0.1, Decimal("0.10")),
+    ],
 )
 def test_money_is_kept_as_an_exact_decimal_with_two_places(world, in_scope, entered, stored):
     # given
@@ -206,7 +276,11 @@ def test_money_with_more_than_two_decimals_is_refused_never_rounded(world, in_sc
     # given 0.1 + 0.2 is 0.30000000000000004 as a float
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit=entered))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit=entered),
+    )
     # then
     assert (error.message, error.extra) == ("At most two decimals.", {"credit_limit": "At most two decimals."})
     assert unchanged
@@ -217,7 +291,11 @@ def test_money_that_is_not_an_amount_is_refused(world, in_scope, entered):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit=entered))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit=entered),
+    )
     # then
     assert error.extra == {"credit_limit": "Enter an amount, like 1500.00."}
     assert unchanged
@@ -227,7 +305,13 @@ def test_money_over_the_column_size_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(
+            organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"
+        ),
+    )
     # then
     assert error.extra == {"credit_limit": "That amount is too large."}
     assert unchanged
@@ -245,7 +329,9 @@ def test_finance_sets_the_risk_rating_and_it_is_audited(world, in_scope):
         stored = Account.objects.get(pk=p.account.pk).risk_rating
     # then
     assert stored == "high"
-    assert _audit(p.org, in_scope, "account.rate_risk") == [(p.finance.user.pk, p.account.pk, {"risk_rating": ["unrated", "high"]})]
+    assert _audit(p.org, in_scope, "account.rate_risk") == [
+        (p.finance.user.pk, p.account.pk, {"risk_rating": ["unrated", "high"]})
+    ]
 
 
 @pytest.mark.parametrize("role", ["admin", "lead", "ae"])
@@ -253,7 +339,13 @@ def test_only_finance_sets_the_risk_rating(world, in_scope, role):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_set_risk_rating(organization=p.org, actor=getattr(p, role), account=p.account, risk_rating="high"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_set_risk_rating(
+            organization=p.org, actor=getattr(p, role), account=p.account, risk_rating="high"
+        ),
+    )
     # then
     assert (error.status, error.code, error.message) == (403, "permission_denied", "Only finance sets risk ratings.")
     assert unchanged
@@ -263,7 +355,13 @@ def test_a_risk_rating_cannot_be_set_when_opening_an_account_unless_by_finance(w
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, risk_rating="low"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, risk_rating="low"
+        ),
+    )
     # then
     assert (error.status, error.message) == (403, "Only finance sets risk ratings.")
     assert unchanged
@@ -273,9 +371,18 @@ def test_finance_may_not_change_anything_else_on_the_account(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.finance, account=p.account, risk_rating="high", credit_limit="50000.00"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(
+            organization=p.org, actor=p.finance, account=p.account, risk_rating="high", credit_limit="50000.00"
+        ),
+    )
     # then
-    assert (error.status, error.message) == (403, "Only the account's owner, the lead of its team or an admin may change it.")
+    assert (error.status, error.message) == (
+        403,
+        "Only the account's owner, the lead of its team or an admin may change it.",
+    )
     assert unchanged
 
 
@@ -283,7 +390,13 @@ def test_an_unknown_risk_rating_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_set_risk_rating(organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_set_risk_rating(
+            organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"
+        ),
+    )
     # then
     assert error.extra == {"risk_rating": "Choose a value from the list."}
     assert unchanged
@@ -303,7 +416,9 @@ def test_the_lead_of_the_accounts_team_or_an_admin_reassigns_it_and_it_is_audite
         owner = Account.objects.get(pk=p.account.pk).owner_id
     # then
     assert owner == p.ae2.pk
-    assert _audit(p.org, in_scope, "account.reassign") == [(actor.user.pk, p.account.pk, {"owner": [p.ae.pk, p.ae2.pk]})]
+    assert _audit(p.org, in_scope, "account.reassign") == [
+        (actor.user.pk, p.account.pk, {"owner": [p.ae.pk, p.ae2.pk]})
+    ]
 
 
 @pytest.mark.parametrize("role", ["ae", "ae2", "finance"])
@@ -311,9 +426,18 @@ def test_people_who_do_not_lead_the_accounts_team_may_not_reassign_it(world, in_
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_reassign(organization=p.org, actor=getattr(p, role), account=p.account, owner=p.ae2.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_reassign(
+            organization=p.org, actor=getattr(p, role), account=p.account, owner=p.ae2.pk
+        ),
+    )
     # then
-    assert (error.status, error.message) == (403, "Only the sales lead of the account's team or an admin may reassign it.")
+    assert (error.status, error.message) == (
+        403,
+        "Only the sales lead of the account's team or an admin may reassign it.",
+    )
     assert unchanged
 
 
@@ -322,9 +446,16 @@ def test_the_lead_of_another_team_may_not_reassign_the_account(world, in_scope):
     p = world.porta
     lead2 = _another_team_lead(world, in_scope)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_reassign(organization=p.org, actor=lead2, account=p.account, owner=p.ae2.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_reassign(organization=p.org, actor=lead2, account=p.account, owner=p.ae2.pk),
+    )
     # then
-    assert (error.status, error.message) == (403, "Only the sales lead of the account's team or an admin may reassign it.")
+    assert (error.status, error.message) == (
+        403,
+        "Only the sales lead of the account's team or an admin may reassign it.",
+    )
     assert unchanged
 
 
@@ -332,7 +463,11 @@ def test_an_account_cannot_be_reassigned_to_someone_who_is_not_an_account_execut
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.finance.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.finance.pk),
+    )
     # then
     assert error.extra == {"owner": "The owner must be an active account executive of this organisation."}
     assert unchanged
@@ -346,11 +481,21 @@ def test_changing_an_account_audits_exactly_what_changed_from_what(world, in_sco
     p = world.porta
     # when
     with in_scope(p.org):
-        services.account_update(organization=p.org, actor=p.lead, account=p.account, credit_limit="20000.00", status="at_risk", currency="EUR", tier="key")
+        services.account_update(
+            organization=p.org,
+            actor=p.lead,
+            account=p.account,
+            credit_limit="20000.00",
+            status="at_risk",
+            currency="EUR",
+            tier="key",
+        )
         stored = Account.objects.values_list("credit_limit", "status").get(pk=p.account.pk)
     # then
     assert stored == (Decimal("20000.00"), "at_risk")
-    assert _audit(p.org, in_scope, "account.update") == [(p.lead.user.pk, p.account.pk, {"credit_limit": ["15000.00", "20000.00"], "status": ["active", "at_risk"]})]
+    assert _audit(p.org, in_scope, "account.update") == [
+        (p.lead.user.pk, p.account.pk, {"credit_limit": ["15000.00", "20000.00"], "status": ["active", "at_risk"]})
+    ]
 
 
 def test_an_account_change_that_changes_nothing_writes_no_audit_row(world, in_scope):
@@ -358,7 +503,9 @@ def test_an_account_change_that_changes_nothing_writes_no_audit_row(world, in_sc
     p = world.porta
     # when
     with in_scope(p.org):
-        services.account_update(organization=p.org, actor=p.ae, account=p.account, credit_limit="15000", status="active")
+        services.account_update(
+            organization=p.org, actor=p.ae, account=p.account, credit_limit="15000", status="active"
+        )
     # then
     assert _audit(p.org, in_scope, "account.update") == []
 
@@ -367,9 +514,16 @@ def test_the_account_team_may_not_change_an_account_it_does_not_own(world, in_sc
     # given ae2 is on the account team of ae's account
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_update(organization=p.org, actor=p.ae2, account=p.account, status="at_risk"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.ae2, account=p.account, status="at_risk"),
+    )
     # then
-    assert (error.status, error.message) == (403, "Only the account's owner, the lead of its team or an admin may change it.")
+    assert (error.status, error.message) == (
+        403,
+        "Only the account's owner, the lead of its team or an admin may change it.",
+    )
     assert unchanged
 
 
@@ -377,9 +531,19 @@ def test_the_accounts_owner_is_not_added_to_its_team_again(world, in_scope):
     # given ae owns the account
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_team_member_add(organization=p.org, actor=p.ae, account=p.account, membership=p.ae.pk, role="account_executive"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_team_member_add(
+            organization=p.org, actor=p.ae, account=p.account, membership=p.ae.pk, role="account_executive"
+        ),
+    )
     # then
-    assert (error.status, error.message, error.extra) == (400, "Ae Porta owns this account: the owner is on its team already.", {"membership": "The account's owner."})
+    assert (error.status, error.message, error.extra) == (
+        400,
+        "Ae Porta owns this account: the owner is on its team already.",
+        {"membership": "The account's owner."},
+    )
     assert unchanged
 
 
@@ -387,9 +551,18 @@ def test_two_accounts_of_a_client_cannot_share_a_name(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="PORTA ACCOUNT", owner=p.ae.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="PORTA ACCOUNT", owner=p.ae.pk
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("This client already has an account with that name.", {"name": "Choose another name."})
+    assert (error.message, error.extra) == (
+        "This client already has an account with that name.",
+        {"name": "Choose another name."},
+    )
     assert unchanged
 
 
@@ -400,7 +573,18 @@ def _objective(world, in_scope, **fields):
     p = world.porta
     with in_scope(p.org):
         return services.objective_create(
-            organization=p.org, actor=p.ae, account=p.account, **({"metric": "revenue_invoiced", "period_start": "2025-01-01", "period_end": "2025-01-30", "target": "30000.00"} | fields)
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            **(
+                {
+                    "metric": "revenue_invoiced",
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-01-30",
+                    "target": "30000.00",
+                }
+                | fields
+            ),
         )
 
 
@@ -410,8 +594,17 @@ def test_an_objective_is_created_with_exact_values_and_audited(world, in_scope):
     # then
     p = world.porta
     with in_scope(p.org):
-        stored = Objective.objects.values_list("metric", "period_start", "period_end", "target", "tolerance_pct", "created_by").get(pk=objective.pk)
-    assert stored == ("revenue_invoiced", date(2025, 1, 1), date(2025, 1, 30), Decimal("30000.00"), Decimal("5.50"), p.ae.pk)
+        stored = Objective.objects.values_list(
+            "metric", "period_start", "period_end", "target", "tolerance_pct", "created_by"
+        ).get(pk=objective.pk)
+    assert stored == (
+        "revenue_invoiced",
+        date(2025, 1, 1),
+        date(2025, 1, 30),
+        Decimal("30000.00"),
+        Decimal("5.50"),
+        p.ae.pk,
+    )
     assert _audit(p.org, in_scope, "objective.create")[-1] == (
         p.ae.user.pk,
         objective.pk,
@@ -431,7 +624,17 @@ def test_an_objective_period_cannot_end_before_it_starts(world, in_scope):
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="revenue_invoiced", period_start="2025-01-31", period_end="2025-01-30", target="100.00")
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="revenue_invoiced",
+            period_start="2025-01-31",
+            period_end="2025-01-30",
+            target="100.00",
+        ),
     )
     # then
     message = "The period cannot end before it starts."
@@ -452,7 +655,17 @@ def test_a_percentage_target_over_100_is_refused(world, in_scope, metric):
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric=metric, period_start="2025-01-01", period_end="2025-01-30", target="100.01")
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric=metric,
+            period_start="2025-01-01",
+            period_end="2025-01-30",
+            target="100.01",
+        ),
     )
     # then
     message = "A percentage target is at most 100."
@@ -465,9 +678,18 @@ def test_switching_an_objective_to_a_percentage_metric_checks_its_target(world, 
     p = world.porta
     objective = _objective(world, in_scope)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.objective_update(organization=p.org, actor=p.ae, objective=objective, metric="on_time_payment"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_update(
+            organization=p.org, actor=p.ae, objective=objective, metric="on_time_payment"
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("A percentage target is at most 100.", {"target": "A percentage target is at most 100."})
+    assert (error.message, error.extra) == (
+        "A percentage target is at most 100.",
+        {"target": "A percentage target is at most 100."},
+    )
     assert unchanged
 
 
@@ -484,10 +706,24 @@ def test_a_custom_metric_needs_a_name(world, in_scope, fields):
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="custom", period_start="2025-01-01", period_end="2025-01-30", target="12", **fields)
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="custom",
+            period_start="2025-01-01",
+            period_end="2025-01-30",
+            target="12",
+            **fields,
+        ),
     )
     # then
-    assert (error.message, error.extra) == ("Name the custom metric.", {"custom_metric_name": "Name the custom metric."})
+    assert (error.message, error.extra) == (
+        "Name the custom metric.",
+        {"custom_metric_name": "Name the custom metric."},
+    )
     assert unchanged
 
 
@@ -504,7 +740,17 @@ def test_a_second_objective_of_the_same_metric_and_period_is_refused(world, in_s
     _objective(world, in_scope)
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="revenue_invoiced", period_start="2025-01-01", period_end="2025-01-30", target="5.00")
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="revenue_invoiced",
+            period_start="2025-01-01",
+            period_end="2025-01-30",
+            target="5.00",
+        ),
     )
     # then
     assert (error.message, error.extra) == (
@@ -520,8 +766,18 @@ def test_a_custom_metric_is_the_same_objective_by_its_name_in_any_case(world, in
     _objective(world, in_scope, metric="custom", custom_metric_name="Workshops held", target="12")
     # when
     error, unchanged = _refusal(
-        world, in_scope,
-        lambda: services.objective_create(organization=p.org, actor=p.ae, account=p.account, metric="custom", custom_metric_name=" workshops HELD ", period_start="2025-01-01", period_end="2025-01-30", target="3"),
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="custom",
+            custom_metric_name=" workshops HELD ",
+            period_start="2025-01-01",
+            period_end="2025-01-30",
+            target="3",
+        ),
     )
     # then
     assert error.message == "This account already has a “workshops HELD” objective from 01/01/2025 to 30/01/2025."
@@ -538,7 +794,11 @@ def test_the_same_metric_for_another_period_or_another_name_is_a_new_objective(w
     _objective(world, in_scope, metric="custom", custom_metric_name="Demos given", target="4")
     # then
     with in_scope(p.org):
-        rows = list(Objective.objects.filter(account=p.account, period_start=date(2025, 1, 1)).order_by("id").values_list("metric", "custom_metric_name", "period_end"))
+        rows = list(
+            Objective.objects.filter(account=p.account, period_start=date(2025, 1, 1))
+            .order_by("id")
+            .values_list("metric", "custom_metric_name", "period_end")
+        )
     assert rows == [
         ("revenue_invoiced", "", date(2025, 1, 30)),
         ("custom", "Workshops held", date(2025, 1, 30)),
@@ -553,7 +813,11 @@ def test_an_objective_cannot_be_changed_into_a_second_one_of_its_period(world, i
     _objective(world, in_scope)
     year = _objective(world, in_scope, period_end="2025-12-31")
     # when the year's objective is shortened to January 1-30
-    error, unchanged = _refusal(world, in_scope, lambda: services.objective_update(organization=p.org, actor=p.ae, objective=year, period_end="2025-01-30"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_update(organization=p.org, actor=p.ae, objective=year, period_end="2025-01-30"),
+    )
     # then
     assert error.message == "This account already has a “Revenue invoiced” objective from 01/01/2025 to 30/01/2025."
     assert unchanged
@@ -576,10 +840,23 @@ def test_the_account_team_may_not_set_objectives(world, in_scope):
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.objective_create(organization=p.org, actor=p.ae2, account=p.account, metric="won_offers", period_start="2025-01-01", period_end="2025-01-30", target="3")
+        world,
+        in_scope,
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae2,
+            account=p.account,
+            metric="won_offers",
+            period_start="2025-01-01",
+            period_end="2025-01-30",
+            target="3",
+        ),
     )
     # then
-    assert (error.status, error.message) == (403, "Only the account's owner, the lead of its team or an admin may set its objectives.")
+    assert (error.status, error.message) == (
+        403,
+        "Only the account's owner, the lead of its team or an admin may set its objectives.",
+    )
     assert unchanged
 
 
@@ -588,9 +865,18 @@ def test_an_actual_outside_the_objectives_period_is_refused(world, in_scope):
     p = world.porta
     objective = _objective(world, in_scope)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.objective_actual_record(organization=p.org, actor=p.ae, objective=objective, as_of="2024-12-31", value="100.00"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of="2024-12-31", value="100.00"
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("The date must be inside the objective's period.", {"as_of": "Between 2025-01-01 and 2025-01-30."})
+    assert (error.message, error.extra) == (
+        "The date must be inside the objective's period.",
+        {"as_of": "Between 2025-01-01 and 2025-01-30."},
+    )
     assert unchanged
 
 
@@ -598,9 +884,17 @@ def test_an_actual_in_the_future_is_refused(world, in_scope):
     # given an objective whose period runs past tomorrow
     p = world.porta
     today = timezone.localdate()
-    objective = _objective(world, in_scope, period_start=today - timedelta(days=10), period_end=today + timedelta(days=10))
+    objective = _objective(
+        world, in_scope, period_start=today - timedelta(days=10), period_end=today + timedelta(days=10)
+    )
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.objective_actual_record(organization=p.org, actor=p.ae, objective=objective, as_of=today + timedelta(days=1), value="100.00"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of=today + timedelta(days=1), value="100.00"
+        ),
+    )
     # then
     assert (error.message, error.extra) == ("An actual cannot be in the future.", {"as_of": "Today or earlier."})
     assert unchanged
@@ -611,14 +905,24 @@ def test_a_second_actual_on_the_same_date_replaces_the_first(world, in_scope):
     p = world.porta
     objective = _objective(world, in_scope)
     with in_scope(p.org):
-        services.objective_actual_record(organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value="4000.00")
+        services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value="4000.00"
+        )
     # when
     with in_scope(p.org):
-        services.objective_actual_record(organization=p.org, actor=p.lead, objective=objective, as_of=date(2025, 1, 10), value="4500.50")
-        actuals = list(ObjectiveActual.objects.filter(objective=objective).values_list("as_of", "value", "source", "entered_by"))
+        services.objective_actual_record(
+            organization=p.org, actor=p.lead, objective=objective, as_of=date(2025, 1, 10), value="4500.50"
+        )
+        actuals = list(
+            ObjectiveActual.objects.filter(objective=objective).values_list("as_of", "value", "source", "entered_by")
+        )
     # then
     assert actuals == [(date(2025, 1, 10), Decimal("4500.50"), "manual", p.lead.pk)]
-    assert [changes for _actor, object_id, changes in _audit(p.org, in_scope, "objective.actual") if object_id == objective.pk] == [
+    assert [
+        changes
+        for _actor, object_id, changes in _audit(p.org, in_scope, "objective.actual")
+        if object_id == objective.pk
+    ] == [
         {"as_of": [None, "2025-01-10"], "actual": [None, "4000.00"]},
         {"as_of": [None, "2025-01-10"], "actual": ["4000.00", "4500.50"]},
     ]
@@ -629,7 +933,13 @@ def test_an_actual_with_more_than_two_decimals_is_refused(world, in_scope):
     p = world.porta
     objective = _objective(world, in_scope)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.objective_actual_record(organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value=0.1 + 0.2))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value=0.1 + 0.2
+        ),
+    )
     # then
     assert error.extra == {"value": "At most two decimals."}
     assert unchanged
@@ -641,7 +951,12 @@ def test_an_actual_with_more_than_two_decimals_is_refused(world, in_scope):
 def _log(world, in_scope, actor="ae", **fields):
     p = world.porta
     with in_scope(p.org):
-        return services.activity_log(organization=p.org, actor=getattr(p, actor), account=p.account, **({"kind": "call", "summary": "Called about the renewal"} | fields))
+        return services.activity_log(
+            organization=p.org,
+            actor=getattr(p, actor),
+            account=p.account,
+            **({"kind": "call", "summary": "Called about the renewal"} | fields),
+        )
 
 
 @pytest.mark.parametrize("minutes", [-1, 1441])
@@ -649,7 +964,13 @@ def test_an_activity_lasts_between_0_minutes_and_a_day(world, in_scope, minutes)
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", duration_minutes=minutes))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", duration_minutes=minutes
+        ),
+    )
     # then
     message = "The duration is between 0 minutes and a day (1440)."
     assert (error.message, error.extra) == (message, {"duration_minutes": message})
@@ -668,9 +989,18 @@ def test_a_next_step_needs_a_due_date(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send the offer"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send the offer"
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("Give the next step a due date.", {"next_step_due": "Give the next step a due date."})
+    assert (error.message, error.extra) == (
+        "Give the next step a due date.",
+        {"next_step_due": "Give the next step a due date."},
+    )
     assert unchanged
 
 
@@ -679,10 +1009,24 @@ def test_a_next_step_needs_an_owner(world, in_scope):
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send the offer", next_step_due="2025-02-01", next_step_owner=None)
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Send the offer",
+            next_step_due="2025-02-01",
+            next_step_owner=None,
+        ),
     )
     # then
-    assert (error.message, error.extra) == ("Give the next step an owner.", {"next_step_owner": "Give the next step an owner."})
+    assert (error.message, error.extra) == (
+        "Give the next step an owner.",
+        {"next_step_owner": "Give the next step an owner."},
+    )
     assert unchanged
 
 
@@ -690,7 +1034,11 @@ def test_a_next_step_without_an_owner_given_belongs_to_who_logs_it(world, in_sco
     # when
     activity = _log(world, in_scope, actor="ae2", next_step="Send the offer", next_step_due="2025-02-01")
     # then
-    assert (activity.next_step, activity.next_step_due, activity.next_step_owner) == ("Send the offer", date(2025, 2, 1), world.porta.ae2)
+    assert (activity.next_step, activity.next_step_due, activity.next_step_owner) == (
+        "Send the offer",
+        date(2025, 2, 1),
+        world.porta.ae2,
+    )
 
 
 def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope):
@@ -698,7 +1046,18 @@ def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope)
     p = world.porta
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send", next_step_due="2025-02-01", next_step_owner=world.nordwind.ae.pk)
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Send",
+            next_step_due="2025-02-01",
+            next_step_owner=world.nordwind.ae.pk,
+        ),
     )
     # then
     assert error.extra == {"next_step_owner": "Choose an active member of this organisation."}
@@ -716,14 +1075,30 @@ def test_contacts_of_another_client_cannot_be_on_an_activity(world, in_scope):
     # given a contact of another porta client
     p = world.porta
     with in_scope(p.org):
-        other = clients_services.client_create(organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="12345678Z")
-        stranger = clients_services.contact_create(organization=p.org, actor=p.admin, client=other, full_name="Anna Puig")
+        other = clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="12345678Z"
+        )
+        stranger = clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=other, full_name="Anna Puig"
+        )
     # when
     error, unchanged = _refusal(
-        world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="visit", summary="Visit", contact_ids=[p.contact.pk, stranger.pk])
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="visit",
+            summary="Visit",
+            contact_ids=[p.contact.pk, stranger.pk],
+        ),
     )
     # then
-    assert (error.message, error.extra) == ("Choose contacts of this account's client.", {"contact_ids": "Choose contacts of this account's client."})
+    assert (error.message, error.extra) == (
+        "Choose contacts of this account's client.",
+        {"contact_ids": "Choose contacts of this account's client."},
+    )
     assert unchanged
 
 
@@ -731,7 +1106,18 @@ def test_contacts_of_another_organisation_cannot_be_on_an_activity(world, in_sco
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="visit", summary="Visit", contact_ids=[world.nordwind.contact.pk]))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="visit",
+            summary="Visit",
+            contact_ids=[world.nordwind.contact.pk],
+        ),
+    )
     # then
     assert error.extra == {"contact_ids": "Choose contacts of this account's client."}
     assert unchanged
@@ -752,7 +1138,11 @@ def test_an_activity_on_an_account_one_cannot_see_is_not_found(world, in_scope):
     p = world.porta
     hidden = _open_account(world, in_scope, owner=p.ae2.pk)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=hidden, kind="call", summary="Call"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(organization=p.org, actor=p.ae, account=hidden, kind="call", summary="Call"),
+    )
     # then
     assert (error.status, error.code, error.message) == (404, "not_found", "Not found.")
     assert unchanged
@@ -777,7 +1167,9 @@ def test_moving_the_latest_activity_back_in_time_moves_the_accounts_last_activit
     activity = _log(world, in_scope, occurred_at=timezone.now() - timedelta(hours=1))
     # when
     with in_scope(p.org):
-        services.activity_update(organization=p.org, actor=p.ae, activity=activity, occurred_at=p.activity.occurred_at - timedelta(days=1))
+        services.activity_update(
+            organization=p.org, actor=p.ae, activity=activity, occurred_at=p.activity.occurred_at - timedelta(days=1)
+        )
         last_activity_at = Account.objects.get(pk=p.account.pk).last_activity_at
     # then the world's visit is the latest again
     assert last_activity_at == p.activity.occurred_at
@@ -787,7 +1179,18 @@ def test_an_activity_cannot_be_in_the_future(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", occurred_at=timezone.now() + timedelta(days=2)))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            occurred_at=timezone.now() + timedelta(days=2),
+        ),
+    )
     # then
     assert error.extra == {"occurred_at": "Log what happened: the date cannot be in the future."}
     assert unchanged
@@ -803,7 +1206,9 @@ def test_the_sla_comes_from_the_organisations_setting_for_the_severity(world, in
         services.portfolio_settings_update(organization=p.org, actor=p.admin, sla_hours_high=12)
     # when
     with in_scope(p.org):
-        incident = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="high", opened_at=OPENED)
+        incident = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="high", opened_at=OPENED
+        )
         stored = Incident.objects.values_list("opened_at", "sla_due_at", "status", "resolved_at").get(pk=incident.pk)
     # then
     assert stored == (OPENED, OPENED + timedelta(hours=12), "open", None)
@@ -816,7 +1221,9 @@ def test_another_organisations_sla_setting_does_not_apply(world, in_scope):
         services.portfolio_settings_update(organization=n.org, actor=n.admin, sla_hours_high=12)
     # when
     with in_scope(p.org):
-        incident = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="high", opened_at=OPENED)
+        incident = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="high", opened_at=OPENED
+        )
     # then porta keeps the default of 8 hours
     assert incident.sla_due_at == OPENED + timedelta(hours=8)
 
@@ -826,7 +1233,9 @@ def test_regrading_the_severity_moves_the_sla_and_is_audited(world, in_scope):
     p = world.porta
     with in_scope(p.org):
         services.portfolio_settings_update(organization=p.org, actor=p.admin, sla_hours_low=100, sla_hours_critical=2)
-        incident = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="low", opened_at=OPENED)
+        incident = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Invoice wrong", severity="low", opened_at=OPENED
+        )
     # when
     with in_scope(p.org):
         services.incident_update(organization=p.org, actor=p.ae2, incident=incident, severity="critical")
@@ -834,7 +1243,11 @@ def test_regrading_the_severity_moves_the_sla_and_is_audited(world, in_scope):
     # then
     assert sla_due_at == OPENED + timedelta(hours=2)
     assert _audit(p.org, in_scope, "incident.update") == [
-        (p.ae2.user.pk, incident.pk, {"severity": ["low", "critical"], "sla_due_at": ["2025-03-07T13:30:00+00:00", "2025-03-03T11:30:00+00:00"]})
+        (
+            p.ae2.user.pk,
+            incident.pk,
+            {"severity": ["low", "critical"], "sla_due_at": ["2025-03-07T13:30:00+00:00", "2025-03-03T11:30:00+00:00"]},
+        )
     ]
 
 
@@ -867,7 +1280,11 @@ def test_an_incident_on_an_account_one_cannot_see_is_not_found(world, in_scope):
     p = world.porta
     hidden = _open_account(world, in_scope, owner=p.ae2.pk)
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.incident_open(organization=p.org, actor=p.ae, account=hidden, title="Invoice wrong"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.incident_open(organization=p.org, actor=p.ae, account=hidden, title="Invoice wrong"),
+    )
     # then
     assert (error.status, error.code) == (404, "not_found")
     assert unchanged
@@ -886,7 +1303,9 @@ def test_a_bad_incident_is_refused(world, in_scope, fields, errors):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.incident_open(organization=p.org, actor=p.ae, account=p.account, **fields))
+    error, unchanged = _refusal(
+        world, in_scope, lambda: services.incident_open(organization=p.org, actor=p.ae, account=p.account, **fields)
+    )
     # then
     assert error.extra == errors
     assert unchanged
@@ -900,11 +1319,17 @@ def test_an_admin_changes_the_portfolio_settings_and_it_is_audited(world, in_sco
     p = world.porta
     # when
     with in_scope(p.org):
-        services.portfolio_settings_update(organization=p.org, actor=p.admin, sla_hours_normal="24", quiet_after_days=14)
-        stored = PortfolioSettings.objects.values_list("sla_hours_low", "sla_hours_normal", "sla_hours_high", "sla_hours_critical", "quiet_after_days").get()
+        services.portfolio_settings_update(
+            organization=p.org, actor=p.admin, sla_hours_normal="24", quiet_after_days=14
+        )
+        stored = PortfolioSettings.objects.values_list(
+            "sla_hours_low", "sla_hours_normal", "sla_hours_high", "sla_hours_critical", "quiet_after_days"
+        ).get()
     # then
     assert stored == (120, 24, 8, 4, 14)
-    assert _audit(p.org, in_scope, "settings.portfolio") == [(p.admin.user.pk, p.settings.pk, {"sla_hours_normal": [48, 24], "quiet_after_days": [30, 14]})]
+    assert _audit(p.org, in_scope, "settings.portfolio") == [
+        (p.admin.user.pk, p.settings.pk, {"sla_hours_normal": [48, 24], "quiet_after_days": [30, 14]})
+    ]
 
 
 @pytest.mark.parametrize("role", ["lead", "ae", "finance"])
@@ -912,7 +1337,11 @@ def test_only_an_admin_changes_the_portfolio_settings(world, in_scope, role):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.portfolio_settings_update(organization=p.org, actor=getattr(p, role), sla_hours_high=1))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.portfolio_settings_update(organization=p.org, actor=getattr(p, role), sla_hours_high=1),
+    )
     # then
     assert (error.status, error.message) == (403, "Only an admin of this organisation may do that.")
     assert unchanged
@@ -927,14 +1356,22 @@ def test_only_an_admin_changes_the_portfolio_settings(world, in_scope, role):
         ({"quiet_after_days": 1.5}, {"quiet_after_days": "A whole number from 1 to 365."}),
         # a more severe level never gets longer than a less severe one (now 120, 48, 8, 4)
         ({"sla_hours_critical": 200}, {"sla_hours_critical": "At most the hours of the less severe level (8)."}),
-        ({"sla_hours_normal": 121, "sla_hours_high": 130}, {"sla_hours_normal": "At most the hours of the less severe level (120).", "sla_hours_high": "At most the hours of the less severe level (121)."}),
+        (
+            {"sla_hours_normal": 121, "sla_hours_high": 130},
+            {
+                "sla_hours_normal": "At most the hours of the less severe level (120).",
+                "sla_hours_high": "At most the hours of the less severe level (121).",
+            },
+        ),
     ],
 )
 def test_portfolio_settings_are_bounded(world, in_scope, fields, errors):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.portfolio_settings_update(organization=p.org, actor=p.admin, **fields))
+    error, unchanged = _refusal(
+        world, in_scope, lambda: services.portfolio_settings_update(organization=p.org, actor=p.admin, **fields)
+    )
     # then
     assert error.extra == errors
     assert unchanged
@@ -971,6 +1408,9 @@ def test_two_requests_adding_the_same_objective_at_once_write_one_and_refuse_the
         services.objective_create(organization=p.org, actor=p.ae, account=p.account, target="4", **fields)
     other.join(10)
     # then
-    assert error.value.message == "This account already has a “Number of won offers” objective from 01/01/2025 to 30/01/2025."
+    assert (
+        error.value.message
+        == "This account already has a “Number of won offers” objective from 01/01/2025 to 30/01/2025."
+    )
     with transaction.atomic(), tenant_scope(p.org):
         assert list(Objective.objects.filter(metric="won_offers").values_list("target", flat=True)) == [Decimal("3.00")]

@@ -26,14 +26,28 @@ def _other_account(world, owner="ae2", team=None, name="Other Account"):
     """An account of porta owned by someone else, outside ae's sight unless `team` says so."""
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        return services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=getattr(p, owner).pk, sales_team=team)
+        return services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client.pk,
+            name=name,
+            owner=getattr(p, owner).pk,
+            sales_team=team,
+        )
 
 
 def _accounts(world, n, owner="ae"):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for i in range(n):
-            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=f"Bulk {i:03d}", owner=getattr(p, owner).pk, sales_team=p.team.pk)
+            services.account_create(
+                organization=p.org,
+                actor=p.admin,
+                client=p.client.pk,
+                name=f"Bulk {i:03d}",
+                owner=getattr(p, owner).pk,
+                sales_team=p.team.pk,
+            )
 
 
 def _names(response) -> list[str]:
@@ -49,7 +63,11 @@ def test_the_portfolio_shows_each_role_exactly_the_accounts_it_may_see(world):
     assert _names(_client(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
     assert _names(_client(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
     assert _names(_client(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
-    assert _names(_client(world.porta.finance).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+    assert _names(_client(world.porta.finance).get("/o/porta/portfolio/")) == [
+        "Ae2 In Team",
+        "Ae2 Solo",
+        "Porta Account",
+    ]
     assert _names(_client(world.porta.admin).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
 
 
@@ -59,7 +77,13 @@ def test_an_account_one_may_not_see_is_404_like_one_that_does_not_exist(world):
     assert client.get(f"/o/porta/accounts/{hidden.pk}/").status_code == 404
     assert client.get("/o/porta/accounts/999999/").status_code == 404
     before = snapshot()
-    assert client.post(f"/o/porta/accounts/{hidden.pk}/activities/", {"kind": "call", "summary": "x", "occurred_at": "2026-01-01T10:00", "duration_minutes": "5"}).status_code == 404
+    assert (
+        client.post(
+            f"/o/porta/accounts/{hidden.pk}/activities/",
+            {"kind": "call", "summary": "x", "occurred_at": "2026-01-01T10:00", "duration_minutes": "5"},
+        ).status_code
+        == 404
+    )
     assert snapshot() == before
 
 
@@ -73,7 +97,11 @@ def test_filters_and_sort_are_in_the_url_and_htmx_gets_the_results_partial(world
     # the results, and the export buttons again (out of band) for exactly these rows
     exports = '<form id="export-buttons" method="post" action="/o/porta/portfolio/export.csv?q=bulk&amp;sort=-name"'
     assert (page.content.decode().count(exports), page.content.decode().count('hx-swap-oob="true"')) == (1, 0)
-    assert re.match(re.escape(exports) + r'[^>]* hx-swap-oob="true">.*?</form>\s*<div id="results">', partial.content.decode().lstrip(), re.S)
+    assert re.match(
+        re.escape(exports) + r'[^>]* hx-swap-oob="true">.*?</form>\s*<div id="results">',
+        partial.content.decode().lstrip(),
+        re.S,
+    )
 
 
 @pytest.mark.parametrize("key", ["name", "owner", "status", "tier", "credit_limit", "last_activity"])
@@ -81,17 +109,40 @@ def test_every_sortable_column_sorts_both_ways(world, key):
     # given: accounts that differ in every sorted column
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        for name, owner, status, tier, limit in [("B Two", p.ae2, "at_risk", "key", "900"), ("C Three", p.ae, "onboarding", "strategic", "100"), ("A One", p.ae2, "dormant", "growth", "500")]:
-            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=owner.pk, status=status, tier=tier, credit_limit=limit, sales_team=p.team.pk)
+        for name, owner, status, tier, limit in [
+            ("B Two", p.ae2, "at_risk", "key", "900"),
+            ("C Three", p.ae, "onboarding", "strategic", "100"),
+            ("A One", p.ae2, "dormant", "growth", "500"),
+        ]:
+            services.account_create(
+                organization=p.org,
+                actor=p.admin,
+                client=p.client.pk,
+                name=name,
+                owner=owner.pk,
+                status=status,
+                tier=tier,
+                credit_limit=limit,
+                sales_team=p.team.pk,
+            )
     client = _client(p.admin)
     # when
-    ascending, descending = _names(client.get(f"/o/porta/portfolio/?sort={key}")), _names(client.get(f"/o/porta/portfolio/?sort=-{key}"))
+    ascending, descending = (
+        _names(client.get(f"/o/porta/portfolio/?sort={key}")),
+        _names(client.get(f"/o/porta/portfolio/?sort=-{key}")),
+    )
     # then
     assert len(ascending) == 4
     assert descending == list(reversed(ascending))
     if key in ("status", "tier"):
         # in the order the choices are declared: onboarding, active, at risk, dormant; strategic, key, growth, standard
-        assert ascending == {"status": ["C Three", "Porta Account", "B Two", "A One"], "tier": ["C Three", "B Two", "Porta Account", "A One"]}[key]
+        assert (
+            ascending
+            == {
+                "status": ["C Three", "Porta Account", "B Two", "A One"],
+                "tier": ["C Three", "B Two", "Porta Account", "A One"],
+            }[key]
+        )
 
 
 def test_has_overdue_next_steps_filter(world):
@@ -106,7 +157,11 @@ def test_has_overdue_next_steps_filter(world):
 
 def _filter_select(response, name: str) -> tuple[str, list[tuple[str, str]]]:
     """A filter's label and its options (value, text), as the page shows them."""
-    found = re.search(rf'<label [^>]*for="id_{name}">([^<]*)</label><select [^>]*name="{name}">(.*?)</select>', response.content.decode(), re.S)
+    found = re.search(
+        rf'<label [^>]*for="id_{name}">([^<]*)</label><select [^>]*name="{name}">(.*?)</select>',
+        response.content.decode(),
+        re.S,
+    )
     return found.group(1), re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(2))
 
 
@@ -116,29 +171,51 @@ def test_the_filters_offer_each_organisations_own_people_and_teams_in_the_person
     p, n = world.porta, world.nordwind
     n.admin.user.language = "es"
     n.admin.user.save(update_fields=["language"])
-    porta_people = [(str(m.pk), m.user.full_name) for m in sorted([p.admin, p.ae, p.ae2, p.finance, p.lead], key=lambda m: m.user.full_name)]
-    nordwind_people = [(str(m.pk), m.user.full_name) for m in sorted([n.admin, n.ae, n.ae2, n.finance, n.lead], key=lambda m: m.user.full_name)]
+    porta_people = [
+        (str(m.pk), m.user.full_name)
+        for m in sorted([p.admin, p.ae, p.ae2, p.finance, p.lead], key=lambda m: m.user.full_name)
+    ]
+    nordwind_people = [
+        (str(m.pk), m.user.full_name)
+        for m in sorted([n.admin, n.ae, n.ae2, n.finance, n.lead], key=lambda m: m.user.full_name)
+    ]
     # when
-    first, other, again = (_client(who).get(f"/o/{who.organization.slug}/portfolio/") for who in (p.admin, n.admin, p.admin))
+    first, other, again = (
+        _client(who).get(f"/o/{who.organization.slug}/portfolio/") for who in (p.admin, n.admin, p.admin)
+    )
     # then
     for page in (first, again):
         assert _filter_select(page, "owner") == ("Owner", [("", "Anyone")] + porta_people)
-        assert _filter_select(page, "sales_team") == ("Team", [("", "Any team"), (str(p.team.pk), "Team Porta Digital")])
+        assert _filter_select(page, "sales_team") == (
+            "Team",
+            [("", "Any team"), (str(p.team.pk), "Team Porta Digital")],
+        )
     assert _filter_select(other, "owner") == ("Propietario", [("", "Cualquiera")] + nordwind_people)
-    assert _filter_select(other, "sales_team") == ("Equipo", [("", "Cualquier equipo"), (str(n.team.pk), "Team Nordwind Components")])
+    assert _filter_select(other, "sales_team") == (
+        "Equipo",
+        [("", "Cualquier equipo"), (str(n.team.pk), "Team Nordwind Components")],
+    )
     # and the form class both organisations' pages shared holds neither's people or teams
     shared = [_FORM_CLASSES[(AccountFilter, language)].base_fields for language in ("en", "es")]
-    assert [(name, f.queryset.query.is_empty()) for fields in shared for name, f in fields.items() if hasattr(f, "queryset")] == [("owner", True), ("sales_team", True)] * 2
+    assert [
+        (name, f.queryset.query.is_empty()) for fields in shared for name, f in fields.items() if hasattr(f, "queryset")
+    ] == [("owner", True), ("sales_team", True)] * 2
 
 
 def test_exports_hold_exactly_the_filtered_sorted_rows(world):
     _accounts(world, 2)
     client = _client(world.porta.admin)
-    rows = list(csv.reader(io.StringIO(client.get("/o/porta/portfolio/export.csv?q=bulk&sort=-name").content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/o/porta/portfolio/export.csv?q=bulk&sort=-name").content.decode("utf-8-sig"))
+        )
+    )
     assert rows[0][:3] == ["Account", "Client", "Owner"]
     assert [r[0] for r in rows[1:]] == ["Bulk 001", "Bulk 000"]
     assert rows[1][8] == "0.00"
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/o/porta/portfolio/export.xlsx?q=bulk&sort=-name").content)).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/o/porta/portfolio/export.xlsx?q=bulk&sort=-name").content)
+    ).active
     values = list(sheet.values)
     assert [v[0] for v in values[1:]] == ["Bulk 001", "Bulk 000"]
     assert str(values[1][8]) == "0"
@@ -163,8 +240,12 @@ def test_the_portfolio_takes_the_same_number_of_queries_with_1_and_50_accounts(w
 
 def test_a_lead_reassigns_an_account_from_the_portfolio_row(world):
     p = world.porta
-    response = _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk, "from": "portfolio"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and response.content.lstrip().startswith(f'<tr id="account-{p.account.pk}"'.encode())
+    response = _client(p.lead).post(
+        f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk, "from": "portfolio"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and response.content.lstrip().startswith(
+        f'<tr id="account-{p.account.pk}"'.encode()
+    )
     assert "Porta Account now belongs to Ae2 Porta." in response["HX-Trigger"]
     with transaction.atomic(), tenant_scope(p.org):
         assert Account.objects.get(pk=p.account.pk).owner == p.ae2
@@ -175,11 +256,19 @@ def test_the_portfolio_row_opens_the_owner_select_on_demand_and_closes_it(world)
     client = _client(p.lead)
     page = client.get("/o/porta/portfolio/").content.decode()
     assert 'data-testid="reassign-open"' in page and 'data-testid="reassign-form"' not in page
-    opened = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/?from=portfolio", HTTP_HX_REQUEST="true").content.decode()
+    opened = client.get(
+        f"/o/porta/accounts/{p.account.pk}/reassign/?from=portfolio", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert opened.lstrip().startswith(f'<tr id="account-{p.account.pk}"') and 'data-testid="reassign-form"' in opened
-    assert re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', opened) == [(str(p.ae.pk), " selected", "Ae Porta"), (str(p.ae2.pk), "", "Ae2 Porta")]
+    assert re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', opened) == [
+        (str(p.ae.pk), " selected", "Ae Porta"),
+        (str(p.ae2.pk), "", "Ae2 Porta"),
+    ]
     closed = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/?view=1", HTTP_HX_REQUEST="true")
-    assert 'data-testid="reassign-form"' not in closed.content.decode() and 'data-testid="reassign-open"' in closed.content.decode()
+    assert (
+        'data-testid="reassign-form"' not in closed.content.decode()
+        and 'data-testid="reassign-open"' in closed.content.decode()
+    )
     assert closed["Vary"] == "HX-Request, Cookie"
     # without htmx: the account page, whose owner select works without JavaScript
     page = client.get(f"/o/porta/accounts/{p.account.pk}/reassign/").content.decode()
@@ -192,7 +281,10 @@ def test_the_portfolio_row_opens_the_owner_select_on_demand_and_closes_it(world)
     [
         pytest.param(lambda client, url: client.get(url, HTTP_HX_REQUEST="true"), id="opening the select"),
         # an invalid owner: refused before the form is read, so no select comes back with errors
-        pytest.param(lambda client, url: client.post(url, {"owner": "nope", "from": "portfolio"}, HTTP_HX_REQUEST="true"), id="an invalid reassignment from the row"),
+        pytest.param(
+            lambda client, url: client.post(url, {"owner": "nope", "from": "portfolio"}, HTTP_HX_REQUEST="true"),
+            id="an invalid reassignment from the row",
+        ),
     ],
 )
 def test_the_owner_select_is_refused_to_who_may_not_reassign(world, role, ask):
@@ -200,7 +292,11 @@ def test_the_owner_select_is_refused_to_who_may_not_reassign(world, role, ask):
     client = _client(getattr(p, role))
     before = snapshot()
     response = ask(client, f"/o/porta/accounts/{p.account.pk}/reassign/")
-    assert (response.status_code, b"reassign-form" in response.content, b"Ae2 Porta" in response.content) == (403, False, False)
+    assert (response.status_code, b"reassign-form" in response.content, b"Ae2 Porta" in response.content) == (
+        403,
+        False,
+        False,
+    )
     assert snapshot() == before
 
 
@@ -220,7 +316,9 @@ def test_only_finance_sets_the_risk_rating(world):
     before = snapshot()
     assert admin.post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 403
     assert snapshot() == before
-    assert _client(p.finance).post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 302
+    assert (
+        _client(p.finance).post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 302
+    )
     with transaction.atomic(), tenant_scope(p.org):
         assert Account.objects.get(pk=p.account.pk).risk_rating == "high"
 
@@ -242,7 +340,15 @@ def test_my_day_takes_the_same_number_of_queries_with_1_and_50_rows(world, count
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for i in range(count - 1):
-            services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {i}", next_step=f"Step {i}", next_step_due=timezone.localdate())
+            services.activity_log(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                kind="call",
+                summary=f"Call {i}",
+                next_step=f"Step {i}",
+                next_step_due=timezone.localdate(),
+            )
     client = _client(p.ae)
     client.get("/o/porta/my-day/")
     # user, organisation, membership, settings, next steps, incidents, quiet accounts; plus
@@ -268,7 +374,10 @@ def test_search_ignores_case_and_accents_and_shows_only_what_one_may_see(world):
 
 
 def _top_bar_search_value(response) -> str:
-    return re.search(r'<form class="ad-search[^>]*>\s*<input class="form-control form-control-sm" type="search" name="q" value="([^"]*)"', response.content.decode()).group(1)
+    return re.search(
+        r'<form class="ad-search[^>]*>\s*<input class="form-control form-control-sm" type="search" name="q" value="([^"]*)"',
+        response.content.decode(),
+    ).group(1)
 
 
 def test_the_top_bar_search_box_shows_the_search_words_and_not_a_lists_filters(world):
@@ -300,10 +409,14 @@ def test_the_search_page_s_own_box_gets_its_whole_list_as_one_types_and_the_hint
     # when
     typed = client.get("/o/porta/search/?q=bulk", **page_box).content.decode()
     emptied = client.get("/o/porta/search/?q=", **page_box).content.decode()
-    top_bar = client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="search-results").content.decode()
+    top_bar = client.get(
+        "/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="search-results"
+    ).content.decode()
     # then: the page's list holds all 8 (the top bar's, 6); an emptied page box says what to do
     assert (typed.count('data-testid="search-result"'), top_bar.count('data-testid="search-result"')) == (8, 6)
-    assert re.findall(r'<div class="list-group-item text-body-secondary small">([^<]*)<', emptied) == ["Type at least two letters. "]
+    assert re.findall(r'<div class="list-group-item text-body-secondary small">([^<]*)<', emptied) == [
+        "Type at least two letters. "
+    ]
     assert "<html" not in typed + emptied
 
 
@@ -317,10 +430,32 @@ def _fill_account(world, n):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for i in range(n - 1):
-            contact = client_services.contact_create(organization=p.org, actor=p.admin, client=p.client, full_name=f"Contact {i}")
-            services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="call", summary=f"Call {i}", contact_ids=[contact.pk], next_step=f"Step {i}", next_step_due=timezone.localdate(), next_step_owner=p.ae.pk)
-            services.incident_open(organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk)
-            services.objective_create(organization=p.org, actor=p.admin, account=p.account, metric="won_offers", period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate() + timedelta(days=30 + i), target="10")
+            contact = client_services.contact_create(
+                organization=p.org, actor=p.admin, client=p.client, full_name=f"Contact {i}"
+            )
+            services.activity_log(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                kind="call",
+                summary=f"Call {i}",
+                contact_ids=[contact.pk],
+                next_step=f"Step {i}",
+                next_step_due=timezone.localdate(),
+                next_step_owner=p.ae.pk,
+            )
+            services.incident_open(
+                organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk
+            )
+            services.objective_create(
+                organization=p.org,
+                actor=p.admin,
+                account=p.account,
+                metric="won_offers",
+                period_start=timezone.localdate().replace(day=1),
+                period_end=timezone.localdate() + timedelta(days=30 + i),
+                target="10",
+            )
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -343,22 +478,51 @@ def test_the_account_page_folds_the_objective_and_incident_forms_until_they_are_
     p = world.porta
     client = _client(p.ae)
     page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
-    folds = re.findall(r'<div id="(objective|incident)-form" class="collapse" hx-get="([^"]+)" hx-trigger="show.bs.collapse once"', page)
-    assert folds == [("objective", f"/o/porta/accounts/{p.account.pk}/objectives/"), ("incident", f"/o/porta/accounts/{p.account.pk}/incidents/")]
+    folds = re.findall(
+        r'<div id="(objective|incident)-form" class="collapse" hx-get="([^"]+)" hx-trigger="show.bs.collapse once"',
+        page,
+    )
+    assert folds == [
+        ("objective", f"/o/porta/accounts/{p.account.pk}/objectives/"),
+        ("incident", f"/o/porta/accounts/{p.account.pk}/incidents/"),
+    ]
     assert 'data-testid="objective-form"' not in page and 'data-testid="incident-form"' not in page
     # htmx: the form alone, with the people the incident may be assigned to
     objective = client.get(f"/o/porta/accounts/{p.account.pk}/objectives/", HTTP_HX_REQUEST="true")
     assert objective.content.decode().lstrip().startswith('<form class="border rounded p-3 mt-2" method="post"')
-    assert re.findall(r'name="(\w+)"', objective.content.decode()) == ["csrfmiddlewaretoken", "metric", "custom_metric_name", "period_start", "period_end", "target", "tolerance_pct"]
+    assert re.findall(r'name="(\w+)"', objective.content.decode()) == [
+        "csrfmiddlewaretoken",
+        "metric",
+        "custom_metric_name",
+        "period_start",
+        "period_end",
+        "target",
+        "tolerance_pct",
+    ]
     assert objective["Vary"] == "HX-Request, Cookie"
     incident = client.get(f"/o/porta/accounts/{p.account.pk}/incidents/", HTTP_HX_REQUEST="true").content.decode()
-    assert re.findall(r'name="(\w+)"', incident) == ["csrfmiddlewaretoken", "title", "description", "severity", "assignee"]
+    assert re.findall(r'name="(\w+)"', incident) == [
+        "csrfmiddlewaretoken",
+        "title",
+        "description",
+        "severity",
+        "assignee",
+    ]
     assert re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', incident.split('name="assignee"')[1]) == [
-        ("", "Choose a person"), (str(p.admin.pk), "Admin Porta"), (str(p.ae.pk), "Ae Porta"), (str(p.ae2.pk), "Ae2 Porta"), (str(p.finance.pk), "Finance Porta"), (str(p.lead.pk), "Lead Porta"),
+        ("", "Choose a person"),
+        (str(p.admin.pk), "Admin Porta"),
+        (str(p.ae.pk), "Ae Porta"),
+        (str(p.ae2.pk), "Ae2 Porta"),
+        (str(p.finance.pk), "Finance Porta"),
+        (str(p.lead.pk), "Lead Porta"),
     ]
     # without htmx: the account page with the form open
     opened = client.get(f"/o/porta/accounts/{p.account.pk}/incidents/").content.decode()
-    assert "<html" in opened and '<div id="incident-form" class="collapse show"' in opened and 'data-testid="incident-form"' in opened
+    assert (
+        "<html" in opened
+        and '<div id="incident-form" class="collapse show"' in opened
+        and 'data-testid="incident-form"' in opened
+    )
 
 
 @pytest.mark.parametrize(
@@ -384,11 +548,20 @@ def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_
     client = _client(p.ae)
     before = snapshot()
     response = client.post(
-        f"/o/porta/accounts/{p.account.pk}/objectives/", {"metric": "won_offers", "period_start": "2026-03-31", "period_end": "2026-03-01", "target": "5", "tolerance_pct": "10"}
+        f"/o/porta/accounts/{p.account.pk}/objectives/",
+        {
+            "metric": "won_offers",
+            "period_start": "2026-03-31",
+            "period_end": "2026-03-01",
+            "target": "5",
+            "tolerance_pct": "10",
+        },
     )
     text = response.content.decode()
     assert (response.status_code, '<div id="objective-form" class="collapse show"' in text) == (400, True)
-    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == ["The period cannot end before it starts."]
+    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == [
+        "The period cannot end before it starts."
+    ]
     assert 'name="period_start" required type="date" value="2026-03-31"' in text
     assert snapshot() == before
 
@@ -402,19 +575,29 @@ def test_a_second_objective_for_the_same_period_is_refused_on_the_open_form_and_
     # when
     response = client.post(
         f"/o/porta/accounts/{p.account.pk}/objectives/",
-        {"metric": "revenue_invoiced", "period_start": start.isoformat(), "period_end": end.isoformat(), "target": "5", "tolerance_pct": "10"},
+        {
+            "metric": "revenue_invoiced",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "target": "5",
+            "tolerance_pct": "10",
+        },
         HTTP_HX_REQUEST="true",
     )
     # then
     text = response.content.decode()
     assert (response.status_code, '<div id="objective-form" class="collapse show"' in text) == (400, True)
-    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == ["Already set for this period: change that objective instead."]
+    assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == [
+        "Already set for this period: change that objective instead."
+    ]
     assert snapshot() == before
 
 
 def _controls(html: str) -> tuple[int, int]:
     """(Edit links on the timeline, "mark done" buttons on the next steps) of a page or partial."""
-    return len(re.findall(r'<a class="small" href="/o/porta/activities/\d+/\?edit=1"', html)), html.count('formaction="/o/porta/activities/')
+    return len(re.findall(r'<a class="small" href="/o/porta/activities/\d+/\?edit=1"', html)), html.count(
+        'formaction="/o/porta/activities/'
+    )
 
 
 def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(world):
@@ -423,16 +606,31 @@ def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(wor
     p = world.porta
     _fill_account(world, 2)
     with transaction.atomic(), tenant_scope(p.org):
-        services.activity_log(organization=p.org, actor=p.ae2, account=p.account, kind="note", summary="Ae2's note", next_step="Ae2's step", next_step_due=timezone.localdate(), next_step_owner=p.ae2.pk)
+        services.activity_log(
+            organization=p.org,
+            actor=p.ae2,
+            account=p.account,
+            kind="note",
+            summary="Ae2's note",
+            next_step="Ae2's step",
+            next_step_due=timezone.localdate(),
+            next_step_owner=p.ae2.pk,
+        )
     url = f"/o/porta/accounts/{p.account.pk}/"
     # when
-    seen = {who: _controls(_client(getattr(p, who)).get(url).content.decode()) for who in ("ae", "ae2", "finance", "lead", "admin")}
+    seen = {
+        who: _controls(_client(getattr(p, who)).get(url).content.decode())
+        for who in ("ae", "ae2", "finance", "lead", "admin")
+    }
     # then: 3 activities and 3 open next steps on the page (two by ae, one by ae2)
     assert seen == {"ae": (3, 3), "ae2": (1, 1), "finance": (0, 0), "lead": (3, 3), "admin": (3, 3)}
     # and what each may not use answers 403, as before
     with transaction.atomic(), tenant_scope(p.org):
         someone_elses = Activity.objects.filter(account=p.account, created_by=p.ae).order_by("pk").first()
-    assert _client(p.finance).get(f"/o/porta/activities/{someone_elses.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code == 403
+    assert (
+        _client(p.finance).get(f"/o/porta/activities/{someone_elses.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code
+        == 403
+    )
 
 
 def test_the_older_timeline_offers_edit_only_to_who_may_use_it(world):
@@ -443,7 +641,10 @@ def test_the_older_timeline_offers_edit_only_to_who_may_use_it(world):
         oldest_shown = Activity.objects.filter(account=p.account).order_by("-occurred_at", "-id")[9]
     url = f"/o/porta/accounts/{p.account.pk}/activities/?before={oldest_shown.pk}"
     # when / then
-    assert [_controls(_client(getattr(p, who)).get(url, HTTP_HX_REQUEST="true").content.decode()) for who in ("ae", "finance")] == [(4, 0), (0, 0)]
+    assert [
+        _controls(_client(getattr(p, who)).get(url, HTTP_HX_REQUEST="true").content.decode())
+        for who in ("ae", "finance")
+    ] == [(4, 0), (0, 0)]
 
 
 def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
@@ -459,16 +660,32 @@ def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
     # then the other 4, oldest last, and no button for more
     rest = re.findall(r'<li id="activity-(\d+)" data-testid="activity">', older)
     with transaction.atomic(), tenant_scope(p.org):
-        everything = [str(pk) for pk in Activity.objects.filter(account=p.account).order_by("-occurred_at", "-id").values_list("pk", flat=True)]
+        everything = [
+            str(pk)
+            for pk in Activity.objects.filter(account=p.account)
+            .order_by("-occurred_at", "-id")
+            .values_list("pk", flat=True)
+        ]
     assert (shown + rest, len(shown), "<html" in older, "timeline-more" in older) == (everything, 10, False, False)
 
 
 def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
     p = world.porta
-    when = timezone.localtime(timezone.now() - timedelta(hours=1), timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).strftime("%Y-%m-%dT%H:%M")
+    when = timezone.localtime(
+        timezone.now() - timedelta(hours=1), timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")
+    ).strftime("%Y-%m-%dT%H:%M")
     response = _client(p.ae).post(
         f"/o/porta/accounts/{p.account.pk}/activities/",
-        {"kind": "visit", "occurred_at": when, "duration_minutes": "45", "summary": "Visited the Girona shop", "contact_ids": [p.contact.pk], "next_step": "Send the quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk},
+        {
+            "kind": "visit",
+            "occurred_at": when,
+            "duration_minutes": "45",
+            "summary": "Visited the Girona shop",
+            "contact_ids": [p.contact.pk],
+            "next_step": "Send the quote",
+            "next_step_due": "2026-11-25",
+            "next_step_owner": p.ae.pk,
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and response.content.lstrip().startswith(b'<div id="work"')
@@ -494,7 +711,15 @@ def test_a_bad_activity_shows_the_error_on_the_form_and_writes_nothing(world, ch
     p = world.porta
     client = _client(p.ae)
     before = snapshot()
-    data = {"kind": "visit", "occurred_at": "2026-11-20T10:30", "duration_minutes": "45", "summary": "Visit", "next_step": "Quote", "next_step_due": "2026-11-25", "next_step_owner": p.ae.pk} | changes
+    data = {
+        "kind": "visit",
+        "occurred_at": "2026-11-20T10:30",
+        "duration_minutes": "45",
+        "summary": "Visit",
+        "next_step": "Quote",
+        "next_step_due": "2026-11-25",
+        "next_step_owner": p.ae.pk,
+    } | changes
     response = client.post(f"/o/porta/accounts/{p.account.pk}/activities/", data, HTTP_HX_REQUEST="true")
     assert response.status_code == 400 and response.content.lstrip().startswith(b'<form id="activity-form"')
     assert message in response.content.decode()
@@ -506,11 +731,23 @@ def test_a_contact_of_another_client_cannot_be_on_an_activity(world):
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        other = client_services.client_create(organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="B63272603", country="ES")
+        other = client_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="B63272603", country="ES"
+        )
         stranger = client_services.contact_create(organization=p.org, actor=p.admin, client=other, full_name="Stranger")
     client = _client(p.ae)
     before = snapshot()
-    response = client.post(f"/o/porta/accounts/{p.account.pk}/activities/", {"kind": "call", "occurred_at": "2026-11-20T10:30", "duration_minutes": "5", "summary": "Call", "contact_ids": [stranger.pk]}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/o/porta/accounts/{p.account.pk}/activities/",
+        {
+            "kind": "call",
+            "occurred_at": "2026-11-20T10:30",
+            "duration_minutes": "5",
+            "summary": "Call",
+            "contact_ids": [stranger.pk],
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 400
     assert snapshot() == before
 
@@ -521,7 +758,10 @@ def test_the_account_page_shows_the_audit_trail_with_names(world):
     text = _client(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     assert "reassigned the account" in text and "Ae Porta → Ae2 Porta" in text
     # who did it, by name
-    assert re.findall(r'data-testid="audit-event" data-event="\d+"><div><span class="fw-semibold">([^<]*)</span>', text)[0] == "Lead Porta"
+    assert (
+        re.findall(r'data-testid="audit-event" data-event="\d+"><div><span class="fw-semibold">([^<]*)</span>', text)[0]
+        == "Lead Porta"
+    )
 
 
 def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world):
@@ -529,8 +769,15 @@ def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world)
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for days in range(31, 56):
-            services.account_update(organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days)
-        trail = [str(pk) for pk in selectors.account_audit_events(organization=p.org, account=p.account, objective_ids=[p.objective.pk]).values_list("pk", flat=True)]
+            services.account_update(
+                organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days
+            )
+        trail = [
+            str(pk)
+            for pk in selectors.account_audit_events(
+                organization=p.org, account=p.account, objective_ids=[p.objective.pk]
+            ).values_list("pk", flat=True)
+        ]
     client = _client(p.ae)
     page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     shown = re.findall(r'data-testid="audit-event" data-event="(\d+)"', page)
@@ -539,7 +786,13 @@ def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world)
     older = client.get(more, HTTP_HX_REQUEST="true")
     # then the rest of the trail, oldest last, and no button for more
     rest = re.findall(r'data-testid="audit-event" data-event="(\d+)"', older.content.decode())
-    assert (shown + rest, len(shown), len(trail), "<html" in older.content.decode(), "audit-more" in older.content.decode()) == (trail, 20, 30, False, False)
+    assert (
+        shown + rest,
+        len(shown),
+        len(trail),
+        "<html" in older.content.decode(),
+        "audit-more" in older.content.decode(),
+    ) == (trail, 20, 30, False, False)
     assert "payment terms (days):</span> 31 → 32" in older.content.decode() and older["Vary"] == "HX-Request, Cookie"
     # without htmx: the account page
     assert client.get(more).url == f"/o/porta/accounts/{p.account.pk}/"
@@ -558,7 +811,11 @@ def test_an_event_of_another_trail_gives_no_older_changes(world):
     client = _client(p.ae)
     for before in (foreign, elsewhere):
         response = client.get(f"/o/porta/accounts/{p.account.pk}/audit/?before={before}", HTTP_HX_REQUEST="true")
-        assert (response.status_code, re.findall(r'data-testid="audit-event"', response.content.decode()), "audit-more" in response.content.decode()) == (200, [], False)
+        assert (
+            response.status_code,
+            re.findall(r'data-testid="audit-event"', response.content.decode()),
+            "audit-more" in response.content.decode(),
+        ) == (200, [], False)
 
 
 def test_incidents_list_puts_the_overdue_first(world):
@@ -566,12 +823,19 @@ def test_incidents_list_puts_the_overdue_first(world):
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        late = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Late one", severity="low")
+        late = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Late one", severity="low"
+        )
         Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
-        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Fresh one", severity="critical")
+        services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Fresh one", severity="critical"
+        )
     import re
 
-    titles = re.findall(r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<', _client(p.ae).get("/o/porta/incidents/").content.decode())
+    titles = re.findall(
+        r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<',
+        _client(p.ae).get("/o/porta/incidents/").content.decode(),
+    )
     assert [t for t in titles if t] == ["Late one", "Fresh one", "Porta delivery late"]
 
 
@@ -579,18 +843,35 @@ def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(
     # given: an incident open, one in progress, one resolved
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Being fixed", severity="low", status="in_progress")
-        services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Fixed", severity="low", status="resolved")
+        services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Being fixed", severity="low", status="in_progress"
+        )
+        services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Fixed", severity="low", status="resolved"
+        )
     client = _client(p.ae)
 
     def titles(query):
-        return sorted(re.findall(r'href="/o/porta/incidents/\d+/">([^<]+)<', client.get(f"/o/porta/incidents/{query}").content.decode()))
+        return sorted(
+            re.findall(
+                r'href="/o/porta/incidents/\d+/">([^<]+)<', client.get(f"/o/porta/incidents/{query}").content.decode()
+            )
+        )
 
     # when / then
     assert [titles(q) for q in ("", "?status=unresolved", "?status=open", "?status=in_progress", "?status=")] == [
-        ["Being fixed", "Porta delivery late"], ["Being fixed", "Porta delivery late"], ["Porta delivery late"], ["Being fixed"], ["Being fixed", "Fixed", "Porta delivery late"],
+        ["Being fixed", "Porta delivery late"],
+        ["Being fixed", "Porta delivery late"],
+        ["Porta delivery late"],
+        ["Being fixed"],
+        ["Being fixed", "Fixed", "Porta delivery late"],
     ]
-    options = re.findall(r'<option value="([^"]*)"', re.search(r'<select [^>]*name="status">(.*?)</select>', client.get("/o/porta/incidents/").content.decode(), re.S).group(1))
+    options = re.findall(
+        r'<option value="([^"]*)"',
+        re.search(
+            r'<select [^>]*name="status">(.*?)</select>', client.get("/o/porta/incidents/").content.decode(), re.S
+        ).group(1),
+    )
     assert options == ["", "unresolved", "open", "in_progress", "waiting_on_client", "resolved", "closed"]
 
 
@@ -615,10 +896,17 @@ def test_an_actual_is_typed_the_way_the_person_writes_numbers(world, language, t
     p.ae.user.save(update_fields=["language"])
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     # when
-    response = _client(p.ae).post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday, "value": typed})
+    response = _client(p.ae).post(
+        f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday, "value": typed}
+    )
     # then
     with transaction.atomic(), tenant_scope(p.org):
-        values = [str(v) for v in ObjectiveActual.objects.filter(objective=p.objective).order_by("as_of").values_list("value", flat=True)]
+        values = [
+            str(v)
+            for v in ObjectiveActual.objects.filter(objective=p.objective)
+            .order_by("as_of")
+            .values_list("value", flat=True)
+        ]
     assert (response.status_code, values) == (302, [stored, "4000.00"])
 
 
@@ -630,23 +918,36 @@ def test_a_refused_actual_comes_back_on_its_card_with_what_was_typed_and_why(wor
     client = _client(p.ae)
     before = snapshot()
     # when
-    response = client.post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": timezone.localdate().isoformat(), "value": "mil"})
+    response = client.post(
+        f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": timezone.localdate().isoformat(), "value": "mil"}
+    )
     # then: the account page, the typed value kept and marked, the reason under it
     text = response.content.decode()
     assert response.status_code == 400
-    assert re.findall(r'<input class="form-control form-control-sm is-invalid"[^>]*name="value" value="([^"]*)"', text) == ["mil"]
-    assert re.findall(r'<div class="col-12 invalid-feedback d-block" id="actual-errors-(\d+)" data-testid="actual-errors">([^<]*)</div>', text) == [
-        (str(p.objective.pk), "Valor real: Introduzca un número.")
-    ]
+    assert re.findall(
+        r'<input class="form-control form-control-sm is-invalid"[^>]*name="value" value="([^"]*)"', text
+    ) == ["mil"]
+    assert re.findall(
+        r'<div class="col-12 invalid-feedback d-block" id="actual-errors-(\d+)" data-testid="actual-errors">([^<]*)</div>',
+        text,
+    ) == [(str(p.objective.pk), "Valor real: Introduzca un número.")]
     assert snapshot() == before
 
 
 def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numbers(world):
-    sheet = openpyxl.load_workbook(io.BytesIO(_client(world.porta.admin).get("/o/porta/portfolio/export.xlsx").content)).active
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(_client(world.porta.admin).get("/o/porta/portfolio/export.xlsx").content)
+    ).active
     header, row = list(sheet.values)[:2]
     with transaction.atomic(), tenant_scope(world.porta.org):
         last = Account.objects.get(pk=world.porta.account.pk).last_activity_at
-    assert (row[0], row[8], row[10]) == ("Porta Account", 15000, timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).replace(tzinfo=None, microsecond=row[10].microsecond))
+    assert (row[0], row[8], row[10]) == (
+        "Porta Account",
+        15000,
+        timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")).replace(
+            tzinfo=None, microsecond=row[10].microsecond
+        ),
+    )
 
 
 def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world):
@@ -654,7 +955,9 @@ def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world)
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        late = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="=Late one", severity="low")
+        late = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="=Late one", severity="low"
+        )
         Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
         done = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Done one")
         services.incident_update(organization=p.org, actor=p.ae, incident=done, status="resolved")
@@ -676,10 +979,14 @@ def test_someone_who_may_see_but_not_change_an_account_gets_403_on_its_edit_form
 def test_a_refused_action_says_why_instead_of_failing(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        plain = services.activity_log(organization=p.org, actor=p.ae, account=p.account, kind="note", summary="A note without a next step")
+        plain = services.activity_log(
+            organization=p.org, actor=p.ae, account=p.account, kind="note", summary="A note without a next step"
+        )
     client = _client(p.ae)
     before = snapshot()
-    response = client.post(f"/o/porta/activities/{plain.pk}/done/", HTTP_REFERER=f"http://testserver/o/porta/accounts/{p.account.pk}/")
+    response = client.post(
+        f"/o/porta/activities/{plain.pk}/done/", HTTP_REFERER=f"http://testserver/o/porta/accounts/{p.account.pk}/"
+    )
     assert (response.status_code, response["Location"]) == (302, f"http://testserver/o/porta/accounts/{p.account.pk}/")
     assert "This activity has no next step." in client.get(response["Location"]).content.decode()
     assert snapshot() == before
@@ -690,11 +997,17 @@ def test_a_lead_opens_accounts_for_others_only_in_the_teams_they_lead(world):
 
     p = world.porta
     before = snapshot()
-    with pytest.raises(ApplicationError, match="You can open accounts for others only in the teams you lead."), transaction.atomic(), tenant_scope(p.org):
+    with (
+        pytest.raises(ApplicationError, match="You can open accounts for others only in the teams you lead."),
+        transaction.atomic(),
+        tenant_scope(p.org),
+    ):
         services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Orphan", owner=p.ae.pk)
     assert snapshot() == before
     with transaction.atomic(), tenant_scope(p.org):
-        account = services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Team one", owner=p.ae.pk, sales_team=p.team.pk)
+        account = services.account_create(
+            organization=p.org, actor=p.lead, client=p.client.pk, name="Team one", owner=p.ae.pk, sales_team=p.team.pk
+        )
     assert account.sales_team_id == p.team.pk
 
 
@@ -703,7 +1016,11 @@ def test_an_account_stays_with_its_client(world):
 
     p = world.porta
     before = snapshot()
-    with pytest.raises(ApplicationError, match="An account stays with its client"), transaction.atomic(), tenant_scope(p.org):
+    with (
+        pytest.raises(ApplicationError, match="An account stays with its client"),
+        transaction.atomic(),
+        tenant_scope(p.org),
+    ):
         services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client.pk)
     assert snapshot() == before
 
@@ -725,7 +1042,9 @@ def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
     assert re.findall(r'<input[^>]*name="start_date"[^>]*>', account_form) == [
         f'<input class="form-control" id="id_start_date" name="start_date" required type="date" value="{started.isoformat()}">'
     ]
-    assert re.findall(r'name="a\d+-next_step_due"[^>]*value="([^"]*)"', activity_form) == [timezone.localdate().isoformat()]
+    assert re.findall(r'name="a\d+-next_step_due"[^>]*value="([^"]*)"', activity_form) == [
+        timezone.localdate().isoformat()
+    ]
 
 
 @pytest.mark.parametrize(
@@ -755,9 +1074,18 @@ def test_my_day_s_date_and_an_overdue_incident_read_naturally_in_every_language(
     # then
     today = timezone.localdate()
     with translation.override(language):
-        expected = heading.format(weekday=date_format(today, "l"), day=today.day, month=date_format(today, "E" if language == "ca" else "F"), year=today.year)
-    assert re.findall(r'<p class="text-body-secondary mb-0">([^<]*)</p></div></div>', my_day) == [expected[0].upper() + expected[1:]]
-    assert re.findall(r'<span class="badge text-bg-danger"><i class="bi bi-alarm"></i> ([^<]*)</span>', incident) == [overdue]
+        expected = heading.format(
+            weekday=date_format(today, "l"),
+            day=today.day,
+            month=date_format(today, "E" if language == "ca" else "F"),
+            year=today.year,
+        )
+    assert re.findall(r'<p class="text-body-secondary mb-0">([^<]*)</p></div></div>', my_day) == [
+        expected[0].upper() + expected[1:]
+    ]
+    assert re.findall(r'<span class="badge text-bg-danger"><i class="bi bi-alarm"></i> ([^<]*)</span>', incident) == [
+        overdue
+    ]
 
 
 def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(world):
@@ -767,7 +1095,12 @@ def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(wor
     page = _client(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     # then
     [team_select] = re.findall(r'<select name="membership"[^>]*>(.*?)</select>', page, re.S)
-    assert re.findall(r"<option[^>]*>([^<]*)</option>", team_select) == ["Choose a person", "Admin Porta", "Finance Porta", "Lead Porta"]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", team_select) == [
+        "Choose a person",
+        "Admin Porta",
+        "Finance Porta",
+        "Lead Porta",
+    ]
 
 
 def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
@@ -775,9 +1108,14 @@ def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
     client = _client(p.ae)
     start, end = p.objective.period_start, p.objective.period_end
     # when
-    response = client.post(f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": (start - timedelta(days=1)).isoformat(), "value": "10"})
+    response = client.post(
+        f"/o/porta/objectives/{p.objective.pk}/actuals/",
+        {"as_of": (start - timedelta(days=1)).isoformat(), "value": "10"},
+    )
     # then
-    assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."]
+    assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [
+        f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."
+    ]
 
 
 def test_a_form_s_address_opened_in_the_browser_says_so_instead_of_an_empty_405(world):

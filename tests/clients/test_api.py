@@ -16,7 +16,9 @@ from tests.tenancy.isolation import snapshot
 
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
-FINANCE_REFUSED = {"error": {"code": "permission_denied", "message": "Your role may read clients but not change them.", "fields": {}}}
+FINANCE_REFUSED = {
+    "error": {"code": "permission_denied", "message": "Your role may read clients but not change them.", "fields": {}}
+}
 
 
 def _dni(number: int) -> str:
@@ -30,15 +32,30 @@ def _as(membership) -> Browser:
 
 
 def _send(browser: Browser, method: str, url: str, body=None, raw: str | None = None):
-    return getattr(browser, method)(url, data=raw if raw is not None else json.dumps(body), content_type="application/json")
+    return getattr(browser, method)(
+        url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
+    )
 
 
 def _add_client(org_world, n: int, contacts: int = 0, **fields) -> Client:
-    data = {"legal_name": f"Client {n:03d} SL", "tax_id": _dni(10_000_000 + n), "country": "ES", "city": "Girona", "status": "active", **fields}
+    data = {
+        "legal_name": f"Client {n:03d} SL",
+        "tax_id": _dni(10_000_000 + n),
+        "country": "ES",
+        "city": "Girona",
+        "status": "active",
+        **fields,
+    }
     with transaction.atomic(), tenant_scope(org_world.org):
         client = clients_services.client_create(organization=org_world.org, actor=org_world.admin, **data)
         for i in range(contacts):
-            clients_services.contact_create(organization=org_world.org, actor=org_world.admin, client=client, full_name=f"Person {n}-{i}", email=f"p{n}-{i}@example.com")
+            clients_services.contact_create(
+                organization=org_world.org,
+                actor=org_world.admin,
+                client=client,
+                full_name=f"Person {n}-{i}",
+                email=f"p{n}-{i}@example.com",
+            )
     return client
 
 
@@ -94,7 +111,15 @@ def test_a_client_is_read_with_its_contacts(world):
         "tax_id": "B12345674",
         "status": "active",
         "contacts": [
-            {"id": p.contact.pk, "full_name": "Contact Porta", "job_title": "", "buying_role": "decision_maker", "email": "contact@porta-client.example", "phone": "", "is_primary": True}
+            {
+                "id": p.contact.pk,
+                "full_name": "Contact Porta",
+                "job_title": "",
+                "buying_role": "decision_maker",
+                "email": "contact@porta-client.example",
+                "phone": "",
+                "is_primary": True,
+            }
         ],
     }
 
@@ -109,34 +134,93 @@ def test_a_client_that_does_not_exist_is_404(world):
 
 def test_an_account_executive_adds_a_client_with_what_it_values(world, in_scope):
     p = world.porta
-    response = _send(_as(p.ae), "post", "/api/v1/o/porta/clients/", {
-        "legal_name": "  Fusteria Gràcia SL ", "trade_name": "Fusteria Gràcia", "tax_id": "es-12345678z", "country": "ES", "sector": "construction",
-        "size_band": "micro", "city": "Barcelona", "website": "https://fusteria.example", "status": "prospect",
-        "weight_price": 40, "weight_time_to_market": 10, "weight_delivery_time": 20, "weight_quality": 30,
-    })
+    response = _send(
+        _as(p.ae),
+        "post",
+        "/api/v1/o/porta/clients/",
+        {
+            "legal_name": "  Fusteria Gràcia SL ",
+            "trade_name": "Fusteria Gràcia",
+            "tax_id": "es-12345678z",
+            "country": "ES",
+            "sector": "construction",
+            "size_band": "micro",
+            "city": "Barcelona",
+            "website": "https://fusteria.example",
+            "status": "prospect",
+            "weight_price": 40,
+            "weight_time_to_market": 10,
+            "weight_delivery_time": 20,
+            "weight_quality": 30,
+        },
+    )
     body = response.json()
     assert response.status_code == 201
     assert _without_times(body) == {
-        "id": body["id"], "legal_name": "Fusteria Gràcia SL", "trade_name": "Fusteria Gràcia", "display_name": "Fusteria Gràcia", "tax_id": "12345678Z",
-        "country": "ES", "sector": "construction", "size_band": "micro", "city": "Barcelona", "website": "https://fusteria.example", "status": "prospect",
-        "notes": "", "weight_price": 40, "weight_time_to_market": 10, "weight_delivery_time": 20, "weight_quality": 30, "contacts": [],
+        "id": body["id"],
+        "legal_name": "Fusteria Gràcia SL",
+        "trade_name": "Fusteria Gràcia",
+        "display_name": "Fusteria Gràcia",
+        "tax_id": "12345678Z",
+        "country": "ES",
+        "sector": "construction",
+        "size_band": "micro",
+        "city": "Barcelona",
+        "website": "https://fusteria.example",
+        "status": "prospect",
+        "notes": "",
+        "weight_price": 40,
+        "weight_time_to_market": 10,
+        "weight_delivery_time": 20,
+        "weight_quality": 30,
+        "contacts": [],
     }
     with in_scope(p.org):
         event = AuditEvent.objects.get(object_type="clients.client", object_id=body["id"])
-        assert (event.action, event.actor_id, event.changes["tax_id"]) == ("client.create", p.ae.user.pk, [None, "12345678Z"])
+        assert (event.action, event.actor_id, event.changes["tax_id"]) == (
+            "client.create",
+            p.ae.user.pk,
+            [None, "12345678Z"],
+        )
 
 
 def test_a_patch_changes_only_the_fields_sent(world, in_scope):
     p = world.porta
-    response = _send(_as(p.lead), "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"city": "Tarragona", "weight_price": 70, "weight_quality": 5, "weight_delivery_time": 0})
+    response = _send(
+        _as(p.lead),
+        "patch",
+        f"/api/v1/o/porta/clients/{p.client.pk}/",
+        {"city": "Tarragona", "weight_price": 70, "weight_quality": 5, "weight_delivery_time": 0},
+    )
     assert response.status_code == 200
     assert _without_times(response.json()) == _client_body(p.client) | {
-        "city": "Tarragona", "weight_price": 70, "weight_time_to_market": 25, "weight_delivery_time": 0, "weight_quality": 5,
-        "contacts": [{"id": p.contact.pk, "full_name": "Contact Porta", "job_title": "", "buying_role": "decision_maker", "email": "contact@porta-client.example", "phone": "", "is_primary": True}],
+        "city": "Tarragona",
+        "weight_price": 70,
+        "weight_time_to_market": 25,
+        "weight_delivery_time": 0,
+        "weight_quality": 5,
+        "contacts": [
+            {
+                "id": p.contact.pk,
+                "full_name": "Contact Porta",
+                "job_title": "",
+                "buying_role": "decision_maker",
+                "email": "contact@porta-client.example",
+                "phone": "",
+                "is_primary": True,
+            }
+        ],
     }
     with in_scope(p.org):
-        event = AuditEvent.objects.filter(object_type="clients.client", object_id=p.client.pk, action="client.update").get()
-        assert event.changes == {"city": ["Lleida", "Tarragona"], "weight_price": [25, 70], "weight_delivery_time": [25, 0], "weight_quality": [25, 5]}
+        event = AuditEvent.objects.filter(
+            object_type="clients.client", object_id=p.client.pk, action="client.update"
+        ).get()
+        assert event.changes == {
+            "city": ["Lleida", "Tarragona"],
+            "weight_price": [25, 70],
+            "weight_delivery_time": [25, 0],
+            "weight_quality": [25, 5],
+        }
 
 
 def test_finance_reads_clients_but_may_not_add_or_change_them_and_nothing_changes(world):
@@ -147,7 +231,9 @@ def test_finance_reads_clients_but_may_not_add_or_change_them_and_nothing_change
     changed = _send(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"city": "Reus"})
     contact = _send(browser, "post", "/api/v1/o/porta/contacts/", {"client": p.client.pk, "full_name": "Someone"})
     contact_changed = _send(browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": "+34 600 000 000"})
-    assert [(r.status_code, r.json()) for r in (created, changed, contact, contact_changed)] == [(403, FINANCE_REFUSED)] * 4
+    assert [(r.status_code, r.json()) for r in (created, changed, contact, contact_changed)] == [
+        (403, FINANCE_REFUSED)
+    ] * 4
     assert snapshot() == before
 
 
@@ -161,22 +247,81 @@ VALID_CLIENT = {"legal_name": "Fusteria Gràcia SL", "tax_id": "12345678Z", "cou
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (json.dumps(VALID_CLIENT | {"tax_id": "B12345678"}), _invalid("This is not a valid Spanish NIF or CIF.", {"tax_id": "This is not a valid Spanish NIF or CIF."})),
-        (json.dumps(VALID_CLIENT | {"country": "FR", "tax_id": "123"}), _invalid("This is not a valid VAT number for the chosen country.", {"tax_id": "This is not a valid VAT number for the chosen country."})),
-        (json.dumps(VALID_CLIENT | {"tax_id": "B12345674"}), _invalid("A client with this tax id already exists.", {"tax_id": "A client with this tax id already exists."})),
+        (
+            json.dumps(VALID_CLIENT | {"tax_id": "B12345678"}),
+            _invalid("This is not a valid Spanish NIF or CIF.", {"tax_id": "This is not a valid Spanish NIF or CIF."}),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"country": "FR", "tax_id": "123"}),
+            _invalid(
+                "This is not a valid VAT number for the chosen country.",
+                {"tax_id": "This is not a valid VAT number for the chosen country."},
+            ),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"tax_id": "B12345674"}),
+            _invalid(
+                "A client with this tax id already exists.", {"tax_id": "A client with this tax id already exists."}
+            ),
+        ),
         (
             json.dumps(VALID_CLIENT | {"weight_price": 40, "weight_quality": 20}),
-            _invalid("The four weights must add up to 100 (they add up to 110).", {"weights": "The four weights must add up to 100 (they add up to 110)."}),
+            _invalid(
+                "The four weights must add up to 100 (they add up to 110).",
+                {"weights": "The four weights must add up to 100 (they add up to 110)."},
+            ),
         ),
-        (json.dumps(VALID_CLIENT | {"weight_price": -10, "weight_quality": 60}), _invalid("Each weight is a whole number from 0 to 100.", {"weights": "Each weight is a whole number from 0 to 100."})),
-        (json.dumps(VALID_CLIENT | {"website": "ftp://fusteria.example"}), _invalid("Enter a full web address, like https://example.com.", {"website": "Enter a full web address, like https://example.com."})),
-        (json.dumps(VALID_CLIENT | {"legal_name": "X" * 201}), _invalid("Invalid input: Ensure this field has no more than 200 characters.", {"legal_name": "Ensure this field has no more than 200 characters."})),
-        (json.dumps(VALID_CLIENT | {"legal_name": "   "}), _invalid("Invalid input: This field may not be blank.", {"legal_name": "This field may not be blank."})),
-        (json.dumps(VALID_CLIENT | {"country": "XX"}), _invalid('Invalid input: "XX" is not a valid choice.', {"country": '"XX" is not a valid choice.'})),
-        (json.dumps(VALID_CLIENT | {"weight_price": "lots"}), _invalid("Invalid input: A valid integer is required.", {"weight_price": "A valid integer is required."})),
-        (json.dumps(VALID_CLIENT | {"is_vip": True, "search_text": "x"}), _invalid("Invalid input: Unknown field.", {"is_vip": "Unknown field.", "search_text": "Unknown field."})),
-        (json.dumps({"legal_name": "Fusteria Gràcia SL"}), _invalid("Invalid input: This field is required.", {"tax_id": "This field is required."})),
-        ('{"legal_name": "Fusteria"', {"error": {"code": "malformed_request", "message": "The request body could not be parsed: JSON parse error - Expecting ',' delimiter: line 1 column 26 (char 25)", "fields": {}}}),
+        (
+            json.dumps(VALID_CLIENT | {"weight_price": -10, "weight_quality": 60}),
+            _invalid(
+                "Each weight is a whole number from 0 to 100.",
+                {"weights": "Each weight is a whole number from 0 to 100."},
+            ),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"website": "ftp://fusteria.example"}),
+            _invalid(
+                "Enter a full web address, like https://example.com.",
+                {"website": "Enter a full web address, like https://example.com."},
+            ),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"legal_name": "X" * 201}),
+            _invalid(
+                "Invalid input: Ensure this field has no more than 200 characters.",
+                {"legal_name": "Ensure this field has no more than 200 characters."},
+            ),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"legal_name": "   "}),
+            _invalid("Invalid input: This field may not be blank.", {"legal_name": "This field may not be blank."}),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"country": "XX"}),
+            _invalid('Invalid input: "XX" is not a valid choice.', {"country": '"XX" is not a valid choice.'}),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"weight_price": "lots"}),
+            _invalid("Invalid input: A valid integer is required.", {"weight_price": "A valid integer is required."}),
+        ),
+        (
+            json.dumps(VALID_CLIENT | {"is_vip": True, "search_text": "x"}),
+            _invalid("Invalid input: Unknown field.", {"is_vip": "Unknown field.", "search_text": "Unknown field."}),
+        ),
+        (
+            json.dumps({"legal_name": "Fusteria Gràcia SL"}),
+            _invalid("Invalid input: This field is required.", {"tax_id": "This field is required."}),
+        ),
+        (
+            '{"legal_name": "Fusteria"',
+            {
+                "error": {
+                    "code": "malformed_request",
+                    "message": "The request body could not be parsed: JSON parse error - Expecting ',' delimiter: line 1 column 26 (char 25)",
+                    "fields": {},
+                }
+            },
+        ),
     ],
 )
 def test_bad_client_input_gets_a_clear_error_and_writes_nothing(world, raw, expected):
@@ -192,7 +337,13 @@ def test_a_patch_that_breaks_the_weights_changes_nothing(world):
     browser = _as(p.ae)
     before = snapshot()
     response = _send(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"weight_price": 30})
-    assert (response.status_code, response.json()) == (400, _invalid("The four weights must add up to 100 (they add up to 105).", {"weights": "The four weights must add up to 100 (they add up to 105)."}))
+    assert (response.status_code, response.json()) == (
+        400,
+        _invalid(
+            "The four weights must add up to 100 (they add up to 105).",
+            {"weights": "The four weights must add up to 100 (they add up to 105)."},
+        ),
+    )
     assert snapshot() == before
 
 
@@ -204,7 +355,10 @@ def test_another_organisations_client_cannot_be_read_changed_or_given_a_contact(
     changed = _send(browser, "patch", f"/api/v1/o/porta/clients/{n.client.pk}/", {"city": "Reus"})
     contact = _send(browser, "post", "/api/v1/o/porta/contacts/", {"client": n.client.pk, "full_name": "Spy"})
     assert [(r.status_code, r.json()) for r in (read, changed)] == [(404, NOT_FOUND)] * 2
-    assert (contact.status_code, contact.json()) == (400, _invalid("Choose a client of this organisation.", {"client": "Choose a client of this organisation."}))
+    assert (contact.status_code, contact.json()) == (
+        400,
+        _invalid("Choose a client of this organisation.", {"client": "Choose a client of this organisation."}),
+    )
     assert snapshot() == before
 
 
@@ -227,7 +381,10 @@ def test_an_invalid_filter_value_is_a_400_naming_the_parameter(world):
     response = _as(world.porta.ae).get("/api/v1/o/porta/clients/?status=bankrupt")
     assert (response.status_code, response.json()) == (
         400,
-        _invalid("Invalid input: Select a valid choice. bankrupt is not one of the available choices.", {"status": "Select a valid choice. bankrupt is not one of the available choices."}),
+        _invalid(
+            "Invalid input: Select a valid choice. bankrupt is not one of the available choices.",
+            {"status": "Select a valid choice. bankrupt is not one of the available choices."},
+        ),
     )
 
 
@@ -246,7 +403,10 @@ def test_the_client_list_pages_with_a_cursor_newest_first_without_duplicates(wor
 
 def test_a_forged_cursor_is_a_404_in_the_error_shape(world):
     response = _as(world.porta.ae).get("/api/v1/o/porta/clients/?cursor=not-a-cursor")
-    assert (response.status_code, response.json()) == (404, {"error": {"code": "not_found", "message": "Invalid cursor", "fields": {}}})
+    assert (response.status_code, response.json()) == (
+        404,
+        {"error": {"code": "not_found", "message": "Invalid cursor", "fields": {}}},
+    )
 
 
 # user, organisation, savepoint, tenant setting, membership, rows, setting reset, release
@@ -289,7 +449,9 @@ def test_contacts_are_listed_for_every_member_and_filtered_by_client(world):
     everyone = browser.get("/api/v1/o/porta/contacts/").json()["results"]
     with transaction.atomic(), tenant_scope(p.org):
         other_contacts = list(Contact.objects.filter(client=other).order_by("-id"))
-    assert [_without_times(row) for row in everyone] == [_contact_body(c, other) for c in other_contacts] + [_contact_body(p.contact, p.client)]
+    assert [_without_times(row) for row in everyone] == [_contact_body(c, other) for c in other_contacts] + [
+        _contact_body(p.contact, p.client)
+    ]
     assert _ids(browser.get(f"/api/v1/o/porta/contacts/?client={p.client.pk}")) == [p.contact.pk]
     assert _ids(browser.get("/api/v1/o/porta/contacts/?is_primary=true&q=person")) == [other_contacts[-1].pk]
     assert _ids(browser.get("/api/v1/o/porta/contacts/?buying_role=decision_maker")) == [p.contact.pk]
@@ -298,12 +460,32 @@ def test_contacts_are_listed_for_every_member_and_filtered_by_client(world):
 def test_an_account_executive_adds_a_primary_contact_and_the_old_one_steps_down(world):
     p = world.porta
     browser = _as(p.ae)
-    response = _send(browser, "post", "/api/v1/o/porta/contacts/", {"client": p.client.pk, "full_name": "Marta Puig", "job_title": "CFO", "buying_role": "finance", "email": "Marta@Client.example", "language": "ca", "is_primary": True})
+    response = _send(
+        browser,
+        "post",
+        "/api/v1/o/porta/contacts/",
+        {
+            "client": p.client.pk,
+            "full_name": "Marta Puig",
+            "job_title": "CFO",
+            "buying_role": "finance",
+            "email": "Marta@Client.example",
+            "language": "ca",
+            "is_primary": True,
+        },
+    )
     body = response.json()
     assert response.status_code == 201
     assert _without_times(body) == {
-        "id": body["id"], "client": {"id": p.client.pk, "name": "Porta Client"}, "full_name": "Marta Puig", "job_title": "CFO", "buying_role": "finance",
-        "email": "marta@client.example", "phone": "", "language": "ca", "is_primary": True,
+        "id": body["id"],
+        "client": {"id": p.client.pk, "name": "Porta Client"},
+        "full_name": "Marta Puig",
+        "job_title": "CFO",
+        "buying_role": "finance",
+        "email": "marta@client.example",
+        "phone": "",
+        "language": "ca",
+        "is_primary": True,
     }
     assert browser.get(f"/api/v1/o/porta/contacts/{p.contact.pk}/").json()["is_primary"] is False
 
@@ -311,15 +493,30 @@ def test_an_account_executive_adds_a_primary_contact_and_the_old_one_steps_down(
 def test_a_contact_patch_changes_only_the_fields_sent(world):
     p = world.porta
     response = _send(_as(p.lead), "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": " +34 973 000 000 "})
-    assert (response.status_code, _without_times(response.json())) == (200, _contact_body(p.contact, p.client, phone="+34 973 000 000"))
+    assert (response.status_code, _without_times(response.json())) == (
+        200,
+        _contact_body(p.contact, p.client, phone="+34 973 000 000"),
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"full_name": "X" * 151}, _invalid("Invalid input: Ensure this field has no more than 150 characters.", {"full_name": "Ensure this field has no more than 150 characters."})),
-        ({"email": "not-an-email"}, _invalid("Invalid input: Enter a valid email address.", {"email": "Enter a valid email address."})),
-        ({"buying_role": "boss"}, _invalid('Invalid input: "boss" is not a valid choice.', {"buying_role": '"boss" is not a valid choice.'})),
+        (
+            {"full_name": "X" * 151},
+            _invalid(
+                "Invalid input: Ensure this field has no more than 150 characters.",
+                {"full_name": "Ensure this field has no more than 150 characters."},
+            ),
+        ),
+        (
+            {"email": "not-an-email"},
+            _invalid("Invalid input: Enter a valid email address.", {"email": "Enter a valid email address."}),
+        ),
+        (
+            {"buying_role": "boss"},
+            _invalid('Invalid input: "boss" is not a valid choice.', {"buying_role": '"boss" is not a valid choice.'}),
+        ),
         ({"client": 1}, _invalid("Invalid input: Unknown field.", {"client": "Unknown field."})),
     ],
 )

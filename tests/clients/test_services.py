@@ -12,7 +12,9 @@ CLIENT_DEFAULTS = {"legal_name": "Fàbrica L'Àvia SL", "tax_id": "12345678Z", "
 def _create_client(world, in_scope, org="porta", actor="admin", **fields):
     tenant = getattr(world, org)
     with in_scope(tenant.org):
-        return services.client_create(organization=tenant.org, actor=getattr(tenant, actor), **(CLIENT_DEFAULTS | fields))
+        return services.client_create(
+            organization=tenant.org, actor=getattr(tenant, actor), **(CLIENT_DEFAULTS | fields)
+        )
 
 
 def _refusal(world, in_scope, call):
@@ -50,9 +52,18 @@ def test_an_invalid_spanish_nif_is_refused_and_nothing_is_written(world, in_scop
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678A", country="ES"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678A", country="ES"
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("This is not a valid Spanish NIF or CIF.", {"tax_id": "This is not a valid Spanish NIF or CIF."})
+    assert (error.message, error.extra) == (
+        "This is not a valid Spanish NIF or CIF.",
+        {"tax_id": "This is not a valid Spanish NIF or CIF."},
+    )
     assert unchanged
 
 
@@ -79,7 +90,13 @@ def test_an_invalid_eu_vat_number_is_refused_and_nothing_is_written(world, in_sc
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id=entered, country=country))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id=entered, country=country
+        ),
+    )
     # then
     message = "This is not a valid VAT number for the chosen country."
     assert (error.message, error.extra) == (message, {"tax_id": message})
@@ -98,7 +115,13 @@ def test_a_tax_id_outside_the_eu_needs_four_to_twenty_letters_and_digits(world, 
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Acme Inc", tax_id="1-2", country="US"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Acme Inc", tax_id="1-2", country="US"
+        ),
+    )
     # then
     message = "A tax id has between 4 and 20 letters and digits."
     assert (error.message, error.extra) == (message, {"tax_id": message})
@@ -109,7 +132,13 @@ def test_a_tax_id_already_in_the_organisation_is_refused_however_it_is_written(w
     # given porta's client has B12345674
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Copy SL", tax_id="ES-B12345674", country="ES"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Copy SL", tax_id="ES-B12345674", country="ES"
+        ),
+    )
     # then
     message = "A client with this tax id already exists."
     assert (error.message, error.extra) == (message, {"tax_id": message})
@@ -134,7 +163,13 @@ def test_the_four_weights_must_add_up_to_100(world, in_scope):
     p = world.porta
     weights = {"weight_price": 40, "weight_time_to_market": 30, "weight_delivery_time": 20, "weight_quality": 20}
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights
+        ),
+    )
     # then
     message = "The four weights must add up to 100 (they add up to 110)."
     assert (error.message, error.extra) == (message, {"weights": message})
@@ -145,7 +180,11 @@ def test_changing_one_weight_is_checked_against_the_other_three(world, in_scope)
     # given porta's client has 25 on each weight
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_update(organization=p.org, actor=p.admin, client=p.client, weight_price=50))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_update(organization=p.org, actor=p.admin, client=p.client, weight_price=50),
+    )
     # then
     assert error.extra == {"weights": "The four weights must add up to 100 (they add up to 125)."}
     assert unchanged
@@ -164,7 +203,13 @@ def test_each_weight_is_a_whole_number_from_0_to_100(world, in_scope, weights):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", **weights
+        ),
+    )
     # then
     message = "Each weight is a whole number from 0 to 100."
     assert (error.message, error.extra) == (message, {"weights": message})
@@ -173,7 +218,9 @@ def test_each_weight_is_a_whole_number_from_0_to_100(world, in_scope, weights):
 
 def test_a_client_may_value_only_one_thing(world, in_scope):
     # when
-    client = _create_client(world, in_scope, weight_price=0, weight_time_to_market=0, weight_delivery_time=0, weight_quality=100)
+    client = _create_client(
+        world, in_scope, weight_price=0, weight_time_to_market=0, weight_delivery_time=0, weight_quality=100
+    )
     # then
     assert client.value_drivers[0] == ("weight_quality", "Quality", 100)
 
@@ -185,9 +232,18 @@ def test_an_unknown_country_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", country="XX"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", country="XX"
+        ),
+    )
     # then
-    assert (error.message, error.extra) == ("Choose a country from the list.", {"country": "Choose a country from the list."})
+    assert (error.message, error.extra) == (
+        "Choose a country from the list.",
+        {"country": "Choose a country from the list."},
+    )
     assert unchanged
 
 
@@ -195,9 +251,16 @@ def test_an_overlong_legal_name_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="x" * 201, tax_id="12345678Z"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="x" * 201, tax_id="12345678Z"),
+    )
     # then
-    assert (error.message, error.extra) == ("Some text is longer than allowed.", {"legal_name": "At most 200 characters (this has 201)."})
+    assert (error.message, error.extra) == (
+        "Some text is longer than allowed.",
+        {"legal_name": "At most 200 characters (this has 201)."},
+    )
     assert unchanged
 
 
@@ -213,7 +276,11 @@ def test_an_empty_legal_name_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="   ", tax_id="12345678Z"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="   ", tax_id="12345678Z"),
+    )
     # then
     assert (error.message, error.extra) == ("This field is required.", {"legal_name": "This field is required."})
     assert unchanged
@@ -223,7 +290,17 @@ def test_an_unknown_field_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="Nou SL", tax_id="12345678Z", organization_id=world.nordwind.org.pk))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(
+            organization=p.org,
+            actor=p.admin,
+            legal_name="Nou SL",
+            tax_id="12345678Z",
+            organization_id=world.nordwind.org.pk,
+        ),
+    )
     # then
     assert error.message == "Unknown field: organization_id."
     assert unchanged
@@ -236,9 +313,17 @@ def test_finance_may_not_create_a_client(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_create(organization=p.org, actor=p.finance, legal_name="Nou SL", tax_id="12345678Z"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(organization=p.org, actor=p.finance, legal_name="Nou SL", tax_id="12345678Z"),
+    )
     # then
-    assert (error.status, error.code, error.message) == (403, "permission_denied", "Your role may read clients but not change them.")
+    assert (error.status, error.code, error.message) == (
+        403,
+        "permission_denied",
+        "Your role may read clients but not change them.",
+    )
     assert unchanged
 
 
@@ -246,9 +331,17 @@ def test_finance_may_not_edit_a_client(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.client_update(organization=p.org, actor=p.finance, client=p.client, city="Girona"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_update(organization=p.org, actor=p.finance, client=p.client, city="Girona"),
+    )
     # then
-    assert (error.status, error.code, error.message) == (403, "permission_denied", "Your role may read clients but not change them.")
+    assert (error.status, error.code, error.message) == (
+        403,
+        "permission_denied",
+        "Your role may read clients but not change them.",
+    )
     assert unchanged
 
 
@@ -256,7 +349,11 @@ def test_finance_may_not_add_a_contact(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.finance, client=p.client, full_name="Anna Puig"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.contact_create(organization=p.org, actor=p.finance, client=p.client, full_name="Anna Puig"),
+    )
     # then
     assert (error.status, error.message) == (403, "Your role may read clients but not change them.")
     assert unchanged
@@ -267,19 +364,29 @@ def test_a_contact_phone_must_be_a_phone_number(world, in_scope, phone):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.contact_create(
+            organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone
+        ),
+    )
     # then
     assert (error.status, error.extra) == (400, {"phone": "Enter a phone number: digits, spaces and + ( ) - . only."})
     assert unchanged
 
 
-@pytest.mark.parametrize("phone", ["+34 973 12 34 56", "(93) 123-45-67", "973.123.456", "+34 600 11 22 33", " 973123456 "])
+@pytest.mark.parametrize(
+    "phone", ["+34 973 12 34 56", "(93) 123-45-67", "973.123.456", "+34 600 11 22 33", " 973123456 "]
+)
 def test_a_contact_phone_is_written_as_people_write_it(world, in_scope, phone):
     # given
     p = world.porta
     # when
     with in_scope(p.org):
-        contact = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone)
+        contact = services.contact_create(
+            organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", phone=phone
+        )
     # then
     assert contact.phone == phone.strip()
 
@@ -302,7 +409,15 @@ def test_creating_a_client_is_audited_with_every_field_from_nothing(world, in_sc
     # given
     p = world.porta
     # when
-    client = _create_client(world, in_scope, actor="lead", trade_name="L'Àvia", city="Sants-Montjuïc", sector="food", website="https://lavia.example")
+    client = _create_client(
+        world,
+        in_scope,
+        actor="lead",
+        trade_name="L'Àvia",
+        city="Sants-Montjuïc",
+        sector="food",
+        website="https://lavia.example",
+    )
     # then
     with in_scope(p.org):
         event = AuditEvent.objects.get(action="client.create", object_id=client.pk)
@@ -331,12 +446,27 @@ def test_updating_a_client_audits_exactly_what_changed_from_what(world, in_scope
     # when
     with in_scope(p.org):
         services.client_update(
-            organization=p.org, actor=p.ae, client=p.client, legal_name=" Porta Digital Client SA ", city="Lleida", weight_price=40, weight_quality=10
+            organization=p.org,
+            actor=p.ae,
+            client=p.client,
+            legal_name=" Porta Digital Client SA ",
+            city="Lleida",
+            weight_price=40,
+            weight_quality=10,
         )
-        events = list(AuditEvent.objects.filter(action="client.update", object_id=p.client.pk).values_list("actor", "changes"))
+        events = list(
+            AuditEvent.objects.filter(action="client.update", object_id=p.client.pk).values_list("actor", "changes")
+        )
     # then the unchanged city is not in the trail
     assert events == [
-        (p.ae.user.pk, {"legal_name": ["Porta Digital Client SL", "Porta Digital Client SA"], "weight_price": [25, 40], "weight_quality": [25, 10]})
+        (
+            p.ae.user.pk,
+            {
+                "legal_name": ["Porta Digital Client SL", "Porta Digital Client SA"],
+                "weight_price": [25, 40],
+                "weight_quality": [25, 10],
+            },
+        )
     ]
 
 
@@ -381,7 +511,9 @@ def test_the_first_contact_of_a_client_becomes_primary_and_the_next_does_not(wor
     p = world.porta
     # when
     with in_scope(p.org):
-        first = services.contact_create(organization=p.org, actor=p.ae, client=client, full_name="Anna Puig", is_primary=False)
+        first = services.contact_create(
+            organization=p.org, actor=p.ae, client=client, full_name="Anna Puig", is_primary=False
+        )
         second = services.contact_create(organization=p.org, actor=p.ae, client=client, full_name="Biel Roca")
         rows = list(Contact.objects.filter(client=client).values_list("full_name", "is_primary"))
     # then
@@ -433,7 +565,13 @@ def test_a_contact_with_an_invalid_email_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", email="anna@"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.contact_create(
+            organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig", email="anna@"
+        ),
+    )
     # then
     assert (error.message, error.extra) == ("Enter a valid email address.", {"email": "Enter a valid email address."})
     assert unchanged
@@ -443,7 +581,11 @@ def test_changing_a_contact_to_an_invalid_email_is_refused(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(world, in_scope, lambda: services.contact_update(organization=p.org, actor=p.ae, contact=p.contact, email="not an email"))
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.contact_update(organization=p.org, actor=p.ae, contact=p.contact, email="not an email"),
+    )
     # then
     assert error.extra == {"email": "Enter a valid email address."}
     assert unchanged
@@ -454,7 +596,14 @@ def test_a_contact_email_is_stored_in_lower_case_and_found_by_search_text(world,
     p = world.porta
     # when
     with in_scope(p.org):
-        contact = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Àngels Ribó", email="Angels.Ribo@Example.COM", job_title="CFO")
+        contact = services.contact_create(
+            organization=p.org,
+            actor=p.ae,
+            client=p.client,
+            full_name="Àngels Ribó",
+            email="Angels.Ribo@Example.COM",
+            job_title="CFO",
+        )
         stored = Contact.objects.values_list("email", "search_text").get(pk=contact.pk)
     # then
     assert stored == ("angels.ribo@example.com", "angels ribo angels.ribo@example.com cfo")

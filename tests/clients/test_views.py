@@ -45,11 +45,24 @@ def _browser(membership) -> Browser:
 
 
 def _add_client(org_world, n: int, contacts: int = 0, **fields) -> Client:
-    data = {"legal_name": f"Client {n:03d} SL", "tax_id": _dni(10_000_000 + n), "country": "ES", "city": "Girona", "status": "active", **fields}
+    data = {
+        "legal_name": f"Client {n:03d} SL",
+        "tax_id": _dni(10_000_000 + n),
+        "country": "ES",
+        "city": "Girona",
+        "status": "active",
+        **fields,
+    }
     with transaction.atomic(), tenant_scope(org_world.org):
         client = clients_services.client_create(organization=org_world.org, actor=org_world.admin, **data)
         for i in range(contacts):
-            clients_services.contact_create(organization=org_world.org, actor=org_world.admin, client=client, full_name=f"Person {n}-{i}", email=f"p{n}-{i}@example.com")
+            clients_services.contact_create(
+                organization=org_world.org,
+                actor=org_world.admin,
+                client=client,
+                full_name=f"Person {n}-{i}",
+                email=f"p{n}-{i}@example.com",
+            )
     return client
 
 
@@ -86,7 +99,10 @@ def test_the_new_client_and_edit_buttons_show_only_to_people_who_may_edit(world)
     finance_detail = _browser(world.porta.finance).get(f"/o/porta/clients/{world.porta.client.pk}/").content
     assert (b'data-testid="new-client"' in ae_list, b'data-testid="new-client"' in finance_list) == (True, False)
     assert (b'data-testid="edit-client"' in ae_detail, b'data-testid="edit-client"' in finance_detail) == (True, False)
-    assert (b'data-testid="add-contact-form"' in ae_detail, b'data-testid="add-contact-form"' in finance_detail) == (True, False)
+    assert (b'data-testid="add-contact-form"' in ae_detail, b'data-testid="add-contact-form"' in finance_detail) == (
+        True,
+        False,
+    )
     assert (b"?edit=1" in ae_detail, b"?edit=1" in finance_detail) == (True, False)
 
 
@@ -95,7 +111,11 @@ def test_htmx_gets_the_results_partial_and_a_plain_request_the_page_from_the_sam
     page = browser.get("/o/porta/clients/?q=lleida")
     partial = browser.get("/o/porta/clients/?q=lleida", HTTP_HX_REQUEST="true")
     assert page.status_code == partial.status_code == 200
-    assert b"<html" in page.content and b'id="client-results"' in page.content and b'data-testid="client-filters"' in page.content
+    assert (
+        b"<html" in page.content
+        and b'id="client-results"' in page.content
+        and b'data-testid="client-filters"' in page.content
+    )
     assert partial.content.lstrip().startswith(b'<div id="client-results"')
     assert b"<html" not in partial.content and b'data-testid="client-filters"' not in partial.content
     assert _row_ids(page.content) == _row_ids(partial.content) == [world.porta.client.pk]
@@ -103,7 +123,9 @@ def test_htmx_gets_the_results_partial_and_a_plain_request_the_page_from_the_sam
 
 
 def test_a_history_restore_gets_the_whole_page(world):
-    response = _browser(world.porta.ae).get("/o/porta/clients/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    response = _browser(world.porta.ae).get(
+        "/o/porta/clients/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
     assert b"<html" in response.content
 
 
@@ -115,9 +137,22 @@ def test_filters_and_sort_come_from_the_url(world):
     _add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
     browser = _browser(p.ae)
 
-    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&status=active").content) == [alfa.pk, gamma.pk, p.client.pk]
-    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&status=active&sort=-name").content) == [p.client.pk, gamma.pk, alfa.pk]
-    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&sort=city").content) == [p.client.pk, gamma.pk, alfa.pk, beta.pk]
+    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&status=active").content) == [
+        alfa.pk,
+        gamma.pk,
+        p.client.pk,
+    ]
+    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&status=active&sort=-name").content) == [
+        p.client.pk,
+        gamma.pk,
+        alfa.pk,
+    ]
+    assert _row_ids(browser.get("/o/porta/clients/?sector=retail&sort=city").content) == [
+        p.client.pk,
+        gamma.pk,
+        alfa.pk,
+        beta.pk,
+    ]
     assert _row_ids(browser.get("/o/porta/clients/?q=logistica").content) == [beta.pk]
     # the form shows what the URL asked for
     text = browser.get("/o/porta/clients/?status=prospect&sort=-city").content.decode()
@@ -145,7 +180,16 @@ EXPORT_HEADER = ["Legal name", "Trade name", "Tax id", "Sector", "City", "Status
 
 def _export_world(world):
     p = world.porta
-    _add_client(p, 1, legal_name="Alber Fusters Gràcia SL", trade_name="=HYPERLINK(\"http://x\")", city="Sant Cugat", status="active", sector="retail", contacts=2)
+    _add_client(
+        p,
+        1,
+        legal_name="Alber Fusters Gràcia SL",
+        trade_name='=HYPERLINK("http://x")',
+        city="Sant Cugat",
+        status="active",
+        sector="retail",
+        contacts=2,
+    )
     _add_client(p, 2, legal_name="Beta Logística SA", city="Vic", status="prospect", sector="retail")
     _add_client(p, 3, legal_name="Zeta Retail SL", city="Olot", status="active", sector="retail", contacts=1)
     _add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
@@ -166,11 +210,22 @@ def test_csv_export_is_exactly_the_filtered_sorted_list_with_a_bom(world):
         EXPORT_HEADER,
         ["Zeta Retail SL", "", _dni(10_000_003), "Retail", "Olot", "Active", "1"],
         ["Porta Digital Client SL", "Porta Client", "B12345674", "Retail", "Lleida", "Active", "1"],
-        ["Alber Fusters Gràcia SL", "'=HYPERLINK(\"http://x\")", _dni(10_000_001), "Retail", "Sant Cugat", "Active", "2"],
+        [
+            "Alber Fusters Gràcia SL",
+            '\'=HYPERLINK("http://x")',
+            _dni(10_000_001),
+            "Retail",
+            "Sant Cugat",
+            "Active",
+            "2",
+        ],
     ]
     # the same rows, in the same order, as the list shows
     listed = browser.get(f"/o/porta/clients/{query}").content.decode()
-    assert [re.sub(r"\s+", " ", name) for name in re.findall(r'data-testid="client-row".*?<a [^>]*>([^<]+)</a>', listed, re.S)] == [
+    assert [
+        re.sub(r"\s+", " ", name)
+        for name in re.findall(r'data-testid="client-row".*?<a [^>]*>([^<]+)</a>', listed, re.S)
+    ] == [
         "Zeta Retail SL",
         "Porta Digital Client SL",
         "Alber Fusters Gràcia SL",
@@ -188,7 +243,7 @@ def test_xlsx_export_is_exactly_the_filtered_sorted_list_with_numbers_as_numbers
         EXPORT_HEADER,
         ["Porta Digital Client SL", "Porta Client", "B12345674", "Retail", "Lleida", "Active", 1],
         ["Zeta Retail SL", None, _dni(10_000_003), "Retail", "Olot", "Active", 1],
-        ["Alber Fusters Gràcia SL", "=HYPERLINK(\"http://x\")", _dni(10_000_001), "Retail", "Sant Cugat", "Active", 2],
+        ["Alber Fusters Gràcia SL", '=HYPERLINK("http://x")', _dni(10_000_001), "Retail", "Sant Cugat", "Active", 2],
         ["Beta Logística SA", None, _dni(10_000_002), "Retail", "Vic", "Prospect", 0],
     ]
     # text that looks like a formula stays text
@@ -203,7 +258,9 @@ def test_exports_ignore_the_page_and_follow_the_language(world):
     rows = list(csv.reader(io.StringIO(browser.get("/o/porta/clients/export.csv?page=2").content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 31
     browser.post("/language/", {"language": "es", "next": "/"})
-    spanish = list(csv.reader(io.StringIO(browser.get("/o/porta/clients/export.csv?q=lleida").content.decode("utf-8-sig"))))
+    spanish = list(
+        csv.reader(io.StringIO(browser.get("/o/porta/clients/export.csv?q=lleida").content.decode("utf-8-sig")))
+    )
     assert (spanish[1][0], spanish[1][5]) == ("Porta Digital Client SL", "Activo")
 
 
@@ -219,9 +276,19 @@ def test_an_account_executive_creates_a_client_and_lands_on_its_page(world, in_s
         event = AuditEvent.objects.get(action="client.create", object_id=client.pk)
     assert (response.status_code, response["Location"]) == (302, f"/o/porta/clients/{client.pk}/")
     assert (client.legal_name, client.trade_name, client.city, client.sector, client.size_band, client.status) == (
-        "Fusteria Gràcia SL", "Fusteria Gràcia", "Barcelona", "construction", "micro", "prospect"
+        "Fusteria Gràcia SL",
+        "Fusteria Gràcia",
+        "Barcelona",
+        "construction",
+        "micro",
+        "prospect",
     )
-    assert (client.weight_price, client.weight_time_to_market, client.weight_delivery_time, client.weight_quality) == (40, 10, 20, 30)
+    assert (client.weight_price, client.weight_time_to_market, client.weight_delivery_time, client.weight_quality) == (
+        40,
+        10,
+        20,
+        30,
+    )
     assert event.actor_id == p.ae.user_id
     page = browser.get(response["Location"]).content.decode()
     assert "Client Fusteria Gràcia was created." in page
@@ -271,20 +338,34 @@ def test_several_mistakes_show_together_with_a_summary_on_top(world):
     assert "The four weights must add up to 100 (they add up to 90)." in _field_feedback(html, "weights-errors")
     assert re.search(r'data-testid="form-errors">\s*<div>Some fields need attention.</div>', html)
     # what was typed is kept, and the sliders show the posted numbers and their total
-    assert 'value="Fusteria Gràcia SL"' in html and 'data-weights-sum>90<' in html
+    assert 'value="Fusteria Gràcia SL"' in html and "data-weights-sum>90<" in html
     assert snapshot() == before
 
 
 def test_an_editor_changes_a_client(world, in_scope):
     p = world.porta
-    data = {**VALID_FORM, "legal_name": "Porta Digital Client SL", "tax_id": "ESB12345674", "trade_name": "Porta Renamed", "weight_price": "70", "weight_time_to_market": "10", "weight_delivery_time": "10", "weight_quality": "10"}
+    data = {
+        **VALID_FORM,
+        "legal_name": "Porta Digital Client SL",
+        "tax_id": "ESB12345674",
+        "trade_name": "Porta Renamed",
+        "weight_price": "70",
+        "weight_time_to_market": "10",
+        "weight_delivery_time": "10",
+        "weight_quality": "10",
+    }
     form = _browser(p.lead).get(f"/o/porta/clients/{p.client.pk}/edit/").content.decode()
     assert 'value="Porta Digital Client SL"' in form and 'value="B12345674"' in form
     response = _browser(p.lead).post(f"/o/porta/clients/{p.client.pk}/edit/", data, HTTP_HX_REQUEST="true")
     assert (response.status_code, response["HX-Redirect"]) == (200, f"/o/porta/clients/{p.client.pk}/")
     with in_scope(p.org):
         client = Client.objects.get(pk=p.client.pk)
-    assert (client.trade_name, client.tax_id, client.weight_price, client.weight_quality) == ("Porta Renamed", "B12345674", 70, 10)
+    assert (client.trade_name, client.tax_id, client.weight_price, client.weight_quality) == (
+        "Porta Renamed",
+        "B12345674",
+        70,
+        10,
+    )
 
 
 def test_finance_is_refused_every_change_with_403_and_nothing_changes(world):
@@ -296,7 +377,9 @@ def test_finance_is_refused_every_change_with_403_and_nothing_changes(world):
         browser.post("/o/porta/clients/new/", VALID_FORM).status_code,
         browser.get(f"/o/porta/clients/{p.client.pk}/edit/").status_code,
         browser.post(f"/o/porta/clients/{p.client.pk}/edit/", VALID_FORM).status_code,
-        browser.post(f"/o/porta/clients/{p.client.pk}/contacts/", {"contact-full_name": "Nova"}, HTTP_HX_REQUEST="true").status_code,
+        browser.post(
+            f"/o/porta/clients/{p.client.pk}/contacts/", {"contact-full_name": "Nova"}, HTTP_HX_REQUEST="true"
+        ).status_code,
         browser.get(f"/o/porta/contacts/{p.contact.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code,
         browser.post(f"/o/porta/contacts/{p.contact.pk}/", {f"c{p.contact.pk}-full_name": "Renamed"}).status_code,
     ]
@@ -313,7 +396,9 @@ def test_unknown_ids_and_another_organisations_ids_answer_404(world):
         browser.get(f"/o/porta/clients/{nordwind.client.pk}/edit/").status_code,
         browser.post(f"/o/porta/clients/{nordwind.client.pk}/contacts/", {"contact-full_name": "Nova"}).status_code,
         browser.get(f"/o/porta/contacts/{nordwind.contact.pk}/?edit=1").status_code,
-        browser.post(f"/o/porta/contacts/{nordwind.contact.pk}/", {f"c{nordwind.contact.pk}-full_name": "X"}).status_code,
+        browser.post(
+            f"/o/porta/contacts/{nordwind.contact.pk}/", {f"c{nordwind.contact.pk}-full_name": "X"}
+        ).status_code,
     ]
     assert answers == [404] * 6
 
@@ -324,11 +409,22 @@ def test_unknown_ids_and_another_organisations_ids_answer_404(world):
 def test_a_clients_page_lists_only_the_accounts_the_person_may_see(world, in_scope):
     p = world.porta
     with in_scope(p.org):
-        private = accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Private Account", owner=p.ae2.pk, currency="EUR")
+        private = accounts_services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client.pk,
+            name="Porta Private Account",
+            owner=p.ae2.pk,
+            currency="EUR",
+        )
     seen = {}
     for role in ("admin", "lead", "ae", "ae2", "finance"):
         # the client's page loads this list from the accounts app (hx-trigger="load")
-        content = _browser(getattr(p, role)).get(f"/o/porta/clients/{p.client.pk}/accounts/", HTTP_HX_REQUEST="true").content.decode()
+        content = (
+            _browser(getattr(p, role))
+            .get(f"/o/porta/clients/{p.client.pk}/accounts/", HTTP_HX_REQUEST="true")
+            .content.decode()
+        )
         seen[role] = re.findall(r'href="(/o/porta/accounts/\d+/)" data-testid="client-account"', content)
     shared, hidden = f"/o/porta/accounts/{p.account.pk}/", f"/o/porta/accounts/{private.pk}/"
     assert seen == {
@@ -344,16 +440,31 @@ def test_adding_a_contact_inline_returns_the_contacts_panel(world, in_scope):
     p = world.porta
     response = _browser(p.ae).post(
         f"/o/porta/clients/{p.client.pk}/contacts/",
-        {"contact-full_name": "Núria Puig", "contact-job_title": "CFO", "contact-buying_role": "finance", "contact-email": "Nuria@Example.com", "contact-language": "ca"},
+        {
+            "contact-full_name": "Núria Puig",
+            "contact-job_title": "CFO",
+            "contact-buying_role": "finance",
+            "contact-email": "Nuria@Example.com",
+            "contact-language": "ca",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b'<div class="card" id="contacts-panel"')
     assert b"<html" not in response.content and "Núria Puig".encode() in response.content
-    assert json.loads(response["HX-Trigger"]) == {"accountdesk:messages": [{"level": "success", "text": "Núria Puig was added to the contacts."}]}
+    assert json.loads(response["HX-Trigger"]) == {
+        "accountdesk:messages": [{"level": "success", "text": "Núria Puig was added to the contacts."}]
+    }
     with in_scope(p.org):
-        contacts = list(Contact.objects.filter(client=p.client).values_list("full_name", "job_title", "buying_role", "email", "language", "is_primary"))
-    assert contacts == [("Contact Porta", "", "decision_maker", "contact@porta-client.example", "es", True), ("Núria Puig", "CFO", "finance", "nuria@example.com", "ca", False)]
+        contacts = list(
+            Contact.objects.filter(client=p.client).values_list(
+                "full_name", "job_title", "buying_role", "email", "language", "is_primary"
+            )
+        )
+    assert contacts == [
+        ("Contact Porta", "", "decision_maker", "contact@porta-client.example", "es", True),
+        ("Núria Puig", "CFO", "finance", "nuria@example.com", "ca", False),
+    ]
 
 
 def test_adding_a_contact_with_bad_input_shows_the_errors_in_the_open_form_and_writes_nothing(world):
@@ -361,7 +472,14 @@ def test_adding_a_contact_with_bad_input_shows_the_errors_in_the_open_form_and_w
     browser = _browser(p.ae)
     before = snapshot()
     response = browser.post(
-        f"/o/porta/clients/{p.client.pk}/contacts/", {"contact-full_name": "", "contact-email": "not-an-email", "contact-buying_role": "user", "contact-language": "es"}, HTTP_HX_REQUEST="true"
+        f"/o/porta/clients/{p.client.pk}/contacts/",
+        {
+            "contact-full_name": "",
+            "contact-email": "not-an-email",
+            "contact-buying_role": "user",
+            "contact-language": "es",
+        },
+        HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert response.status_code == 400
@@ -373,7 +491,10 @@ def test_adding_a_contact_with_bad_input_shows_the_errors_in_the_open_form_and_w
 
 def test_adding_a_contact_without_htmx_goes_back_to_the_clients_page(world):
     p = world.porta
-    response = _browser(p.ae).post(f"/o/porta/clients/{p.client.pk}/contacts/", {"contact-full_name": "Pau Roca", "contact-buying_role": "user", "contact-language": "es"})
+    response = _browser(p.ae).post(
+        f"/o/porta/clients/{p.client.pk}/contacts/",
+        {"contact-full_name": "Pau Roca", "contact-buying_role": "user", "contact-language": "es"},
+    )
     assert (response.status_code, response["Location"]) == (302, f"/o/porta/clients/{p.client.pk}/#contacts")
 
 
@@ -386,16 +507,30 @@ def test_editing_a_contact_inline_swaps_its_row(world, in_scope):
     assert f'name="{key}-full_name"'.encode() in edit.content and b'value="Contact Porta"' in edit.content
     saved = browser.post(
         f"/o/porta/contacts/{p.contact.pk}/",
-        {f"{key}-full_name": "Contact Porta", f"{key}-job_title": "Head of buying", f"{key}-buying_role": "decision_maker", f"{key}-email": "contact@porta-client.example", f"{key}-language": "ca", f"{key}-is_primary": "on"},
+        {
+            f"{key}-full_name": "Contact Porta",
+            f"{key}-job_title": "Head of buying",
+            f"{key}-buying_role": "decision_maker",
+            f"{key}-email": "contact@porta-client.example",
+            f"{key}-language": "ca",
+            f"{key}-is_primary": "on",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert saved.status_code == 200
     assert saved.content.lstrip().startswith(f'<tr id="contact-{p.contact.pk}"'.encode())
-    assert b"Head of buying" in saved.content and b"<form" not in saved.content and b"HX-Retarget" not in saved.serialize_headers()
+    assert (
+        b"Head of buying" in saved.content
+        and b"<form" not in saved.content
+        and b"HX-Retarget" not in saved.serialize_headers()
+    )
     cancel = browser.get(f"/o/porta/contacts/{p.contact.pk}/", HTTP_HX_REQUEST="true")
     assert b"Head of buying" in cancel.content and b"<form" not in cancel.content
     with in_scope(p.org):
-        assert Contact.objects.filter(pk=p.contact.pk).values_list("job_title", "language").get() == ("Head of buying", "ca")
+        assert Contact.objects.filter(pk=p.contact.pk).values_list("job_title", "language").get() == (
+            "Head of buying",
+            "ca",
+        )
 
 
 def test_editing_a_contact_with_bad_input_keeps_the_form_in_the_row_and_writes_nothing(world):
@@ -403,7 +538,16 @@ def test_editing_a_contact_with_bad_input_keeps_the_form_in_the_row_and_writes_n
     key = f"c{p.contact.pk}"
     browser = _browser(p.ae)
     before = snapshot()
-    response = browser.post(f"/o/porta/contacts/{p.contact.pk}/", {f"{key}-full_name": "Contact Porta", f"{key}-email": "nope", f"{key}-buying_role": "user", f"{key}-language": "es"}, HTTP_HX_REQUEST="true")
+    response = browser.post(
+        f"/o/porta/contacts/{p.contact.pk}/",
+        {
+            f"{key}-full_name": "Contact Porta",
+            f"{key}-email": "nope",
+            f"{key}-buying_role": "user",
+            f"{key}-language": "es",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert html.lstrip().startswith(f'<tr id="contact-{p.contact.pk}"')
@@ -414,16 +558,33 @@ def test_editing_a_contact_with_bad_input_keeps_the_form_in_the_row_and_writes_n
 def test_making_another_contact_primary_redraws_the_whole_panel(world, in_scope):
     p = world.porta
     with in_scope(p.org):
-        second = clients_services.contact_create(organization=p.org, actor=p.admin, client=p.client, full_name="Anna Vidal")
+        second = clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=p.client, full_name="Anna Vidal"
+        )
     key = f"c{second.pk}"
-    response = _browser(p.ae).post(f"/o/porta/contacts/{second.pk}/", {f"{key}-full_name": "Anna Vidal", f"{key}-buying_role": "user", f"{key}-language": "es", f"{key}-is_primary": "on"}, HTTP_HX_REQUEST="true")
+    response = _browser(p.ae).post(
+        f"/o/porta/contacts/{second.pk}/",
+        {
+            f"{key}-full_name": "Anna Vidal",
+            f"{key}-buying_role": "user",
+            f"{key}-language": "es",
+            f"{key}-is_primary": "on",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     html = response.content.decode()
-    assert (response.status_code, response["HX-Retarget"], response["HX-Reswap"]) == (200, "#contacts-panel", "outerHTML")
+    assert (response.status_code, response["HX-Retarget"], response["HX-Reswap"]) == (
+        200,
+        "#contacts-panel",
+        "outerHTML",
+    )
     assert html.lstrip().startswith('<div class="card" id="contacts-panel"')
     assert re.findall(r'<tr id="contact-(\d+)"', html) == [str(second.pk), str(p.contact.pk)]
     assert html.count('data-testid="primary-badge"') == 1
     with in_scope(p.org):
-        assert list(Contact.objects.filter(client=p.client, is_primary=True).values_list("pk", flat=True)) == [second.pk]
+        assert list(Contact.objects.filter(client=p.client, is_primary=True).values_list("pk", flat=True)) == [
+            second.pk
+        ]
 
 
 # --- Query counts: the same whatever the data size -----------------------------------------
@@ -454,16 +615,22 @@ def test_the_list_takes_the_same_queries_with_1_and_with_50_clients(world, djang
     _count_queries(django_assert_num_queries, browser, "/o/porta/clients/?page=2", LIST_QUERIES)
 
 
-def test_the_clients_page_takes_the_same_queries_with_1_and_with_50_contacts(world, django_assert_num_queries, in_scope):
+def test_the_clients_page_takes_the_same_queries_with_1_and_with_50_contacts(
+    world, django_assert_num_queries, in_scope
+):
     p = world.porta
     browser = _browser(p.ae)
     one = _count_queries(django_assert_num_queries, browser, f"/o/porta/clients/{p.client.pk}/", DETAIL_QUERIES)
     assert one.content.count(b'data-testid="contact-row"') == 1
     with in_scope(p.org):
         for i in range(49):
-            clients_services.contact_create(organization=p.org, actor=p.admin, client=p.client, full_name=f"Person {i:02d}")
+            clients_services.contact_create(
+                organization=p.org, actor=p.admin, client=p.client, full_name=f"Person {i:02d}"
+            )
         for i in range(5):
-            account = accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=f"Extra {i}", owner=p.ae.pk, currency="EUR")
+            account = accounts_services.account_create(
+                organization=p.org, actor=p.admin, client=p.client.pk, name=f"Extra {i}", owner=p.ae.pk, currency="EUR"
+            )
     many = _count_queries(django_assert_num_queries, browser, f"/o/porta/clients/{p.client.pk}/", DETAIL_QUERIES)
     assert many.content.count(b'data-testid="contact-row"') == 50
     accounts = browser.get(f"/o/porta/clients/{p.client.pk}/accounts/", HTTP_HX_REQUEST="true")
@@ -499,10 +666,17 @@ def test_the_pages_need_no_inline_style_or_script(world):
     for url in pages:
         html = browser.get(url).content.decode()
         assert " style=" not in html, url
-        assert [tag for tag in re.findall(r"<script[^>]*>", html) if "src=" not in tag and "nonce=" not in tag] == [], url
+        assert [tag for tag in re.findall(r"<script[^>]*>", html) if "src=" not in tag and "nonce=" not in tag] == [], (
+            url
+        )
     form = browser.get("/o/porta/clients/new/").content.decode()
     assert form.count('type="range"') == 4 and '<script src="/static/js/clients.js" defer>' in form
-    assert re.findall(r'data-weight-segment="(\w+)"', form) == ["weight_price", "weight_time_to_market", "weight_delivery_time", "weight_quality"]
+    assert re.findall(r'data-weight-segment="(\w+)"', form) == [
+        "weight_price",
+        "weight_time_to_market",
+        "weight_delivery_time",
+        "weight_quality",
+    ]
     assert form.count('class="progress w-pct-25"') == 4
 
 
@@ -511,13 +685,27 @@ def test_each_clients_bar_follows_its_own_weights_when_drawn_one_after_the_other
     p = world.porta
     with in_scope(p.org):
         other = clients_services.client_create(
-            organization=p.org, actor=p.admin, legal_name="Quality First SL", tax_id="12345678Z", country="ES",
-            weight_price=10, weight_time_to_market=20, weight_delivery_time=30, weight_quality=40,
+            organization=p.org,
+            actor=p.admin,
+            legal_name="Quality First SL",
+            tax_id="12345678Z",
+            country="ES",
+            weight_price=10,
+            weight_time_to_market=20,
+            weight_delivery_time=30,
+            weight_quality=40,
         )
     browser = _browser(p.admin)
     # when both pages are drawn, twice each, alternately
-    pages = [browser.get(f"/o/porta/clients/{pk}/").content.decode() for pk in (p.client.pk, other.pk, p.client.pk, other.pk)]
+    pages = [
+        browser.get(f"/o/porta/clients/{pk}/").content.decode() for pk in (p.client.pk, other.pk, p.client.pk, other.pk)
+    ]
     bars = [re.findall(r'class="progress (w-pct-\d+)"', page) for page in pages]
     # then each shows its own
-    assert bars == [["w-pct-25"] * 4, ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"], ["w-pct-25"] * 4, ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"]]
+    assert bars == [
+        ["w-pct-25"] * 4,
+        ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"],
+        ["w-pct-25"] * 4,
+        ["w-pct-40", "w-pct-30", "w-pct-20", "w-pct-10"],
+    ]
     assert "Lead offers with quality." in pages[1] and "Lead offers with" not in pages[0]

@@ -11,6 +11,10 @@ def test_the_schemas_filter_descriptions_are_in_the_default_language_whoever_imp
         parameters = filter_parameters(ActivityFilter)
     # then
     assert [(p.name, p.description) for p in parameters] == [
-        ("account", "Account"), ("kind", "Type"), ("next_step_owner", "Next step owner"), ("open_next_step", "Has a next step not done yet"),
-        ("occurred_after", "Happened at or after"), ("occurred_before", "Happened before"),
+        ("account", "Account"),
+        ("kind", "Type"),
+        ("next_step_owner", "Next step owner"),
+        ("open_next_step", "Has a next step not done yet"),
+        ("occurred_after", "Happened at or after"),
+        ("occurred_before", "Happened before"),
     ]

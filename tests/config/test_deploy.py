@@ -15,8 +15,18 @@ def test_check_deploy_on_the_production_settings_reports_nothing():
         "DATABASE_URL": "postgres://accountdesk_app:x@127.0.0.1:5432/accountdesk",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert (result.returncode, result.stdout.strip(), result.stderr.strip()) == (0, "System check identified no issues (1 silenced).", ""), result.stderr
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, result.stdout.strip(), result.stderr.strip()) == (
+        0,
+        "System check identified no issues (1 silenced).",
+        "",
+    ), result.stderr
 
 
 def test_production_settings_refuse_to_start_without_their_secrets():
@@ -37,7 +47,13 @@ def test_collectstatic_works_on_the_production_settings(tmp_path):
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "ACCOUNTDESK_VAR_DIR": str(tmp_path),
     }
-    result = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert (result.returncode, result.stderr) == (0, "")
     manifest = (tmp_path / "staticfiles" / "staticfiles.json").read_text()
     assert '"css/app.css"' in manifest and '"vendor/htmx/htmx.min.js"' in manifest

@@ -9,7 +9,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
@@ -28,7 +27,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -40,7 +47,9 @@ def page_factory(browser, live_server):
     contexts = []
 
     def make(width: int = 1280, height: int = 860, color_scheme: str = "light"):
-        context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=color_scheme, base_url=live_server.url
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -16,7 +16,9 @@ def _sign_in(page, email: str) -> None:
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
-def test_admin_adds_a_person_puts_them_in_the_team_switches_to_catalan_and_signs_out(transactional_db, page_factory, screenshots, width, label):
+def test_admin_adds_a_person_puts_them_in_the_team_switches_to_catalan_and_signs_out(
+    transactional_db, page_factory, screenshots, width, label
+):
     call_command("seed_demo", "--people-only", stdout=open("/dev/null", "w"))
     page = page_factory(width=width, height=860 if width > 800 else 780)  # the browser asks for English
     # sign in: a person in one organisation lands in it
@@ -39,7 +41,9 @@ def test_admin_adds_a_person_puts_them_in_the_team_switches_to_catalan_and_signs
     page.locator("[data-testid=team-form]").locator("fieldset", has_text="Members").get_by_label("Berta Camps").check()
     page.locator("[data-testid=team-form] button[type=submit]").click()
     page.wait_for_url("**/o/porta/teams/")
-    page.locator("[data-testid=team-card]", has_text="Equip Barcelona").locator("[data-testid=team-person]", has_text="Berta Camps").wait_for()
+    page.locator("[data-testid=team-card]", has_text="Equip Barcelona").locator(
+        "[data-testid=team-person]", has_text="Berta Camps"
+    ).wait_for()
     page.screenshot(path=screenshots / f"teams-{label}.png", full_page=True)
     # switch the language to Catalan
     if width < 576:  # on a phone the language switch lives in the person's menu

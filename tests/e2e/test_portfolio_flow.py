@@ -30,7 +30,9 @@ def test_ae_logs_a_visit_with_a_next_step_and_sees_it_in_my_day(tworld, page_fac
     form = page.locator("[data-testid=activity-form]")
     form.locator("select[name=kind]").select_option("visit")
     form.locator("input[name=duration_minutes]").fill("50")
-    form.locator("textarea[name=summary]").fill("Visited the Lleida office: they want the spring campaign live by March.")
+    form.locator("textarea[name=summary]").fill(
+        "Visited the Lleida office: they want the spring campaign live by March."
+    )
     form.get_by_label("Contact Porta").check()
     form.locator("input[name=next_step]").fill("Send the spring campaign quote")
     form.locator("input[name=next_step_due]").fill(timezone.localdate().isoformat())
@@ -47,7 +49,12 @@ def test_ae_logs_a_visit_with_a_next_step_and_sees_it_in_my_day(tworld, page_fac
     assert page.console_errors == []
     with transaction.atomic(), tenant_scope(tworld.porta.org):
         activity = Activity.objects.get(summary__startswith="Visited the Lleida office")
-        assert (activity.kind, activity.duration_minutes, activity.next_step_owner_id, list(activity.contacts.values_list("full_name", flat=True))) == ("visit", 50, tworld.porta.ae.pk, ["Contact Porta"])
+        assert (
+            activity.kind,
+            activity.duration_minutes,
+            activity.next_step_owner_id,
+            list(activity.contacts.values_list("full_name", flat=True)),
+        ) == ("visit", 50, tworld.porta.ae.pk, ["Contact Porta"])
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
@@ -100,8 +107,14 @@ def test_ae_opens_an_incident_and_sets_an_objective_from_the_folded_forms(tworld
     page.locator("[data-testid=objective]", has_text="Number of won offers").wait_for()
     assert page.console_errors == []
     with transaction.atomic(), tenant_scope(tworld.porta.org):
-        assert list(account.incidents.order_by("id").values_list("title", "severity")) == [("Porta delivery late", "high"), ("Invoices arrive without the PO number", "high")]
-        assert list(account.objectives.order_by("id").values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00")), ("won_offers", Decimal("4.00"))]
+        assert list(account.incidents.order_by("id").values_list("title", "severity")) == [
+            ("Porta delivery late", "high"),
+            ("Invoices arrive without the PO number", "high"),
+        ]
+        assert list(account.objectives.order_by("id").values_list("metric", "target")) == [
+            ("revenue_invoiced", Decimal("30000.00")),
+            ("won_offers", Decimal("4.00")),
+        ]
 
 
 def _ae_on_the_account_page(tworld, page_factory, width: int):
@@ -112,7 +125,9 @@ def _ae_on_the_account_page(tworld, page_factory, width: int):
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
-def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(tworld, page_factory, screenshots, width, label):
+def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(
+    tworld, page_factory, screenshots, width, label
+):
     # given the account's objective: revenue invoiced over this quarter
     p = tworld.porta
     page = _ae_on_the_account_page(tworld, page_factory, width)
@@ -141,7 +156,9 @@ def test_a_refused_objective_comes_back_at_its_form_with_the_reason_in_view(twor
         timeout=5000,
     )
     page.screenshot(path=screenshots / f"account-360-objective-refused-{label}.png")
-    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]  # the refused form's answer
+    assert page.console_errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]  # the refused form's answer
     with transaction.atomic(), tenant_scope(p.org):
         assert list(p.account.objectives.values_list("metric", "target")) == [("revenue_invoiced", Decimal("30000.00"))]
 
@@ -170,10 +187,14 @@ def test_logging_an_activity_keeps_what_matters_in_view(tworld, page_factory, sc
     entry = page.locator("[data-testid=timeline] [data-testid=activity]", has_text="Called about the renewal")
     entry.wait_for()
     entry.element_handle().wait_for_element_state("stable")
-    page.wait_for_function(f"() => ({IN_VIEW})(document.querySelector('[data-testid=timeline] [data-testid=activity]'))", timeout=5000)
+    page.wait_for_function(
+        f"() => ({IN_VIEW})(document.querySelector('[data-testid=timeline] [data-testid=activity]'))", timeout=5000
+    )
     assert entry.evaluate(IN_VIEW)
     page.screenshot(path=screenshots / f"account-360-activity-logged-{label}.png")
-    assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]  # the refused form's answer
+    assert page.console_errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]  # the refused form's answer
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
@@ -183,7 +204,9 @@ def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, 
     p = tworld.porta
     with transaction.atomic(), tenant_scope(p.org):
         for days in range(31, 56):
-            services.account_update(organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days)
+            services.account_update(
+                organization=p.org, actor=p.admin, account=Account.objects.get(pk=p.account.pk), payment_terms_days=days
+            )
     page = page_factory(width=width, height=900, color_scheme="dark")
     _sign_in(page, "finance@porta.example")
     page.goto(f"/o/porta/accounts/{p.account.pk}/")
@@ -195,13 +218,17 @@ def test_finance_reads_the_whole_audit_trail_in_dark_mode(tworld, page_factory, 
     assert page.evaluate("document.documentElement.dataset.bsTheme") == "dark"
     page.get_by_role("button", name="Open one").click()
     page.locator("#incident-form.show [data-testid=incident-form]").wait_for()
-    page.evaluate("window.scrollTo(0, 0)")  # a full-page capture draws the sticky top bar where the page was scrolled to
+    page.evaluate(
+        "window.scrollTo(0, 0)"
+    )  # a full-page capture draws the sticky top bar where the page was scrolled to
     page.screenshot(path=screenshots / f"account-360-dark-{label}.png", full_page=True)
     assert page.console_errors == []
 
 
 @pytest.mark.parametrize(("width", "label", "scheme"), [(1280, "desktop", "light"), (390, "phone", "dark")])
-def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(tworld, page_factory, screenshots, celery_worker_process, settings, width, label, scheme):
+def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(
+    tworld, page_factory, screenshots, celery_worker_process, settings, width, label, scheme
+):
     import csv
     import io
 
@@ -210,7 +237,9 @@ def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(tworld, pa
     p = tworld.porta
     with transaction.atomic(), tenant_scope(p.org):
         for name in ("Lleida Logistics", "Lleida Retail", "Girona Foods"):
-            services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk)
+            services.account_create(
+                organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk
+            )
     settings.EXPORT_INLINE_ROWS = 1
     page = page_factory(width=width, height=900, color_scheme=scheme)
     _sign_in(page, "ae@porta.example")
@@ -230,7 +259,9 @@ def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(tworld, pa
         page.locator("[data-testid=export-download]").click()
     rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
     assert [row[0] for row in rows] == ["Account", "Lleida Logistics", "Lleida Retail"]
-    assert download.value.suggested_filename.startswith("portfolio-") and download.value.suggested_filename.endswith(".csv")
+    assert download.value.suggested_filename.startswith("portfolio-") and download.value.suggested_filename.endswith(
+        ".csv"
+    )
     assert page.console_errors == []
 
 
@@ -287,7 +318,9 @@ def test_on_a_phone_the_search_page_shows_results_as_one_types(tworld, page_fact
     # then
     result = page.locator("[data-testid=search-page-results] [data-testid=search-result]", has_text="Porta Account")
     result.wait_for()
-    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'porta acc'")  # replaced by htmx as one types: no navigation, no history entry per letter
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('q') === 'porta acc'"
+    )  # replaced by htmx as one types: no navigation, no history entry per letter
     page.screenshot(path=screenshots / "search-page-typing-phone.png")
     result.click()
     page.wait_for_url(f"**/o/porta/accounts/{tworld.porta.account.pk}/")

@@ -75,7 +75,11 @@ def iter_patterns(resolver=None, prefix: str = "", namespace: str | None = None)
 
 
 def tenant_routes():
-    return [(route, name, callback, pattern) for route, name, ns, callback, pattern in iter_patterns() if "<slug:org_slug>" in route]
+    return [
+        (route, name, callback, pattern)
+        for route, name, ns, callback, pattern in iter_patterns()
+        if "<slug:org_slug>" in route
+    ]
 
 
 def tenant_models() -> list[type]:
@@ -87,7 +91,9 @@ def snapshot() -> dict:
     from tenancy.models import Organization, User
 
     with transaction.atomic(), cross_tenant_scope_dangerously(user=SUPERUSER):
-        rows = {model._meta.label: sorted(map(repr, model.objects.order_by("pk").values())) for model in tenant_models()}
+        rows = {
+            model._meta.label: sorted(map(repr, model.objects.order_by("pk").values())) for model in tenant_models()
+        }
     rows["Organization"] = sorted(map(repr, Organization.objects.values()))
     rows["User"] = sorted(map(repr, User.objects.values()))
     return rows
@@ -102,7 +108,9 @@ def fill_route(route: str, slug: str, org) -> str:
         if name == "org_slug":
             return slug
         if name not in ID_SOURCES:
-            raise AssertionError(f"The URL parameter {name!r} in {route!r} is not in tests/tenancy/isolation.py ID_SOURCES")
+            raise AssertionError(
+                f"The URL parameter {name!r} in {route!r} is not in tests/tenancy/isolation.py ID_SOURCES"
+            )
         return str(ID_SOURCES[name](org))
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", replace, route)
@@ -111,7 +119,14 @@ def fill_route(route: str, slug: str, org) -> str:
 def secrets_of(org) -> list[str]:
     """Strings that only `org` has: if any shows up in another organisation's answer, it leaked."""
     people = (org.admin, org.lead, org.ae, org.ae2, org.finance)
-    portfolio = [org.client.legal_name, org.contact.email, org.account.name, org.activity.summary, org.incident.title, org.activity.next_step]
+    portfolio = [
+        org.client.legal_name,
+        org.contact.email,
+        org.account.name,
+        org.activity.summary,
+        org.incident.title,
+        org.activity.next_step,
+    ]
     return [m.user.email for m in people] + [org.team.name, org.token.prefix, org.org.name] + portfolio
 
 

@@ -17,7 +17,9 @@ FORBIDDEN = {"error": {"code": "permission_denied", "message": "Your role does n
 
 def _token(org_world, role: str) -> str:
     with transaction.atomic(), tenant_scope(org_world.org):
-        _token, secret = services.api_token_create(organization=org_world.org, membership=getattr(org_world, role), name=f"{role} token")
+        _token, secret = services.api_token_create(
+            organization=org_world.org, membership=getattr(org_world, role), name=f"{role} token"
+        )
     return secret
 
 
@@ -25,7 +27,9 @@ def _api(method: str, url: str, secret: str | None = None, body=None, raw: str |
     client = Client()
     extra = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
     if raw is not None or body is not None:
-        return getattr(client, method)(url, data=raw if raw is not None else json.dumps(body), content_type="application/json", **extra)
+        return getattr(client, method)(
+            url, data=raw if raw is not None else json.dumps(body), content_type="application/json", **extra
+        )
     return getattr(client, method)(url, **extra)
 
 
@@ -54,9 +58,21 @@ def test_admin_operations_refuse_other_roles_with_403_and_change_nothing(world, 
 
 def test_anonymous_api_requests_get_401_in_the_error_shape(world):
     before = snapshot()
-    for method, url, body in ADMIN_OPERATIONS + [("get", "/api/v1/o/porta/me/", None), ("get", "/api/v1/o/nowhere/me/", None)]:
+    for method, url, body in ADMIN_OPERATIONS + [
+        ("get", "/api/v1/o/porta/me/", None),
+        ("get", "/api/v1/o/nowhere/me/", None),
+    ]:
         response = _api(method, url.format(ae=1, team=1), None, body)
-        assert (response.status_code, response.json()) == (401, {"error": {"code": "not_authenticated", "message": "Authentication credentials were not provided.", "fields": {}}})
+        assert (response.status_code, response.json()) == (
+            401,
+            {
+                "error": {
+                    "code": "not_authenticated",
+                    "message": "Authentication credentials were not provided.",
+                    "fields": {},
+                }
+            },
+        )
     assert snapshot() == before
 
 
@@ -75,16 +91,31 @@ def test_me_describes_the_token_owner_in_the_urls_organisation(world):
 
 
 def test_admin_adds_a_member_through_the_api(world):
-    response = _api("post", "/api/v1/o/porta/memberships/", world.porta.token_secret, {"email": "Oriol@Example.com", "full_name": "Oriol Camps", "roles": ["account_executive", "finance"]})
+    response = _api(
+        "post",
+        "/api/v1/o/porta/memberships/",
+        world.porta.token_secret,
+        {"email": "Oriol@Example.com", "full_name": "Oriol Camps", "roles": ["account_executive", "finance"]},
+    )
     body = response.json()
     assert response.status_code == 201
-    assert {k: body[k] for k in ("email", "full_name", "roles", "is_active")} == {"email": "oriol@example.com", "full_name": "Oriol Camps", "roles": ["account_executive", "finance"], "is_active": True}
+    assert {k: body[k] for k in ("email", "full_name", "roles", "is_active")} == {
+        "email": "oriol@example.com",
+        "full_name": "Oriol Camps",
+        "roles": ["account_executive", "finance"],
+        "is_active": True,
+    }
 
 
 def test_admin_updates_a_team_through_the_api(world):
     p = world.porta
     response = _api("patch", f"/api/v1/o/porta/teams/{p.team.pk}/", p.token_secret, {"lead_ids": [p.ae.pk]})
-    assert response.json() == {"id": p.team.pk, "name": "Team Porta Digital", "lead_ids": [p.ae.pk], "member_ids": sorted([p.ae2.pk])}
+    assert response.json() == {
+        "id": p.team.pk,
+        "name": "Team Porta Digital",
+        "lead_ids": [p.ae.pk],
+        "member_ids": sorted([p.ae2.pk]),
+    }
 
 
 def test_tokens_are_created_listed_and_revoked_by_their_owner(world):
@@ -96,7 +127,9 @@ def test_tokens_are_created_listed_and_revoked_by_their_owner(world):
     assert sorted(t["name"] for t in listed) == ["Nightly export", "ae token"]
     revoked = _api("delete", f"/api/v1/o/porta/tokens/{new['id']}/", secret)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
-    assert _api("get", "/api/v1/o/porta/me/", new["token"]).json() == {"error": {"code": "token_revoked", "message": "This API token has been revoked.", "fields": {}}}
+    assert _api("get", "/api/v1/o/porta/me/", new["token"]).json() == {
+        "error": {"code": "token_revoked", "message": "This API token has been revoked.", "fields": {}}
+    }
 
 
 def test_someone_elses_token_is_not_found_even_in_the_same_organisation(world):
@@ -112,12 +145,56 @@ def test_someone_elses_token_is_not_found_even_in_the_same_organisation(world):
 @pytest.mark.parametrize(
     ("raw", "status", "expected"),
     [
-        ('{"email": "x@example.com", ', 400, {"code": "malformed_request", "message": "The request body could not be parsed: JSON parse error - Expecting property name enclosed in double quotes: line 1 column 28 (char 27)", "fields": {}}),
-        (json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["finance"], "is_boss": True}), 400, {"code": "invalid", "message": "Invalid input: Unknown field.", "fields": {"is_boss": "Unknown field."}}),
-        (json.dumps({"email": "x@example.com", "full_name": "X" * 151, "roles": ["finance"]}), 400, {"code": "invalid", "message": "Invalid input: Ensure this field has no more than 150 characters.", "fields": {"full_name": "Ensure this field has no more than 150 characters."}}),
-        (json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["emperor"]}), 400, {"code": "invalid", "message": 'Invalid input: "emperor" is not a valid choice.', "fields": {"roles.0": '"emperor" is not a valid choice.'}}),
-        (json.dumps(["not", "an", "object"]), 400, {"code": "invalid", "message": "Invalid input: Invalid data. Expected a dictionary, but got list.", "fields": {"non_field_errors": "Invalid data. Expected a dictionary, but got list."}}),
-        (json.dumps({"email": "ae@porta.example", "roles": ["finance"]}), 400, {"code": "invalid", "message": "ae@porta.example is already a member of this organisation.", "fields": {"email": "Already a member."}}),
+        (
+            '{"email": "x@example.com", ',
+            400,
+            {
+                "code": "malformed_request",
+                "message": "The request body could not be parsed: JSON parse error - Expecting property name enclosed in double quotes: line 1 column 28 (char 27)",
+                "fields": {},
+            },
+        ),
+        (
+            json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["finance"], "is_boss": True}),
+            400,
+            {"code": "invalid", "message": "Invalid input: Unknown field.", "fields": {"is_boss": "Unknown field."}},
+        ),
+        (
+            json.dumps({"email": "x@example.com", "full_name": "X" * 151, "roles": ["finance"]}),
+            400,
+            {
+                "code": "invalid",
+                "message": "Invalid input: Ensure this field has no more than 150 characters.",
+                "fields": {"full_name": "Ensure this field has no more than 150 characters."},
+            },
+        ),
+        (
+            json.dumps({"email": "x@example.com", "full_name": "X", "roles": ["emperor"]}),
+            400,
+            {
+                "code": "invalid",
+                "message": 'Invalid input: "emperor" is not a valid choice.',
+                "fields": {"roles.0": '"emperor" is not a valid choice.'},
+            },
+        ),
+        (
+            json.dumps(["not", "an", "object"]),
+            400,
+            {
+                "code": "invalid",
+                "message": "Invalid input: Invalid data. Expected a dictionary, but got list.",
+                "fields": {"non_field_errors": "Invalid data. Expected a dictionary, but got list."},
+            },
+        ),
+        (
+            json.dumps({"email": "ae@porta.example", "roles": ["finance"]}),
+            400,
+            {
+                "code": "invalid",
+                "message": "ae@porta.example is already a member of this organisation.",
+                "fields": {"email": "Already a member."},
+            },
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error_and_writes_nothing(world, raw, status, expected):
@@ -137,7 +214,10 @@ def test_an_expired_token_is_refused_with_its_reason(world):
         ApiToken.objects.filter(pk=world.porta.token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     before = snapshot()
     response = _api("post", "/api/v1/o/porta/teams/", world.porta.token_secret, {"name": "X"})
-    assert (response.status_code, response.json()) == (401, {"error": {"code": "token_expired", "message": "This API token has expired.", "fields": {}}})
+    assert (response.status_code, response.json()) == (
+        401,
+        {"error": {"code": "token_expired", "message": "This API token has expired.", "fields": {}}},
+    )
     assert snapshot() == before
 
 
@@ -150,7 +230,12 @@ def test_a_session_request_without_the_csrf_token_is_refused_and_writes_nothing(
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.porta.admin.user)
     before = snapshot()
-    response = client.post("/api/v1/o/porta/teams/", data=json.dumps({"name": "Forged"}), content_type="application/json", HTTP_X_CSRFTOKEN="forged-token-value")
+    response = client.post(
+        "/api/v1/o/porta/teams/",
+        data=json.dumps({"name": "Forged"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN="forged-token-value",
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "permission_denied")
     assert response.json()["error"]["message"].startswith("CSRF Failed")
     assert snapshot() == before
@@ -168,18 +253,55 @@ def test_a_forged_csrf_token_on_a_page_is_refused_and_writes_nothing(world):
 def test_the_openapi_schema_lists_every_operation():
     response = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
     operations = sorted(op["operationId"] for path in response.json()["paths"].values() for op in path.values())
-    assert operations == sorted([
-        "me_retrieve", "memberships_create", "memberships_list", "memberships_retrieve", "memberships_update",
-        "teams_create", "teams_destroy", "teams_list", "teams_retrieve", "teams_update",
-        "tokens_create", "tokens_list", "tokens_retrieve", "tokens_revoke",
-        "clients_create", "clients_list", "clients_retrieve", "clients_update",
-        "contacts_create", "contacts_list", "contacts_retrieve", "contacts_update",
-        "accounts_audit_list", "accounts_create", "accounts_list", "accounts_retrieve", "accounts_update",
-        "account_team_add", "account_team_list", "account_team_remove", "account_team_retrieve", "account_team_update",
-        "objectives_create", "objectives_list", "objectives_record_actual", "objectives_retrieve", "objectives_update",
-        "activities_create", "activities_list", "activities_retrieve", "activities_update",
-        "incidents_create", "incidents_list", "incidents_retrieve", "incidents_update",
-    ])
+    assert operations == sorted(
+        [
+            "me_retrieve",
+            "memberships_create",
+            "memberships_list",
+            "memberships_retrieve",
+            "memberships_update",
+            "teams_create",
+            "teams_destroy",
+            "teams_list",
+            "teams_retrieve",
+            "teams_update",
+            "tokens_create",
+            "tokens_list",
+            "tokens_retrieve",
+            "tokens_revoke",
+            "clients_create",
+            "clients_list",
+            "clients_retrieve",
+            "clients_update",
+            "contacts_create",
+            "contacts_list",
+            "contacts_retrieve",
+            "contacts_update",
+            "accounts_audit_list",
+            "accounts_create",
+            "accounts_list",
+            "accounts_retrieve",
+            "accounts_update",
+            "account_team_add",
+            "account_team_list",
+            "account_team_remove",
+            "account_team_retrieve",
+            "account_team_update",
+            "objectives_create",
+            "objectives_list",
+            "objectives_record_actual",
+            "objectives_retrieve",
+            "objectives_update",
+            "activities_create",
+            "activities_list",
+            "activities_retrieve",
+            "activities_update",
+            "incidents_create",
+            "incidents_list",
+            "incidents_retrieve",
+            "incidents_update",
+        ]
+    )
 
 
 def test_the_api_docs_page_is_served_from_our_own_static_files():

@@ -3,7 +3,6 @@ import re
 from django.core import mail
 from django.test import Client
 
-
 PASSWORD = "accountdesk-demo"
 
 
@@ -19,12 +18,15 @@ def test_a_person_in_one_organisation_lands_in_it(world):
 
 
 def test_a_person_in_several_organisations_picks_one_and_the_top_bar_switches(world):
-    from tenancy import services
     from django.db import transaction
+
+    from tenancy import services
     from tenancy.scope import tenant_scope
 
     with transaction.atomic(), tenant_scope(world.nordwind.org):
-        services.membership_add(organization=world.nordwind.org, actor=None, email="ae@porta.example", full_name="", roles=["finance"])
+        services.membership_add(
+            organization=world.nordwind.org, actor=None, email="ae@porta.example", full_name="", roles=["finance"]
+        )
     client = Client()
     _login(client, "ae@porta.example")
     picker = client.get("/")
@@ -33,7 +35,10 @@ def test_a_person_in_several_organisations_picks_one_and_the_top_bar_switches(wo
     page = client.get("/o/nordwind/").content.decode()
     assert 'hx-get="/o/nordwind/organizations/"' in page and "Porta Digital" not in page
     switcher = client.get("/o/nordwind/organizations/", HTTP_HX_REQUEST="true").content.decode()
-    assert re.findall(r'<a class="dropdown-item( active)?" href="(/o/[a-z]+/)"', switcher) == [(" active", "/o/nordwind/"), ("", "/o/porta/")]
+    assert re.findall(r'<a class="dropdown-item( active)?" href="(/o/[a-z]+/)"', switcher) == [
+        (" active", "/o/nordwind/"),
+        ("", "/o/porta/"),
+    ]
     assert "<html" not in switcher and "Nordwind Components" in switcher and "Porta Digital" in switcher
 
 
@@ -50,7 +55,10 @@ def test_login_is_throttled_per_account(world, settings):
         _login(Client(), "ae@porta.example", "wrong", REMOTE_ADDR=address)
     # even the right password, from a new address, waits
     response = _login(Client(), "ae@porta.example", PASSWORD, REMOTE_ADDR="10.0.0.4")
-    assert response.status_code == 400 and b"Too many failed attempts. Wait a few minutes and try again." in response.content
+    assert (
+        response.status_code == 400
+        and b"Too many failed attempts. Wait a few minutes and try again." in response.content
+    )
     # another account is not affected
     assert _login(Client(), "ae2@porta.example", PASSWORD, REMOTE_ADDR="10.0.0.4").status_code == 302
 
@@ -77,7 +85,10 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(world):
     assert [m.to for m in mail.outbox] == [["ae@porta.example"]]
     link = re.search(r"http://testserver(/password-reset/[^/]+/[^/]+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
-    client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-long-password-42", "new_password2": "a-new-long-password-42"})
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-password-42", "new_password2": "a-new-long-password-42"},
+    )
     assert _login(Client(), "ae@porta.example", "a-new-long-password-42").status_code == 302
     assert _login(Client(), "ae@porta.example", PASSWORD).status_code == 400
 

@@ -29,17 +29,25 @@ def _client(membership) -> Client:
 
 def _exports(org) -> list[tuple]:
     with transaction.atomic(), tenant_scope(org):
-        return list(Export.objects.order_by("id").values_list("requested_by_id", "kind", "file_format", "query", "language", "time_zone", "status"))
+        return list(
+            Export.objects.order_by("id").values_list(
+                "requested_by_id", "kind", "file_format", "query", "language", "time_zone", "status"
+            )
+        )
 
 
 def _second_account(world, name="Porta Second"):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        return accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk)
+        return accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk
+        )
 
 
 @override_settings(EXPORT_INLINE_ROWS=1)
-def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filters(world, django_capture_on_commit_callbacks):
+def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filters(
+    world, django_capture_on_commit_callbacks
+):
     # given two accounts, one more than is exported at once
     p = world.porta
     _second_account(world)
@@ -74,20 +82,36 @@ def test_a_short_export_downloads_at_once_from_the_button(world):
     before = snapshot()
     response = client.post("/o/porta/portfolio/export.csv?q=porta")
     assert (response.status_code, response["Content-Disposition"]) == (200, 'attachment; filename="portfolio.csv"')
-    assert response.content.decode("utf-8-sig").splitlines()[1].startswith("Porta Account,Porta Client,Ae Porta,Team Porta Digital,")
+    assert (
+        response.content.decode("utf-8-sig")
+        .splitlines()[1]
+        .startswith("Porta Account,Porta Client,Ae Porta,Team Porta Digital,")
+    )
     assert snapshot() == before
 
 
 @pytest.mark.parametrize(
     ("kind", "file_format", "message"),
-    [("payments", "csv", "There is no such list to export."), ("portfolio", "pdf", "Export as CSV or XLSX."), ("portfolio", "csv", "The list's filters are too long to export.")],
+    [
+        ("payments", "csv", "There is no such list to export."),
+        ("portfolio", "pdf", "Export as CSV or XLSX."),
+        ("portfolio", "csv", "The list's filters are too long to export."),
+    ],
 )
 def test_an_export_that_cannot_be_made_is_refused_and_nothing_is_written(world, kind, file_format, message):
     p = world.porta
     before = snapshot()
     query = "q=" + "x" * 2001 if message.startswith("The list's") else ""
     with pytest.raises(ApplicationError) as refused, transaction.atomic(), tenant_scope(p.org):
-        services.export_request(organization=p.org, actor=p.ae, kind=kind, file_format=file_format, query=query, language="en", time_zone="UTC")
+        services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind=kind,
+            file_format=file_format,
+            query=query,
+            language="en",
+            time_zone="UTC",
+        )
     assert refused.value.message == message
     assert snapshot() == before
 
@@ -97,7 +121,9 @@ def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, cele
     p = tworld.porta
     _second_account(tworld)
     with transaction.atomic(), tenant_scope(p.org):
-        accounts_services.account_create(organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Hidden", owner=p.ae2.pk, sales_team=None)
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Hidden", owner=p.ae2.pk, sales_team=None
+        )
     client = _client(p.ae)
     at_once = client.get("/o/porta/portfolio/export.csv?sort=-name").content
     # when the list is too long to export at once
@@ -108,20 +134,38 @@ def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, cele
     ready = wait_for(lambda: 'data-status="done"' in client.get(page, HTTP_HX_REQUEST="true").content.decode())
     assert ready
     text = client.get(page).content.decode()
-    assert "Ready: 2 rows." in text and 'hx-trigger="every 1s"' not in text and 'href="/o/porta/portfolio/?sort=-name"' in text
+    assert (
+        "Ready: 2 rows." in text
+        and 'hx-trigger="every 1s"' not in text
+        and 'href="/o/porta/portfolio/?sort=-name"' in text
+    )
     download = client.get(re.search(r'href="(/o/porta/exports/\d+/download/)"', text).group(1))
     assert re.fullmatch(r'attachment; filename="portfolio-\d{8}-\d{4}\.csv"', download["Content-Disposition"])
     assert body(download) == at_once
-    assert [line.split(",")[0] for line in at_once.decode("utf-8-sig").splitlines()] == ["Account", "Porta Second", "Porta Account"]
+    assert [line.split(",")[0] for line in at_once.decode("utf-8-sig").splitlines()] == [
+        "Account",
+        "Porta Second",
+        "Porta Account",
+    ]
 
 
 def test_an_export_being_prepared_asks_again_every_second(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
     response = _client(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true")
     text = response.content.decode()
-    assert text.lstrip().startswith(f'<div id="export-status" data-testid="export-status" data-status="queued" hx-get="/o/porta/exports/{export.pk}/" hx-trigger="every 1s"')
+    assert text.lstrip().startswith(
+        f'<div id="export-status" data-testid="export-status" data-status="queued" hx-get="/o/porta/exports/{export.pk}/" hx-trigger="every 1s"'
+    )
     assert "Being prepared…" in text and "<html" not in text and response["Vary"] == "HX-Request, Cookie"
     assert _client(p.ae).get(f"/o/porta/exports/{export.pk}/download/").status_code == 404
 
@@ -132,7 +176,15 @@ def test_an_export_is_only_for_who_asked_for_it(world, who):
     asker = _client(world.porta.admin if who.startswith("admin") else world.nordwind.admin)
     slug = "porta" if who.startswith("admin") else "nordwind"
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
         Export.objects.filter(pk=export.pk).update(status="done", file=p.export.file, rows_total=1)
     before = snapshot()
     for url in (f"/o/{slug}/exports/{export.pk}/", f"/o/{slug}/exports/{export.pk}/download/"):
@@ -144,7 +196,15 @@ def test_an_export_is_only_for_who_asked_for_it(world, who):
 def test_the_task_prepares_a_queued_export_once(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="incidents", file_format="xlsx", query="", language="ca", time_zone="Europe/Madrid")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="incidents",
+            file_format="xlsx",
+            query="",
+            language="ca",
+            time_zone="Europe/Madrid",
+        )
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     with transaction.atomic(), tenant_scope(p.org):
         prepared = Export.objects.get(pk=export.pk)
@@ -152,7 +212,11 @@ def test_the_task_prepares_a_queued_export_once(world):
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) is None
     with transaction.atomic(), tenant_scope(p.org):
         assert Export.objects.get(pk=export.pk).file == prepared.file
-    assert (prepared.status, prepared.rows_total, prepared.file.startswith(f"exports/{p.org.pk}/incidents-")) == ("done", 1, True)
+    assert (prepared.status, prepared.rows_total, prepared.file.startswith(f"exports/{p.org.pk}/incidents-")) == (
+        "done",
+        1,
+        True,
+    )
     import openpyxl
 
     sheet = openpyxl.load_workbook(default_storage.open(prepared.file, "rb")).active
@@ -162,11 +226,23 @@ def test_the_task_prepares_a_queued_export_once(world):
 def test_an_export_for_someone_no_longer_a_member_fails_and_says_so(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae2, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae2,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
         services.membership_set_active(organization=p.org, actor=p.admin, membership=p.ae2, is_active=False)
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     with transaction.atomic(), tenant_scope(p.org):
-        assert Export.objects.filter(pk=export.pk).values_list("status", "file", "error").get() == ("failed", "", "not_a_member")
+        assert Export.objects.filter(pk=export.pk).values_list("status", "file", "error").get() == (
+            "failed",
+            "",
+            "not_a_member",
+        )
 
 
 def test_exports_older_than_a_day_are_deleted_with_their_files_and_lost_ones_fail(world):
@@ -175,15 +251,34 @@ def test_exports_older_than_a_day_are_deleted_with_their_files_and_lost_ones_fai
     p, n = world.porta, world.nordwind
     with transaction.atomic(), tenant_scope(p.org):
         Export.objects.filter(pk=p.export.pk).update(created_at=timezone.now() - timedelta(hours=25))
-        young = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
-        lost = services.export_request(organization=p.org, actor=p.ae2, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        young = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
+        lost = services.export_request(
+            organization=p.org,
+            actor=p.ae2,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
         Export.objects.filter(pk=lost.pk).update(status="running", created_at=timezone.now() - timedelta(hours=1))
     # when
     assert exports_clean() == 1
     # then only yesterday's is gone, with its file; the lost one says it was interrupted
     assert (default_storage.exists(p.export.file), default_storage.exists(n.export.file)) == (False, True)
     with transaction.atomic(), tenant_scope(p.org):
-        assert list(Export.objects.order_by("id").values_list("pk", "status", "error")) == [(young.pk, "queued", ""), (lost.pk, "failed", "interrupted")]
+        assert list(Export.objects.order_by("id").values_list("pk", "status", "error")) == [
+            (young.pk, "queued", ""),
+            (lost.pk, "failed", "interrupted"),
+        ]
     assert [row[1] for row in _exports(n.org)] == ["portfolio"]
 
 
@@ -207,7 +302,10 @@ def test_one_export_at_a_time_per_person_the_second_goes_to_the_first(world):
         before = snapshot()
         second = client.post("/o/porta/portfolio/export.xlsx?sort=-name")
     assert (second.status_code, second["Location"]) == (302, first["Location"])
-    assert "An export of yours is still being prepared: wait for it to finish." in client.get(second["Location"]).content.decode()
+    assert (
+        "An export of yours is still being prepared: wait for it to finish."
+        in client.get(second["Location"]).content.decode()
+    )
     assert snapshot() == before
 
 
@@ -217,26 +315,55 @@ def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world
     def broken(**kwargs):
         raise RuntimeError("relation accounts_account does not exist")
 
-    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=broken))
+    monkeypatch.setitem(
+        exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=broken)
+    )
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     text = _client(p.ae).get(f"/o/porta/exports/{export.pk}/").content.decode()
-    assert re.search(r'data-testid="export-error">([^<]+)<', text).group(1) == "The export failed. Try again; if it fails again, tell your administrator."
+    assert (
+        re.search(r'data-testid="export-error">([^<]+)<', text).group(1)
+        == "The export failed. Try again; if it fails again, tell your administrator."
+    )
     assert "accounts_account" not in text and "accounts_account" in caplog.text
     with transaction.atomic(), tenant_scope(p.org):
-        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == ("failed", "broken", "")
+        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == (
+            "failed",
+            "broken",
+            "",
+        )
 
 
 def test_an_export_found_running_was_interrupted_and_fails_instead_of_running_again(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
         Export.objects.filter(pk=export.pk).update(status="running")
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     with transaction.atomic(), tenant_scope(p.org):
-        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == ("failed", "interrupted", "")
+        assert Export.objects.filter(pk=export.pk).values_list("status", "error", "file").get() == (
+            "failed",
+            "interrupted",
+            "",
+        )
 
 
 def test_the_export_page_shows_how_far_the_worker_is(world):
@@ -244,7 +371,15 @@ def test_the_export_page_shows_how_far_the_worker_is(world):
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=p.ae, kind="portfolio", file_format="csv", query="", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=p.ae,
+            kind="portfolio",
+            file_format="csv",
+            query="",
+            language="en",
+            time_zone="UTC",
+        )
         Export.objects.filter(pk=export.pk).update(status="running")
     cache.set(services.export_progress_key(p.org, export.pk), {"done": 250, "total": 600})
     try:
@@ -252,7 +387,13 @@ def test_the_export_page_shows_how_far_the_worker_is(world):
     finally:
         cache.delete(services.export_progress_key(p.org, export.pk))
     assert "Being prepared… 250 of 600 rows" in text
-    assert re.search(r'aria-valuenow="250" aria-valuemin="0" aria-valuemax="600"><div class="progress-bar progress-bar-striped progress-bar-animated (ad-w-\d+)"', text).group(1) == "ad-w-40"
+    assert (
+        re.search(
+            r'aria-valuenow="250" aria-valuemin="0" aria-valuemax="600"><div class="progress-bar progress-bar-striped progress-bar-animated (ad-w-\d+)"',
+            text,
+        ).group(1)
+        == "ad-w-40"
+    )
 
 
 @pytest.mark.parametrize(("who", "rows"), [("ae", 1), ("ae2", 0)])
@@ -260,7 +401,15 @@ def test_a_background_incidents_export_keeps_the_askers_scope(world, who, rows):
     # "mine": the incidents assigned to the person who asked, not to the worker's nobody
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(organization=p.org, actor=getattr(p, who), kind="incidents", file_format="csv", query="scope=mine&status=open", language="en", time_zone="UTC")
+        export = services.export_request(
+            organization=p.org,
+            actor=getattr(p, who),
+            kind="incidents",
+            file_format="csv",
+            query="scope=mine&status=open",
+            language="en",
+            time_zone="UTC",
+        )
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     with transaction.atomic(), tenant_scope(p.org):
         prepared = Export.objects.get(pk=export.pk)
@@ -275,7 +424,13 @@ def _elsewhere(sql: str, params: list, organization_id: int):
     from django.db import connection
 
     settings = connection.settings_dict
-    other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"], host=settings["HOST"], port=settings["PORT"])
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+    )
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
@@ -296,15 +451,23 @@ def test_preparing_an_export_locks_nothing_and_shows_it_is_running(tworld, monke
     p = tworld.porta
     with transaction.atomic(), tenant_scope(p.org):
         # queued without asking the worker: this test is the worker
-        export = Export.objects.create(organization=p.org, requested_by=p.ae, kind="portfolio", file_format="csv", language="en", time_zone="UTC")
+        export = Export.objects.create(
+            organization=p.org, requested_by=p.ae, kind="portfolio", file_format="csv", language="en", time_zone="UTC"
+        )
     real, seen = exports.EXPORT_KINDS["portfolio"].build, {}
 
     def probing(**kwargs):
-        seen["person"] = _elsewhere("SELECT id FROM tenancy_membership WHERE id = %s FOR UPDATE NOWAIT", [p.ae.pk], p.org.pk)
-        seen["export"] = _elsewhere("SELECT status FROM tenancy_export WHERE id = %s FOR UPDATE NOWAIT", [export.pk], p.org.pk)
+        seen["person"] = _elsewhere(
+            "SELECT id FROM tenancy_membership WHERE id = %s FOR UPDATE NOWAIT", [p.ae.pk], p.org.pk
+        )
+        seen["export"] = _elsewhere(
+            "SELECT status FROM tenancy_export WHERE id = %s FOR UPDATE NOWAIT", [export.pk], p.org.pk
+        )
         return real(**kwargs)
 
-    monkeypatch.setitem(exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=probing))
+    monkeypatch.setitem(
+        exports.EXPORT_KINDS, "portfolio", dataclasses.replace(exports.EXPORT_KINDS["portfolio"], build=probing)
+    )
     # when
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     # then the person's row was free to change, and the export was seen running

@@ -20,7 +20,7 @@ SOURCES = [
     '{% translate "50%% off" %}',
     '{% translate "Owner" noop %}',
     '{% translate "May" context "month name" %}',
-    '{% translate word %}|{% translate word as w %}{{ w }}',
+    "{% translate word %}|{% translate word as w %}{{ w }}",
     '{% translate "portfolio"|capfirst %}',
     '{% autoescape off %}{% translate "a <i>b</i>" %}{% endautoescape %}',
 ]
@@ -46,7 +46,9 @@ def test_a_translate_tag_renders_what_djangos_renders(source, language):
 
 def test_the_literal_translation_is_in_the_language_of_the_moment():
     # given: one compiled template, rendered in turn in each language
-    template = engines["django"].from_string('{% load i18n_literal %}{% translate "Portfolio" %} {% translate "Reassign" as r %}{{ r }}')
+    template = engines["django"].from_string(
+        '{% load i18n_literal %}{% translate "Portfolio" %} {% translate "Reassign" as r %}{{ r }}'
+    )
     # when
     rendered = []
     for language in ("en", "es", "ca", "en"):
@@ -58,7 +60,9 @@ def test_the_literal_translation_is_in_the_language_of_the_moment():
 
 def test_the_literal_node_is_only_for_a_bare_literal():
     # given
-    template = engines["django"].from_string('{% load i18n_literal %}{% translate "Owner" %}{% translate "Owner" as o %}{% translate "Owner" noop %}{% translate word %}{% translate "May" context "month" %}')
+    template = engines["django"].from_string(
+        '{% load i18n_literal %}{% translate "Owner" %}{% translate "Owner" as o %}{% translate "Owner" noop %}{% translate word %}{% translate "May" context "month" %}'
+    )
     # when
     nodes = [type(node) for node in template.template.nodelist if isinstance(node, TranslateNode)]
     # then
@@ -68,8 +72,17 @@ def test_the_literal_node_is_only_for_a_bare_literal():
 def test_every_template_of_ours_that_translates_loads_i18n_literal_and_none_loads_djangos_i18n():
     root = Path(__file__).resolve().parents[2] / "templates"
     templates = {p: p.read_text() for p in root.rglob("*") if p.suffix in (".html", ".txt")}
-    libraries = {p: {name for load in re.findall(r"{% load ([^%]*)%}", text) for name in load.split()} for p, text in templates.items()}
-    translating = [p for p, text in templates.items() if re.search(r"{% (translate|trans|blocktranslate|blocktrans|get_current_language)\b", text)]
+    libraries = {
+        p: {name for load in re.findall(r"{% load ([^%]*)%}", text) for name in load.split()}
+        for p, text in templates.items()
+    }
+    translating = [
+        p
+        for p, text in templates.items()
+        if re.search(r"{% (translate|trans|blocktranslate|blocktrans|get_current_language)\b", text)
+    ]
     assert [p.name for p in templates if "i18n" in libraries[p]] == []
     assert [p.name for p in translating if "i18n_literal" not in libraries[p]] == []
-    assert {root / "base.html", root / "accounts/portfolio.html", root / "tenancy/email/welcome_body.txt"} <= set(translating)
+    assert {root / "base.html", root / "accounts/portfolio.html", root / "tenancy/email/welcome_body.txt"} <= set(
+        translating
+    )

@@ -10,10 +10,10 @@ from django.test import Client
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import (
     API_LISTS,
-    body,
-    ID_SOURCES,
     API_NOT_LISTS,
+    ID_SOURCES,
     NON_TENANT_ROUTES,
+    body,
     fill_route,
     iter_patterns,
     secrets_of,
@@ -45,7 +45,7 @@ def _call(client, method, url, **extra):
 
 def test_every_route_is_either_a_tenant_route_or_known_to_be_outside_one():
     uncovered = []
-    for route, name, namespace, callback, pattern in iter_patterns():
+    for route, name, namespace, _callback, _pattern in iter_patterns():
         if namespace == "admin" or route.startswith("admin/"):
             continue  # the superuser-only admin: tests/tenancy/test_admin.py
         if "<slug:org_slug>" in route:
@@ -68,12 +68,17 @@ def test_another_organisations_slug_answers_404_on_every_route_and_method_and_ch
     with transaction.atomic(), tenant_scope(world.nordwind.org):
         from tenancy import services
 
-        services.membership_change_roles(organization=world.nordwind.org, actor=everyone, membership=everyone, roles=["admin", "sales_lead", "account_executive", "finance"])
+        services.membership_change_roles(
+            organization=world.nordwind.org,
+            actor=everyone,
+            membership=everyone,
+            roles=["admin", "sales_lead", "account_executive", "finance"],
+        )
     client = _client_for(everyone)
     before = snapshot()
     answers = {}
     # when nordwind's member asks for every porta URL, with every method
-    for route, name, callback, pattern in tenant_routes():
+    for route, _name, _callback, _pattern in tenant_routes():
         url = fill_route(route, "porta", world.porta)
         for method, extra in [(m, {}) for m in METHODS] + [("get", {"HTTP_HX_REQUEST": "true"})]:
             response = _call(client, method, url, **extra)
@@ -90,7 +95,7 @@ def test_another_organisations_ids_under_ones_own_slug_answer_404_and_change_not
     client = _client_for(everyone)
     before = snapshot()
     checked = 0
-    for route, name, callback, pattern in tenant_routes():
+    for route, _name, _callback, _pattern in tenant_routes():
         if "<int:" not in route:
             continue
         url = fill_route(route, "nordwind", world.porta)  # porta's ids, nordwind's slug
@@ -109,7 +114,7 @@ def test_a_token_of_another_organisation_answers_404_on_every_api_operation(worl
     client = Client()
     header = {"HTTP_AUTHORIZATION": f"Bearer {world.nordwind.token_secret}"}
     before = snapshot()
-    for route, name, callback, pattern in tenant_routes():
+    for route, _name, callback, _pattern in tenant_routes():
         if not route.startswith("api/"):
             continue
         url = fill_route(route, "porta", world.porta)
@@ -124,7 +129,7 @@ def test_every_api_list_shows_exactly_the_askers_organisation(world):
     client = Client()
     header = {"HTTP_AUTHORIZATION": f"Bearer {world.nordwind.token_secret}"}
     seen = set()
-    for route, name, callback, pattern in tenant_routes():
+    for route, name, callback, _pattern in tenant_routes():
         if not route.startswith("api/") or "<int:" in route or "get" not in _api_methods(callback):
             continue
         response = client.get(fill_route(route, "nordwind", world.nordwind), **header)
@@ -143,7 +148,7 @@ def test_every_api_list_shows_exactly_the_askers_organisation(world):
 
 def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
     client = _client_for(world.nordwind.admin)
-    for route, name, callback, pattern in tenant_routes():
+    for route, name, _callback, _pattern in tenant_routes():
         if route.startswith("api/"):
             continue
         url = fill_route(route, "nordwind", world.nordwind)
@@ -153,7 +158,10 @@ def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
             # to its page), except the switcher's, to the page for choosing an organisation
             redirected_to = response["Location"] if response.status_code == 302 else None
             assert response.status_code in (200, 405) or (
-                redirected_to is not None and (redirected_to.startswith("/o/nordwind/") or (name, redirected_to) == ("organization_switcher", "/"))
+                redirected_to is not None
+                and (
+                    redirected_to.startswith("/o/nordwind/") or (name, redirected_to) == ("organization_switcher", "/")
+                )
             ), (url, extra, response.status_code, redirected_to)
             for secret in secrets_of(world.porta):
                 assert secret.encode() not in body(response), (url, extra, secret)
@@ -164,14 +172,26 @@ def test_the_switcher_lists_the_persons_own_active_organisations_and_nothing_els
     from tenancy import services
 
     with transaction.atomic(), tenant_scope(world.nordwind.org):
-        services.membership_add(organization=world.nordwind.org, actor=None, email="ae@porta.example", full_name="", roles=["finance"])
-        former = services.membership_add(organization=world.nordwind.org, actor=None, email="ae2@porta.example", full_name="", roles=["finance"])
-        services.membership_set_active(organization=world.nordwind.org, actor=world.nordwind.admin, membership=former, is_active=False)
+        services.membership_add(
+            organization=world.nordwind.org, actor=None, email="ae@porta.example", full_name="", roles=["finance"]
+        )
+        former = services.membership_add(
+            organization=world.nordwind.org, actor=None, email="ae2@porta.example", full_name="", roles=["finance"]
+        )
+        services.membership_set_active(
+            organization=world.nordwind.org, actor=world.nordwind.admin, membership=former, is_active=False
+        )
     names = {}
     for person in ("ae", "ae2", "finance"):
         response = _client_for(getattr(world.porta, person)).get("/o/porta/organizations/", HTTP_HX_REQUEST="true")
-        names[person] = re.findall(r'<a class="dropdown-item[^"]*" href="/o/[a-z]+/"[^>]*>([^<]+)</a>', response.content.decode())
-    assert names == {"ae": ["Nordwind Components", "Porta Digital"], "ae2": ["Porta Digital"], "finance": ["Porta Digital"]}
+        names[person] = re.findall(
+            r'<a class="dropdown-item[^"]*" href="/o/[a-z]+/"[^>]*>([^<]+)</a>', response.content.decode()
+        )
+    assert names == {
+        "ae": ["Nordwind Components", "Porta Digital"],
+        "ae2": ["Porta Digital"],
+        "finance": ["Porta Digital"],
+    }
     # without htmx it is the page for choosing an organisation
     assert _client_for(world.porta.ae).get("/o/porta/organizations/")["Location"] == "/"
 

@@ -6,7 +6,9 @@ from tenancy.scope import tenant_scope
 
 
 def _templates_with_tests(settings):
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], settings.BASE_DIR / "tests" / "templates"]}]
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], settings.BASE_DIR / "tests" / "templates"]}
+    ]
 
 
 @override_settings(ROOT_URLCONF="tests.tenancy.urls_for_tests")
@@ -32,7 +34,10 @@ def test_htmx_responses_carry_messages_as_a_trigger_and_pages_show_toasts(world)
     client = Client()
     client.force_login(world.porta.admin.user)
     htmx = client.post("/o/porta/teams/", {"name": "Equip Girona"}, HTTP_HX_REQUEST="true")
-    assert htmx["HX-Trigger"] == '{"accountdesk:messages": [{"level": "success", "text": "Team Equip Girona was created."}]}'
+    assert (
+        htmx["HX-Trigger"]
+        == '{"accountdesk:messages": [{"level": "success", "text": "Team Equip Girona was created."}]}'
+    )
     page = client.post("/o/porta/teams/", {"name": "Equip Lleida"})
     assert b"Team Equip Lleida was created." in page.content and b"data-autoshow" in page.content
 
@@ -56,7 +61,11 @@ def test_content_security_policy_has_nonces_and_nothing_unsafe(world):
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert f'<script nonce="{nonce}">'.encode() in response.content
-    assert b"<script>" not in response.content and b' style="' not in response.content and b"<style>" not in response.content
+    assert (
+        b"<script>" not in response.content
+        and b' style="' not in response.content
+        and b"<style>" not in response.content
+    )
 
 
 @override_settings(ROOT_URLCONF="tests.tenancy.urls_for_tests")

@@ -13,7 +13,9 @@ def _counts() -> dict:
     counts = {}
     for org in Organization.objects.order_by("slug"):
         with transaction.atomic(), tenant_scope(org):
-            counts[org.slug] = [m.objects.count() for m in (Membership, TeamMember, Client, Contact, Account, Activity, Incident)]
+            counts[org.slug] = [
+                m.objects.count() for m in (Membership, TeamMember, Client, Contact, Account, Activity, Incident)
+            ]
     return counts
 
 

@@ -10,7 +10,11 @@ from tenancy.scope import tenant_scope
 def _state(org):
     with transaction.atomic(), tenant_scope(org):
         return (
-            sorted(Membership.objects.values_list("user__email", "is_admin", "is_sales_lead", "is_account_executive", "is_finance", "is_active")),
+            sorted(
+                Membership.objects.values_list(
+                    "user__email", "is_admin", "is_sales_lead", "is_account_executive", "is_finance", "is_active"
+                )
+            ),
             sorted(TeamMember.objects.values_list("team__name", "membership__user__email", "is_lead")),
             sorted(Team.objects.values_list("name", flat=True)),
             AuditEvent.objects.count(),
@@ -22,15 +26,39 @@ def _state(org):
 def test_membership_add_creates_the_person_the_membership_and_an_audit_row(world, in_scope):
     org = world.porta.org
     with in_scope(org):
-        membership = services.membership_add(organization=org, actor=world.porta.admin, email=" Marta.Serra@Example.com ", full_name="Marta Serra", roles=["finance", "account_executive"])
+        membership = services.membership_add(
+            organization=org,
+            actor=world.porta.admin,
+            email=" Marta.Serra@Example.com ",
+            full_name="Marta Serra",
+            roles=["finance", "account_executive"],
+        )
         event = AuditEvent.objects.filter(object_id=membership.pk, action="membership.add").get()
-    assert (membership.user.email, membership.user.full_name, membership.roles, membership.user.has_usable_password()) == ("marta.serra@example.com", "Marta Serra", ["account_executive", "finance"], False)
-    assert (event.actor, event.changes) == (world.porta.admin.user, {"email": [None, "marta.serra@example.com"], "roles": [None, ["finance", "account_executive"]], "is_active": [None, True]})
+    assert (
+        membership.user.email,
+        membership.user.full_name,
+        membership.roles,
+        membership.user.has_usable_password(),
+    ) == ("marta.serra@example.com", "Marta Serra", ["account_executive", "finance"], False)
+    assert (event.actor, event.changes) == (
+        world.porta.admin.user,
+        {
+            "email": [None, "marta.serra@example.com"],
+            "roles": [None, ["finance", "account_executive"]],
+            "is_active": [None, True],
+        },
+    )
 
 
 def test_membership_add_reuses_a_person_who_is_in_another_organisation(world, in_scope):
     with in_scope(world.porta.org):
-        membership = services.membership_add(organization=world.porta.org, actor=world.porta.admin, email="ae@nordwind.example", full_name="", roles=["finance"])
+        membership = services.membership_add(
+            organization=world.porta.org,
+            actor=world.porta.admin,
+            email="ae@nordwind.example",
+            full_name="",
+            roles=["finance"],
+        )
     assert membership.user == world.nordwind.ae.user
 
 
@@ -39,16 +67,30 @@ def test_membership_add_reuses_a_person_who_is_in_another_organisation(world, in
     [
         ("not-an-email", "X", ["admin"], "Enter a valid email address.", {"email": "Enter a valid email address."}),
         ("new@example.com", "X", [], "A person needs at least one role.", {"roles": "Choose at least one role."}),
-        ("new@example.com", "X", ["owner"], "Unknown role: owner.", {"roles": "Choose from admin, sales lead, account executive and finance."}),
+        (
+            "new@example.com",
+            "X",
+            ["owner"],
+            "Unknown role: owner.",
+            {"roles": "Choose from admin, sales lead, account executive and finance."},
+        ),
         ("new@example.com", "", ["admin"], "Enter the person's full name.", {"full_name": "This field is required."}),
         ("new@example.com", "x" * 151, ["admin"], "The name is too long.", {"full_name": "At most 150 characters."}),
-        ("ae@porta.example", "", ["admin"], "ae@porta.example is already a member of this organisation.", {"email": "Already a member."}),
+        (
+            "ae@porta.example",
+            "",
+            ["admin"],
+            "ae@porta.example is already a member of this organisation.",
+            {"email": "Already a member."},
+        ),
     ],
 )
 def test_membership_add_refuses_bad_input_and_writes_nothing(world, in_scope, email, full_name, roles, message, fields):
     before = _state(world.porta.org)
     with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
-        services.membership_add(organization=world.porta.org, actor=world.porta.admin, email=email, full_name=full_name, roles=roles)
+        services.membership_add(
+            organization=world.porta.org, actor=world.porta.admin, email=email, full_name=full_name, roles=roles
+        )
     assert (error.value.message, error.value.extra) == (message, fields)
     assert _state(world.porta.org) == before
 
@@ -56,14 +98,25 @@ def test_membership_add_refuses_bad_input_and_writes_nothing(world, in_scope, em
 def test_only_an_admin_may_add_people(world, in_scope):
     before = _state(world.porta.org)
     with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
-        services.membership_add(organization=world.porta.org, actor=world.porta.lead, email="new@example.com", full_name="New", roles=["admin"])
+        services.membership_add(
+            organization=world.porta.org,
+            actor=world.porta.lead,
+            email="new@example.com",
+            full_name="New",
+            roles=["admin"],
+        )
     assert (error.value.status, error.value.message) == (403, "Only an admin of this organisation may do that.")
     assert _state(world.porta.org) == before
 
 
 def test_membership_change_roles_is_audited_from_and_to(world, in_scope):
     with in_scope(world.porta.org):
-        services.membership_change_roles(organization=world.porta.org, actor=world.porta.admin, membership=world.porta.ae, roles=["account_executive", "sales_lead"])
+        services.membership_change_roles(
+            organization=world.porta.org,
+            actor=world.porta.admin,
+            membership=world.porta.ae,
+            roles=["account_executive", "sales_lead"],
+        )
         event = AuditEvent.objects.filter(action="membership.change_roles").get()
         roles = Membership.objects.get(pk=world.porta.ae.pk).roles
     assert roles == ["sales_lead", "account_executive"]
@@ -73,16 +126,22 @@ def test_membership_change_roles_is_audited_from_and_to(world, in_scope):
 def test_an_admin_cannot_remove_their_own_admin_role_or_deactivate_themselves(world, in_scope):
     before = _state(world.porta.org)
     with pytest.raises(ApplicationError, match="You cannot remove your own admin role."), in_scope(world.porta.org):
-        services.membership_change_roles(organization=world.porta.org, actor=world.porta.admin, membership=world.porta.admin, roles=["finance"])
+        services.membership_change_roles(
+            organization=world.porta.org, actor=world.porta.admin, membership=world.porta.admin, roles=["finance"]
+        )
     with pytest.raises(ApplicationError, match="You cannot deactivate yourself."), in_scope(world.porta.org):
-        services.membership_set_active(organization=world.porta.org, actor=world.porta.admin, membership=world.porta.admin, is_active=False)
+        services.membership_set_active(
+            organization=world.porta.org, actor=world.porta.admin, membership=world.porta.admin, is_active=False
+        )
     assert _state(world.porta.org) == before
 
 
 def test_deactivating_a_member_revokes_their_tokens_and_is_audited(world, in_scope):
     with in_scope(world.porta.org):
         services.api_token_create(organization=world.porta.org, membership=world.porta.ae, name="script")
-        services.membership_set_active(organization=world.porta.org, actor=world.porta.admin, membership=world.porta.ae, is_active=False)
+        services.membership_set_active(
+            organization=world.porta.org, actor=world.porta.admin, membership=world.porta.ae, is_active=False
+        )
         usable = ApiToken.objects.filter(membership=world.porta.ae, revoked_at__isnull=True).count()
         event = AuditEvent.objects.filter(action="membership.set_active").get()
     assert usable == 0
@@ -92,7 +151,13 @@ def test_deactivating_a_member_revokes_their_tokens_and_is_audited(world, in_sco
 def test_team_set_people_replaces_leads_and_members(world, in_scope):
     org = world.porta
     with in_scope(org.org):
-        services.team_set_people(organization=org.org, actor=org.admin, team=org.team, lead_ids=[org.ae.pk], member_ids=[org.finance.pk, org.ae.pk])
+        services.team_set_people(
+            organization=org.org,
+            actor=org.admin,
+            team=org.team,
+            lead_ids=[org.ae.pk],
+            member_ids=[org.finance.pk, org.ae.pk],
+        )
         rows = sorted(TeamMember.objects.filter(team=org.team).values_list("membership__user__email", "is_lead"))
     assert rows == [("ae@porta.example", True), ("finance@porta.example", False)]
 
@@ -100,7 +165,13 @@ def test_team_set_people_replaces_leads_and_members(world, in_scope):
 def test_team_people_must_be_active_members_of_the_same_organisation(world, in_scope):
     before = _state(world.porta.org)
     with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
-        services.team_set_people(organization=world.porta.org, actor=world.porta.admin, team=world.porta.team, lead_ids=[world.nordwind.lead.pk], member_ids=[])
+        services.team_set_people(
+            organization=world.porta.org,
+            actor=world.porta.admin,
+            team=world.porta.team,
+            lead_ids=[world.nordwind.lead.pk],
+            member_ids=[],
+        )
     assert error.value.extra == {"lead_ids": "Choose active members of this organisation."}
     assert _state(world.porta.org) == before
 
@@ -111,13 +182,17 @@ def test_team_names_are_unique_per_organisation_whatever_the_case(world, in_scop
         services.team_create(organization=world.porta.org, actor=world.porta.admin, name="team porta digital")
     assert _state(world.porta.org) == before
     with in_scope(world.nordwind.org):
-        team = services.team_create(organization=world.nordwind.org, actor=world.nordwind.admin, name="Team Porta Digital")
+        team = services.team_create(
+            organization=world.nordwind.org, actor=world.nordwind.admin, name="Team Porta Digital"
+        )
     assert team.name == "Team Porta Digital"
 
 
 def test_api_token_stores_only_a_hash_and_expires(world, in_scope):
     with in_scope(world.porta.org):
-        token, secret = services.api_token_create(organization=world.porta.org, membership=world.porta.ae, name="sync", days=7)
+        token, secret = services.api_token_create(
+            organization=world.porta.org, membership=world.porta.ae, name="sync", days=7
+        )
         stored = ApiToken.objects.get(pk=token.pk)
     assert secret.startswith("adk_") and len(secret) == 47
     assert secret not in (stored.key_hash, stored.prefix) and stored.prefix == secret[:10]
@@ -136,6 +211,12 @@ def test_team_update_is_all_or_nothing(world, in_scope):
     # given a valid new name and an invalid lead
     before = _state(world.porta.org)
     with pytest.raises(ApplicationError), in_scope(world.porta.org):
-        services.team_update(organization=world.porta.org, actor=world.porta.admin, team=world.porta.team, name="Renamed", lead_ids=[world.nordwind.lead.pk])
+        services.team_update(
+            organization=world.porta.org,
+            actor=world.porta.admin,
+            team=world.porta.team,
+            name="Renamed",
+            lead_ids=[world.nordwind.lead.pk],
+        )
     # then the rename did not happen either
     assert _state(world.porta.org) == before

@@ -13,7 +13,9 @@ def test_a_new_person_gets_a_welcome_mail_from_the_real_worker(tworld, celery_wo
     client.force_login(tworld.porta.admin.user)
     client.post("/o/porta/people/", {"email": "gemma@example.com", "full_name": "Gemma Riera", "roles": ["finance"]})
     # when the worker process takes it from Redis
-    mails = wait_for(lambda: [p for p in celery_worker_process.mail_dir.iterdir() if "gemma@example.com" in p.read_text()])
+    mails = wait_for(
+        lambda: [p for p in celery_worker_process.mail_dir.iterdir() if "gemma@example.com" in p.read_text()]
+    )
     # then the mail is in the organisation's language with a link to set a password
     text = mails[0].read_text()
     assert "Subject: You have been added to Porta Digital on AccountDesk" in text
@@ -24,6 +26,14 @@ def test_the_tenant_task_runs_inside_its_organisation_and_ignores_an_unknown_one
     with transaction.atomic(), tenant_scope(world.porta.org):
         membership_id = Membership.objects.get(user__email="ae@porta.example").pk
     # a porta membership id asked for under nordwind's organisation finds nothing
-    assert send_welcome_email.apply(kwargs={"organization_id": world.nordwind.org.pk, "membership_id": membership_id}).get() is False
+    assert (
+        send_welcome_email.apply(
+            kwargs={"organization_id": world.nordwind.org.pk, "membership_id": membership_id}
+        ).get()
+        is False
+    )
     assert send_welcome_email.apply(kwargs={"organization_id": 999999, "membership_id": membership_id}).get() is None
-    assert send_welcome_email.apply(kwargs={"organization_id": world.porta.org.pk, "membership_id": membership_id}).get() is True
+    assert (
+        send_welcome_email.apply(kwargs={"organization_id": world.porta.org.pk, "membership_id": membership_id}).get()
+        is True
+    )

@@ -82,7 +82,11 @@ def test_every_member_reaches_home_preferences_and_tokens(world, role):
 
 def test_admin_adds_a_person_with_htmx_and_gets_the_panel_partial(world):
     client = _client(world.porta.admin)
-    response = client.post("/o/porta/people/", {"email": "marta@example.com", "full_name": "Marta Serra", "roles": ["account_executive"]}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        "/o/porta/people/",
+        {"email": "marta@example.com", "full_name": "Marta Serra", "roles": ["account_executive"]},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b'<div id="people-panel"')
     assert b"<html" not in response.content and b"marta@example.com" in response.content
@@ -100,7 +104,9 @@ def test_the_same_view_renders_the_whole_page_without_htmx(world):
 def test_add_person_with_bad_input_shows_the_errors_and_writes_nothing(world):
     client = _client(world.porta.admin)
     before = snapshot()
-    response = client.post("/o/porta/people/", {"email": "not-an-email", "full_name": "x" * 200, "roles": []}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        "/o/porta/people/", {"email": "not-an-email", "full_name": "x" * 200, "roles": []}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert "Enter a valid email address." in text
@@ -114,7 +120,9 @@ def test_admin_changes_roles_inline_and_sees_the_row(world):
     ae = world.porta.ae
     edit = client.get(f"/o/porta/people/{ae.pk}/?edit=1", HTTP_HX_REQUEST="true")
     assert edit.content.lstrip().startswith(f'<tr id="person-{ae.pk}"'.encode()) and b'type="checkbox"' in edit.content
-    saved = client.post(f"/o/porta/people/{ae.pk}/", {f"m{ae.pk}-roles": ["account_executive", "finance"]}, HTTP_HX_REQUEST="true")
+    saved = client.post(
+        f"/o/porta/people/{ae.pk}/", {f"m{ae.pk}-roles": ["account_executive", "finance"]}, HTTP_HX_REQUEST="true"
+    )
     assert saved.status_code == 200 and b"Finance" in saved.content and b'type="checkbox"' not in saved.content
     with transaction.atomic(), tenant_scope(world.porta.org):
         assert Membership.objects.get(pk=ae.pk).roles == ["account_executive", "finance"]
@@ -126,10 +134,14 @@ def test_a_deactivated_member_loses_access_at_once_session_and_token(world):
     with transaction.atomic(), tenant_scope(world.porta.org):
         from tenancy import services
 
-        _token, secret = services.api_token_create(organization=world.porta.org, membership=world.porta.ae, name="script")
+        _token, secret = services.api_token_create(
+            organization=world.porta.org, membership=world.porta.ae, name="script"
+        )
     assert Client().get("/api/v1/o/porta/me/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     # when the admin deactivates them
-    response = _client(world.porta.admin).post(f"/o/porta/people/{world.porta.ae.pk}/active/", {"is_active": "0"}, HTTP_HX_REQUEST="true")
+    response = _client(world.porta.admin).post(
+        f"/o/porta/people/{world.porta.ae.pk}/active/", {"is_active": "0"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and b"Deactivated" in response.content
     # then the open session and the token both stop working
     assert ae_client.get("/o/porta/").status_code == 404
@@ -139,11 +151,21 @@ def test_a_deactivated_member_loses_access_at_once_session_and_token(world):
 def test_admin_edits_a_team_and_is_redirected_to_the_list(world):
     client = _client(world.porta.admin)
     p = world.porta
-    response = client.post(f"/o/porta/teams/{p.team.pk}/", {"name": "Equip Gràcia", "leads": [p.lead.pk], "members": [p.ae.pk, p.finance.pk]}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/o/porta/teams/{p.team.pk}/",
+        {"name": "Equip Gràcia", "leads": [p.lead.pk], "members": [p.ae.pk, p.finance.pk]},
+        HTTP_HX_REQUEST="true",
+    )
     assert (response.status_code, response["HX-Redirect"]) == (200, "http://testserver/o/porta/teams/")
     with transaction.atomic(), tenant_scope(p.org):
-        rows = sorted(TeamMember.objects.filter(team=p.team).values_list("team__name", "membership__user__email", "is_lead"))
-    assert rows == [("Equip Gràcia", "ae@porta.example", False), ("Equip Gràcia", "finance@porta.example", False), ("Equip Gràcia", "lead@porta.example", True)]
+        rows = sorted(
+            TeamMember.objects.filter(team=p.team).values_list("team__name", "membership__user__email", "is_lead")
+        )
+    assert rows == [
+        ("Equip Gràcia", "ae@porta.example", False),
+        ("Equip Gràcia", "finance@porta.example", False),
+        ("Equip Gràcia", "lead@porta.example", True),
+    ]
 
 
 def test_team_form_offers_only_this_organisations_people(world):
@@ -189,7 +211,11 @@ def _sidenav(response) -> tuple[str, list[str], list[str]]:
 
 def test_the_remembered_navigation_is_each_organisations_and_each_roles_own(world):
     # given the same pages asked by people of two organisations and two roles, in turn
-    porta_admin, nordwind_admin, porta_ae = _client(world.porta.admin), _client(world.nordwind.admin), _client(world.porta.ae)
+    porta_admin, nordwind_admin, porta_ae = (
+        _client(world.porta.admin),
+        _client(world.nordwind.admin),
+        _client(world.porta.ae),
+    )
     # when
     first = _sidenav(porta_admin.get("/o/porta/portfolio/"))
     other_org = _sidenav(nordwind_admin.get("/o/nordwind/portfolio/"))
@@ -205,8 +231,18 @@ def test_the_remembered_navigation_is_each_organisations_and_each_roles_own(worl
 
 @pytest.mark.parametrize(
     ("path", "active"),
-    [("", "/o/porta/"), ("my-day/", "/o/porta/my-day/"), ("portfolio/", "/o/porta/portfolio/"), ("accounts/{account}/", "/o/porta/portfolio/"), ("clients/", "/o/porta/clients/"),
-     ("incidents/", "/o/porta/incidents/"), ("people/", "/o/porta/people/"), ("teams/", "/o/porta/teams/"), ("tokens/", "/o/porta/tokens/"), ("preferences/", "/o/porta/preferences/")],
+    [
+        ("", "/o/porta/"),
+        ("my-day/", "/o/porta/my-day/"),
+        ("portfolio/", "/o/porta/portfolio/"),
+        ("accounts/{account}/", "/o/porta/portfolio/"),
+        ("clients/", "/o/porta/clients/"),
+        ("incidents/", "/o/porta/incidents/"),
+        ("people/", "/o/porta/people/"),
+        ("teams/", "/o/porta/teams/"),
+        ("tokens/", "/o/porta/tokens/"),
+        ("preferences/", "/o/porta/preferences/"),
+    ],
 )
 def test_the_navigation_marks_the_section_of_the_page(world, path, active):
     response = _client(world.porta.admin).get("/o/porta/" + path.format(account=world.porta.account.pk))
