@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import ApplicationError, error_body
+from config.errors import ApplicationError, error_body, refusal_messages
 
 
 def _flatten(detail) -> dict:
@@ -35,6 +36,10 @@ def _flatten(detail) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, {k: str(v) for k, v in exc.extra.items()}), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        # full_clean() or a constraint in a service: the same shape as a serializer's refusal.
+        message, fields = refusal_messages(exc)
+        return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return Response(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):

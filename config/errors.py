@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template import loader
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 
@@ -16,6 +21,22 @@ class ApplicationError(Exception):
         self.extra = extra or {}
         self.code = code
         self.status = status
+
+
+def refusal_messages(error: ApplicationError | ValidationError) -> tuple[str, dict[str, str]]:
+    """A refusal as (the sentence for people, {field: its first message}), whichever way a
+    service said it: an ApplicationError, or a ValidationError from full_clean() or a
+    constraint (a dict of fields, a list, or one message)."""
+    if isinstance(error, ApplicationError):
+        return error.message, {field: str(message) for field, message in error.extra.items()}
+    if hasattr(error, "error_dict"):
+        fields = {field: str(texts[0]) for field, texts in error.message_dict.items() if texts}
+        general = fields.pop(NON_FIELD_ERRORS, None)
+        first = general or next(iter(fields.values()), _("Some fields need attention."))
+        if general is None and len(fields) > 1:
+            first = _("Some fields need attention.")
+        return first, fields
+    return " ".join(str(m) for m in error.messages), {}
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -99,3 +120,48 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         _("Security check failed"),
         _("Your form expired or came from somewhere else. Reload the page and try again."),
     )
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the person came from, when it is this site; else the organisation's home."""
+    back = request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return back
+    organization = getattr(request, "organization", None)
+    return reverse("org_home", kwargs={"org_slug": organization.slug}) if organization else "/"
+
+
+class RefusalMiddleware:
+    """The one place a page's exception becomes a response (the API has its exception handler).
+
+    - a row that does not exist, or that this person may not see (`DoesNotExist`, an
+      ApplicationError with status 404): the 404 page, the same for both;
+    - "may see but not change" (`PermissionDenied`, an ApplicationError with status 403): 403;
+    - any other refusal a view did not put on its form (ApplicationError, ValidationError): its
+      message where the person came from; nothing was written. An htmx request gets the message
+      as a toast and a 400 that swaps nothing.
+
+    A view with a form puts refusals on the form instead, with `config.forms.submit`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _is_api(request):
+            return None
+        if isinstance(exception, ObjectDoesNotExist):
+            return page_not_found(request, Http404())
+        if isinstance(exception, ApplicationError) and exception.status in (403, 404):
+            handler = page_not_found if exception.status == 404 else permission_denied
+            return handler(request, PermissionDenied(exception.message))
+        if isinstance(exception, (ApplicationError, ValidationError)):
+            message, _fields = refusal_messages(exception)
+            messages.error(request, message)
+            if getattr(request, "htmx", False):
+                return HttpResponse("", status=400)
+            return redirect(_back(request))
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import factory
@@ -198,3 +199,57 @@ def _prepared_export(world: SimpleNamespace):
         file=name,
         finished_at=timezone.now(),
     )
+
+
+# --- Shared by the tests: signed-in browsers, JSON requests, clients in bulk -----------------
+
+DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def signed_in(membership=None):
+    """Django's test client, signed in as the membership's person (anonymous with None)."""
+    from django.test import Client as Browser
+
+    browser = Browser()
+    if membership is not None:
+        browser.force_login(membership.user)
+    return browser
+
+
+def send_json(browser, method: str, url: str, body=None, raw: str | None = None):
+    """An API request with a JSON body (`raw` sends text as it is); no body, no content type."""
+    if body is None and raw is None:
+        return getattr(browser, method)(url)
+    return getattr(browser, method)(
+        url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
+    )
+
+
+def dni(number: int) -> str:
+    """A valid Spanish DNI for a number."""
+    return f"{number:08d}{DNI_LETTERS[number % 23]}"
+
+
+def add_client(org_world, n: int, contacts: int = 0, **fields):
+    """Client number `n` of an organisation (valid tax id, Girona, active), with `contacts` people."""
+    from clients import services as clients_services
+
+    data = {
+        "legal_name": f"Client {n:03d} SL",
+        "tax_id": dni(10_000_000 + n),
+        "country": "ES",
+        "city": "Girona",
+        "status": "active",
+        **fields,
+    }
+    with transaction.atomic(), tenant_scope(org_world.org):
+        client = clients_services.client_create(organization=org_world.org, actor=org_world.admin, **data)
+        for i in range(contacts):
+            clients_services.contact_create(
+                organization=org_world.org,
+                actor=org_world.admin,
+                client=client,
+                full_name=f"Person {n}-{i}",
+                email=f"p{n}-{i}@example.com",
+            )
+    return client

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # Last, so that the tenant transaction wraps only the view and its rendering,
     # and every middleware above sees the final response.
     "tenancy.middleware.TenantMiddleware",
+    # Inside the tenant scope: turns a view's "not found", "not allowed" and refusals into pages.
+    "config.errors.RefusalMiddleware",
     # Inside the tenant scope, so that its page is the organisation's like any other.
     "config.errors.method_not_allowed_page",
 ]

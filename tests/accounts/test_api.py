@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
-from django.test import Client as Browser
 from django.utils import timezone
 
 from accounts import services
@@ -17,6 +16,7 @@ from accounts.models import Account
 from clients import services as clients_services
 from tenancy.models import AuditEvent
 from tenancy.scope import tenant_scope
+from tests.factories import send_json, signed_in
 from tests.tenancy.isolation import snapshot
 
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
@@ -27,20 +27,6 @@ ACCOUNT_NOT_FOUND = {
         "fields": {"account": "No account you can see has this id."},
     }
 }
-
-
-def _as(membership) -> Browser:
-    browser = Browser()
-    browser.force_login(membership.user)
-    return browser
-
-
-def _send(browser: Browser, method: str, url: str, body=None, raw: str | None = None):
-    if body is None and raw is None:
-        return getattr(browser, method)(url)
-    return getattr(browser, method)(
-        url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
-    )
 
 
 def _ids(response) -> list[int]:
@@ -123,7 +109,7 @@ SEES_THE_PRIVATE_ACCOUNT = {"admin": True, "finance": True, "ae2": True, "lead":
 @pytest.mark.parametrize("role", sorted(SEES_THE_PRIVATE_ACCOUNT))
 def test_every_list_shows_exactly_what_the_role_sees(private, role):
     p, sees = private.p, SEES_THE_PRIVATE_ACCOUNT[role]
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     expected = {
         "accounts": [private.account.pk, p.account.pk],
         "account-team": [private.member.pk, p.account_member.pk],
@@ -172,7 +158,7 @@ def _private_routes(private, ids: dict) -> list[tuple[str, str, dict | None]]:
 
 @pytest.mark.parametrize("role", ["ae", "lead"])
 def test_an_account_one_may_not_see_answers_like_one_that_does_not_exist_and_nothing_changes(private, role):
-    browser = _as(getattr(private.p, role))
+    browser = signed_in(getattr(private.p, role))
     hidden = {
         "account": private.account.pk,
         "member": private.member.pk,
@@ -185,18 +171,18 @@ def test_an_account_one_may_not_see_answers_like_one_that_does_not_exist_and_not
     for (method, url, body), (_m, missing_url, missing_body) in zip(
         _private_routes(private, hidden), _private_routes(private, missing), strict=False
     ):
-        answer = _send(browser, method, f"/api/v1/o/porta/{url}", body)
+        answer = send_json(browser, method, f"/api/v1/o/porta/{url}", body)
         expected = ACCOUNT_NOT_FOUND if method == "post" and "account" in body else NOT_FOUND
         assert (answer.status_code, answer.json()) == (404, expected), (method, url)
-        nonexistent = _send(browser, method, f"/api/v1/o/porta/{missing_url}", missing_body)
+        nonexistent = send_json(browser, method, f"/api/v1/o/porta/{missing_url}", missing_body)
         assert (nonexistent.status_code, nonexistent.json()) == (404, expected), (method, missing_url)
     assert snapshot() == before
 
 
 def test_an_account_of_another_organisation_named_in_a_body_is_not_found_and_nothing_changes(world):
-    browser = _as(world.porta.admin)
+    browser = signed_in(world.porta.admin)
     before = snapshot()
-    response = _send(
+    response = send_json(
         browser, "post", "/api/v1/o/porta/activities/", {"account": world.nordwind.account.pk, "summary": "A call"}
     )
     assert (response.status_code, response.json()) == (404, ACCOUNT_NOT_FOUND)
@@ -232,14 +218,14 @@ def _body(response) -> dict:
 
 
 def test_an_account_reads_with_its_client_owner_team_terms_and_overdue_flag(world):
-    response = _as(world.porta.ae2).get(f"/api/v1/o/porta/accounts/{world.porta.account.pk}/")
+    response = signed_in(world.porta.ae2).get(f"/api/v1/o/porta/accounts/{world.porta.account.pk}/")
     assert (response.status_code, _body(response)) == (200, _porta_account(world))
 
 
 def test_the_owner_changes_the_terms_and_only_the_fields_sent_change(world, in_scope):
     p = world.porta
-    response = _send(
-        _as(p.ae),
+    response = send_json(
+        signed_in(p.ae),
         "patch",
         f"/api/v1/o/porta/accounts/{p.account.pk}/",
         {"credit_limit": "20000.50", "payment_terms_days": 60},
@@ -259,7 +245,9 @@ def test_the_owner_changes_the_terms_and_only_the_fields_sent_change(world, in_s
 
 def test_finance_alone_sets_the_risk_rating(world, in_scope):
     p = world.porta
-    response = _send(_as(p.finance), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "high"})
+    response = send_json(
+        signed_in(p.finance), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "high"}
+    )
     assert (response.status_code, _body(response)) == (200, _porta_account(world, risk_rating="high"))
     with in_scope(p.org):
         event = AuditEvent.objects.filter(object_type="accounts.account", object_id=p.account.pk).latest("id")
@@ -273,9 +261,9 @@ def test_finance_alone_sets_the_risk_rating(world, in_scope):
 @pytest.mark.parametrize("role", ["admin", "lead", "ae", "ae2"])
 def test_no_one_else_sets_the_risk_rating_and_nothing_changes(world, role):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     before = snapshot()
-    response = _send(
+    response = send_json(
         browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "low", "tier": "strategic"}
     )
     assert (response.status_code, response.json()) == (403, _forbidden("Only finance sets risk ratings."))
@@ -296,17 +284,17 @@ def test_no_one_else_sets_the_risk_rating_and_nothing_changes(world, role):
 )
 def test_who_may_not_change_an_account_gets_403_and_nothing_changes(world, role, body, message):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     body = {k: p.ae2.pk if v == "{ae2}" else v for k, v in body.items()}
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", body)
+    response = send_json(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", body)
     assert (response.status_code, response.json()) == (403, _forbidden(message))
     assert snapshot() == before
 
 
 def test_the_lead_reassigns_an_account_of_their_team(world):
     p = world.porta
-    response = _send(_as(p.lead), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"owner": p.ae2.pk})
+    response = send_json(signed_in(p.lead), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"owner": p.ae2.pk})
     assert (response.status_code, _body(response)) == (
         200,
         _porta_account(world, owner={"id": p.ae2.pk, "full_name": "Ae2 Porta"}),
@@ -315,16 +303,16 @@ def test_the_lead_reassigns_an_account_of_their_team(world):
 
 def test_a_lead_who_moves_an_account_out_of_their_team_gets_what_they_wrote_and_then_404(world):
     p = world.porta
-    browser = _as(p.lead)
-    response = _send(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"sales_team": None})
+    browser = signed_in(p.lead)
+    response = send_json(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"sales_team": None})
     assert (response.status_code, _body(response)) == (200, _porta_account(world, sales_team=None))
     assert browser.get(f"/api/v1/o/porta/accounts/{p.account.pk}/").status_code == 404
 
 
 def test_an_account_executive_opens_an_account_they_own(world):
     p = world.porta
-    response = _send(
-        _as(p.ae),
+    response = send_json(
+        signed_in(p.ae),
         "post",
         "/api/v1/o/porta/accounts/",
         {
@@ -367,12 +355,12 @@ def test_an_account_executive_opens_an_account_they_own(world):
 )
 def test_who_may_not_open_an_account_gets_403_and_nothing_changes(world, role, body, message):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     body = {"client": p.client.pk, "name": "Second line"} | {
         k: p.ae2.pk if v == "{ae2}" else v for k, v in body.items()
     }
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/accounts/", body)
+    response = send_json(browser, "post", "/api/v1/o/porta/accounts/", body)
     assert (response.status_code, response.json()) == (403, _forbidden(message))
     assert snapshot() == before
 
@@ -475,10 +463,10 @@ def _account_input(w) -> dict:
     ],
 )
 def test_bad_account_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
-    browser = _as(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     data = body(world)
     before = snapshot()
-    response = _send(
+    response = send_json(
         browser, "post", "/api/v1/o/porta/accounts/", raw=data if isinstance(data, str) else json.dumps(data)
     )
     assert (response.status_code, response.json()) == (400, expected)
@@ -487,9 +475,9 @@ def test_bad_account_input_gets_a_clear_error_and_writes_nothing(world, body, ex
 
 def test_a_negative_credit_limit_on_an_existing_account_changes_nothing(world):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
-    response = _send(
+    response = send_json(
         browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"credit_limit": "-0.01", "tier": "strategic"}
     )
     assert (response.status_code, response.json()) == (
@@ -509,7 +497,7 @@ def _audit_rows(response) -> list[dict]:
 
 def test_the_audit_trail_shows_the_account_and_its_client_newest_first(world, in_scope):
     p = world.porta
-    _send(_as(p.finance), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "medium"})
+    send_json(signed_in(p.finance), "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"risk_rating": "medium"})
     with transaction.atomic(), tenant_scope(p.org):
         clients_services.client_update(organization=p.org, actor=p.lead, client=p.client, city="Girona")
     with in_scope(p.org):
@@ -531,7 +519,7 @@ def test_the_audit_trail_shows_the_account_and_its_client_newest_first(world, in
             for e in events
             if (e.object_type, e.object_id) in {("accounts.account", p.account.pk), ("clients.client", p.client.pk)}
         ]
-    rows = _audit_rows(_as(p.ae).get(f"/api/v1/o/porta/accounts/{p.account.pk}/audit/"))
+    rows = _audit_rows(signed_in(p.ae).get(f"/api/v1/o/porta/accounts/{p.account.pk}/audit/"))
     assert [row["action"] for row in rows] == [
         "client.update",
         "account.rate_risk",
@@ -549,9 +537,9 @@ def test_the_audit_trail_shows_the_account_and_its_client_newest_first(world, in
 
 def test_the_audit_trail_pages_with_a_cursor(world):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     for days in (31, 45, 60):
-        _send(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"payment_terms_days": days})
+        send_json(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"payment_terms_days": days})
     first = browser.get(f"/api/v1/o/porta/accounts/{p.account.pk}/audit/?page_size=4").json()
     second = browser.get(first["next"]).json()
     actions = [row["action"] for row in first["results"] + second["results"]]
@@ -564,8 +552,8 @@ def test_the_audit_trail_pages_with_a_cursor(world):
 
 def test_the_owner_adds_someone_to_the_account_team(world):
     p = world.porta
-    response = _send(
-        _as(p.ae),
+    response = send_json(
+        signed_in(p.ae),
         "post",
         "/api/v1/o/porta/account-team/",
         {"account": p.account.pk, "membership": p.finance.pk, "role": "finance_contact"},
@@ -584,8 +572,8 @@ def test_the_owner_adds_someone_to_the_account_team(world):
 
 def test_the_lead_changes_a_role_and_removes_a_member(world, in_scope):
     p = world.porta
-    browser = _as(p.lead)
-    changed = _send(
+    browser = signed_in(p.lead)
+    changed = send_json(
         browser, "patch", f"/api/v1/o/porta/account-team/{p.account_member.pk}/", {"role": "project_manager"}
     )
     assert (changed.status_code, changed.json()["role"]) == (200, "project_manager")
@@ -611,13 +599,13 @@ def test_the_lead_changes_a_role_and_removes_a_member(world, in_scope):
 )
 def test_who_may_not_change_the_account_team_gets_403_and_nothing_changes(world, role, method, body):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     url = (
         "/api/v1/o/porta/account-team/" if method == "post" else f"/api/v1/o/porta/account-team/{p.account_member.pk}/"
     )
     body = {"account": p.account.pk, "membership": p.lead.pk, "role": "project_manager"} if body == "add" else body
     before = snapshot()
-    response = _send(browser, method, url, body)
+    response = send_json(browser, method, url, body)
     assert (response.status_code, response.json()) == (
         403,
         _forbidden("Only the account's owner, the lead of its team or an admin may change its team."),
@@ -647,9 +635,9 @@ def test_who_may_not_change_the_account_team_gets_403_and_nothing_changes(world,
     ],
 )
 def test_bad_account_team_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
-    browser = _as(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/account-team/", body(world))
+    response = send_json(browser, "post", "/api/v1/o/porta/account-team/", body(world))
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
@@ -660,8 +648,8 @@ def test_bad_account_team_input_gets_a_clear_error_and_writes_nothing(world, bod
 def test_the_owner_sets_an_objective_and_records_actuals_and_sees_the_progress(world):
     p = world.porta
     year = timezone.localdate().year - 1
-    browser = _as(p.ae)
-    created = _send(
+    browser = signed_in(p.ae)
+    created = send_json(
         browser,
         "post",
         "/api/v1/o/porta/objectives/",
@@ -694,7 +682,7 @@ def test_the_owner_sets_an_objective_and_records_actuals_and_sees_the_progress(w
         },
     }
     assert (created.status_code, {k: v for k, v in body.items() if k != "created_at"}) == (201, expected)
-    recorded = _send(
+    recorded = send_json(
         browser,
         "post",
         f"/api/v1/o/porta/objectives/{body['id']}/actuals/",
@@ -714,7 +702,7 @@ def test_the_owner_sets_an_objective_and_records_actuals_and_sees_the_progress(w
             },
         },
     )
-    changed = _send(browser, "patch", f"/api/v1/o/porta/objectives/{body['id']}/", {"target": "3100.00"})
+    changed = send_json(browser, "patch", f"/api/v1/o/porta/objectives/{body['id']}/", {"target": "3100.00"})
     assert (changed.status_code, changed.json()["target"], changed.json()["progress"]) == (
         200,
         "3100.00",
@@ -769,9 +757,9 @@ def _objective_input(w) -> dict:
     ],
 )
 def test_bad_objective_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
-    browser = _as(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/objectives/", body(world))
+    response = send_json(browser, "post", "/api/v1/o/porta/objectives/", body(world))
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
@@ -779,11 +767,11 @@ def test_bad_objective_input_gets_a_clear_error_and_writes_nothing(world, body, 
 def test_a_second_objective_for_the_same_metric_and_period_gets_a_clear_error_and_writes_nothing(world):
     # given the world's objective: revenue invoiced over this quarter
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     start, end = p.objective.period_start, p.objective.period_end
     before = snapshot()
     # when
-    response = _send(
+    response = send_json(
         browser,
         "post",
         "/api/v1/o/porta/objectives/",
@@ -805,8 +793,8 @@ def test_a_second_objective_for_the_same_metric_and_period_gets_a_clear_error_an
 
 
 def test_a_json_number_is_read_as_a_decimal_never_a_float(world):
-    response = _send(
-        _as(world.porta.ae), "post", "/api/v1/o/porta/objectives/", _objective_input(world) | {"target": 0.1}
+    response = send_json(
+        signed_in(world.porta.ae), "post", "/api/v1/o/porta/objectives/", _objective_input(world) | {"target": 0.1}
     )
     assert (response.status_code, response.json()["target"], response.json()["progress"]["expected"]) == (
         201,
@@ -817,22 +805,22 @@ def test_a_json_number_is_read_as_a_decimal_never_a_float(world):
 
 def test_an_actual_outside_the_period_or_in_the_future_changes_nothing(world):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     start, end = p.objective.period_start, p.objective.period_end
     before = snapshot()
-    outside = _send(
+    outside = send_json(
         browser,
         "post",
         f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
         {"as_of": (start - timedelta(days=1)).isoformat(), "value": "1.00"},
     )
-    future = _send(
+    future = send_json(
         browser,
         "post",
         f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
         {"as_of": (timezone.localdate() + timedelta(days=1)).isoformat(), "value": "1.00"},
     )
-    negative = _send(
+    negative = send_json(
         browser,
         "post",
         f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
@@ -856,12 +844,12 @@ def test_an_actual_outside_the_period_or_in_the_future_changes_nothing(world):
 @pytest.mark.parametrize("role", ["finance", "ae2"])
 def test_who_may_not_set_objectives_gets_403_and_nothing_changes(world, role):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     before = snapshot()
     message = _forbidden("Only the account's owner, the lead of its team or an admin may set its objectives.")
-    created = _send(browser, "post", "/api/v1/o/porta/objectives/", _objective_input(world))
-    changed = _send(browser, "patch", f"/api/v1/o/porta/objectives/{p.objective.pk}/", {"target": "1.00"})
-    recorded = _send(
+    created = send_json(browser, "post", "/api/v1/o/porta/objectives/", _objective_input(world))
+    changed = send_json(browser, "patch", f"/api/v1/o/porta/objectives/{p.objective.pk}/", {"target": "1.00"})
+    recorded = send_json(
         browser,
         "post",
         f"/api/v1/o/porta/objectives/{p.objective.pk}/actuals/",
@@ -878,8 +866,8 @@ def test_an_account_executive_logs_a_visit_with_a_contact_and_a_next_step(world)
     p = world.porta
     when = (timezone.now() - timedelta(days=1)).replace(microsecond=0)
     due = timezone.localdate() + timedelta(days=7)
-    response = _send(
-        _as(p.ae2),
+    response = send_json(
+        signed_in(p.ae2),
         "post",
         "/api/v1/o/porta/activities/",
         {
@@ -917,8 +905,8 @@ def test_an_account_executive_logs_a_visit_with_a_contact_and_a_next_step(world)
 
 def test_an_activity_patch_changes_only_the_fields_sent(world):
     p = world.porta
-    response = _send(
-        _as(p.ae),
+    response = send_json(
+        signed_in(p.ae),
         "patch",
         f"/api/v1/o/porta/activities/{p.activity.pk}/",
         {"outcome": "They will think about it", "contact_ids": []},
@@ -1003,9 +991,9 @@ def test_bad_activity_input_gets_a_clear_error_and_writes_nothing(world, body, e
         world.other_contact = clients_services.contact_create(
             organization=p.org, actor=p.admin, client=other_client, full_name="Not theirs"
         )
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/activities/", body(world))
+    response = send_json(browser, "post", "/api/v1/o/porta/activities/", body(world))
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
@@ -1013,9 +1001,9 @@ def test_bad_activity_input_gets_a_clear_error_and_writes_nothing(world, body, e
 @pytest.mark.parametrize("role", ["finance", "ae2"])
 def test_who_may_not_change_an_activity_gets_403_and_nothing_changes(world, role):
     p = world.porta
-    browser = _as(getattr(p, role))
+    browser = signed_in(getattr(p, role))
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/activities/{p.activity.pk}/", {"summary": "Rewritten"})
+    response = send_json(browser, "patch", f"/api/v1/o/porta/activities/{p.activity.pk}/", {"summary": "Rewritten"})
     assert (response.status_code, response.json()) == (
         403,
         _forbidden(
@@ -1031,8 +1019,8 @@ def test_who_may_not_change_an_activity_gets_403_and_nothing_changes(world, role
 def test_anyone_who_sees_the_account_opens_and_works_an_incident(world):
     p = world.porta
     opened_at = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
-    response = _send(
-        _as(p.ae2),
+    response = send_json(
+        signed_in(p.ae2),
         "post",
         "/api/v1/o/porta/incidents/",
         {
@@ -1059,7 +1047,9 @@ def test_anyone_who_sees_the_account_opens_and_works_an_incident(world):
         "is_overdue": False,
     }
     assert moments == {"opened_at": opened_at, "sla_due_at": opened_at + timedelta(hours=4), "resolved_at": None}
-    resolved = _send(_as(p.finance), "patch", f"/api/v1/o/porta/incidents/{body['id']}/", {"status": "resolved"})
+    resolved = send_json(
+        signed_in(p.finance), "patch", f"/api/v1/o/porta/incidents/{body['id']}/", {"status": "resolved"}
+    )
     assert (resolved.status_code, resolved.json()["status"], resolved.json()["resolved_at"] is not None) == (
         200,
         "resolved",
@@ -1100,10 +1090,10 @@ def test_anyone_who_sees_the_account_opens_and_works_an_incident(world):
 )
 def test_bad_incident_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     body = {k: world.nordwind.ae.pk if v == "{nordwind_ae}" else v for k, v in body.items()}
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/incidents/{p.incident.pk}/", body)
+    response = send_json(browser, "patch", f"/api/v1/o/porta/incidents/{p.incident.pk}/", body)
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
@@ -1125,7 +1115,7 @@ def test_the_account_list_filters_like_the_portfolio(world):
             next_step_due=timezone.localdate() - timedelta(days=2),
             next_step_owner=p.ae2.pk,
         )
-    browser = _as(p.lead)
+    browser = signed_in(p.lead)
     assert _ids(browser.get("/api/v1/o/porta/accounts/?status=active")) == [p.account.pk]
     assert _ids(browser.get("/api/v1/o/porta/accounts/?status=dormant")) == [dormant.pk]
     assert _ids(browser.get("/api/v1/o/porta/accounts/?has_overdue_next_steps=true")) == [dormant.pk]
@@ -1146,7 +1136,7 @@ def test_the_account_list_filters_like_the_portfolio(world):
 
 
 def test_a_filter_naming_another_organisations_person_is_a_400(world):
-    response = _as(world.porta.admin).get(f"/api/v1/o/porta/accounts/?owner={world.nordwind.ae.pk}")
+    response = signed_in(world.porta.admin).get(f"/api/v1/o/porta/accounts/?owner={world.nordwind.ae.pk}")
     message = "Select a valid choice. That choice is not one of the available choices."
     assert (response.status_code, response.json()) == (400, _invalid(f"Invalid input: {message}", {"owner": message}))
 
@@ -1186,7 +1176,7 @@ def test_the_incident_activity_objective_and_team_lists_filter_like_their_pages(
         member = services.account_team_member_add(
             organization=p.org, actor=p.ae, account=second, membership=p.lead.pk, role="project_manager"
         )
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     assert _ids(browser.get("/api/v1/o/porta/incidents/")) == [late.pk, low.pk, p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?status=open")) == [late.pk, p.incident.pk]
     assert _ids(browser.get("/api/v1/o/porta/incidents/?status=unresolved")) == [late.pk, p.incident.pk]
@@ -1226,7 +1216,7 @@ def _walk(browser, url: str) -> list[list[int]]:
 def test_the_account_list_pages_with_a_cursor_newest_first_without_duplicates(world):
     p = world.porta
     added = [_account(world, f"Line {n}").pk for n in range(4)]
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     assert _walk(browser, "/api/v1/o/porta/accounts/?page_size=2&sort=-name") == [
         added[::-1][:2],
         added[::-1][2:],
@@ -1245,7 +1235,10 @@ def test_the_activity_list_pages_with_a_cursor_without_duplicates(world, in_scop
             ).pk
             for n in range(4)
         ]
-    assert _walk(_as(p.ae), "/api/v1/o/porta/activities/?page_size=3") == [logged[::-1][:3], [logged[0], p.activity.pk]]
+    assert _walk(signed_in(p.ae), "/api/v1/o/porta/activities/?page_size=3") == [
+        logged[::-1][:3],
+        [logged[0], p.activity.pk],
+    ]
 
 
 def _grow_accounts(world):
@@ -1354,7 +1347,7 @@ def _grow_audit(world):
 )
 def test_each_list_takes_the_same_queries_with_1_and_with_50_rows(world, django_assert_num_queries, url, grow, queries):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     url = "/api/v1/o/porta/" + url.format(account=p.account.pk) + "?page_size=200"
     with django_assert_num_queries(queries):
         one = browser.get(url)

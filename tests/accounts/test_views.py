@@ -6,20 +6,14 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from accounts import selectors, services
 from accounts.filters import _FORM_CLASSES, AccountFilter
 from accounts.models import Account, Activity
 from tenancy.scope import tenant_scope
+from tests.factories import signed_in
 from tests.tenancy.isolation import snapshot
-
-
-def _client(membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _other_account(world, owner="ae2", team=None, name="Other Account"):
@@ -60,20 +54,24 @@ def _names(response) -> list[str]:
 def test_the_portfolio_shows_each_role_exactly_the_accounts_it_may_see(world):
     _other_account(world, owner="ae2", team=None, name="Ae2 Solo")
     _other_account(world, owner="ae2", team=world.porta.team.pk, name="Ae2 In Team")
-    assert _names(_client(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
-    assert _names(_client(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
-    assert _names(_client(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
-    assert _names(_client(world.porta.finance).get("/o/porta/portfolio/")) == [
+    assert _names(signed_in(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
+    assert _names(signed_in(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+    assert _names(signed_in(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
+    assert _names(signed_in(world.porta.finance).get("/o/porta/portfolio/")) == [
         "Ae2 In Team",
         "Ae2 Solo",
         "Porta Account",
     ]
-    assert _names(_client(world.porta.admin).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
+    assert _names(signed_in(world.porta.admin).get("/o/porta/portfolio/")) == [
+        "Ae2 In Team",
+        "Ae2 Solo",
+        "Porta Account",
+    ]
 
 
 def test_an_account_one_may_not_see_is_404_like_one_that_does_not_exist(world):
     hidden = _other_account(world, owner="ae2", team=None)
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     assert client.get(f"/o/porta/accounts/{hidden.pk}/").status_code == 404
     assert client.get("/o/porta/accounts/999999/").status_code == 404
     before = snapshot()
@@ -89,7 +87,7 @@ def test_an_account_one_may_not_see_is_404_like_one_that_does_not_exist(world):
 
 def test_filters_and_sort_are_in_the_url_and_htmx_gets_the_results_partial(world):
     _accounts(world, 3)
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     page = client.get("/o/porta/portfolio/?q=bulk&sort=-name")
     partial = client.get("/o/porta/portfolio/?q=bulk&sort=-name", HTTP_HX_REQUEST="true")
     assert _names(page) == _names(partial) == ["Bulk 002", "Bulk 001", "Bulk 000"]
@@ -125,7 +123,7 @@ def test_every_sortable_column_sorts_both_ways(world, key):
                 credit_limit=limit,
                 sales_team=p.team.pk,
             )
-    client = _client(p.admin)
+    client = signed_in(p.admin)
     # when
     ascending, descending = (
         _names(client.get(f"/o/porta/portfolio/?sort={key}")),
@@ -150,7 +148,7 @@ def test_has_overdue_next_steps_filter(world):
     with transaction.atomic(), tenant_scope(p.org):
         Activity.objects.filter(pk=p.activity.pk).update(next_step_due=timezone.localdate() - timedelta(days=3))
     _accounts(world, 1)
-    client = _client(p.admin)
+    client = signed_in(p.admin)
     assert _names(client.get("/o/porta/portfolio/?has_overdue_next_steps=true")) == ["Porta Account"]
     assert _names(client.get("/o/porta/portfolio/?has_overdue_next_steps=false")) == ["Bulk 000"]
 
@@ -181,7 +179,7 @@ def test_the_filters_offer_each_organisations_own_people_and_teams_in_the_person
     ]
     # when
     first, other, again = (
-        _client(who).get(f"/o/{who.organization.slug}/portfolio/") for who in (p.admin, n.admin, p.admin)
+        signed_in(who).get(f"/o/{who.organization.slug}/portfolio/") for who in (p.admin, n.admin, p.admin)
     )
     # then
     for page in (first, again):
@@ -204,7 +202,7 @@ def test_the_filters_offer_each_organisations_own_people_and_teams_in_the_person
 
 def test_exports_hold_exactly_the_filtered_sorted_rows(world):
     _accounts(world, 2)
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     rows = list(
         csv.reader(
             io.StringIO(client.get("/o/porta/portfolio/export.csv?q=bulk&sort=-name").content.decode("utf-8-sig"))
@@ -224,7 +222,7 @@ def test_exports_hold_exactly_the_filtered_sorted_rows(world):
 @pytest.mark.parametrize("count", [1, 50])
 def test_the_portfolio_takes_the_same_number_of_queries_with_1_and_50_accounts(world, count, django_assert_num_queries):
     _accounts(world, count - 1)
-    client = _client(world.porta.lead)
+    client = signed_in(world.porta.lead)
     client.get("/o/porta/portfolio/")
     # user, organisation, membership, row count, led teams, the owner and team filter
     # options, page rows; plus the tenant transaction's savepoint, setting, reset and
@@ -240,7 +238,7 @@ def test_the_portfolio_takes_the_same_number_of_queries_with_1_and_50_accounts(w
 
 def test_a_lead_reassigns_an_account_from_the_portfolio_row(world):
     p = world.porta
-    response = _client(p.lead).post(
+    response = signed_in(p.lead).post(
         f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk, "from": "portfolio"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200 and response.content.lstrip().startswith(
@@ -253,7 +251,7 @@ def test_a_lead_reassigns_an_account_from_the_portfolio_row(world):
 
 def test_the_portfolio_row_opens_the_owner_select_on_demand_and_closes_it(world):
     p = world.porta
-    client = _client(p.lead)
+    client = signed_in(p.lead)
     page = client.get("/o/porta/portfolio/").content.decode()
     assert 'data-testid="reassign-open"' in page and 'data-testid="reassign-form"' not in page
     opened = client.get(
@@ -289,7 +287,7 @@ def test_the_portfolio_row_opens_the_owner_select_on_demand_and_closes_it(world)
 )
 def test_the_owner_select_is_refused_to_who_may_not_reassign(world, role, ask):
     p = world.porta
-    client = _client(getattr(p, role))
+    client = signed_in(getattr(p, role))
     before = snapshot()
     response = ask(client, f"/o/porta/accounts/{p.account.pk}/reassign/")
     assert (response.status_code, b"reassign-form" in response.content, b"Ae2 Porta" in response.content) == (
@@ -303,7 +301,7 @@ def test_the_owner_select_is_refused_to_who_may_not_reassign(world, role, ask):
 @pytest.mark.parametrize("role", ["ae", "ae2", "finance"])
 def test_only_leads_of_the_team_and_admins_reassign(world, role):
     p = world.porta
-    client = _client(getattr(p, role))
+    client = signed_in(getattr(p, role))
     before = snapshot()
     response = client.post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
     assert response.status_code == 403
@@ -312,12 +310,12 @@ def test_only_leads_of_the_team_and_admins_reassign(world, role):
 
 def test_only_finance_sets_the_risk_rating(world):
     p = world.porta
-    admin = _client(p.admin)
+    admin = signed_in(p.admin)
     before = snapshot()
     assert admin.post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 403
     assert snapshot() == before
     assert (
-        _client(p.finance).post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 302
+        signed_in(p.finance).post(f"/o/porta/accounts/{p.account.pk}/risk/", {"risk_rating": "high"}).status_code == 302
     )
     with transaction.atomic(), tenant_scope(p.org):
         assert Account.objects.get(pk=p.account.pk).risk_rating == "high"
@@ -329,7 +327,7 @@ def test_only_finance_sets_the_risk_rating(world):
 def test_my_day_lists_my_due_next_steps_incidents_near_sla_and_quiet_accounts(world):
     p = world.porta
     _accounts(world, 1)  # no activity ever: quiet
-    response = _client(p.ae).get("/o/porta/my-day/")
+    response = signed_in(p.ae).get("/o/porta/my-day/")
     text = response.content.decode()
     assert "Send porta proposal" in text and "Porta delivery late" in text and "Bulk 000" in text
     assert "Send nordwind proposal" not in text
@@ -349,7 +347,7 @@ def test_my_day_takes_the_same_number_of_queries_with_1_and_50_rows(world, count
                 next_step=f"Step {i}",
                 next_step_due=timezone.localdate(),
             )
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     client.get("/o/porta/my-day/")
     # user, organisation, membership, settings, next steps, incidents, quiet accounts; plus
     # the tenant transaction's savepoint, setting, reset and release
@@ -366,11 +364,13 @@ def test_search_ignores_case_and_accents_and_shows_only_what_one_may_see(world):
 
         client_services.client_update(organization=p.org, actor=p.admin, client=p.client, city="Sants-Montjuïc")
     _other_account(world, owner="ae2", team=None, name="Porta Hidden")
-    response = _client(p.ae).get("/o/porta/search/?q=sants montjuic", HTTP_HX_REQUEST="true")
+    response = signed_in(p.ae).get("/o/porta/search/?q=sants montjuic", HTTP_HX_REQUEST="true")
     assert "Porta Client" in response.content.decode()
-    accounts = _client(p.ae).get("/o/porta/search/?q=PORTA", HTTP_HX_REQUEST="true").content.decode()
+    accounts = signed_in(p.ae).get("/o/porta/search/?q=PORTA", HTTP_HX_REQUEST="true").content.decode()
     assert "Porta Account" in accounts and "Porta Hidden" not in accounts
-    assert "Porta Hidden" in _client(p.finance).get("/o/porta/search/?q=porta", HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        "Porta Hidden" in signed_in(p.finance).get("/o/porta/search/?q=porta", HTTP_HX_REQUEST="true").content.decode()
+    )
 
 
 def _top_bar_search_value(response) -> str:
@@ -382,7 +382,7 @@ def _top_bar_search_value(response) -> str:
 
 def test_the_top_bar_search_box_shows_the_search_words_and_not_a_lists_filters(world):
     # given an account executive on a filtered portfolio, and on the search page
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     # when
     portfolio = client.get("/o/porta/portfolio/?status=active&sort=name")
     searching = client.get("/o/porta/search/?q=porta")
@@ -394,7 +394,7 @@ def test_the_top_bar_search_box_shows_the_search_words_and_not_a_lists_filters(w
 @pytest.mark.parametrize("count", [1, 50])
 def test_search_takes_the_same_number_of_queries_with_1_and_50_matches(world, count, django_assert_num_queries):
     _accounts(world, count)
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true")
     with django_assert_num_queries(10):
         response = client.get("/o/porta/search/?q=bulk", HTTP_HX_REQUEST="true")
@@ -404,7 +404,7 @@ def test_search_takes_the_same_number_of_queries_with_1_and_50_matches(world, co
 def test_the_search_page_s_own_box_gets_its_whole_list_as_one_types_and_the_hint_when_emptied(world):
     # given 8 accounts called "Bulk …"
     _accounts(world, 8)
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     page_box = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "search-page-results"}
     # when
     typed = client.get("/o/porta/search/?q=bulk", **page_box).content.decode()
@@ -461,7 +461,7 @@ def _fill_account(world, n):
 @pytest.mark.parametrize("count", [1, 50])
 def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(world, count, django_assert_num_queries):
     _fill_account(world, count)
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     url = f"/o/porta/accounts/{world.porta.account.pk}/"
     client.get(url)
     # user, organisation, membership; the account, contacts, team, objectives, actuals,
@@ -476,7 +476,7 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
 
 def test_the_account_page_folds_the_objective_and_incident_forms_until_they_are_asked_for(world):
     p = world.porta
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     folds = re.findall(
         r'<div id="(objective|incident)-form" class="collapse" hx-get="([^"]+)" hx-trigger="show.bs.collapse once"',
@@ -536,7 +536,7 @@ def test_the_account_page_folds_the_objective_and_incident_forms_until_they_are_
 def test_the_objective_form_is_refused_to_who_may_not_change_the_account(world, role, hidden, status):
     p = world.porta
     account = _other_account(world, owner="ae2", team=None) if hidden else p.account
-    client = _client(getattr(p, role))
+    client = signed_in(getattr(p, role))
     before = snapshot()
     response = client.get(f"/o/porta/accounts/{account.pk}/objectives/", HTTP_HX_REQUEST="true")
     assert (response.status_code, b'name="metric"' in response.content) == (status, False)
@@ -545,7 +545,7 @@ def test_the_objective_form_is_refused_to_who_may_not_change_the_account(world, 
 
 def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_written(world):
     p = world.porta
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     response = client.post(
         f"/o/porta/accounts/{p.account.pk}/objectives/",
@@ -570,7 +570,7 @@ def test_a_second_objective_for_the_same_period_is_refused_on_the_open_form_and_
     # given the world's objective: revenue invoiced over this quarter
     p = world.porta
     start, end = p.objective.period_start, p.objective.period_end
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     # when
     response = client.post(
@@ -619,7 +619,7 @@ def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(wor
     url = f"/o/porta/accounts/{p.account.pk}/"
     # when
     seen = {
-        who: _controls(_client(getattr(p, who)).get(url).content.decode())
+        who: _controls(signed_in(getattr(p, who)).get(url).content.decode())
         for who in ("ae", "ae2", "finance", "lead", "admin")
     }
     # then: 3 activities and 3 open next steps on the page (two by ae, one by ae2)
@@ -628,7 +628,7 @@ def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(wor
     with transaction.atomic(), tenant_scope(p.org):
         someone_elses = Activity.objects.filter(account=p.account, created_by=p.ae).order_by("pk").first()
     assert (
-        _client(p.finance).get(f"/o/porta/activities/{someone_elses.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code
+        signed_in(p.finance).get(f"/o/porta/activities/{someone_elses.pk}/?edit=1", HTTP_HX_REQUEST="true").status_code
         == 403
     )
 
@@ -642,7 +642,7 @@ def test_the_older_timeline_offers_edit_only_to_who_may_use_it(world):
     url = f"/o/porta/accounts/{p.account.pk}/activities/?before={oldest_shown.pk}"
     # when / then
     assert [
-        _controls(_client(getattr(p, who)).get(url, HTTP_HX_REQUEST="true").content.decode())
+        _controls(signed_in(getattr(p, who)).get(url, HTTP_HX_REQUEST="true").content.decode())
         for who in ("ae", "finance")
     ] == [(4, 0), (0, 0)]
 
@@ -651,7 +651,7 @@ def test_older_activity_loads_the_next_page_of_the_timeline_as_a_partial(world):
     # given 14 activities: the page shows 10 and offers the older ones
     p = world.porta
     _fill_account(world, 14)
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     shown = re.findall(r'<li id="activity-(\d+)" data-testid="activity">', page)
     more = re.search(r'hx-get="(/o/porta/accounts/\d+/activities/\?before=\d+)"', page).group(1)
@@ -674,7 +674,7 @@ def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
     when = timezone.localtime(
         timezone.now() - timedelta(hours=1), timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid")
     ).strftime("%Y-%m-%dT%H:%M")
-    response = _client(p.ae).post(
+    response = signed_in(p.ae).post(
         f"/o/porta/accounts/{p.account.pk}/activities/",
         {
             "kind": "visit",
@@ -709,7 +709,7 @@ def test_an_ae_logs_a_visit_with_a_next_step_inline(world):
 )
 def test_a_bad_activity_shows_the_error_on_the_form_and_writes_nothing(world, changes, message):
     p = world.porta
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     data = {
         "kind": "visit",
@@ -735,7 +735,7 @@ def test_a_contact_of_another_client_cannot_be_on_an_activity(world):
             organization=p.org, actor=p.admin, legal_name="Other SL", tax_id="B63272603", country="ES"
         )
         stranger = client_services.contact_create(organization=p.org, actor=p.admin, client=other, full_name="Stranger")
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     response = client.post(
         f"/o/porta/accounts/{p.account.pk}/activities/",
@@ -754,8 +754,8 @@ def test_a_contact_of_another_client_cannot_be_on_an_activity(world):
 
 def test_the_account_page_shows_the_audit_trail_with_names(world):
     p = world.porta
-    _client(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
-    text = _client(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    signed_in(p.lead).post(f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk})
+    text = signed_in(p.admin).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     assert "reassigned the account" in text and "Ae Porta → Ae2 Porta" in text
     # who did it, by name
     assert (
@@ -778,7 +778,7 @@ def test_older_changes_load_the_next_page_of_the_audit_trail_as_a_partial(world)
                 organization=p.org, account=p.account, objective_ids=[p.objective.pk]
             ).values_list("pk", flat=True)
         ]
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     page = client.get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     shown = re.findall(r'data-testid="audit-event" data-event="(\d+)"', page)
     more = re.search(r'hx-get="(/o/porta/accounts/\d+/audit/\?before=\d+)"', page).group(1)
@@ -808,7 +808,7 @@ def test_an_event_of_another_trail_gives_no_older_changes(world):
         from tenancy.models import AuditEvent
 
         elsewhere = AuditEvent.objects.order_by("id").values_list("pk", flat=True).first()
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     for before in (foreign, elsewhere):
         response = client.get(f"/o/porta/accounts/{p.account.pk}/audit/?before={before}", HTTP_HX_REQUEST="true")
         assert (
@@ -834,7 +834,7 @@ def test_incidents_list_puts_the_overdue_first(world):
 
     titles = re.findall(
         r'incident_detail|href="/o/porta/incidents/\d+/">([^<]+)<',
-        _client(p.ae).get("/o/porta/incidents/").content.decode(),
+        signed_in(p.ae).get("/o/porta/incidents/").content.decode(),
     )
     assert [t for t in titles if t] == ["Late one", "Fresh one", "Porta delivery late"]
 
@@ -849,7 +849,7 @@ def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(
         services.incident_open(
             organization=p.org, actor=p.ae, account=p.account, title="Fixed", severity="low", status="resolved"
         )
-    client = _client(p.ae)
+    client = signed_in(p.ae)
 
     def titles(query):
         return sorted(
@@ -896,7 +896,7 @@ def test_an_actual_is_typed_the_way_the_person_writes_numbers(world, language, t
     p.ae.user.save(update_fields=["language"])
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     # when
-    response = _client(p.ae).post(
+    response = signed_in(p.ae).post(
         f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday, "value": typed}
     )
     # then
@@ -915,7 +915,7 @@ def test_a_refused_actual_comes_back_on_its_card_with_what_was_typed_and_why(wor
     p = world.porta
     p.ae.user.language = "es"
     p.ae.user.save(update_fields=["language"])
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     # when
     response = client.post(
@@ -936,7 +936,7 @@ def test_a_refused_actual_comes_back_on_its_card_with_what_was_typed_and_why(wor
 
 def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numbers(world):
     sheet = openpyxl.load_workbook(
-        io.BytesIO(_client(world.porta.admin).get("/o/porta/portfolio/export.xlsx").content)
+        io.BytesIO(signed_in(world.porta.admin).get("/o/porta/portfolio/export.xlsx").content)
     ).active
     header, row = list(sheet.values)[:2]
     with transaction.atomic(), tenant_scope(world.porta.org):
@@ -961,7 +961,9 @@ def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world)
         Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
         done = services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Done one")
         services.incident_update(organization=p.org, actor=p.ae, incident=done, status="resolved")
-    rows = list(csv.reader(io.StringIO(_client(p.ae).get("/o/porta/incidents/export.csv").content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(signed_in(p.ae).get("/o/porta/incidents/export.csv").content.decode("utf-8-sig")))
+    )
     assert [(r[0], r[3], r[4], r[9]) for r in rows] == [
         ("Incident", "Severity", "Status", "Past its SLA"),
         ("'=Late one", "Low", "Open", "yes"),
@@ -971,9 +973,9 @@ def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world)
 
 def test_someone_who_may_see_but_not_change_an_account_gets_403_on_its_edit_form(world):
     p = world.porta
-    assert _client(p.finance).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 403
-    assert _client(p.ae2).get(f"/o/porta/activities/{p.activity.pk}/?edit=1").status_code == 403
-    assert _client(p.ae).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 200
+    assert signed_in(p.finance).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 403
+    assert signed_in(p.ae2).get(f"/o/porta/activities/{p.activity.pk}/?edit=1").status_code == 403
+    assert signed_in(p.ae).get(f"/o/porta/accounts/{p.account.pk}/edit/").status_code == 200
 
 
 def test_a_refused_action_says_why_instead_of_failing(world):
@@ -982,7 +984,7 @@ def test_a_refused_action_says_why_instead_of_failing(world):
         plain = services.activity_log(
             organization=p.org, actor=p.ae, account=p.account, kind="note", summary="A note without a next step"
         )
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     response = client.post(
         f"/o/porta/activities/{plain.pk}/done/", HTTP_REFERER=f"http://testserver/o/porta/accounts/{p.account.pk}/"
@@ -1031,7 +1033,7 @@ def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         started = Account.objects.get(pk=p.account.pk).start_date
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     session = client.session
     session["language"] = language
     session.save()
@@ -1064,7 +1066,7 @@ def test_my_day_s_date_and_an_overdue_incident_read_naturally_in_every_language(
     with transaction.atomic(), tenant_scope(p.org):
         Incident = p.incident.__class__
         Incident.objects.filter(pk=p.incident.pk).update(sla_due_at=timezone.now() - timedelta(hours=3))
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     session = client.session
     session["language"] = language
     session.save()
@@ -1092,7 +1094,7 @@ def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(wor
     # given: ae owns the account, ae2 is on its team
     p = world.porta
     # when
-    page = _client(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    page = signed_in(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
     # then
     [team_select] = re.findall(r'<select name="membership"[^>]*>(.*?)</select>', page, re.S)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", team_select) == [
@@ -1105,7 +1107,7 @@ def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(wor
 
 def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
     p = world.porta
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     start, end = p.objective.period_start, p.objective.period_end
     # when
     response = client.post(
@@ -1121,7 +1123,7 @@ def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
 def test_a_form_s_address_opened_in_the_browser_says_so_instead_of_an_empty_405(world):
     # given: the account team form's address, which takes only POST
     p = world.porta
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     before = snapshot()
     # when
     response = client.get(f"/o/porta/accounts/{p.account.pk}/team/")

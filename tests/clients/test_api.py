@@ -6,57 +6,17 @@ import json
 
 import pytest
 from django.db import transaction
-from django.test import Client as Browser
 
-from clients import services as clients_services
 from clients.models import Client, Contact
 from tenancy.models import AuditEvent
 from tenancy.scope import tenant_scope
+from tests.factories import add_client, send_json, signed_in
 from tests.tenancy.isolation import snapshot
 
-DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
 FINANCE_REFUSED = {
     "error": {"code": "permission_denied", "message": "Your role may read clients but not change them.", "fields": {}}
 }
-
-
-def _dni(number: int) -> str:
-    return f"{number:08d}{DNI_LETTERS[number % 23]}"
-
-
-def _as(membership) -> Browser:
-    browser = Browser()
-    browser.force_login(membership.user)
-    return browser
-
-
-def _send(browser: Browser, method: str, url: str, body=None, raw: str | None = None):
-    return getattr(browser, method)(
-        url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
-    )
-
-
-def _add_client(org_world, n: int, contacts: int = 0, **fields) -> Client:
-    data = {
-        "legal_name": f"Client {n:03d} SL",
-        "tax_id": _dni(10_000_000 + n),
-        "country": "ES",
-        "city": "Girona",
-        "status": "active",
-        **fields,
-    }
-    with transaction.atomic(), tenant_scope(org_world.org):
-        client = clients_services.client_create(organization=org_world.org, actor=org_world.admin, **data)
-        for i in range(contacts):
-            clients_services.contact_create(
-                organization=org_world.org,
-                actor=org_world.admin,
-                client=client,
-                full_name=f"Person {n}-{i}",
-                email=f"p{n}-{i}@example.com",
-            )
-    return client
 
 
 def _ids(response) -> list[int]:
@@ -95,7 +55,7 @@ def _without_times(body: dict) -> dict:
 @pytest.mark.parametrize("role", ["admin", "lead", "ae", "ae2", "finance"])
 def test_every_member_lists_their_organisations_clients(world, role):
     p = world.porta
-    response = _as(getattr(p, role)).get("/api/v1/o/porta/clients/")
+    response = signed_in(getattr(p, role)).get("/api/v1/o/porta/clients/")
     body = response.json()
     assert (response.status_code, body["next"], body["previous"]) == (200, None, None)
     assert [_without_times(row) for row in body["results"]] == [_client_body(p.client)]
@@ -103,7 +63,7 @@ def test_every_member_lists_their_organisations_clients(world, role):
 
 def test_a_client_is_read_with_its_contacts(world):
     p = world.porta
-    response = _as(p.finance).get(f"/api/v1/o/porta/clients/{p.client.pk}/")
+    response = signed_in(p.finance).get(f"/api/v1/o/porta/clients/{p.client.pk}/")
     assert response.status_code == 200
     assert _without_times(response.json()) == _client_body(p.client) | {
         "legal_name": "Porta Digital Client SL",
@@ -125,7 +85,7 @@ def test_a_client_is_read_with_its_contacts(world):
 
 
 def test_a_client_that_does_not_exist_is_404(world):
-    response = _as(world.porta.ae).get("/api/v1/o/porta/clients/999999/")
+    response = signed_in(world.porta.ae).get("/api/v1/o/porta/clients/999999/")
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
 
 
@@ -134,8 +94,8 @@ def test_a_client_that_does_not_exist_is_404(world):
 
 def test_an_account_executive_adds_a_client_with_what_it_values(world, in_scope):
     p = world.porta
-    response = _send(
-        _as(p.ae),
+    response = send_json(
+        signed_in(p.ae),
         "post",
         "/api/v1/o/porta/clients/",
         {
@@ -186,8 +146,8 @@ def test_an_account_executive_adds_a_client_with_what_it_values(world, in_scope)
 
 def test_a_patch_changes_only_the_fields_sent(world, in_scope):
     p = world.porta
-    response = _send(
-        _as(p.lead),
+    response = send_json(
+        signed_in(p.lead),
         "patch",
         f"/api/v1/o/porta/clients/{p.client.pk}/",
         {"city": "Tarragona", "weight_price": 70, "weight_quality": 5, "weight_delivery_time": 0},
@@ -225,12 +185,14 @@ def test_a_patch_changes_only_the_fields_sent(world, in_scope):
 
 def test_finance_reads_clients_but_may_not_add_or_change_them_and_nothing_changes(world):
     p = world.porta
-    browser = _as(p.finance)
+    browser = signed_in(p.finance)
     before = snapshot()
-    created = _send(browser, "post", "/api/v1/o/porta/clients/", {"legal_name": "New SL", "tax_id": "12345678Z"})
-    changed = _send(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"city": "Reus"})
-    contact = _send(browser, "post", "/api/v1/o/porta/contacts/", {"client": p.client.pk, "full_name": "Someone"})
-    contact_changed = _send(browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": "+34 600 000 000"})
+    created = send_json(browser, "post", "/api/v1/o/porta/clients/", {"legal_name": "New SL", "tax_id": "12345678Z"})
+    changed = send_json(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"city": "Reus"})
+    contact = send_json(browser, "post", "/api/v1/o/porta/contacts/", {"client": p.client.pk, "full_name": "Someone"})
+    contact_changed = send_json(
+        browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": "+34 600 000 000"}
+    )
     assert [(r.status_code, r.json()) for r in (created, changed, contact, contact_changed)] == [
         (403, FINANCE_REFUSED)
     ] * 4
@@ -325,18 +287,18 @@ VALID_CLIENT = {"legal_name": "Fusteria Gràcia SL", "tax_id": "12345678Z", "cou
     ],
 )
 def test_bad_client_input_gets_a_clear_error_and_writes_nothing(world, raw, expected):
-    browser = _as(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     before = snapshot()
-    response = _send(browser, "post", "/api/v1/o/porta/clients/", raw=raw)
+    response = send_json(browser, "post", "/api/v1/o/porta/clients/", raw=raw)
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
 
 def test_a_patch_that_breaks_the_weights_changes_nothing(world):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"weight_price": 30})
+    response = send_json(browser, "patch", f"/api/v1/o/porta/clients/{p.client.pk}/", {"weight_price": 30})
     assert (response.status_code, response.json()) == (
         400,
         _invalid(
@@ -349,11 +311,11 @@ def test_a_patch_that_breaks_the_weights_changes_nothing(world):
 
 def test_another_organisations_client_cannot_be_read_changed_or_given_a_contact(world):
     p, n = world.porta, world.nordwind
-    browser = _as(p.admin)
+    browser = signed_in(p.admin)
     before = snapshot()
     read = browser.get(f"/api/v1/o/porta/clients/{n.client.pk}/")
-    changed = _send(browser, "patch", f"/api/v1/o/porta/clients/{n.client.pk}/", {"city": "Reus"})
-    contact = _send(browser, "post", "/api/v1/o/porta/contacts/", {"client": n.client.pk, "full_name": "Spy"})
+    changed = send_json(browser, "patch", f"/api/v1/o/porta/clients/{n.client.pk}/", {"city": "Reus"})
+    contact = send_json(browser, "post", "/api/v1/o/porta/contacts/", {"client": n.client.pk, "full_name": "Spy"})
     assert [(r.status_code, r.json()) for r in (read, changed)] == [(404, NOT_FOUND)] * 2
     assert (contact.status_code, contact.json()) == (
         400,
@@ -367,9 +329,9 @@ def test_another_organisations_client_cannot_be_read_changed_or_given_a_contact(
 
 def test_the_client_list_filters_like_the_page(world):
     p = world.porta
-    prospect = _add_client(p, 1, status="prospect", city="Vic")
-    former = _add_client(p, 2, status="former", sector="food")
-    browser = _as(p.ae)
+    prospect = add_client(p, 1, status="prospect", city="Vic")
+    former = add_client(p, 2, status="former", sector="food")
+    browser = signed_in(p.ae)
     assert _ids(browser.get("/api/v1/o/porta/clients/?status=prospect")) == [prospect.pk]
     assert _ids(browser.get("/api/v1/o/porta/clients/?status=active")) == [p.client.pk]
     assert _ids(browser.get("/api/v1/o/porta/clients/?sector=food")) == [former.pk]
@@ -378,7 +340,7 @@ def test_the_client_list_filters_like_the_page(world):
 
 
 def test_an_invalid_filter_value_is_a_400_naming_the_parameter(world):
-    response = _as(world.porta.ae).get("/api/v1/o/porta/clients/?status=bankrupt")
+    response = signed_in(world.porta.ae).get("/api/v1/o/porta/clients/?status=bankrupt")
     assert (response.status_code, response.json()) == (
         400,
         _invalid(
@@ -390,8 +352,8 @@ def test_an_invalid_filter_value_is_a_400_naming_the_parameter(world):
 
 def test_the_client_list_pages_with_a_cursor_newest_first_without_duplicates(world):
     p = world.porta
-    added = [_add_client(p, n) for n in range(6)]
-    browser = _as(p.ae)
+    added = [add_client(p, n) for n in range(6)]
+    browser = signed_in(p.ae)
     url, pages = "/api/v1/o/porta/clients/?page_size=3", []
     while url:
         body = browser.get(url).json()
@@ -402,7 +364,7 @@ def test_the_client_list_pages_with_a_cursor_newest_first_without_duplicates(wor
 
 
 def test_a_forged_cursor_is_a_404_in_the_error_shape(world):
-    response = _as(world.porta.ae).get("/api/v1/o/porta/clients/?cursor=not-a-cursor")
+    response = signed_in(world.porta.ae).get("/api/v1/o/porta/clients/?cursor=not-a-cursor")
     assert (response.status_code, response.json()) == (
         404,
         {"error": {"code": "not_found", "message": "Invalid cursor", "fields": {}}},
@@ -415,11 +377,11 @@ CLIENT_LIST_QUERIES = 8
 
 def test_the_client_list_takes_the_same_queries_with_1_and_with_50_clients(world, django_assert_num_queries):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     with django_assert_num_queries(CLIENT_LIST_QUERIES):
         one = browser.get("/api/v1/o/porta/clients/")
     for n in range(49):
-        _add_client(p, n, contacts=2)
+        add_client(p, n, contacts=2)
     with django_assert_num_queries(CLIENT_LIST_QUERIES):
         many = browser.get("/api/v1/o/porta/clients/?page_size=200")
     assert (len(_ids(one)), len(_ids(many))) == (1, 50)
@@ -444,8 +406,8 @@ def _contact_body(contact: Contact, client: Client, **changes) -> dict:
 
 def test_contacts_are_listed_for_every_member_and_filtered_by_client(world):
     p = world.porta
-    other = _add_client(p, 1, contacts=2)
-    browser = _as(p.finance)
+    other = add_client(p, 1, contacts=2)
+    browser = signed_in(p.finance)
     everyone = browser.get("/api/v1/o/porta/contacts/").json()["results"]
     with transaction.atomic(), tenant_scope(p.org):
         other_contacts = list(Contact.objects.filter(client=other).order_by("-id"))
@@ -459,8 +421,8 @@ def test_contacts_are_listed_for_every_member_and_filtered_by_client(world):
 
 def test_an_account_executive_adds_a_primary_contact_and_the_old_one_steps_down(world):
     p = world.porta
-    browser = _as(p.ae)
-    response = _send(
+    browser = signed_in(p.ae)
+    response = send_json(
         browser,
         "post",
         "/api/v1/o/porta/contacts/",
@@ -492,7 +454,9 @@ def test_an_account_executive_adds_a_primary_contact_and_the_old_one_steps_down(
 
 def test_a_contact_patch_changes_only_the_fields_sent(world):
     p = world.porta
-    response = _send(_as(p.lead), "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": " +34 973 000 000 "})
+    response = send_json(
+        signed_in(p.lead), "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": " +34 973 000 000 "}
+    )
     assert (response.status_code, _without_times(response.json())) == (
         200,
         _contact_body(p.contact, p.client, phone="+34 973 000 000"),
@@ -522,19 +486,19 @@ def test_a_contact_patch_changes_only_the_fields_sent(world):
 )
 def test_bad_contact_input_gets_a_clear_error_and_writes_nothing(world, body, expected):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
-    response = _send(browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", body)
+    response = send_json(browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", body)
     assert (response.status_code, response.json()) == (400, expected)
     assert snapshot() == before
 
 
 def test_the_contact_list_takes_the_same_queries_with_1_and_with_50_contacts(world, django_assert_num_queries):
     p = world.porta
-    browser = _as(p.ae)
+    browser = signed_in(p.ae)
     with django_assert_num_queries(CLIENT_LIST_QUERIES):
         one = browser.get("/api/v1/o/porta/contacts/")
-    _add_client(p, 1, contacts=49)
+    add_client(p, 1, contacts=49)
     with django_assert_num_queries(CLIENT_LIST_QUERIES):
         many = browser.get("/api/v1/o/porta/contacts/?page_size=200")
     assert (len(_ids(one)), len(_ids(many))) == (1, 50)

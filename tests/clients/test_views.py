@@ -4,18 +4,15 @@ import json
 import re
 
 import pytest
-from django.db import transaction
-from django.test import Client as Browser
 from openpyxl import load_workbook
 
 from accounts import services as accounts_services
 from clients import services as clients_services
 from clients.models import Client, Contact
 from tenancy.models import AuditEvent
-from tenancy.scope import tenant_scope
+from tests.factories import add_client, dni, signed_in
 from tests.tenancy.isolation import snapshot
 
-DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 VALID_FORM = {
     "legal_name": "Fusteria Gràcia SL",
     "trade_name": "Fusteria Gràcia",
@@ -34,38 +31,6 @@ VALID_FORM = {
 }
 
 
-def _dni(number: int) -> str:
-    return f"{number:08d}{DNI_LETTERS[number % 23]}"
-
-
-def _browser(membership) -> Browser:
-    browser = Browser()
-    browser.force_login(membership.user)
-    return browser
-
-
-def _add_client(org_world, n: int, contacts: int = 0, **fields) -> Client:
-    data = {
-        "legal_name": f"Client {n:03d} SL",
-        "tax_id": _dni(10_000_000 + n),
-        "country": "ES",
-        "city": "Girona",
-        "status": "active",
-        **fields,
-    }
-    with transaction.atomic(), tenant_scope(org_world.org):
-        client = clients_services.client_create(organization=org_world.org, actor=org_world.admin, **data)
-        for i in range(contacts):
-            clients_services.contact_create(
-                organization=org_world.org,
-                actor=org_world.admin,
-                client=client,
-                full_name=f"Person {n}-{i}",
-                email=f"p{n}-{i}@example.com",
-            )
-    return client
-
-
 def _row_ids(content: bytes) -> list[int]:
     return [int(i) for i in re.findall(rb'data-testid="client-row" data-client-id="(\d+)"', content)]
 
@@ -82,7 +47,7 @@ def _field_feedback(html: str, field_id: str) -> str:
 
 @pytest.mark.parametrize("role", ["admin", "lead", "ae", "ae2", "finance"])
 def test_every_member_sees_the_directory_and_a_clients_page(world, role):
-    browser = _browser(getattr(world.porta, role))
+    browser = signed_in(getattr(world.porta, role))
     listing = browser.get("/o/porta/clients/")
     detail = browser.get(f"/o/porta/clients/{world.porta.client.pk}/")
     assert (listing.status_code, detail.status_code) == (200, 200)
@@ -93,10 +58,10 @@ def test_every_member_sees_the_directory_and_a_clients_page(world, role):
 
 
 def test_the_new_client_and_edit_buttons_show_only_to_people_who_may_edit(world):
-    ae_list = _browser(world.porta.ae).get("/o/porta/clients/").content
-    finance_list = _browser(world.porta.finance).get("/o/porta/clients/").content
-    ae_detail = _browser(world.porta.ae).get(f"/o/porta/clients/{world.porta.client.pk}/").content
-    finance_detail = _browser(world.porta.finance).get(f"/o/porta/clients/{world.porta.client.pk}/").content
+    ae_list = signed_in(world.porta.ae).get("/o/porta/clients/").content
+    finance_list = signed_in(world.porta.finance).get("/o/porta/clients/").content
+    ae_detail = signed_in(world.porta.ae).get(f"/o/porta/clients/{world.porta.client.pk}/").content
+    finance_detail = signed_in(world.porta.finance).get(f"/o/porta/clients/{world.porta.client.pk}/").content
     assert (b'data-testid="new-client"' in ae_list, b'data-testid="new-client"' in finance_list) == (True, False)
     assert (b'data-testid="edit-client"' in ae_detail, b'data-testid="edit-client"' in finance_detail) == (True, False)
     assert (b'data-testid="add-contact-form"' in ae_detail, b'data-testid="add-contact-form"' in finance_detail) == (
@@ -107,7 +72,7 @@ def test_the_new_client_and_edit_buttons_show_only_to_people_who_may_edit(world)
 
 
 def test_htmx_gets_the_results_partial_and_a_plain_request_the_page_from_the_same_view(world):
-    browser = _browser(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     page = browser.get("/o/porta/clients/?q=lleida")
     partial = browser.get("/o/porta/clients/?q=lleida", HTTP_HX_REQUEST="true")
     assert page.status_code == partial.status_code == 200
@@ -123,7 +88,7 @@ def test_htmx_gets_the_results_partial_and_a_plain_request_the_page_from_the_sam
 
 
 def test_a_history_restore_gets_the_whole_page(world):
-    response = _browser(world.porta.ae).get(
+    response = signed_in(world.porta.ae).get(
         "/o/porta/clients/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
     )
     assert b"<html" in response.content
@@ -131,11 +96,11 @@ def test_a_history_restore_gets_the_whole_page(world):
 
 def test_filters_and_sort_come_from_the_url(world):
     p = world.porta
-    alfa = _add_client(p, 1, legal_name="Alfa Serveis SL", city="Reus", status="active", sector="retail")
-    beta = _add_client(p, 2, legal_name="Beta Logística SA", city="Vic", status="prospect", sector="retail")
-    gamma = _add_client(p, 3, legal_name="Gamma Retail SL", city="Olot", status="active", sector="retail")
-    _add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
-    browser = _browser(p.ae)
+    alfa = add_client(p, 1, legal_name="Alfa Serveis SL", city="Reus", status="active", sector="retail")
+    beta = add_client(p, 2, legal_name="Beta Logística SA", city="Vic", status="prospect", sector="retail")
+    gamma = add_client(p, 3, legal_name="Gamma Retail SL", city="Olot", status="active", sector="retail")
+    add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
+    browser = signed_in(p.ae)
 
     assert _row_ids(browser.get("/o/porta/clients/?sector=retail&status=active").content) == [
         alfa.pk,
@@ -162,8 +127,8 @@ def test_filters_and_sort_come_from_the_url(world):
 def test_the_list_pages_by_25_with_the_page_in_the_url(world):
     p = world.porta
     for n in range(30):
-        _add_client(p, n)
-    browser = _browser(p.ae)
+        add_client(p, n)
+    browser = signed_in(p.ae)
     first, second = browser.get("/o/porta/clients/"), browser.get("/o/porta/clients/?page=2")
     assert (len(_row_ids(first.content)), len(_row_ids(second.content))) == (25, 6)
     assert set(_row_ids(first.content)).isdisjoint(_row_ids(second.content))
@@ -180,7 +145,7 @@ EXPORT_HEADER = ["Legal name", "Trade name", "Tax id", "Sector", "City", "Status
 
 def _export_world(world):
     p = world.porta
-    _add_client(
+    add_client(
         p,
         1,
         legal_name="Alber Fusters Gràcia SL",
@@ -190,15 +155,15 @@ def _export_world(world):
         sector="retail",
         contacts=2,
     )
-    _add_client(p, 2, legal_name="Beta Logística SA", city="Vic", status="prospect", sector="retail")
-    _add_client(p, 3, legal_name="Zeta Retail SL", city="Olot", status="active", sector="retail", contacts=1)
-    _add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
+    add_client(p, 2, legal_name="Beta Logística SA", city="Vic", status="prospect", sector="retail")
+    add_client(p, 3, legal_name="Zeta Retail SL", city="Olot", status="active", sector="retail", contacts=1)
+    add_client(p, 4, legal_name="Delta Energia SL", city="Reus", status="active", sector="energy")
     return p
 
 
 def test_csv_export_is_exactly_the_filtered_sorted_list_with_a_bom(world):
     p = _export_world(world)
-    browser = _browser(p.finance)
+    browser = signed_in(p.finance)
     query = "?sector=retail&status=active&sort=-name"
     response = browser.get(f"/o/porta/clients/export.csv{query}")
     assert response.status_code == 200
@@ -208,12 +173,12 @@ def test_csv_export_is_exactly_the_filtered_sorted_list_with_a_bom(world):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         EXPORT_HEADER,
-        ["Zeta Retail SL", "", _dni(10_000_003), "Retail", "Olot", "Active", "1"],
+        ["Zeta Retail SL", "", dni(10_000_003), "Retail", "Olot", "Active", "1"],
         ["Porta Digital Client SL", "Porta Client", "B12345674", "Retail", "Lleida", "Active", "1"],
         [
             "Alber Fusters Gràcia SL",
             '\'=HYPERLINK("http://x")',
-            _dni(10_000_001),
+            dni(10_000_001),
             "Retail",
             "Sant Cugat",
             "Active",
@@ -234,7 +199,7 @@ def test_csv_export_is_exactly_the_filtered_sorted_list_with_a_bom(world):
 
 def test_xlsx_export_is_exactly_the_filtered_sorted_list_with_numbers_as_numbers(world):
     p = _export_world(world)
-    response = _browser(p.ae).get("/o/porta/clients/export.xlsx?sector=retail&sort=city")
+    response = signed_in(p.ae).get("/o/porta/clients/export.xlsx?sector=retail&sort=city")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -242,9 +207,9 @@ def test_xlsx_export_is_exactly_the_filtered_sorted_list_with_numbers_as_numbers
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
         EXPORT_HEADER,
         ["Porta Digital Client SL", "Porta Client", "B12345674", "Retail", "Lleida", "Active", 1],
-        ["Zeta Retail SL", None, _dni(10_000_003), "Retail", "Olot", "Active", 1],
-        ["Alber Fusters Gràcia SL", '=HYPERLINK("http://x")', _dni(10_000_001), "Retail", "Sant Cugat", "Active", 2],
-        ["Beta Logística SA", None, _dni(10_000_002), "Retail", "Vic", "Prospect", 0],
+        ["Zeta Retail SL", None, dni(10_000_003), "Retail", "Olot", "Active", 1],
+        ["Alber Fusters Gràcia SL", '=HYPERLINK("http://x")', dni(10_000_001), "Retail", "Sant Cugat", "Active", 2],
+        ["Beta Logística SA", None, dni(10_000_002), "Retail", "Vic", "Prospect", 0],
     ]
     # text that looks like a formula stays text
     assert sheet["B4"].data_type == "s"
@@ -253,8 +218,8 @@ def test_xlsx_export_is_exactly_the_filtered_sorted_list_with_numbers_as_numbers
 def test_exports_ignore_the_page_and_follow_the_language(world):
     p = world.porta
     for n in range(30):
-        _add_client(p, n)
-    browser = _browser(p.ae)
+        add_client(p, n)
+    browser = signed_in(p.ae)
     rows = list(csv.reader(io.StringIO(browser.get("/o/porta/clients/export.csv?page=2").content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 31
     browser.post("/language/", {"language": "es", "next": "/"})
@@ -269,7 +234,7 @@ def test_exports_ignore_the_page_and_follow_the_language(world):
 
 def test_an_account_executive_creates_a_client_and_lands_on_its_page(world, in_scope):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     response = browser.post("/o/porta/clients/new/", VALID_FORM)
     with in_scope(p.org):
         client = Client.objects.get(tax_id="12345678Z")
@@ -298,7 +263,7 @@ def test_an_account_executive_creates_a_client_and_lands_on_its_page(world, in_s
 
 
 def test_creating_with_htmx_redirects_the_browser_to_the_new_client(world, in_scope):
-    response = _browser(world.porta.admin).post("/o/porta/clients/new/", VALID_FORM, HTTP_HX_REQUEST="true")
+    response = signed_in(world.porta.admin).post("/o/porta/clients/new/", VALID_FORM, HTTP_HX_REQUEST="true")
     with in_scope(world.porta.org):
         client = Client.objects.get(tax_id="12345678Z")
     assert (response.status_code, response["HX-Redirect"]) == (200, f"/o/porta/clients/{client.pk}/")
@@ -317,7 +282,7 @@ def test_creating_with_htmx_redirects_the_browser_to_the_new_client(world, in_sc
     ],
 )
 def test_creating_with_bad_input_shows_the_message_on_its_field_and_writes_nothing(world, change, field_id, message):
-    browser = _browser(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     before = snapshot()
     response = browser.post("/o/porta/clients/new/", {**VALID_FORM, **change}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -329,7 +294,7 @@ def test_creating_with_bad_input_shows_the_message_on_its_field_and_writes_nothi
 
 
 def test_several_mistakes_show_together_with_a_summary_on_top(world):
-    browser = _browser(world.porta.ae)
+    browser = signed_in(world.porta.ae)
     before = snapshot()
     response = browser.post("/o/porta/clients/new/", {**VALID_FORM, "tax_id": "12345678A", "weight_price": "30"})
     html = response.content.decode()
@@ -354,9 +319,9 @@ def test_an_editor_changes_a_client(world, in_scope):
         "weight_delivery_time": "10",
         "weight_quality": "10",
     }
-    form = _browser(p.lead).get(f"/o/porta/clients/{p.client.pk}/edit/").content.decode()
+    form = signed_in(p.lead).get(f"/o/porta/clients/{p.client.pk}/edit/").content.decode()
     assert 'value="Porta Digital Client SL"' in form and 'value="B12345674"' in form
-    response = _browser(p.lead).post(f"/o/porta/clients/{p.client.pk}/edit/", data, HTTP_HX_REQUEST="true")
+    response = signed_in(p.lead).post(f"/o/porta/clients/{p.client.pk}/edit/", data, HTTP_HX_REQUEST="true")
     assert (response.status_code, response["HX-Redirect"]) == (200, f"/o/porta/clients/{p.client.pk}/")
     with in_scope(p.org):
         client = Client.objects.get(pk=p.client.pk)
@@ -370,7 +335,7 @@ def test_an_editor_changes_a_client(world, in_scope):
 
 def test_finance_is_refused_every_change_with_403_and_nothing_changes(world):
     p = world.porta
-    browser = _browser(p.finance)
+    browser = signed_in(p.finance)
     before = snapshot()
     answers = [
         browser.get("/o/porta/clients/new/").status_code,
@@ -388,7 +353,7 @@ def test_finance_is_refused_every_change_with_403_and_nothing_changes(world):
 
 
 def test_unknown_ids_and_another_organisations_ids_answer_404(world):
-    browser = _browser(world.porta.admin)
+    browser = signed_in(world.porta.admin)
     nordwind = world.nordwind
     answers = [
         browser.get("/o/porta/clients/999999/").status_code,
@@ -421,7 +386,7 @@ def test_a_clients_page_lists_only_the_accounts_the_person_may_see(world, in_sco
     for role in ("admin", "lead", "ae", "ae2", "finance"):
         # the client's page loads this list from the accounts app (hx-trigger="load")
         content = (
-            _browser(getattr(p, role))
+            signed_in(getattr(p, role))
             .get(f"/o/porta/clients/{p.client.pk}/accounts/", HTTP_HX_REQUEST="true")
             .content.decode()
         )
@@ -438,7 +403,7 @@ def test_a_clients_page_lists_only_the_accounts_the_person_may_see(world, in_sco
 
 def test_adding_a_contact_inline_returns_the_contacts_panel(world, in_scope):
     p = world.porta
-    response = _browser(p.ae).post(
+    response = signed_in(p.ae).post(
         f"/o/porta/clients/{p.client.pk}/contacts/",
         {
             "contact-full_name": "Núria Puig",
@@ -469,7 +434,7 @@ def test_adding_a_contact_inline_returns_the_contacts_panel(world, in_scope):
 
 def test_adding_a_contact_with_bad_input_shows_the_errors_in_the_open_form_and_writes_nothing(world):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
     response = browser.post(
         f"/o/porta/clients/{p.client.pk}/contacts/",
@@ -491,7 +456,7 @@ def test_adding_a_contact_with_bad_input_shows_the_errors_in_the_open_form_and_w
 
 def test_adding_a_contact_without_htmx_goes_back_to_the_clients_page(world):
     p = world.porta
-    response = _browser(p.ae).post(
+    response = signed_in(p.ae).post(
         f"/o/porta/clients/{p.client.pk}/contacts/",
         {"contact-full_name": "Pau Roca", "contact-buying_role": "user", "contact-language": "es"},
     )
@@ -500,7 +465,7 @@ def test_adding_a_contact_without_htmx_goes_back_to_the_clients_page(world):
 
 def test_editing_a_contact_inline_swaps_its_row(world, in_scope):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     key = f"c{p.contact.pk}"
     edit = browser.get(f"/o/porta/contacts/{p.contact.pk}/?edit=1", HTTP_HX_REQUEST="true")
     assert edit.content.lstrip().startswith(f'<tr id="contact-{p.contact.pk}"'.encode())
@@ -536,7 +501,7 @@ def test_editing_a_contact_inline_swaps_its_row(world, in_scope):
 def test_editing_a_contact_with_bad_input_keeps_the_form_in_the_row_and_writes_nothing(world):
     p = world.porta
     key = f"c{p.contact.pk}"
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     before = snapshot()
     response = browser.post(
         f"/o/porta/contacts/{p.contact.pk}/",
@@ -562,7 +527,7 @@ def test_making_another_contact_primary_redraws_the_whole_panel(world, in_scope)
             organization=p.org, actor=p.admin, client=p.client, full_name="Anna Vidal"
         )
     key = f"c{second.pk}"
-    response = _browser(p.ae).post(
+    response = signed_in(p.ae).post(
         f"/o/porta/contacts/{second.pk}/",
         {
             f"{key}-full_name": "Anna Vidal",
@@ -605,11 +570,11 @@ EXPORT_QUERIES = 8  # + every filtered row, in one query
 
 def test_the_list_takes_the_same_queries_with_1_and_with_50_clients(world, django_assert_num_queries):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     one = _count_queries(django_assert_num_queries, browser, "/o/porta/clients/", LIST_QUERIES)
     assert len(_row_ids(one.content)) == 1
     for n in range(49):
-        _add_client(p, n, contacts=2)
+        add_client(p, n, contacts=2)
     many = _count_queries(django_assert_num_queries, browser, "/o/porta/clients/?sort=-name", LIST_QUERIES)
     assert len(_row_ids(many.content)) == 25
     _count_queries(django_assert_num_queries, browser, "/o/porta/clients/?page=2", LIST_QUERIES)
@@ -619,7 +584,7 @@ def test_the_clients_page_takes_the_same_queries_with_1_and_with_50_contacts(
     world, django_assert_num_queries, in_scope
 ):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     one = _count_queries(django_assert_num_queries, browser, f"/o/porta/clients/{p.client.pk}/", DETAIL_QUERIES)
     assert one.content.count(b'data-testid="contact-row"') == 1
     with in_scope(p.org):
@@ -640,11 +605,11 @@ def test_the_clients_page_takes_the_same_queries_with_1_and_with_50_contacts(
 
 def test_exports_take_the_same_queries_with_1_and_with_50_clients(world, django_assert_num_queries):
     p = world.porta
-    browser = _browser(p.ae)
+    browser = signed_in(p.ae)
     with django_assert_num_queries(EXPORT_QUERIES):
         browser.get("/o/porta/clients/export.csv")
     for n in range(49):
-        _add_client(p, n, contacts=1)
+        add_client(p, n, contacts=1)
     with django_assert_num_queries(EXPORT_QUERIES):
         csv_response = browser.get("/o/porta/clients/export.csv")
     with django_assert_num_queries(EXPORT_QUERIES):
@@ -655,7 +620,7 @@ def test_exports_take_the_same_queries_with_1_and_with_50_clients(world, django_
 def test_the_pages_need_no_inline_style_or_script(world):
     # The Content-Security-Policy forbids both: bar widths are classes, behaviour is in files.
     p = world.porta
-    browser = _browser(p.admin)
+    browser = signed_in(p.admin)
     pages = [
         "/o/porta/clients/",
         f"/o/porta/clients/{p.client.pk}/",
@@ -695,7 +660,7 @@ def test_each_clients_bar_follows_its_own_weights_when_drawn_one_after_the_other
             weight_delivery_time=30,
             weight_quality=40,
         )
-    browser = _browser(p.admin)
+    browser = signed_in(p.admin)
     # when both pages are drawn, twice each, alternately
     pages = [
         browser.get(f"/o/porta/clients/{pk}/").content.decode() for pk in (p.client.pk, other.pk, p.client.pk, other.pk)

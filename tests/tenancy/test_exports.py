@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts import services as accounts_services
@@ -18,13 +18,8 @@ from tenancy.models import Export
 from tenancy.scope import tenant_scope
 from tenancy.tasks import export_prepare, exports_clean
 from tests.conftest import wait_for
+from tests.factories import signed_in
 from tests.tenancy.isolation import body, snapshot
-
-
-def _client(membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _exports(org) -> list[tuple]:
@@ -51,7 +46,7 @@ def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filter
     # given two accounts, one more than is exported at once
     p = world.porta
     _second_account(world)
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     # when
     with django_capture_on_commit_callbacks() as enqueued:
         response = client.post("/o/porta/portfolio/export.xlsx?q=porta&sort=-name")
@@ -68,7 +63,7 @@ def test_a_long_export_asked_for_with_the_button_is_queued_with_the_lists_filter
 @override_settings(EXPORT_INLINE_ROWS=1)
 def test_a_plain_link_to_a_long_export_goes_back_to_the_list_and_writes_nothing(world):
     _second_account(world)
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     before = snapshot()
     response = client.get("/o/porta/portfolio/export.csv?q=porta")
     assert (response.status_code, response["Location"]) == (302, "/o/porta/portfolio/?q=porta")
@@ -78,7 +73,7 @@ def test_a_plain_link_to_a_long_export_goes_back_to_the_list_and_writes_nothing(
 
 
 def test_a_short_export_downloads_at_once_from_the_button(world):
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     before = snapshot()
     response = client.post("/o/porta/portfolio/export.csv?q=porta")
     assert (response.status_code, response["Content-Disposition"]) == (200, 'attachment; filename="portfolio.csv"')
@@ -124,7 +119,7 @@ def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, cele
         accounts_services.account_create(
             organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Hidden", owner=p.ae2.pk, sales_team=None
         )
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     at_once = client.get("/o/porta/portfolio/export.csv?sort=-name").content
     # when the list is too long to export at once
     with override_settings(EXPORT_INLINE_ROWS=1):
@@ -161,19 +156,19 @@ def test_an_export_being_prepared_asks_again_every_second(world):
             language="en",
             time_zone="UTC",
         )
-    response = _client(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true")
+    response = signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true")
     text = response.content.decode()
     assert text.lstrip().startswith(
         f'<div id="export-status" data-testid="export-status" data-status="queued" hx-get="/o/porta/exports/{export.pk}/" hx-trigger="every 1s"'
     )
     assert "Being prepared…" in text and "<html" not in text and response["Vary"] == "HX-Request, Cookie"
-    assert _client(p.ae).get(f"/o/porta/exports/{export.pk}/download/").status_code == 404
+    assert signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/download/").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["admin of the same organisation", "someone of another organisation"])
 def test_an_export_is_only_for_who_asked_for_it(world, who):
     p = world.porta
-    asker = _client(world.porta.admin if who.startswith("admin") else world.nordwind.admin)
+    asker = signed_in(world.porta.admin if who.startswith("admin") else world.nordwind.admin)
     slug = "porta" if who.startswith("admin") else "nordwind"
     with transaction.atomic(), tenant_scope(p.org):
         export = services.export_request(
@@ -284,7 +279,7 @@ def test_exports_older_than_a_day_are_deleted_with_their_files_and_lost_ones_fai
 
 @override_settings(EXPORT_INLINE_ROWS=0)
 def test_filters_too_long_to_keep_are_refused_on_the_list_and_nothing_is_written(world):
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     before = snapshot()
     # a parameter the list ignores still travels with the export
     response = client.post("/o/porta/portfolio/export.csv?q=porta&note=" + "x" * 2000)
@@ -296,7 +291,7 @@ def test_filters_too_long_to_keep_are_refused_on_the_list_and_nothing_is_written
 def test_one_export_at_a_time_per_person_the_second_goes_to_the_first(world):
     p = world.porta
     _second_account(world)
-    client = _client(p.ae)
+    client = signed_in(p.ae)
     with override_settings(EXPORT_INLINE_ROWS=1):
         first = client.post("/o/porta/portfolio/export.csv")
         before = snapshot()
@@ -330,7 +325,7 @@ def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world
             time_zone="UTC",
         )
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
-    text = _client(p.ae).get(f"/o/porta/exports/{export.pk}/").content.decode()
+    text = signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/").content.decode()
     assert (
         re.search(r'data-testid="export-error">([^<]+)<', text).group(1)
         == "The export failed. Try again; if it fails again, tell your administrator."
@@ -383,7 +378,7 @@ def test_the_export_page_shows_how_far_the_worker_is(world):
         Export.objects.filter(pk=export.pk).update(status="running")
     cache.set(services.export_progress_key(p.org, export.pk), {"done": 250, "total": 600})
     try:
-        text = _client(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true").content.decode()
+        text = signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true").content.decode()
     finally:
         cache.delete(services.export_progress_key(p.org, export.pk))
     assert "Being prepared… 250 of 600 rows" in text

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import Client
 
 from tenancy.scope import tenant_scope
+from tests.factories import signed_in
 from tests.tenancy.isolation import (
     API_LISTS,
     API_NOT_LISTS,
@@ -23,12 +24,6 @@ from tests.tenancy.isolation import (
 )
 
 METHODS = ["get", "post", "put", "patch", "delete"]
-
-
-def _client_for(membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
 
 
 def _api_methods(callback) -> list[str]:
@@ -74,7 +69,7 @@ def test_another_organisations_slug_answers_404_on_every_route_and_method_and_ch
             membership=everyone,
             roles=["admin", "sales_lead", "account_executive", "finance"],
         )
-    client = _client_for(everyone)
+    client = signed_in(everyone)
     before = snapshot()
     answers = {}
     # when nordwind's member asks for every porta URL, with every method
@@ -92,7 +87,7 @@ def test_another_organisations_slug_answers_404_on_every_route_and_method_and_ch
 
 def test_another_organisations_ids_under_ones_own_slug_answer_404_and_change_nothing(world):
     everyone = world.nordwind.admin
-    client = _client_for(everyone)
+    client = signed_in(everyone)
     before = snapshot()
     checked = 0
     for route, _name, _callback, _pattern in tenant_routes():
@@ -147,7 +142,7 @@ def test_every_api_list_shows_exactly_the_askers_organisation(world):
 
 
 def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
-    client = _client_for(world.nordwind.admin)
+    client = signed_in(world.nordwind.admin)
     for route, name, _callback, _pattern in tenant_routes():
         if route.startswith("api/"):
             continue
@@ -183,7 +178,7 @@ def test_the_switcher_lists_the_persons_own_active_organisations_and_nothing_els
         )
     names = {}
     for person in ("ae", "ae2", "finance"):
-        response = _client_for(getattr(world.porta, person)).get("/o/porta/organizations/", HTTP_HX_REQUEST="true")
+        response = signed_in(getattr(world.porta, person)).get("/o/porta/organizations/", HTTP_HX_REQUEST="true")
         names[person] = re.findall(
             r'<a class="dropdown-item[^"]*" href="/o/[a-z]+/"[^>]*>([^<]+)</a>', response.content.decode()
         )
@@ -193,7 +188,7 @@ def test_the_switcher_lists_the_persons_own_active_organisations_and_nothing_els
         "finance": ["Porta Digital"],
     }
     # without htmx it is the page for choosing an organisation
-    assert _client_for(world.porta.ae).get("/o/porta/organizations/")["Location"] == "/"
+    assert signed_in(world.porta.ae).get("/o/porta/organizations/")["Location"] == "/"
 
 
 def test_every_tenant_owned_model_is_known_to_the_suite(world):

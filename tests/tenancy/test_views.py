@@ -7,6 +7,7 @@ from django.test import Client
 
 from tenancy.models import Membership, TeamMember
 from tenancy.scope import tenant_scope
+from tests.factories import signed_in
 from tests.tenancy.isolation import snapshot
 
 ADMIN_PAGES = ["people", "people/{ae}/", "teams", "teams/{team}/"]
@@ -26,16 +27,9 @@ def _url(world, path: str) -> str:
     return f"/o/porta/{path}" if path.endswith("/") or path == "" else f"/o/porta/{path}/"
 
 
-def _client(membership=None) -> Client:
-    client = Client()
-    if membership is not None:
-        client.force_login(membership.user)
-    return client
-
-
 @pytest.mark.parametrize("role", ["lead", "ae", "ae2", "finance"])
 def test_non_admins_are_refused_admin_pages_with_403_and_nothing_changes(world, role):
-    client = _client(getattr(world.porta, role))
+    client = signed_in(getattr(world.porta, role))
     before = snapshot()
     answers = [client.get(_url(world, p)).status_code for p in ADMIN_PAGES]
     answers += [client.post(_url(world, p), data).status_code for p, data in ADMIN_POSTS]
@@ -44,7 +38,7 @@ def test_non_admins_are_refused_admin_pages_with_403_and_nothing_changes(world, 
 
 
 def test_anonymous_people_are_sent_to_sign_in_and_nothing_changes(world):
-    client = _client()
+    client = signed_in()
     before = snapshot()
     for path in ADMIN_PAGES + EVERYONE_PAGES:
         response = client.get(_url(world, path))
@@ -57,7 +51,7 @@ def test_anonymous_people_are_sent_to_sign_in_and_nothing_changes(world):
 
 
 def test_non_members_and_unknown_organisations_get_the_same_404(world):
-    client = _client(world.nordwind.admin)
+    client = signed_in(world.nordwind.admin)
     porta = client.get("/o/porta/people/")
     nowhere = client.get("/o/nowhere/people/")
     assert (porta.status_code, nowhere.status_code) == (404, 404)
@@ -76,12 +70,12 @@ def _without_per_response_tokens(content: bytes) -> bytes:
 
 @pytest.mark.parametrize("role", ["admin", "lead", "ae", "ae2", "finance"])
 def test_every_member_reaches_home_preferences_and_tokens(world, role):
-    client = _client(getattr(world.porta, role))
+    client = signed_in(getattr(world.porta, role))
     assert [client.get(_url(world, p)).status_code for p in EVERYONE_PAGES] == [200, 200, 200]
 
 
 def test_admin_adds_a_person_with_htmx_and_gets_the_panel_partial(world):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     response = client.post(
         "/o/porta/people/",
         {"email": "marta@example.com", "full_name": "Marta Serra", "roles": ["account_executive"]},
@@ -96,13 +90,13 @@ def test_admin_adds_a_person_with_htmx_and_gets_the_panel_partial(world):
 
 
 def test_the_same_view_renders_the_whole_page_without_htmx(world):
-    response = _client(world.porta.admin).get("/o/porta/people/")
+    response = signed_in(world.porta.admin).get("/o/porta/people/")
     assert response.status_code == 200
     assert b"<html" in response.content and b'id="people-panel"' in response.content
 
 
 def test_add_person_with_bad_input_shows_the_errors_and_writes_nothing(world):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     before = snapshot()
     response = client.post(
         "/o/porta/people/", {"email": "not-an-email", "full_name": "x" * 200, "roles": []}, HTTP_HX_REQUEST="true"
@@ -116,7 +110,7 @@ def test_add_person_with_bad_input_shows_the_errors_and_writes_nothing(world):
 
 
 def test_admin_changes_roles_inline_and_sees_the_row(world):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     ae = world.porta.ae
     edit = client.get(f"/o/porta/people/{ae.pk}/?edit=1", HTTP_HX_REQUEST="true")
     assert edit.content.lstrip().startswith(f'<tr id="person-{ae.pk}"'.encode()) and b'type="checkbox"' in edit.content
@@ -129,7 +123,7 @@ def test_admin_changes_roles_inline_and_sees_the_row(world):
 
 
 def test_a_deactivated_member_loses_access_at_once_session_and_token(world):
-    ae_client = _client(world.porta.ae)
+    ae_client = signed_in(world.porta.ae)
     assert ae_client.get("/o/porta/").status_code == 200
     with transaction.atomic(), tenant_scope(world.porta.org):
         from tenancy import services
@@ -139,7 +133,7 @@ def test_a_deactivated_member_loses_access_at_once_session_and_token(world):
         )
     assert Client().get("/api/v1/o/porta/me/", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     # when the admin deactivates them
-    response = _client(world.porta.admin).post(
+    response = signed_in(world.porta.admin).post(
         f"/o/porta/people/{world.porta.ae.pk}/active/", {"is_active": "0"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200 and b"Deactivated" in response.content
@@ -149,7 +143,7 @@ def test_a_deactivated_member_loses_access_at_once_session_and_token(world):
 
 
 def test_admin_edits_a_team_and_is_redirected_to_the_list(world):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     p = world.porta
     response = client.post(
         f"/o/porta/teams/{p.team.pk}/",
@@ -169,14 +163,14 @@ def test_admin_edits_a_team_and_is_redirected_to_the_list(world):
 
 
 def test_team_form_offers_only_this_organisations_people(world):
-    response = _client(world.porta.admin).get(f"/o/porta/teams/{world.porta.team.pk}/")
+    response = signed_in(world.porta.admin).get(f"/o/porta/teams/{world.porta.team.pk}/")
     text = response.content.decode()
     assert text.count('name="leads"') == 5 and text.count('name="members"') == 5
     assert "Nordwind" not in text
 
 
 def test_tokens_page_shows_the_secret_once(world):
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     created = client.post("/o/porta/tokens/", {"name": "Spreadsheet sync", "days": "30"}, HTTP_HX_REQUEST="true")
     secret = created.content.decode().split('<code class="ad-secret user-select-all">')[1].split("<")[0]
     assert secret.startswith("adk_")
@@ -185,7 +179,7 @@ def test_tokens_page_shows_the_secret_once(world):
 
 
 def test_preferences_save_language_and_time_zone(world):
-    client = _client(world.porta.ae)
+    client = signed_in(world.porta.ae)
     response = client.post("/o/porta/preferences/", {"language": "ca", "time_zone": "Atlantic/Canary"})
     assert response.status_code == 302
     world.porta.ae.user.refresh_from_db()
@@ -193,7 +187,7 @@ def test_preferences_save_language_and_time_zone(world):
 
 
 def test_adding_a_new_person_queues_their_welcome_mail_after_commit(world, django_capture_on_commit_callbacks):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     with django_capture_on_commit_callbacks() as callbacks:
         client.post("/o/porta/people/", {"email": "jan@example.com", "full_name": "Jan Mas", "roles": ["finance"]})
     assert len(callbacks) == 1
@@ -212,9 +206,9 @@ def _sidenav(response) -> tuple[str, list[str], list[str]]:
 def test_the_remembered_navigation_is_each_organisations_and_each_roles_own(world):
     # given the same pages asked by people of two organisations and two roles, in turn
     porta_admin, nordwind_admin, porta_ae = (
-        _client(world.porta.admin),
-        _client(world.nordwind.admin),
-        _client(world.porta.ae),
+        signed_in(world.porta.admin),
+        signed_in(world.nordwind.admin),
+        signed_in(world.porta.ae),
     )
     # when
     first = _sidenav(porta_admin.get("/o/porta/portfolio/"))
@@ -245,12 +239,12 @@ def test_the_remembered_navigation_is_each_organisations_and_each_roles_own(worl
     ],
 )
 def test_the_navigation_marks_the_section_of_the_page(world, path, active):
-    response = _client(world.porta.admin).get("/o/porta/" + path.format(account=world.porta.account.pk))
+    response = signed_in(world.porta.admin).get("/o/porta/" + path.format(account=world.porta.account.pk))
     assert _sidenav(response)[2] == [active]
 
 
 def test_the_remembered_navigation_follows_the_language(world):
-    client = _client(world.porta.admin)
+    client = signed_in(world.porta.admin)
     english = _sidenav(client.get("/o/porta/"))
     client.post("/language/", {"language": "ca", "next": "/o/porta/"})
     catalan = client.get("/o/porta/").content.decode()
