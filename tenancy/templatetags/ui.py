@@ -1,20 +1,16 @@
 import datetime
 import functools
 import html
-import itertools
 from decimal import Decimal
 
 from django import forms, template
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
-from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
 from django.utils.functional import Promise
-from django.utils.hashable import make_hashable
 from django.utils.html import avoid_wrapping, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
@@ -235,105 +231,6 @@ def options(choices, selected):
     the same choices on every row (reassigning owners in the portfolio) stay fast."""
     chosen = {force_str(selected)}
     return mark_safe("".join(_option(v, label, chosen) for v, label in choices))
-
-
-# URLs are reversed once per URL name, organisation, script prefix and URLconf, then reused:
-# reversing costs more than the rest of a table row, and the shell links a dozen pages on
-# every request. The URLconf is fixed for the life of the process.
-
-
-def _urlconf() -> str:
-    return get_urlconf() or settings.ROOT_URLCONF
-
-
-@functools.lru_cache(maxsize=4096)
-def _id_url_pattern(name: str, org_slug: str, prefix: str, urlconf: str) -> tuple[str, str]:
-    """The URL around its id: reversed with a marker id, split at its last occurrence (the
-    id comes after the slug, which could hold the same digits)."""
-    marker = "987654321"
-    head, _, tail = reverse(name, args=[org_slug, int(marker)], urlconf=urlconf).rpartition(marker)
-    return head, tail
-
-
-@register.simple_tag
-def id_url(name, org_slug, object_id):
-    """{% url name org_slug id %}, from the pattern reversed once."""
-    head, tail = _id_url_pattern(name, org_slug, get_script_prefix(), _urlconf())
-    return f"{head}{int(object_id)}{tail}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _cached_url(name: str, args: tuple, prefix: str, urlconf: str) -> str:
-    return reverse(name, args=list(args), urlconf=urlconf)
-
-
-@register.simple_tag
-def cached_url(name, *args):
-    """{% url name args %} for URLs without an object id (pages, the shell's links), reversed
-    once; rows use id_url."""
-    return _cached_url(name, args, get_script_prefix(), _urlconf())
-
-
-# --- Memoised fragments ----------------------------------------------------------------------
-# The shell (top bar, navigation) is the same HTML for everyone with the same organisation,
-# roles, language and section, yet costs a tenth of a small page to render. {% memo a b … %}
-# renders its body once per value of its keys (and of the language, script prefix and
-# URLconf, always part of the key) and reuses the text. The body may use nothing that is not
-# in its keys: no CSRF token, no path, no messages. The keys always start with the
-# organisation, so one tenant's fragment can never be another's. Entries live in this
-# process only; past _MEMO_SIZE they are all dropped and rendered again.
-
-_MEMO: dict[tuple, str] = {}
-_MEMO_SIZE = 4096
-_memo_ids = itertools.count()
-
-
-class MemoNode(template.Node):
-    def __init__(self, nodelist, keys):
-        self.nodelist, self.keys = nodelist, keys
-        # Not id(self): a template reloaded in development gets new nodes, and ids are reused.
-        self.memo_id = next(_memo_ids)
-
-    def render(self, context):
-        key = make_hashable(
-            (
-                self.memo_id,
-                translation.get_language(),
-                get_script_prefix(),
-                _urlconf(),
-                *(k.resolve(context) for k in self.keys),
-            )
-        )
-        html = _MEMO.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            if len(_MEMO) >= _MEMO_SIZE:
-                _MEMO.clear()
-            _MEMO[key] = html
-        return html
-
-
-@register.tag
-def memo(parser, token):
-    """{% memo organization.pk … %}…{% endmemo %}: see above."""
-    bits = token.split_contents()[1:]
-    if not bits:
-        raise template.TemplateSyntaxError("{% memo %} needs keys, the organisation first.")
-    nodelist = parser.parse(("endmemo",))
-    parser.delete_first_token()
-    return MemoNode(nodelist, [parser.compile_filter(bit) for bit in bits])
-
-
-@functools.lru_cache(maxsize=1024)
-def _static_url(path: str, static_prefix: str) -> str:
-    return static(path)
-
-
-@register.simple_tag
-def static_url(path):
-    """{% static path %}, asked of the storage once: a file's URL (its hashed name, in
-    production) does not change while the process runs."""
-    return _static_url(path, settings.STATIC_URL)
 
 
 # Under four weeks no calendar month can have passed, so the one unit "ago" shows comes

@@ -8,8 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django import forms
-from django.templatetags.static import static
-from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -23,13 +21,10 @@ from tenancy.templatetags.ui import (
     _flatatt,
     ago,
     bs,
-    cached_url,
     checks,
-    id_url,
     labelled,
     minutes,
     money,
-    static_url,
 )
 
 
@@ -82,38 +77,6 @@ def test_checks_render_each_choice_with_its_own_id_and_the_chosen_ones_checked()
         '<div class="form-check form-check-inline"><input class="form-check-input" type="checkbox" name="tags" value="x" id="id_tags_0"><label class="form-check-label small" for="id_tags_0">&lt;X&gt;</label></div>'
         '<div class="form-check form-check-inline"><input class="form-check-input" type="checkbox" name="tags" value="y" id="id_tags_1" checked><label class="form-check-label small" for="id_tags_1">Y</label></div>'
     )
-
-
-@pytest.mark.parametrize("slug", ["porta", "x987654321y"])
-def test_id_url_is_the_reversed_url_even_when_the_slug_holds_the_marker_digits(slug):
-    assert [id_url("account_detail", slug, 7), id_url("activity_done", slug, 12)] == [
-        reverse("account_detail", args=[slug, 7]),
-        reverse("activity_done", args=[slug, 12]),
-    ]
-
-
-def test_cached_urls_are_the_reversed_urls_under_each_script_prefix():
-    assert [cached_url("portfolio", "porta"), cached_url("home"), id_url("account_detail", "porta", 3)] == [
-        "/o/porta/portfolio/",
-        "/",
-        "/o/porta/accounts/3/",
-    ]
-    set_script_prefix("/desk/")
-    try:
-        assert [cached_url("portfolio", "porta"), cached_url("home"), id_url("account_detail", "porta", 3)] == [
-            "/desk/o/porta/portfolio/",
-            "/desk/",
-            "/desk/o/porta/accounts/3/",
-        ]
-    finally:
-        set_script_prefix("/")
-
-
-def test_static_url_is_the_storages_url():
-    assert [static_url("css/app.css"), static_url("vendor/htmx/htmx.min.js")] == [
-        static("css/app.css"),
-        static("vendor/htmx/htmx.min.js"),
-    ]
 
 
 @pytest.mark.parametrize("language", ["en", "es", "ca"])
