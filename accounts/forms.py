@@ -59,14 +59,10 @@ def _offer_people(
 
 
 class AccountForm(forms.Form):
-    client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.unscoped_dangerously.none(), empty_label=_("Choose a client")
-    )
+    client = forms.ModelChoiceField(label=_("Client"), queryset=None, empty_label=_("Choose a client"))
     name = forms.CharField(label=_("Account name"), max_length=200)
-    owner = _PersonChoice(label=_("Owner"), queryset=Membership.unscoped_dangerously.none())
-    sales_team = forms.ModelChoiceField(
-        label=_("Sales team"), queryset=Team.unscoped_dangerously.none(), required=False, empty_label=_("No team")
-    )
+    owner = _PersonChoice(label=_("Owner"), queryset=None)
+    sales_team = forms.ModelChoiceField(label=_("Sales team"), queryset=None, required=False, empty_label=_("No team"))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), initial=30)
     credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, initial=0)
@@ -86,7 +82,7 @@ class AccountForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    owner = _PersonChoice(label=_("New owner"), queryset=Membership.unscoped_dangerously.none())
+    owner = _PersonChoice(label=_("New owner"), queryset=None)
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +94,7 @@ class RiskRatingForm(forms.Form):
 
 
 class AccountTeamForm(forms.Form):
-    membership = _PersonChoice(label=_("Person"), queryset=Membership.unscoped_dangerously.none())
+    membership = _PersonChoice(label=_("Person"), queryset=None)
     role = forms.ChoiceField(label=_("Role on the account"), choices=AccountRole.choices)
 
     def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
@@ -114,7 +110,7 @@ class ActivityForm(forms.Form):
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), initial=30)
     contact_ids = forms.ModelMultipleChoiceField(
         label=_("Contacts"),
-        queryset=Contact.unscoped_dangerously.none(),
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -122,9 +118,7 @@ class ActivityForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=500, required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     next_step_due = forms.DateField(label=_("Due"), required=False, widget=NativeDateInput())
-    next_step_owner = _PersonChoice(
-        label=_("Owner of the next step"), queryset=Membership.unscoped_dangerously.none(), required=False
-    )
+    next_step_owner = _PersonChoice(label=_("Owner of the next step"), queryset=None, required=False)
 
     def __init__(
         self,
@@ -184,7 +178,7 @@ class IncidentForm(forms.Form):
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
-    assignee = _PersonChoice(label=_("Assignee"), queryset=Membership.unscoped_dangerously.none(), required=False)
+    assignee = _PersonChoice(label=_("Assignee"), queryset=None, required=False)
 
     def __init__(self, *args, organization: Organization, people: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,13 +50,13 @@ class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     leads = forms.ModelMultipleChoiceField(
         label=_("Leads"),
-        queryset=Membership.unscoped_dangerously.none(),
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     members = forms.ModelMultipleChoiceField(
         label=_("Members"),
-        queryset=Membership.unscoped_dangerously.none(),
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -9,7 +9,7 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -51,10 +51,10 @@ class TenantMiddleware:
         if organization is None:
             return _not_found(request, is_api)
 
-        outermost = not connection.in_atomic_block
-        # Only the organisation: the person's memberships elsewhere stay hidden from every query
-        # of the request (the switcher opens user_scope for its one read).
-        with transaction.atomic(), tenant_scope(organization, ends_with_transaction=outermost):
+        # The request's transaction is the scope's. Only the organisation: the person's
+        # memberships elsewhere stay hidden from every query of the request (the switcher
+        # opens user_scope for its one read).
+        with tenant_scope(organization):
             resolved = membership_for_request(organization=organization, user=request.user, bearer=bearer)
             if resolved.error is not None:
                 return api_error_response(401, resolved.error, resolved.message)

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -66,7 +66,7 @@ def tenant_task(*decorator_args, **decorator_kwargs):
                 return None
             if own_transactions:
                 return func(*args, organization=organization, **kwargs)
-            with transaction.atomic(), tenant_scope(organization):
+            with tenant_scope(organization):
                 return func(*args, organization=organization, **kwargs)
 
         options = {**TASK_DEFAULTS, **decorator_kwargs}
@@ -132,13 +132,13 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     again. A finished one is left alone, so a second delivery changes nothing."""
 
     def finish(**fields) -> str:
-        with transaction.atomic(), tenant_scope(organization):
+        with tenant_scope(organization):
             Export.objects.filter(organization=organization, pk=export_id).update(finished_at=timezone.now(), **fields)
         cache.delete(progress)
         return fields["status"]
 
     progress = export_progress_key(organization, export_id)
-    with transaction.atomic(), tenant_scope(organization):
+    with tenant_scope(organization):
         export = (
             Export.objects.select_for_update(of=("self",))
             .select_related("requested_by")
@@ -193,7 +193,7 @@ def exports_clean() -> int:
     cutoff = now - timedelta(hours=settings.EXPORT_KEEP_HOURS)
     removed = 0
     for organization in Organization.objects.all():
-        with transaction.atomic(), tenant_scope(organization):
+        with tenant_scope(organization):
             # One the worker lost (killed at its time limit, say) says so instead of waiting forever.
             Export.objects.filter(
                 organization=organization,
