@@ -132,8 +132,8 @@ def build_organization(slug: str, size: dict, rng: random.Random) -> Organizatio
                     organization=organization,
                     actor=admin,
                     name=f"Team {t}",
-                    lead_ids=[leads[t % len(leads)].pk],
-                    member_ids=[m.pk for m in members],
+                    leads=[leads[t % len(leads)]],
+                    members=members,
                 )
     return organization
 

@@ -29,6 +29,7 @@ from tenancy.models import (
     Export,
     ExportError,
     ExportStatus,
+    Invitation,
     Membership,
     Organization,
     WorkerHeartbeat,
@@ -101,6 +102,23 @@ def send_welcome_email(*, organization: Organization, membership_id: int) -> boo
         subject = render_to_string("tenancy/email/welcome_subject.txt", context).strip()
         body = render_to_string("tenancy/email/welcome_body.txt", context)
     send_mail(subject, body, None, [user.email])
+    return True
+
+
+@tenant_task
+def send_invitation_email(*, organization: Organization, invitation_id: int) -> bool:
+    """Tell a person who already has an AccountDesk account that an organisation invites them,
+    with the page where they accept. In their own language: they are not the organisation's yet."""
+    invitation = Invitation.objects.select_related("user").filter(organization=organization, pk=invitation_id).first()
+    if invitation is None:
+        return False
+    user = invitation.user
+    url = settings.ACCOUNTDESK_BASE_URL.rstrip("/") + reverse("invitations")
+    with translation.override(user.language or organization.default_language):
+        context = {"organization": organization, "url": url}
+        subject = render_to_string("tenancy/email/invitation_subject.txt", context).strip()
+        body = render_to_string("tenancy/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [invitation.email])
     return True
 
 

@@ -56,8 +56,8 @@ def add_member(organization: Organization, local: str, roles: list[str], full_na
 
 
 def build_organization(slug: str, name: str) -> SimpleNamespace:
-    """An organisation with admin, lead, ae, ae2 and finance, a team (lead + both AEs) and one
-    API token for the admin."""
+    """An organisation with admin, lead, ae, ae2 and finance, a team (lead + both AEs), one
+    API token for the admin and an invitation of someone from elsewhere."""
     organization = OrganizationFactory(slug=slug, name=name)
     people = {
         "admin": add_member(organization, "admin", ["admin"]),
@@ -71,11 +71,22 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
             organization=organization,
             actor=None,
             name=f"Team {name}",
-            lead_ids=[people["lead"].pk],
-            member_ids=[people["ae"].pk, people["ae2"].pk],
+            leads=[people["lead"]],
+            members=[people["ae"], people["ae2"]],
         )
         token, secret = services.api_token_create(organization=organization, membership=people["admin"], name="ci")
-    world = SimpleNamespace(org=organization, team=team, token=token, token_secret=secret, **people)
+        # Someone who uses AccountDesk elsewhere, invited: the invitation waits for their answer.
+        invitee = UserFactory(email=f"invitee@{slug}-elsewhere.example", full_name=f"Invitee of {name}")
+        invitation = services.membership_add(
+            organization=organization,
+            actor=people["admin"],
+            email=invitee.email,
+            full_name="Invitee",
+            roles=["finance"],
+        )
+    world = SimpleNamespace(
+        org=organization, team=team, token=token, token_secret=secret, invitation=invitation, **people
+    )
     build_portfolio(world)
     return world
 

@@ -31,7 +31,7 @@ def _north(world, in_scope):
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
         team = tenancy_services.team_create(
-            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[p.ae2.pk]
+            organization=p.org, actor=p.admin, name="Team North", leads=[lead2], members=[p.ae2]
         )
         account = accounts_services.account_create(
             organization=p.org,

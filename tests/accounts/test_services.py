@@ -39,9 +39,7 @@ def _another_team_lead(world, in_scope):
     p = world.porta
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
-        tenancy_services.team_create(
-            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[]
-        )
+        tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", leads=[lead2])
     return lead2
 
 
