@@ -341,6 +341,8 @@ def test_the_tokens_page_makes_a_read_only_token_when_asked(world):
         scope = ApiToken.objects.get(name="Dashboard").scope
     assert '<option value="read" selected>Read only</option>' in form
     assert scope == "read"
+    listed = client.get("/o/porta/tokens/").content.decode()
+    assert 'data-testid="token-scope">Read only</td>' in listed
 
 
 # --- the People and Teams lists: filters, sort, pages, a fixed number of queries -----------------
