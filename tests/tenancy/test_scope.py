@@ -144,3 +144,20 @@ def test_a_tenant_scope_is_its_own_transaction_so_a_failing_block_writes_nothing
         assert list(Team.objects.values_list("name", flat=True)) == ["Team Porta Digital"]
     with transaction.atomic():
         assert _db_setting() == ""
+
+
+@pytest.mark.parametrize(("vendor", "transactions_opened"), [("postgresql", 1), ("sqlite", 0)])
+def test_a_long_read_opens_a_transaction_on_postgresql_and_none_on_sqlite(
+    world, monkeypatch, vendor, transactions_opened
+):
+    # given the database of the moment (SQLite's IMMEDIATE transactions would hold its write lock)
+    from tenancy.scope import reading_scope
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    depth = len(connection.savepoint_ids)
+    # when
+    with reading_scope(world.porta.org):
+        inside = (len(connection.savepoint_ids) - depth, current_organization_id())
+    # then the scope is there either way, in a transaction of its own only on PostgreSQL
+    assert inside == (transactions_opened, world.porta.org.pk)
+    assert current_organization_id() is None
