@@ -19,7 +19,8 @@ class NativeDateInput(forms.DateInput):
 
 
 def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """Put a service's refusal on the form: on its fields where it names them, else on top."""
+    """Deprecated: config.forms.submit/add_refusal replace it; accounts still imports it until its
+    branch of issue 11 is merged. Tenancy does not use it: remove it with its last import."""
     placed = False
     for field, message in error.extra.items():
         target = field if field in form.fields else None
