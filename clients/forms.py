@@ -9,31 +9,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from clients.filters import ClientFilter
 from clients.models import TEXT, WEIGHT_FIELDS, Client, Contact
 from clients.reference import CONTACT_LANGUAGE_CHOICES, country_choices
-
-# The keys are clients.filters.ClientFilter's sort values; these are only their labels for people.
-CLIENT_SORT_CHOICES = [
-    ("name", _("Name, A to Z")),
-    ("-name", _("Name, Z to A")),
-    ("city", _("City, A to Z")),
-    ("-city", _("City, Z to A")),
-    ("status", _("Status")),
-    ("-created", _("Newest first")),
-    ("created", _("Oldest first")),
-]
-
-
-def label_client_filter(filterset: ClientFilter) -> ClientFilter:
-    """Give the shared FilterSet's form the labels a page needs (the API needs none)."""
-    fields = filterset.form.fields
-    fields["sort"].choices = CLIENT_SORT_CHOICES
-    fields["status"].empty_label = _("Any status")
-    fields["sector"].empty_label = _("Any sector")
-    fields["size_band"].empty_label = _("Any size")
-    fields["country"].empty_label = _("Any country")
-    return filterset
 
 
 def _field(model: type[models.Model], name: str, **kwargs) -> forms.Field:

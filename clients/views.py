@@ -15,18 +15,17 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from clients import selectors, services
-from clients.filters import ClientFilter
-from clients.forms import ClientForm, ContactForm, label_client_filter
+from clients.exports import client_filter
+from clients.forms import ClientForm, ContactForm
 from clients.models import Client
 from clients.permissions import can_change_clients
 from config.forms import submit
-from tenancy.exports import csv_response, xlsx_response
+from tenancy.exports import list_export
 from tenancy.htmx import render
 
 PAGE_SIZE = 25
@@ -39,59 +38,28 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 # --- The directory -------------------------------------------------------------------------
 
 
-def _client_filter(request: HttpRequest) -> ClientFilter:
-    # Always bound (an empty QueryDict too): the FilterSet's default sort reads cleaned data.
-    filterset = ClientFilter(request.GET, queryset=selectors.client_list(organization=request.organization))
-    return label_client_filter(filterset)
-
-
 @require_GET
 def client_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filterset = _client_filter(request)
+    filterset = client_filter(organization=request.organization, query=request.GET)
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
-        if paginator.num_pages > 1
-        else [],
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "sort": (filterset.form.cleaned_data.get("sort") or ["name"])[0],
+        "query": query.urlencode(),
         "active_filters": sum(1 for name in ("status", "sector", "size_band", "country") if request.GET.get(name)),
         "can_edit": can_change_clients(request.membership),
     }
     return render(request, "clients/client_list.html", context, partial="client-results")
 
 
-def _export_header() -> list[str]:
-    return [_("Legal name"), _("Trade name"), _("Tax id"), _("Sector"), _("City"), _("Status"), _("Contacts")]
-
-
-def _export_rows(request: HttpRequest):
-    """Exactly the rows of the list as filtered and sorted, every page of them."""
-    for c in _client_filter(request).qs:
-        yield [
-            c.legal_name,
-            c.trade_name,
-            c.tax_id,
-            str(c.get_sector_display()),
-            c.city,
-            str(c.get_status_display()),
-            c.contact_count,
-        ]
-
-
-def _export_filename(request: HttpRequest) -> str:
-    return f"clients-{request.organization.slug}-{timezone.localdate().isoformat()}"
-
-
-@require_GET
-def client_export_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
-    return csv_response(_export_filename(request), _export_header(), _export_rows(request))
-
-
-@require_GET
-def client_export_xlsx(request: HttpRequest, org_slug: str) -> HttpResponse:
-    return xlsx_response(_export_filename(request), _export_header(), _export_rows(request), sheet=_("Clients"))
+@require_http_methods(["GET", "POST"])
+def client_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
+    return list_export(request, kind="clients", file_format=fmt)
 
 
 # --- A client ------------------------------------------------------------------------------
