@@ -135,9 +135,7 @@ class ClientDetailApi(APIView):
         client = selectors.client_get(organization=request.organization, client_id=client_id)
         data = read_input(ClientInput, request, partial=True)
         services.client_update(organization=request.organization, actor=request.membership, client=client, **data)
-        return Response(
-            ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data
-        )
+        return self.get(request, org_slug, client_id)  # as it reads now
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -231,6 +229,4 @@ class ContactDetailApi(APIView):
         contact = selectors.contact_get(organization=request.organization, contact_id=contact_id)
         data = read_input(ContactInput, request, partial=True)
         services.contact_update(organization=request.organization, actor=request.membership, contact=contact, **data)
-        return Response(
-            ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data
-        )
+        return self.get(request, org_slug, contact_id)  # as it reads now
