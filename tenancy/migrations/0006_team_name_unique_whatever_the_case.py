@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """A team's name is unique in its organisation whatever its case: the constraint decides
-    (the service checked with iexact before a case-sensitive constraint: a race)."""
+    (the service checked with iexact before a case-sensitive constraint: a race). The people's
+    and memberships' constraints get the messages they refuse with (no change in the database)."""
 
     dependencies = [
         ("tenancy", "0005_apitoken_scope"),
@@ -22,6 +23,15 @@ class Migration(migrations.Migration):
                 django.db.models.functions.text.Lower("name"),
                 name="team_org_name_ci_unique",
                 violation_error_message="A team with this name already exists.",
+            ),
+        ),
+        migrations.AlterConstraint(
+            model_name="user",
+            name="user_email_ci_unique",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="Someone has just been added with this email: try again.",
             ),
         ),
         migrations.AlterConstraint(
