@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -23,6 +25,7 @@ from accounts.models import (
 )
 from clients.models import Sector
 from clients.selectors import matching
+from config.validators import sane_date, sane_datetime
 from tenancy.models import Membership, Team
 
 
@@ -133,6 +136,30 @@ def _no_teams(request):
     return Team.unscoped_dangerously.none()
 
 
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment from the query string, in UTC and from 1900 to 2100: an offset the
+    database does not take (+19:00) or a year it cannot store is read or refused here, never
+    sent to it."""
+
+    default_validators = sane_datetime
+
+    def strptime(self, value, format):
+        moment = super().strptime(value, format)
+        return moment.astimezone(UTC) if timezone.is_aware(moment) else moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
+class DayFilter(django_filters.DateFilter):
+    """A date from the query string, from 1900 to 2100."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", sane_date)
+        super().__init__(*args, **kwargs)
+
+
 def _search(queryset, name, value):
     return matching(queryset, value) if value else queryset
 
@@ -227,12 +254,8 @@ class ActivityFilter(TenantFilterSet):
     open_next_step = django_filters.BooleanFilter(
         method="filter_open_next_step", label=_("Has a next step not done yet")
     )
-    occurred_after = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after")
-    )
-    occurred_before = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="lt", label=_("Happened before")
-    )
+    occurred_after = MomentFilter(field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after"))
+    occurred_before = MomentFilter(field_name="occurred_at", lookup_expr="lt", label=_("Happened before"))
 
     class Meta:
         model = Activity
@@ -248,7 +271,7 @@ class ActivityFilter(TenantFilterSet):
 class ObjectiveFilter(TenantFilterSet):
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     metric = django_filters.CharFilter(field_name="metric", label=_("Metric"))
-    active_on = django_filters.DateFilter(method="filter_active_on", label=_("Its period includes this date"))
+    active_on = DayFilter(method="filter_active_on", label=_("Its period includes this date"))
 
     class Meta:
         model = Objective

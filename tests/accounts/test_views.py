@@ -23,9 +23,9 @@ def _other_account(world, owner="ae2", team=None, name="Other Account"):
         return services.account_create(
             organization=p.org,
             actor=p.admin,
-            client=p.client.pk,
+            client=p.client,
             name=name,
-            owner=getattr(p, owner).pk,
+            owner=getattr(p, owner),
             sales_team=team,
         )
 
@@ -37,10 +37,10 @@ def _accounts(world, n, owner="ae"):
             services.account_create(
                 organization=p.org,
                 actor=p.admin,
-                client=p.client.pk,
+                client=p.client,
                 name=f"Bulk {i:03d}",
-                owner=getattr(p, owner).pk,
-                sales_team=p.team.pk,
+                owner=getattr(p, owner),
+                sales_team=p.team,
             )
 
 
@@ -53,10 +53,15 @@ def _names(response) -> list[str]:
 
 def test_the_portfolio_shows_each_role_exactly_the_accounts_it_may_see(world):
     _other_account(world, owner="ae2", team=None, name="Ae2 Solo")
-    _other_account(world, owner="ae2", team=world.porta.team.pk, name="Ae2 In Team")
+    _other_account(world, owner="ae2", team=world.porta.team, name="Ae2 In Team")
     assert _names(signed_in(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
     assert _names(signed_in(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
-    assert _names(signed_in(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
+    # the lead: their team's accounts, and ae2's without a team (ae2 is in the lead's team)
+    assert _names(signed_in(world.porta.lead).get("/o/porta/portfolio/")) == [
+        "Ae2 In Team",
+        "Ae2 Solo",
+        "Porta Account",
+    ]
     assert _names(signed_in(world.porta.finance).get("/o/porta/portfolio/")) == [
         "Ae2 In Team",
         "Ae2 Solo",
@@ -115,13 +120,13 @@ def test_every_sortable_column_sorts_both_ways(world, key):
             services.account_create(
                 organization=p.org,
                 actor=p.admin,
-                client=p.client.pk,
+                client=p.client,
                 name=name,
-                owner=owner.pk,
+                owner=owner,
                 status=status,
                 tier=tier,
                 credit_limit=limit,
-                sales_team=p.team.pk,
+                sales_team=p.team,
             )
     client = signed_in(p.admin)
     # when
@@ -326,7 +331,15 @@ def test_only_finance_sets_the_risk_rating(world):
 
 def test_my_day_lists_my_due_next_steps_incidents_near_sla_and_quiet_accounts(world):
     p = world.porta
-    _accounts(world, 1)  # no activity ever: quiet
+    with transaction.atomic(), tenant_scope(p.org):  # no activity ever since it started 40 days ago: quiet
+        services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client,
+            name="Bulk 000",
+            owner=p.ae,
+            start_date=timezone.localdate() - timedelta(days=40),
+        )
     response = signed_in(p.ae).get("/o/porta/my-day/")
     text = response.content.decode()
     assert "Send porta proposal" in text and "Porta delivery late" in text and "Bulk 000" in text
@@ -442,16 +455,17 @@ def _fill_account(world, n):
                 contact_ids=[contact.pk],
                 next_step=f"Step {i}",
                 next_step_due=timezone.localdate(),
-                next_step_owner=p.ae.pk,
+                next_step_owner=p.ae,
             )
             services.incident_open(
-                organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk
+                organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2
             )
             services.objective_create(
                 organization=p.org,
                 actor=p.admin,
                 account=p.account,
-                metric="won_offers",
+                metric="custom",
+                custom_metric_name=f"Workshops {i}",
                 period_start=timezone.localdate().replace(day=1),
                 period_end=timezone.localdate() + timedelta(days=30 + i),
                 target="10",
@@ -614,7 +628,7 @@ def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(wor
             summary="Ae2's note",
             next_step="Ae2's step",
             next_step_due=timezone.localdate(),
-            next_step_owner=p.ae2.pk,
+            next_step_owner=p.ae2,
         )
     url = f"/o/porta/accounts/{p.account.pk}/"
     # when
@@ -1004,11 +1018,11 @@ def test_a_lead_opens_accounts_for_others_only_in_the_teams_they_lead(world):
         transaction.atomic(),
         tenant_scope(p.org),
     ):
-        services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Orphan", owner=p.ae.pk)
+        services.account_create(organization=p.org, actor=p.lead, client=p.client, name="Orphan", owner=p.ae)
     assert snapshot() == before
     with transaction.atomic(), tenant_scope(p.org):
         account = services.account_create(
-            organization=p.org, actor=p.lead, client=p.client.pk, name="Team one", owner=p.ae.pk, sales_team=p.team.pk
+            organization=p.org, actor=p.lead, client=p.client, name="Team one", owner=p.ae, sales_team=p.team
         )
     assert account.sales_team_id == p.team.pk
 
@@ -1023,7 +1037,7 @@ def test_an_account_stays_with_its_client(world):
         transaction.atomic(),
         tenant_scope(p.org),
     ):
-        services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client.pk)
+        services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client)
     assert snapshot() == before
 
 
@@ -1116,7 +1130,8 @@ def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
     )
     # then
     assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [
-        f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."
+        # the dates in the reader's format, as the page shows them
+        f"The date must be inside the objective&#x27;s period. As of: Between {start:%d/%m/%Y} and {end:%d/%m/%Y}."
     ]
 
 
