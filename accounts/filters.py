@@ -143,9 +143,9 @@ class MomentField(django_filters.fields.IsoDateTimeField):
 
     default_validators = sane_datetime
 
-    def strptime(self, value, format):
-        moment = super().strptime(value, format)
-        return moment.astimezone(UTC) if timezone.is_aware(moment) else moment
+    def to_python(self, value):
+        moment = super().to_python(value)
+        return moment.astimezone(UTC) if moment is not None and timezone.is_aware(moment) else moment
 
 
 class MomentFilter(django_filters.IsoDateTimeFilter):

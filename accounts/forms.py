@@ -222,7 +222,7 @@ class PortfolioSettingsForm(forms.Form):
 class OlderPageForm(forms.Form):
     """`?before=<id>`: the oldest item of the page shown, for the next older page."""
 
-    before = forms.IntegerField(min_value=1)
+    before = forms.IntegerField(min_value=1, max_value=2**63 - 1)  # an id the database can hold
 
 
 class NewAccountQuery(forms.Form):

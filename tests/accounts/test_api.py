@@ -1380,3 +1380,142 @@ def test_each_list_takes_the_same_queries_with_1_and_with_50_rows(world, django_
         many = browser.get(url)
     first = 3 if "audit" in url else 1
     assert (len(_ids(one)), len(_ids(many))) == (first, 50)
+
+
+# --- issue 11: work for who sees the account, percentages, dates, filters -------------------------------
+
+
+def test_a_next_step_or_an_incident_for_someone_who_cannot_see_the_account_is_a_400_and_writes_nothing(world):
+    # given: ae2's account in a team the lead does not lead, which ae does not see
+    p = world.porta
+    theirs = _account(world, "Theirs", owner="ae2", team=_team_north(world))
+    browser = signed_in(p.ae2)
+    before = snapshot()
+    # when
+    step = send_json(
+        browser,
+        "post",
+        "/api/v1/o/porta/activities/",
+        {
+            "account": theirs.pk,
+            "summary": "A call",
+            "next_step": "Send the offer",
+            "next_step_due": "2026-12-01",
+            "next_step_owner": p.ae.pk,
+        },
+    )
+    incident = send_json(
+        browser, "post", "/api/v1/o/porta/incidents/", {"account": theirs.pk, "title": "Late", "assignee": p.ae.pk}
+    )
+    # then
+    message = "Ae Porta cannot see this account: choose someone who can."
+    assert [(r.status_code, r.json()) for r in (step, incident)] == [
+        (400, _invalid(message, {"next_step_owner": "Choose someone who can see this account."})),
+        (400, _invalid(message, {"assignee": "Choose someone who can see this account."})),
+    ]
+    assert snapshot() == before
+
+
+def test_a_percentage_actual_over_100_is_a_400_and_writes_nothing(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        objective = services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="on_time_payment",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            target="95",
+        )
+    browser = signed_in(p.ae)
+    before = snapshot()
+    response = send_json(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{objective.pk}/actuals/",
+        {"as_of": "2025-06-30", "value": "2500.75"},
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        _same_field("A percentage is between 0 and 100.", "value"),
+    )
+    assert snapshot() == before
+
+
+OUT_OF_RANGE = "Enter a date from 1900 to 2100."
+
+
+@pytest.mark.parametrize(
+    ("url", "method", "body", "field", "message"),
+    [
+        (
+            "activities/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "summary": "Old", "occurred_at": "1850-06-01T10:00:00Z"},
+            "occurred_at",
+            OUT_OF_RANGE,
+        ),
+        (
+            "activities/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "summary": "Old", "occurred_at": "0001-01-01T00:00:00"},
+            "occurred_at",
+            OUT_OF_RANGE,
+        ),
+        ("accounts/{account}/", "patch", lambda w: {"start_date": "1899-12-31"}, "start_date", OUT_OF_RANGE),
+        # the last hour of year 9999 is in year 10000 in Madrid, where the API reads it: refused as it is read
+        (
+            "incidents/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "title": "Far", "opened_at": "9999-12-31T23:00:00Z"},
+            "opened_at",
+            "Datetime value out of range.",
+        ),
+    ],
+)
+def test_a_date_outside_1900_to_2100_is_a_400_and_writes_nothing(world, url, method, body, field, message):
+    p = world.porta
+    browser = signed_in(p.ae)
+    before = snapshot()
+    response = send_json(browser, method, "/api/v1/o/porta/" + url.format(account=p.account.pk), body(world))
+    said = message if message == OUT_OF_RANGE else f"Invalid input: {message}"
+    assert (response.status_code, response.json()) == (400, _invalid(said, {field: message}))
+    assert snapshot() == before
+
+
+def test_a_moment_with_an_offset_the_database_does_not_take_filters_instead_of_failing(world):
+    # given: +19:00 is a valid ISO 8601 offset that PostgreSQL refuses (it takes up to 15:59)
+    browser = signed_in(world.porta.ae)
+    # when
+    late = browser.get("/api/v1/o/porta/activities/?occurred_after=2026-01-01T00:00:00%2B19:00")
+    early = browser.get("/api/v1/o/porta/activities/?occurred_before=1970-01-01T00:00:00%2B19:00")
+    # then: read as the moment it names (2025-12-31 05:00 UTC)
+    assert (late.status_code, early.status_code, _ids(early)) == (200, 200, [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "occurred_after=0001-01-01T00:00:00Z",
+        "occurred_before=9999-12-31T00:00:00Z",
+        "occurred_after=2026-01-01T00:00:00%2B25:00",
+        "occurred_after=yesterday",
+    ],
+)
+def test_a_moment_the_filter_cannot_read_is_a_400_naming_it(world, query):
+    response = signed_in(world.porta.ae).get(f"/api/v1/o/porta/activities/?{query}")
+    name = query.split("=")[0]
+    assert (response.status_code, response.json()["error"]["code"], list(response.json()["error"]["fields"])) == (
+        400,
+        "invalid",
+        [name],
+    )
+
+
+def test_a_day_filter_outside_1900_to_2100_is_a_400(world):
+    response = signed_in(world.porta.ae).get("/api/v1/o/porta/objectives/?active_on=0001-01-01")
+    assert (response.status_code, response.json()["error"]["fields"]) == (
+        400,
+        {"active_on": "Enter a date from 1900 to 2100."},
+    )

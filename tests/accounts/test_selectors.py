@@ -829,3 +829,46 @@ def test_the_audit_trail_shows_amounts_as_people_write_numbers(world, in_scope):
     today = f"{timezone.localdate():%d/%m/%Y}"
     assert seen["en"] == [("15,000.00", "20,000.00"), ("30,000.00", "31,500.50"), (None, today), (None, "4,000.00")]
     assert seen["es"] == [("15.000,00", "20.000,00"), ("30.000,00", "31.500,50"), (None, today), (None, "4.000,00")]
+
+
+def test_search_finds_an_account_by_its_client_s_name_ignoring_case_and_accents(world, in_scope):
+    # given: Ceràmiques Ferrer SL and an account of theirs named for its line of business
+    p = world.porta
+    with in_scope(p.org):
+        client = clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Ceràmiques Ferrer SL", tax_id="12345678Z"
+        )
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=client, name="Tiles export", owner=p.ae
+        )
+    # when
+    found = [_search(p.org, in_scope, p.ae, "ceramiques"), _search(p.org, in_scope, p.ae, "CERAMIQUES tiles")]
+    # then
+    assert found == [
+        (["Ceràmiques Ferrer SL"], [], ["Tiles export"]),
+        ([], [], ["Tiles export"]),
+    ]
+
+
+@pytest.mark.parametrize("query", ["972 12 34 56", "972123456", "+34 972-12-34-56", "(972) 123 456"])
+def test_search_finds_a_contact_by_phone_however_it_is_written(world, in_scope, query):
+    # given
+    p = world.porta
+    with in_scope(p.org):
+        clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=p.client, full_name="Marta Vidal", phone="+34 972 12 34 56"
+        )
+    # when
+    found = _search(p.org, in_scope, p.ae, query)
+    # then
+    assert found == ([], ["Marta Vidal"], [])
+
+
+def test_search_does_not_find_a_contact_by_a_few_digits_of_a_phone(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=p.client, full_name="Marta Vidal", phone="+34 972 12 34 56"
+        )
+    # four of its digits, in a row: not a phone number yet
+    assert _search(p.org, in_scope, p.ae, "2345")[1] == []

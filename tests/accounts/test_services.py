@@ -1514,3 +1514,241 @@ def test_two_requests_adding_the_same_objective_at_once_write_one_and_refuse_the
     )
     with transaction.atomic(), tenant_scope(p.org):
         assert list(Objective.objects.filter(metric="won_offers").values_list("target", flat=True)) == [Decimal("3.00")]
+
+
+# --- work goes to people who see the account (issue 11, defect 1) ----------------------------------
+
+
+def _account_of_ae2_in_another_team(world, in_scope):
+    """An account owned by ae2 in a team of porta that neither ae nor the lead leads or is in:
+    ae does not see it (nor does the lead)."""
+    p = world.porta
+    with in_scope(p.org):
+        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[])
+    return _open_account(world, in_scope, owner=p.ae2, sales_team=north)
+
+
+def test_a_next_step_for_someone_who_cannot_see_the_account_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    theirs = _account_of_ae2_in_another_team(world, in_scope)
+    # when: ae2 gives a next step on it to ae
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae2,
+            account=theirs,
+            kind="call",
+            summary="Call",
+            next_step="Send the offer",
+            next_step_due=date(2026, 2, 1),
+            next_step_owner=p.ae,
+        ),
+    )
+    # then
+    assert (error.message, error.extra) == (
+        "Ae Porta cannot see this account: choose someone who can.",
+        {"next_step_owner": "Choose someone who can see this account."},
+    )
+    assert unchanged
+
+
+def test_an_incident_for_someone_who_cannot_see_the_account_is_refused_when_opened_and_when_reassigned(world, in_scope):
+    # given
+    p = world.porta
+    theirs = _account_of_ae2_in_another_team(world, in_scope)
+    with in_scope(p.org):
+        incident = services.incident_open(organization=p.org, actor=p.ae2, account=theirs, title="Late")
+    # when
+    opened, opened_unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.incident_open(organization=p.org, actor=p.ae2, account=theirs, title="Late", assignee=p.ae),
+    )
+    reassigned, reassigned_unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.incident_update(organization=p.org, actor=p.ae2, incident=incident, assignee=p.ae),
+    )
+    # then
+    refusal = (
+        "Ae Porta cannot see this account: choose someone who can.",
+        {"assignee": "Choose someone who can see this account."},
+    )
+    assert [(opened.message, opened.extra), (reassigned.message, reassigned.extra)] == [refusal, refusal]
+    assert opened_unchanged and reassigned_unchanged
+
+
+def test_finance_and_the_accounts_team_may_hold_its_work(world, in_scope):
+    # given porta's account: ae2 on its team, finance sees every account
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        activity = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Check the invoice",
+            next_step_due=date(2026, 2, 1),
+            next_step_owner=p.finance,
+        )
+        incident = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Late", assignee=p.ae2
+        )
+    # then
+    assert (activity.next_step_owner, incident.assignee) == (p.finance, p.ae2)
+
+
+def test_reassigning_an_account_hands_the_previous_owner_s_open_next_steps_to_the_new_owner(world, in_scope):
+    # given: on porta's account, ae's open next step (the world's), one ae has done, and finance's
+    p = world.porta
+    with in_scope(p.org):
+        done = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Done already",
+            next_step_due=date(2026, 1, 10),
+        )
+        services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
+        finance_s = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Check the invoice",
+            next_step_due=date(2026, 1, 10),
+            next_step_owner=p.finance,
+        )
+    # when
+    with in_scope(p.org):
+        result = services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.ae2)
+        owners = dict(
+            Activity.objects.filter(pk__in=[p.activity.pk, done.pk, finance_s.pk]).values_list("pk", "next_step_owner")
+        )
+    # then: only the open one of the previous owner moved
+    assert result.next_steps_moved == 1
+    assert owners == {p.activity.pk: p.ae2.pk, done.pk: p.ae.pk, finance_s.pk: p.finance.pk}
+
+
+# --- percentages, dates (issue 11, defects 3 and 15) --------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "refused"), [("100.00", False), ("0", False), ("100.01", True), ("2500.75", True)])
+def test_a_percentage_actual_is_between_0_and_100(world, in_scope, value, refused):
+    # given an on-time payment objective
+    p = world.porta
+    objective = _objective(world, in_scope, metric="on_time_payment", target="95")
+    call = lambda: services.objective_actual_record(  # noqa: E731
+        organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value=value
+    )
+    # when / then
+    if refused:
+        error, unchanged = _refusal(world, in_scope, call)
+        message = "A percentage is between 0 and 100."
+        assert ((error.message, error.extra), unchanged) == ((message, {"value": message}), True)
+    else:
+        with in_scope(p.org):
+            assert str(call().value) == str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def test_a_money_actual_may_be_over_100(world, in_scope):
+    p = world.porta
+    objective = _objective(world, in_scope)
+    with in_scope(p.org):
+        actual = services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value="2500.75"
+        )
+    assert actual.value == Decimal("2500.75")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda p: services.activity_log(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                summary="Old",
+                occurred_at=datetime(1, 1, 1, tzinfo=UTC),
+            ),
+            id="an activity in year 1",
+        ),
+        pytest.param(
+            lambda p: services.incident_open(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                title="Far",
+                opened_at=datetime(9999, 12, 31, tzinfo=UTC),
+            ),
+            id="an incident in year 9999",
+        ),
+        pytest.param(
+            lambda p: services.account_update(
+                organization=p.org, actor=p.ae, account=p.account, start_date=date(1899, 12, 31)
+            ),
+            id="an account started in 1899",
+        ),
+        pytest.param(
+            lambda p: services.objective_create(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                metric="won_offers",
+                period_start=date(2100, 1, 1),
+                period_end=date(2101, 1, 1),
+                target=Decimal("1"),
+            ),
+            id="an objective ending in 2101",
+        ),
+    ],
+)
+def test_dates_and_times_are_between_1900_and_2100(world, in_scope, call):
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: call(world.porta))
+    # then
+    assert (error.message, list(error.extra.values()), unchanged) == (
+        "Enter a date from 1900 to 2100.",
+        ["Enter a date from 1900 to 2100."],
+        True,
+    )
+
+
+def test_the_database_keeps_an_activity_s_moment_in_range_whoever_writes_it(world, in_scope):
+    # given: a write that skips the service (a bulk update)
+    from django.db import IntegrityError
+
+    p = world.porta
+    # when / then: the list of activities can never meet a moment it cannot read back
+    with pytest.raises(IntegrityError, match="activity_occurred_in_range"), in_scope(p.org):
+        Activity.objects.filter(pk=p.activity.pk).update(occurred_at=datetime(1, 1, 1, tzinfo=UTC))
+
+
+# --- an account's name, whatever its case (issue 11, item 1) ------------------------------------------
+
+
+def test_renaming_an_account_to_another_s_name_in_another_case_is_refused(world, in_scope):
+    # given a second account of porta's client
+    p = world.porta
+    second = _open_account(world, in_scope, name="Second Line")
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=second, name="porta ACCOUNT"),
+    )
+    # then
+    assert (error.message, error.extra) == (
+        "This client already has an account with that name.",
+        {"name": "Choose another name."},
+    )
+    assert unchanged
