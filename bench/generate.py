@@ -47,18 +47,19 @@ from tenancy.services import audit_snapshot
 from tenancy.text import search_normalize
 
 SIZES = {
+    # About an eightieth of the large tenant: the page goal compares the two.
     "small": {
         "account_executives": 2,
         "leads": 1,
         "teams": 1,
         "others": 2,
-        "clients": 10,
-        "contacts": 30,
-        "accounts": 20,
-        "activities": 200,
-        "incidents": 10,
-        "objective_accounts": 10,
-        "busiest_share": 0.15,
+        "clients": 25,
+        "contacts": 75,
+        "accounts": 62,
+        "activities": 2500,
+        "incidents": 25,
+        "objective_accounts": 12,
+        "busiest_share": 0.01,
     },
     "large": {
         "account_executives": 20,

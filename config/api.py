@@ -37,9 +37,10 @@ LIST_ORDER = (
 )
 
 
-def read_input(serializer_class: type[serializers.Serializer], request) -> dict[str, Any]:
-    """The request body parsed by `serializer_class`: only the fields that were sent."""
-    serializer = serializer_class(data=request.data)
+def read_input(serializer_class: type[serializers.Serializer], request, **kwargs) -> dict[str, Any]:
+    """The request body parsed by `serializer_class` (built with `kwargs`, such as `partial=True`
+    for a PATCH): only the fields that were sent."""
+    serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
