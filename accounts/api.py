@@ -631,7 +631,9 @@ class IncidentListApi(APIView):
     )
     def get(self, request, org_slug):
         incidents = selectors.incident_list(organization=request.organization, membership=request.membership)
-        filterset = IncidentFilter(request.GET, queryset=incidents, request=request, organization=request.organization)
+        filterset = IncidentFilter(
+            list_params(request), queryset=incidents, request=request, organization=request.organization
+        )
         return paginated(self, request, filtered(filterset), IncidentOutput)
 
     @extend_schema(operation_id="incidents_create", request=IncidentCreateInput, responses={201: IncidentOutput})

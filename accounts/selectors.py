@@ -152,9 +152,13 @@ PORTFOLIO_FIELDS = (
 )
 
 
+PORTFOLIO_ORDER = ("name", "id")
+
+
 def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
     """The portfolio page's rows: the accounts of account_list, with only the columns a row
-    shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects."""
+    shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects;
+    by name unless the list sorts them otherwise (accounts.filters.AccountFilter)."""
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
@@ -164,6 +168,7 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
             owner_name=F("owner__user__full_name"),
             sales_team_name=F("sales_team__name"),
         )
+        .order_by(*PORTFOLIO_ORDER)
     )
 
 
@@ -541,9 +546,13 @@ def account_team_member_get(*, organization: Organization, membership: Membershi
 # --- Incidents -------------------------------------------------------------------------------
 
 
+# Past their SLA first (and still open), then by how soon the SLA falls due.
+INCIDENT_ORDER = ("-is_overdue_now", "sla_due_at", "id")
+
+
 def incident_list(*, organization: Organization, membership: Membership) -> QuerySet[Incident]:
     """Incidents on the accounts this person sees; `is_overdue_now` marks the open ones past
-    their SLA, so lists can put them first."""
+    their SLA, which come first unless the list sorts them otherwise."""
     visible = visible_accounts(organization=organization, membership=membership)
     overdue = Q(status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lt=Now())
     return (
@@ -552,6 +561,7 @@ def incident_list(*, organization: Organization, membership: Membership) -> Quer
         .annotate(
             is_overdue_now=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
+        .order_by(*INCIDENT_ORDER)
     )
 
 

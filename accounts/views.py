@@ -9,7 +9,6 @@ answer in config.errors.RefusalMiddleware.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts import permissions, selectors, services
-from accounts.exports import INCIDENT_ORDER, incident_filter, portfolio_filter
+from accounts.exports import incident_filter, portfolio_filter
 from accounts.forms import (
     AccountForm,
     AccountTeamForm,
@@ -44,10 +43,8 @@ from accounts.forms import (
 )
 from accounts.models import Account, Activity, RiskRating
 from clients.selectors import client_get
-from config.errors import ApplicationError
 from config.forms import submit
-from tenancy import services as tenancy_services
-from tenancy.exports import EXPORT_KINDS, export_bytes, file_response
+from tenancy.exports import list_export
 from tenancy.htmx import render
 
 PAGE_SIZE = 25
@@ -82,65 +79,32 @@ def _portfolio(request: HttpRequest):
     return portfolio_filter(organization=request.organization, membership=request.membership, query=request.GET)
 
 
-@require_GET
-def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filterset = _portfolio(request).offer_choices()
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_may_reassign(request, page.object_list)
-    context = {
+def _list_page(request: HttpRequest, filterset, default_sort: str) -> dict:
+    """A list page's context: the filters, the page of rows (numbered pages), the sort as read
+    (for the sort headers) and the query without the page (for the export buttons)."""
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or [default_sort]
+    return {
         "filter": filterset,
         "page": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "sort": sort[0],
         "query": _query_without(request, "page"),
-        "sort": request.GET.get("sort") or "name",
-        "reassigning": False,
     }
+
+
+@require_GET
+def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
+    context = _list_page(request, _portfolio(request).offer_choices(), "name")
+    context["page"].object_list = _with_may_reassign(request, context["page"].object_list)
+    context["reassigning"] = False
     return render(request, "accounts/portfolio.html", context, partial="results")
-
-
-def _export(request: HttpRequest, kind: str, file_format: str, list_name: str) -> HttpResponse:
-    """A list's export, exactly as the list shows it. Up to EXPORT_INLINE_ROWS rows: the file at
-    once. More: asked for with the list's export button (a POST), a Celery task prepares it and
-    the export page shows its progress; a plain link (a GET, bookmarked) goes back to the list,
-    which says so. Either way nothing is read that the person may not see."""
-    built = EXPORT_KINDS[kind].build(
-        organization=request.organization, membership=request.membership, query=request.GET
-    )
-    if built.total <= settings.EXPORT_INLINE_ROWS:
-        return file_response(
-            export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}"
-        )
-    back = reverse(list_name, kwargs={"org_slug": request.organization.slug})
-    if request.method == "GET":
-        messages.info(
-            request,
-            _("This list has %(rows)s rows: press its export button to have the file prepared.")
-            % {"rows": built.total},
-        )
-        return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
-    try:
-        export = tenancy_services.export_request(
-            organization=request.organization,
-            actor=request.membership,
-            kind=kind,
-            file_format=file_format,
-            query=request.GET.urlencode(),
-            language=translation.get_language(),
-            time_zone=timezone.get_current_timezone_name(),
-        )
-    except ApplicationError as error:  # filters too long to keep, or one still being prepared
-        messages.error(request, error.message)
-        if "export_id" in error.extra:
-            back = reverse(
-                "export_detail", kwargs={"org_slug": request.organization.slug, "export_id": error.extra["export_id"]}
-            )
-        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
-    url = reverse("export_detail", kwargs={"org_slug": request.organization.slug, "export_id": export.pk})
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_http_methods(["GET", "POST"])
 def portfolio_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
-    return _export(request, "portfolio", fmt, "portfolio")
+    return list_export(request, kind="portfolio", file_format=fmt)
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
@@ -692,10 +656,7 @@ def incident_create(request: HttpRequest, org_slug: str, account_id: int) -> Htt
 
 @require_GET
 def incidents(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filterset = _incidents(request)
-    ordered = filterset.qs.order_by(*INCIDENT_ORDER)
-    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "query": _query_without(request, "page")}
+    context = _list_page(request, _incidents(request), "sla")
     return render(request, "accounts/incidents.html", context, partial="results")
 
 
@@ -705,7 +666,7 @@ def _incidents(request: HttpRequest):
 
 @require_http_methods(["GET", "POST"])
 def incidents_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
-    return _export(request, "incidents", fmt, "incidents")
+    return list_export(request, kind="incidents", file_format=fmt)
 
 
 @require_http_methods(["GET", "POST"])

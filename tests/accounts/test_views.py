@@ -1379,3 +1379,74 @@ def test_an_older_page_asked_with_a_before_that_is_not_an_id_does_not_fail(world
     # the first page of the timeline; the account page for the trail
     assert (activities.status_code, 'data-testid="activity"' in activities.content.decode()) == (200, True)
     assert (audit.status_code, audit["Location"]) == (302, f"/o/porta/accounts/{p.account.pk}/")
+
+
+# --- the portfolio and incidents lists on the one list pattern (issue 11, item 6) -----------------
+
+
+def _incidents(world, n):
+    """n more open incidents on porta's account, of every severity in turn."""
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(n):
+            services.incident_open(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                title=f"Incident {i:02d}",
+                severity=["low", "normal", "high", "critical"][i % 4],
+                assignee=p.ae2,
+            )
+
+
+def _titles(response) -> list[str]:
+    return re.findall(r'href="/o/porta/incidents/\d+/">([^<]+)<', response.content.decode())
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_incidents_list_takes_the_same_number_of_queries_with_1_and_50_incidents(
+    world, count, django_assert_num_queries
+):
+    _incidents(world, count - 1)
+    client = signed_in(world.porta.ae)
+    client.get("/o/porta/incidents/")
+    # user, organisation, membership, row count, page rows; plus the tenant transaction's
+    # savepoint, setting, reset and release
+    with django_assert_num_queries(9):
+        response = client.get("/o/porta/incidents/?sort=-severity")
+    assert len(_titles(response)) == min(count, 25)
+
+
+def test_incidents_sort_by_severity_in_the_order_severities_are_declared_and_the_export_follows(world):
+    # given: the world's high incident, and one low, one normal and one critical
+    p = world.porta
+    _incidents(world, 4)
+    client = signed_in(p.ae)
+    # when
+    ascending = _titles(client.get("/o/porta/incidents/?sort=severity"))
+    descending = _titles(client.get("/o/porta/incidents/?sort=-severity"))
+    exported = [
+        row[0]
+        for row in csv.reader(
+            io.StringIO(client.get("/o/porta/incidents/export.csv?sort=-severity").content.decode("utf-8-sig"))
+        )
+    ][1:]
+    # then: low, normal, high, critical; ties by how soon the SLA falls due
+    assert ascending == ["Incident 00", "Incident 01", "Porta delivery late", "Incident 02", "Incident 03"]
+    assert descending == list(reversed(ascending)) == exported
+
+
+def test_the_incidents_list_s_sort_headers_keep_the_filters_and_mark_the_sort(world):
+    page = signed_in(world.porta.ae).get("/o/porta/incidents/?status=open&sort=severity&page=1").content.decode()
+    assert re.findall(r'<a class="ad-sort text-decoration-none" href="([^"]*)"( aria-sort="\w+")?>', page) == [
+        ("?status=open&amp;sort=-severity", ' aria-sort="ascending"'),
+        ("?status=open&amp;sort=status", ""),
+        ("?status=open&amp;sort=sla", ""),
+    ]
+
+
+def test_a_sort_the_portfolio_does_not_know_leaves_it_by_name(world):
+    _accounts(world, 2)
+    client = signed_in(world.porta.admin)
+    response = client.get("/o/porta/portfolio/?sort=favourite")
+    assert (response.status_code, _names(response)) == (200, ["Bulk 000", "Bulk 001", "Porta Account"])
