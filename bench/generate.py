@@ -620,11 +620,13 @@ class _Portfolio:
         rows = []
         for account in chosen:
             yearly = Decimal(rng.randrange(20000, 500000, 1000))
+            # One objective per metric at any day (accounts.models.ObjectivePeriodsDoNotOverlap):
+            # the quarter's amount collected, the year's revenue invoiced.
             rows.append(
                 Objective(
                     organization=self.org,
                     account=account,
-                    metric=Metric.REVENUE_INVOICED,
+                    metric=Metric.AMOUNT_COLLECTED,
                     period_start=quarter_start,
                     period_end=quarter_end,
                     target=yearly / 4,

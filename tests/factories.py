@@ -129,10 +129,10 @@ def build_portfolio(world: SimpleNamespace) -> None:
         world.account = accounts_services.account_create(
             organization=org,
             actor=world.admin,
-            client=world.client.pk,
+            client=world.client,
             name=f"{slug.title()} Account",
-            owner=world.ae.pk,
-            sales_team=world.team.pk,
+            owner=world.ae,
+            sales_team=world.team,
             currency="EUR",
             payment_terms_days=30,
             credit_limit="15000.00",
@@ -143,7 +143,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             organization=org,
             actor=world.admin,
             account=world.account,
-            membership=world.ae2.pk,
+            membership=world.ae2,
             role="technical_specialist",
         )
         today = timezone.localdate()
@@ -170,7 +170,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             contact_ids=[world.contact.pk],
             next_step=f"Send {slug} proposal",
             next_step_due=today,
-            next_step_owner=world.ae.pk,
+            next_step_owner=world.ae,
         )
         world.incident = accounts_services.incident_open(
             organization=org,
@@ -178,7 +178,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             account=world.account,
             title=f"{slug.title()} delivery late",
             severity="high",
-            assignee=world.ae.pk,
+            assignee=world.ae,
         )
         world.settings = accounts_services.portfolio_settings_update(
             organization=org, actor=world.admin, quiet_after_days=30
