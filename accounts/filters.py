@@ -148,15 +148,14 @@ class TenantFilterSet(django_filters.FilterSet):
 
 
 # The filters' querysets are callables that return nothing: a FilterSet deep-copies its filters
-# on every request (a queryset in them would be copied whole, its query and its model), and the
-# form class built from them is shared by every organisation (get_form_class). Each form's
-# fields get their organisation's own querysets in TenantFilterSet.__init__.
+# on every request (a queryset in them would be copied whole, its query and its model). Each
+# form's fields get their organisation's own querysets in TenantFilterSet.__init__.
 def _no_memberships(request):
-    return Membership.unscoped_dangerously.none()
+    return Membership.objects.none()
 
 
 def _no_teams(request):
-    return Team.unscoped_dangerously.none()
+    return Team.objects.none()
 
 
 class MomentField(django_filters.fields.IsoDateTimeField):

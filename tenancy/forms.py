@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ApplicationError
 from tenancy.models import TIME_ZONE_CHOICES, Membership, Organization, Role, TokenScope
 
 
@@ -16,20 +15,6 @@ class NativeDateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
-    """Deprecated: config.forms.submit/add_refusal replace it; accounts still imports it until its
-    branch of issue 11 is merged. Tenancy does not use it: remove it with its last import."""
-    placed = False
-    for field, message in error.extra.items():
-        target = field if field in form.fields else None
-        target = {"lead_ids": "leads", "member_ids": "members"}.get(field, target)
-        if target in form.fields:
-            form.add_error(target, message)
-            placed = True
-    if not placed or error.message not in [str(m) for m in error.extra.values()]:
-        form.add_error(None, error.message)
 
 
 class MembershipAddForm(forms.Form):

@@ -635,18 +635,3 @@ def export_request(
         raise ApplicationError(busy, code="export_unfinished", status=409)
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
     return export
-
-
-def check_lengths(model: type, **values: Any) -> None:
-    """Deprecated: accounts and clients still import it until their services validate with
-    full_clean() (issue 11); remove it with their last import. Tenancy does not use it."""
-    errors = {}
-    for name, value in values.items():
-        limit = getattr(model._meta.get_field(name), "max_length", None)
-        if limit and isinstance(value, str) and len(value) > limit:
-            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {
-                "limit": limit,
-                "length": len(value),
-            }
-    if errors:
-        raise ApplicationError(_("Some text is longer than allowed."), errors)

@@ -70,7 +70,7 @@ def _team_north(world) -> Team:
     """A team of porta that the lead does not lead."""
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        return tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[p.ae2.pk])
+        return tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", members=[p.ae2])
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def shapes(world, in_scope):
     ae3 = add_member(p.org, "ae3", ["account_executive"])
     with in_scope(p.org):
         north = tenancy_services.team_create(
-            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[ae3.pk]
+            organization=p.org, actor=p.admin, name="Team North", leads=[lead2], members=[ae3]
         )
 
         def account(name, owner, team=None):

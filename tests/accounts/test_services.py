@@ -1522,7 +1522,7 @@ def _account_of_ae2_in_another_team(world, in_scope):
     ae does not see it (nor does the lead)."""
     p = world.porta
     with in_scope(p.org):
-        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[])
+        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", members=[])
     return _open_account(world, in_scope, owner=p.ae2, sales_team=north)
 
 

@@ -1170,7 +1170,7 @@ def _theirs(world) -> Account:
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[])
+        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", members=[])
     return _other_account(world, owner="ae2", team=north, name="Theirs")
 
 
