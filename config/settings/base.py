@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -78,6 +80,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Form fields render through templates/forms/field.html and Django's widget templates (which
+# templates/django/forms/ overrides where Bootstrap's markup differs), with Bootstrap's classes.
+FORM_RENDERER = "config.renderers.FormRenderer"
 
 # --- Database -----------------------------------------------------------------
 # DATABASE_URL is the application role: not superuser, not owner, no BYPASSRLS, so
