@@ -62,10 +62,8 @@ def test_help_text_is_escaped_under_the_id_the_control_names_and_the_widgets_own
 
 def test_a_select_escapes_its_options_and_marks_the_chosen_one():
     assert str(_Form({"name": "ok", "kind": "<c>"})["kind"]) == (
-        '<select name="kind" class="form-select" id="id_kind">\n'
-        '  <option value="a">A &amp; B</option>\n\n'
-        '  <option value="&lt;c&gt;" selected>C</option>\n\n'
-        "</select>"
+        '<select name="kind" class="form-select" id="id_kind">'
+        '<option value="a">A &amp; B</option><option value="&lt;c&gt;" selected>C</option></select>'
     )
 
 
@@ -73,8 +71,8 @@ def test_a_list_of_checkboxes_is_a_fieldset_of_form_checks_each_with_its_own_id(
     form = _Form({"name": "ok", "kind": "a", "tags": ["y"]})
     assert form["tags"].as_field_group() == (
         '<fieldset><legend class="form-label ad-label">Tags</legend><div id="id_tags" class="ad-checks">'
-        '<div class="form-check"><input type="checkbox" name="tags" value="x" class="form-check-input" id="id_tags_0"><label class="form-check-label" for="id_tags_0">&lt;X&gt;</label></div>\n'
-        '<div class="form-check"><input type="checkbox" name="tags" value="y" class="form-check-input" id="id_tags_1" checked><label class="form-check-label" for="id_tags_1">Y</label></div>\n'
+        '<div class="form-check"><input type="checkbox" name="tags" value="x" class="form-check-input" id="id_tags_0"><label class="form-check-label" for="id_tags_0">&lt;X&gt;</label></div>'
+        '<div class="form-check"><input type="checkbox" name="tags" value="y" class="form-check-input" id="id_tags_1" checked><label class="form-check-label" for="id_tags_1">Y</label></div>'
         "</div>\n\n</fieldset>"
     )
 
