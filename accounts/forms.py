@@ -20,9 +20,9 @@ from accounts.models import (
 )
 from clients.models import Client, Contact
 from clients.reference import CURRENCY_CHOICES
+from tenancy.fields import AmountField
 from tenancy.forms import NativeDateInput
 from tenancy.models import Membership, Organization, Team
-from tenancy.text import amount_typed
 
 
 class _PersonChoice(forms.ModelChoiceField):
@@ -60,7 +60,7 @@ class AccountForm(forms.Form):
     sales_team = forms.ModelChoiceField(label=_("Sales team"), queryset=None, required=False, empty_label=_("No team"))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="EUR")
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), initial=30)
-    credit_limit = forms.DecimalField(label=_("Credit limit"), max_digits=14, decimal_places=2, initial=0)
+    credit_limit = AmountField(label=_("Credit limit"), initial=0)
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.STANDARD)
     status = forms.ChoiceField(label=_("Status"), choices=AccountStatus.choices, initial=AccountStatus.ONBOARDING)
     start_date = forms.DateField(label=_("Start date"), initial=timezone.localdate, widget=NativeDateInput())
@@ -170,24 +170,13 @@ class ObjectiveForm(forms.Form):
     custom_metric_name = forms.CharField(label=_("Custom metric"), max_length=100, required=False)
     period_start = forms.DateField(label=_("From"), widget=NativeDateInput())
     period_end = forms.DateField(label=_("To"), widget=NativeDateInput())
-    target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
-    tolerance_pct = forms.DecimalField(label=_("Tolerance %"), max_digits=5, decimal_places=2, initial=10)
-
-
-class AmountField(forms.DecimalField):
-    """An amount typed in a text box the way the person writes numbers: "1500,50" or
-    "1.500,50" in Spanish and Catalan, "1,500.50" in English, "1500.50" everywhere."""
-
-    def __init__(self, **kwargs):
-        super().__init__(localize=True, **kwargs)
-
-    def to_python(self, value):
-        return super().to_python(amount_typed(value) if isinstance(value, str) else value)
+    target = AmountField(label=_("Target"))
+    tolerance_pct = AmountField(label=_("Tolerance %"), max_digits=5, initial=10)
 
 
 class ActualForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), initial=timezone.localdate, widget=NativeDateInput())
-    value = AmountField(label=_("Actual"), max_digits=14, decimal_places=2)
+    value = AmountField(label=_("Actual"))
 
 
 class IncidentForm(forms.Form):

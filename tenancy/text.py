@@ -1,14 +1,15 @@
 """Text for searching (accent-, case- and punctuation-insensitive, the same on every database),
-and amounts as people write them."""
+and amounts as people read and write them in their language (Babel)."""
 
 import functools
 import re
 import unicodedata
 from decimal import Decimal
 
+from babel import Locale
+from babel.numbers import NumberFormatError, format_currency, format_decimal, get_currency_symbol, parse_decimal
 from django.conf import settings
-from django.utils import numberformat, translation
-from django.utils.formats import get_format
+from django.utils import translation
 
 _NON_WORD = re.compile(r"[^0-9a-z@.]+")
 
@@ -25,38 +26,61 @@ def search_terms(query: str) -> list[str]:
     return [term for term in search_normalize(query).split(" ") if term][:6]
 
 
-@functools.lru_cache(maxsize=64)
-def _number_format_of(language: str) -> tuple[str, int, str]:
-    """(decimal separator, grouping, thousands separator) of a language, as number_format
-    reads them on every call (three format look-ups): they are fixed for the process."""
-    return (
-        get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
-        get_format("NUMBER_GROUPING", language, use_l10n=True),
-        get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
-    )
+@functools.lru_cache(maxsize=16)
+def _locale(language: str) -> Locale:
+    return Locale.parse(translation.to_locale(language))
 
 
-def amount_text(amount: Decimal, places: int = 2) -> str:
+def reader_locale() -> Locale:
+    """The reader's language as Babel's locale: its numbers, currency symbols and month names."""
+    return _locale(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def _places_pattern(places: int) -> str:
+    return "#,##0." + "0" * places if places else "#,##0"
+
+
+def amount_text(amount: Decimal | int | float, places: int = 2) -> str:
     """1500 -> '1,500.00' in English, '1.500,00' in Spanish and Catalan: the reader's
-    language, grouped."""
-    decimal_sep, grouping, thousand_sep = _number_format_of(translation.get_language() or settings.LANGUAGE_CODE)
-    return numberformat.format(amount, decimal_sep, places, grouping, thousand_sep, force_grouping=True, use_l10n=True)
+    language, grouped, with exactly `places` decimals (Babel's, from CLDR)."""
+    return format_decimal(amount, format=_places_pattern(places), locale=reader_locale())
 
 
-_SPACES = (" ", "\xa0", "\u202f")
-
-
-def amount_typed(text: str) -> str:
-    """What a person typed as an amount, with the grouping they may have typed taken out, for
-    a localized DecimalField to read: "1,300.50" in English, "1.300,50" (as amount_text writes
-    it) or "1 300,50" in Spanish and Catalan become "1300.50" and "1300,50".
-    A separator counts as grouping only between groups of exactly three digits after one to
-    three: "1300.5" in Spanish stays a decimal point, never 13005; "1.300" there is 1300, as
-    a Spanish reader reads it."""
-    text = text.strip()
-    decimal_sep, _, thousand_sep = _number_format_of(translation.get_language() or settings.LANGUAGE_CODE)
-    grouping = {thousand_sep, *_SPACES} | ({"."} if decimal_sep == "," else {","})
-    for sep in grouping - {decimal_sep}:
-        if re.fullmatch(rf"[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+(?:{re.escape(decimal_sep)}\d*)?", text):
-            return text.replace(sep, "")
+def money_text(amount: Decimal, currency: str) -> str:
+    """1500 EUR -> '€1,500.00' in English, '1.500,00 €' in Spanish and Catalan: Babel's
+    format_currency in the reader's language, and CLDR's currency spacing, which Babel does not
+    apply: a symbol that ends in a letter is kept a no-break space from the digits
+    ("CHF 0.50", but "$0.50", "MX$1.00")."""
+    locale = reader_locale()
+    text = format_currency(amount, currency, locale=locale)
+    symbol = get_currency_symbol(currency, locale)
+    at = text.find(symbol)
+    if at == -1:
+        return text
+    end = at + len(symbol)
+    if end < len(text) and text[end].isdigit() and not unicodedata.category(symbol[-1]).startswith("S"):
+        return f"{text[:end]}\u00a0{text[end:]}"
+    if at > 0 and text[at - 1].isdigit() and not unicodedata.category(symbol[0]).startswith("S"):
+        return f"{text[:at]}\u00a0{text[at:]}"
     return text
+
+
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
+def amount_parse(text: str) -> Decimal:
+    """What a person typed as an amount, read in their language by Babel: "1,300.50" in
+    English, "1.300,50", "1 300,50" or "1300,50" in Spanish and Catalan. Spaces count as
+    grouping. Grouping must sit between groups of three digits; where the decimal sign is a
+    comma, a lone point that is not grouping is a decimal point: "1300.5" in Spanish is
+    1300.5, never 13005 ("1.300" there is 1300, as a Spanish reader reads it).
+    Raises NumberFormatError when it is not a number."""
+    locale = reader_locale()
+    symbols = locale.number_symbols["latn"]
+    typed = text.strip()
+    try:
+        return parse_decimal(_SPACES.sub(symbols["group"], typed), locale=locale, strict=True)
+    except NumberFormatError:
+        if symbols["decimal"] == "," and typed.count(".") == 1 and not re.search(r"[,\s\u202f]", typed):
+            return parse_decimal(typed.replace(".", ","), locale=locale, strict=True)
+        raise

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     # For accounts' exclusion constraint (objectives whose periods overlap): PostgreSQL only,
     # and harmless on SQLite.
     "django.contrib.postgres",
+    "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -81,6 +83,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Form fields render through templates/forms/field.html and Django's widget templates (which
+# templates/django/forms/ overrides where Bootstrap's markup differs), with Bootstrap's classes.
+FORM_RENDERER = "config.renderers.FormRenderer"
 
 # --- Database -----------------------------------------------------------------
 # DATABASE_URL is the application role: not superuser, not owner, no BYPASSRLS, so

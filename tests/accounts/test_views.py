@@ -2,11 +2,12 @@ import csv
 import io
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import openpyxl
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import selectors, services
 from accounts.filters import _FORM_CLASSES, AccountFilter
@@ -161,7 +162,7 @@ def test_has_overdue_next_steps_filter(world):
 def _filter_select(response, name: str) -> tuple[str, list[tuple[str, str]]]:
     """A filter's label and its options (value, text), as the page shows them."""
     found = re.search(
-        rf'<label [^>]*for="id_{name}">([^<]*)</label><select [^>]*name="{name}">(.*?)</select>',
+        rf'<label [^>]*for="id_{name}">([^<]*)</label><select name="{name}"[^>]*>(.*?)</select>',
         response.content.decode(),
         re.S,
     )
@@ -576,7 +577,7 @@ def test_an_objective_ending_before_it_starts_is_shown_on_the_open_form_and_not_
     assert re.findall(r'<div class="invalid-feedback d-block">([^<]+)</div>', text) == [
         "The period cannot end before it starts."
     ]
-    assert 'name="period_start" required type="date" value="2026-03-31"' in text
+    assert 'type="date" name="period_start" value="2026-03-31"' in text
     assert snapshot() == before
 
 
@@ -883,7 +884,7 @@ def test_the_incidents_status_filter_tells_any_open_status_from_the_status_open(
     options = re.findall(
         r'<option value="([^"]*)"',
         re.search(
-            r'<select [^>]*name="status">(.*?)</select>', client.get("/o/porta/incidents/").content.decode(), re.S
+            r'<select name="status"[^>]*>(.*?)</select>', client.get("/o/porta/incidents/").content.decode(), re.S
         ).group(1),
     )
     assert options == ["", "unresolved", "open", "in_progress", "waiting_on_client", "resolved", "closed"]
@@ -922,6 +923,91 @@ def test_an_actual_is_typed_the_way_the_person_writes_numbers(world, language, t
             .values_list("value", flat=True)
         ]
     assert (response.status_code, values) == (302, [stored, "4000.00"])
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [
+        ("en", "12,500.50", "12500.50"),
+        ("es", "12.500,50", "12500.50"),
+        ("es", "12500.5", "12500.50"),  # a decimal point, never 125005
+        ("ca", "12.500,50", "12500.50"),
+        ("ca", "12 500", "12500.00"),
+    ],
+)
+def test_a_credit_limit_is_typed_the_way_the_person_writes_numbers(world, language, typed, stored):
+    # given: ae reads `language`; the account's credit limit is 15,000.00
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save(update_fields=["language"])
+    client = signed_in(p.ae)
+    with transaction.atomic(), tenant_scope(p.org):
+        account = Account.objects.get(pk=p.account.pk)
+    # when
+    response = client.post(
+        f"/o/porta/accounts/{account.pk}/edit/",
+        {
+            "name": account.name,
+            "sales_team": account.sales_team_id or "",
+            "currency": account.currency,
+            "payment_terms_days": account.payment_terms_days,
+            "credit_limit": typed,
+            "tier": account.tier,
+            "status": account.status,
+            "start_date": account.start_date.isoformat(),
+        },
+    )
+    # then
+    with transaction.atomic(), tenant_scope(p.org):
+        credit_limit = str(Account.objects.get(pk=account.pk).credit_limit)
+    assert (response.status_code, credit_limit) == (302, stored)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [
+        ("en", "12,500.50", "12500.50"),
+        ("es", "12.500,50", "12500.50"),
+        ("ca", "12.500,50", "12500.50"),
+        ("ca", "1300.5", "1300.50"),
+    ],
+)
+def test_a_target_is_typed_the_way_the_person_writes_numbers(world, language, typed, stored):
+    # given: ae reads `language`
+    from accounts.models import Objective
+
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save(update_fields=["language"])
+    # when
+    response = signed_in(p.ae).post(
+        f"/o/porta/accounts/{p.account.pk}/objectives/",
+        {
+            "metric": "amount_collected",
+            "period_start": p.objective.period_start.isoformat(),
+            "period_end": p.objective.period_end.isoformat(),
+            "target": typed,
+            "tolerance_pct": "7,5" if language != "en" else "7.5",
+        },
+    )
+    # then
+    with transaction.atomic(), tenant_scope(p.org):
+        saved = list(
+            Objective.objects.filter(account_id=p.account.pk, metric="amount_collected").values_list(
+                "target", "tolerance_pct"
+            )
+        )
+    assert (response.status_code, [(str(t), str(pct)) for t, pct in saved]) == (302, [(stored, "7.50")])
+
+
+def test_the_account_form_shows_the_credit_limit_as_the_person_writes_it(world):
+    p = world.porta
+    p.ae.user.language = "es"
+    p.ae.user.save(update_fields=["language"])
+    page = signed_in(p.ae).get(f"/o/porta/accounts/{p.account.pk}/edit/").content.decode()
+    assert re.findall(r'<input type="text" name="credit_limit" value="([^"]*)" inputmode="decimal"', page) == [
+        "15.000,00"
+    ]
 
 
 def test_a_refused_actual_comes_back_on_its_card_with_what_was_typed_and_why(world):
@@ -1041,6 +1127,18 @@ def test_an_account_stays_with_its_client(world):
     assert snapshot() == before
 
 
+def _attributes(tag: str) -> dict[str, str | None]:
+    """An HTML tag's attributes, in any order: name -> value (None for a bare one)."""
+    found = {}
+
+    class Tag(HTMLParser):
+        def handle_starttag(self, name, attrs):
+            found.update(attrs)
+
+    Tag().feed(tag)
+    return found
+
+
 @pytest.mark.parametrize("language", ["en", "es", "ca"])
 def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
     # given: the account's start date, the activity's next-step due date, someone reading in `language`
@@ -1055,8 +1153,15 @@ def test_edit_forms_keep_their_saved_dates_in_every_language(world, language):
     account_form = client.get(f"/o/porta/accounts/{p.account.pk}/edit/").content.decode()
     activity_form = client.get(f"/o/porta/activities/{p.activity.pk}/?edit=1").content.decode()
     # then: the browser's date pickers get ISO dates, which they show in the reader's format
-    assert re.findall(r'<input[^>]*name="start_date"[^>]*>', account_form) == [
-        f'<input class="form-control" id="id_start_date" name="start_date" required type="date" value="{started.isoformat()}">'
+    assert [_attributes(tag) for tag in re.findall(r'<input[^>]*name="start_date"[^>]*>', account_form)] == [
+        {
+            "class": "form-control",
+            "id": "id_start_date",
+            "name": "start_date",
+            "required": None,
+            "type": "date",
+            "value": started.isoformat(),
+        }
     ]
     assert re.findall(r'name="a\d+-next_step_due"[^>]*value="([^"]*)"', activity_form) == [
         timezone.localdate().isoformat()
@@ -1090,18 +1195,43 @@ def test_my_day_s_date_and_an_overdue_incident_read_naturally_in_every_language(
     # then
     today = timezone.localdate()
     with translation.override(language):
-        expected = heading.format(
-            weekday=date_format(today, "l"),
-            day=today.day,
-            month=date_format(today, "E" if language == "ca" else "F"),
-            year=today.year,
-        )
+        month = date_format(today, "F")
+        if language == "ca":  # "6 de desembre", "6 d’abril": Catalan's "de" before the month, elided before a vowel
+            month = f"d’{month}" if month[0] in "aeiou" else f"de {month}"
+        expected = heading.format(weekday=date_format(today, "l"), day=today.day, month=month, year=today.year)
     assert re.findall(r'<p class="text-body-secondary mb-0">([^<]*)</p></div></div>', my_day) == [
         expected[0].upper() + expected[1:]
     ]
     assert re.findall(r'<span class="badge text-bg-danger"><i class="bi bi-alarm"></i> ([^<]*)</span>', incident) == [
         overdue
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "Visit · {when} · 60 minutes"),
+        ("es", "Visita · {when} · 60 minutos"),
+        ("ca", "Visita · {when} · 60 minuts"),
+    ],
+)
+def test_the_timeline_says_when_and_how_long_in_the_persons_language(world, language, shown):
+    # given: the world's visit of 60 minutes, two days ago
+    from django.utils.formats import date_format
+
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save(update_fields=["language"])
+    # when
+    page = signed_in(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    # then
+    with translation.override(language), timezone.override("Europe/Madrid"):
+        when = date_format(timezone.localtime(p.activity.occurred_at), "SHORT_DATETIME_FORMAT")
+    assert re.findall(
+        rf'<li id="activity-{p.activity.pk}" data-testid="activity">.*?<div class="small text-body-secondary">([^<]*) · Ae Porta</div>',
+        page,
+        re.S,
+    ) == [shown.format(when=when)]
 
 
 def test_the_team_form_offers_only_people_who_are_not_on_the_account_already(world):
