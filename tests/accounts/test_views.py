@@ -1385,7 +1385,7 @@ def test_the_new_account_form_defaults_the_sales_team_from_the_chosen_owner(worl
     chosen = client.get(f"/o/porta/accounts/new/?owner={p.ae2.pk}", HTTP_HX_REQUEST="true").content.decode()
     # then
     assert [name for _v, name in _options(blank, "owner")] == ["Choose a person", "Ae Porta", "Ae2 Porta"]
-    assert (_selected(blank, "sales_team"), _selected(chosen, "sales_team")) == ([], [str(p.team.pk)])
+    assert (_selected(blank, "sales_team"), _selected(chosen, "sales_team")) == ([""], [str(p.team.pk)])  # "No team"
     [owner_select] = re.findall(r'<select[^>]*name="owner"[^>]*>', blank)
     assert re.findall(r'hx-get="([^"]*)"', owner_select) == ["/o/porta/accounts/new/"]
 
