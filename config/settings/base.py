@@ -243,6 +243,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         # Broadcast (worker control) exchanges; kombu's default is ./control in the working directory.
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
+        # How often an idle worker looks for new messages (kombu's default: every second).
+        # Also how soon it notices a shutdown: its loop checks between two looks.
+        "polling_interval": 0.2,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
