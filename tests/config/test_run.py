@@ -169,6 +169,9 @@ def test_make_run_serves_the_product_and_everything_it_starts_stops_within_secon
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As from a terminal: a shell cannot trap a signal it was started with ignored (a runner
+        # started in the background may ignore SIGINT, and children inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
     def logs() -> str:
