@@ -7,7 +7,6 @@ accounts.services, which decide who may change what (403) and what is valid (400
 from __future__ import annotations
 
 import django_filters
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.filters import AccountFilter, ActivityFilter, IncidentFilter, ObjectiveFilter, TenantFilterSet
 from accounts.models import (
+    ACTIVE_MEMBER,
     Account,
     AccountRole,
     AccountStatus,
@@ -34,9 +34,11 @@ from accounts.models import (
     Tier,
 )
 from clients.api import ClientRefOutput
+from clients.models import Client
 from config.api import (
     LIST_ORDER,
     StrictSerializer,
+    TenantRow,
     filter_parameters,
     filtered,
     list_params,
@@ -47,7 +49,13 @@ from config.api import (
 )
 from config.api_pagination import CursorPagination
 from config.errors import ApplicationError
+from tenancy.models import Membership, Team
 from tenancy.permissions import IsTenantMember
+
+# A row of no one, or of another organisation, refused with the model's own sentence for it.
+OWNER, CLIENT_OF_THIS_ORGANISATION, TEAM_OF_THIS_ORGANISATION = (
+    Account._meta.get_field(name).error_messages["invalid"] for name in ("owner", "client", "sales_team")
+)
 
 AccountStatusField = named_enum("AccountStatusEnum", AccountStatus.choices)
 IncidentStatusField = named_enum("IncidentStatusEnum", IncidentStatus.choices)
@@ -121,12 +129,17 @@ class AccountListApi(APIView):
     pagination_class = CursorPagination
 
     class AccountCreateInput(StrictSerializer):
-        client = serializers.IntegerField(help_text="The id of the client.")
+        client = TenantRow(Client, message=CLIENT_OF_THIS_ORGANISATION, help_text="The id of the client.")
         name = serializers.CharField(max_length=200)
-        owner = serializers.IntegerField(
-            required=False, help_text="Membership id of an active account executive; yourself if omitted."
+        owner = TenantRow(
+            Membership,
+            message=OWNER,
+            required=False,
+            help_text="Membership id of an active account executive; yourself if omitted.",
         )
-        sales_team = serializers.IntegerField(required=False, allow_null=True, help_text="Team id.")
+        sales_team = TenantRow(
+            Team, message=TEAM_OF_THIS_ORGANISATION, required=False, allow_null=True, help_text="Team id."
+        )
         currency = serializers.CharField(max_length=3, required=False, help_text="ISO 4217 code, like EUR.")
         payment_terms_days = serializers.IntegerField(required=False, help_text="0 to 365.")
         credit_limit = money(required=False)
@@ -161,10 +174,10 @@ class AccountDetailApi(APIView):
 
     class AccountUpdateInput(StrictSerializer):
         name = serializers.CharField(max_length=200, required=False)
-        owner = serializers.IntegerField(
-            required=False, help_text="Reassign: the lead of the account's team or an admin."
+        owner = TenantRow(
+            Membership, message=OWNER, required=False, help_text="Reassign: the lead of the account or an admin."
         )
-        sales_team = serializers.IntegerField(required=False, allow_null=True)
+        sales_team = TenantRow(Team, message=TEAM_OF_THIS_ORGANISATION, required=False, allow_null=True)
         currency = serializers.CharField(max_length=3, required=False)
         payment_terms_days = serializers.IntegerField(required=False)
         credit_limit = money(required=False)
@@ -174,12 +187,9 @@ class AccountDetailApi(APIView):
         start_date = serializers.DateField(required=False)
 
     def _get(self, request, account_id) -> Account:
-        try:
-            return selectors.account_list(organization=request.organization, membership=request.membership).get(
-                pk=account_id
-            )
-        except Account.DoesNotExist:
-            raise Http404
+        return selectors.account_list(organization=request.organization, membership=request.membership).get(
+            pk=account_id
+        )
 
     @extend_schema(operation_id="accounts_retrieve", responses=AccountOutput)
     def get(self, request, org_slug, account_id):
@@ -226,12 +236,9 @@ class AccountAuditApi(APIView):
         responses=AuditEventOutput(many=True),
     )
     def get(self, request, org_slug, account_id):
-        try:
-            account = selectors.account_get(
-                organization=request.organization, membership=request.membership, account_id=account_id
-            )
-        except Account.DoesNotExist:
-            raise Http404
+        account = selectors.account_get(
+            organization=request.organization, membership=request.membership, account_id=account_id
+        )
         events = selectors.account_audit_events(organization=request.organization, account=account)
         return paginated(self, request, events, AuditEventOutput)
 
@@ -263,7 +270,9 @@ class AccountTeamListApi(APIView):
 
     class AccountTeamMemberAddInput(StrictSerializer):
         account = serializers.IntegerField()
-        membership = serializers.IntegerField(help_text="Membership id of an active person of this organisation.")
+        membership = TenantRow(
+            Membership, message=ACTIVE_MEMBER, help_text="Membership id of an active person of this organisation."
+        )
         role = serializers.ChoiceField(choices=AccountRole.choices)
 
     @extend_schema(
@@ -299,12 +308,9 @@ class AccountTeamMemberDetailApi(APIView):
         role = serializers.ChoiceField(choices=AccountRole.choices)
 
     def _get(self, request, member_id) -> AccountTeamMember:
-        try:
-            return selectors.account_team_member_get(
-                organization=request.organization, membership=request.membership, member_id=member_id
-            )
-        except AccountTeamMember.DoesNotExist:
-            raise Http404
+        return selectors.account_team_member_get(
+            organization=request.organization, membership=request.membership, member_id=member_id
+        )
 
     @extend_schema(operation_id="account_team_retrieve", responses=AccountTeamMemberOutput)
     def get(self, request, org_slug, member_id):
@@ -429,12 +435,9 @@ class ObjectiveDetailApi(APIView):
 
     @staticmethod
     def get_objective(request, objective_id) -> Objective:
-        try:
-            return selectors.objective_get(
-                organization=request.organization, membership=request.membership, objective_id=objective_id
-            )
-        except Objective.DoesNotExist:
-            raise Http404
+        return selectors.objective_get(
+            organization=request.organization, membership=request.membership, objective_id=objective_id
+        )
 
     @extend_schema(operation_id="objectives_retrieve", responses=ObjectiveOutput)
     def get(self, request, org_slug, objective_id):
@@ -516,7 +519,13 @@ class ActivityListApi(APIView):
             max_length=300, required=False, allow_blank=True, help_text="Needs a due date; its owner is you if omitted."
         )
         next_step_due = serializers.DateField(required=False, allow_null=True)
-        next_step_owner = serializers.IntegerField(required=False, allow_null=True, help_text="Membership id.")
+        next_step_owner = TenantRow(
+            Membership,
+            message=ACTIVE_MEMBER,
+            required=False,
+            allow_null=True,
+            help_text="Membership id of someone who sees the account.",
+        )
 
     @extend_schema(
         operation_id="activities_list",
@@ -556,15 +565,12 @@ class ActivityDetailApi(APIView):
         )
         next_step = serializers.CharField(max_length=300, required=False, allow_blank=True)
         next_step_due = serializers.DateField(required=False, allow_null=True)
-        next_step_owner = serializers.IntegerField(required=False, allow_null=True)
+        next_step_owner = TenantRow(Membership, message=ACTIVE_MEMBER, required=False, allow_null=True)
 
     def _get(self, request, activity_id) -> Activity:
-        try:
-            return selectors.activity_get(
-                organization=request.organization, membership=request.membership, activity_id=activity_id
-            )
-        except Activity.DoesNotExist:
-            raise Http404
+        return selectors.activity_get(
+            organization=request.organization, membership=request.membership, activity_id=activity_id
+        )
 
     @extend_schema(operation_id="activities_retrieve", responses=ActivityOutput)
     def get(self, request, org_slug, activity_id):
@@ -607,7 +613,13 @@ class IncidentListApi(APIView):
         description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         severity = serializers.ChoiceField(choices=Severity.choices, required=False, help_text="Normal if omitted.")
         status = IncidentStatusField(required=False)
-        assignee = serializers.IntegerField(required=False, allow_null=True, help_text="Membership id.")
+        assignee = TenantRow(
+            Membership,
+            message=ACTIVE_MEMBER,
+            required=False,
+            allow_null=True,
+            help_text="Membership id of someone who sees the account.",
+        )
         opened_at = serializers.DateTimeField(required=False, help_text="Now if omitted.")
 
     @extend_schema(
@@ -619,7 +631,9 @@ class IncidentListApi(APIView):
     )
     def get(self, request, org_slug):
         incidents = selectors.incident_list(organization=request.organization, membership=request.membership)
-        filterset = IncidentFilter(request.GET, queryset=incidents, request=request, organization=request.organization)
+        filterset = IncidentFilter(
+            list_params(request), queryset=incidents, request=request, organization=request.organization
+        )
         return paginated(self, request, filtered(filterset), IncidentOutput)
 
     @extend_schema(operation_id="incidents_create", request=IncidentCreateInput, responses={201: IncidentOutput})
@@ -645,16 +659,13 @@ class IncidentDetailApi(APIView):
             choices=Severity.choices, required=False, help_text="Re-grading moves the SLA."
         )
         status = IncidentStatusField(required=False, help_text="Resolving stamps resolved_at; reopening clears it.")
-        assignee = serializers.IntegerField(required=False, allow_null=True)
+        assignee = TenantRow(Membership, message=ACTIVE_MEMBER, required=False, allow_null=True)
         opened_at = serializers.DateTimeField(required=False)
 
     def _get(self, request, incident_id) -> Incident:
-        try:
-            return selectors.incident_get(
-                organization=request.organization, membership=request.membership, incident_id=incident_id
-            )
-        except Incident.DoesNotExist:
-            raise Http404
+        return selectors.incident_get(
+            organization=request.organization, membership=request.membership, incident_id=incident_id
+        )
 
     @extend_schema(operation_id="incidents_retrieve", responses=IncidentOutput)
     def get(self, request, org_slug, incident_id):

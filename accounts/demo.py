@@ -1074,10 +1074,10 @@ class _Seeder:
             account = services.account_create(
                 organization=self.org,
                 actor=self.people[account_owner],
-                client=client.pk,
+                client=client,
                 name=name,
-                owner=self.people[account_owner].pk,
-                sales_team=None if position in no_team or self.team is None else self.team.pk,
+                owner=self.people[account_owner],
+                sales_team=None if position in no_team or self.team is None else self.team,
                 currency="EUR",
                 payment_terms_days=rng.choice(world.payment_terms),
                 credit_limit=money(rng.uniform(low, high), step),
@@ -1131,7 +1131,7 @@ class _Seeder:
                 organization=self.org,
                 actor=self.people["ae"],
                 account=planned.account,
-                membership=self.people["ae2"].pk,
+                membership=self.people["ae2"],
                 role=AccountRole.TECHNICAL_SPECIALIST,
             )
             planned.specialist = True
@@ -1140,13 +1140,14 @@ class _Seeder:
                 organization=self.org,
                 actor=self.people[planned.owner],
                 account=planned.account,
-                membership=self.people["finance"].pk,
+                membership=self.people["finance"],
                 role=AccountRole.FINANCE_CONTACT,
             )
             planned.finance_contact = True
         for planned in accounts:
             seers = [planned.owner, "admin", "finance"]
-            if planned.account.sales_team_id is not None:
+            # The lead leads both account executives: their accounts, with a team or without.
+            if self.team is not None:
                 seers.append("lead")
             if planned.specialist:
                 seers.append("ae2")
@@ -1189,13 +1190,15 @@ class _Seeder:
             yearly = (
                 rng.uniform(low, high) * {"strategic": 2.5, "key": 1.6, "growth": 1.0, "standard": 0.7}[account.tier]
             )
+            # One objective per metric at any day (overlapping ones would count the same work
+            # twice): the year's revenue invoiced, the quarter's collected.
             specs = [
-                (quarter_start, quarter_end, Metric.REVENUE_INVOICED, "", money(yearly / 4, 500)),
+                (quarter_start, quarter_end, Metric.AMOUNT_COLLECTED, "", money(yearly / 4, 500)),
                 (year_start, year_end, Metric.REVENUE_INVOICED, "", money(yearly, 1000)),
             ]
             if rng.random() < 0.6:
                 specs.append((quarter_start, quarter_end, Metric.WON_OFFERS, "", Decimal(rng.randint(2, 6))))
-            if rng.random() < 0.5:
+            elif rng.random() < 0.5:
                 specs.append((year_start, year_end, Metric.WON_OFFERS, "", Decimal(rng.randint(8, 20))))
             if rng.random() < 0.55:
                 start, end = (quarter_start, quarter_end) if rng.random() < 0.5 else (year_start, year_end)
@@ -1388,7 +1391,7 @@ class _Seeder:
             s["data"].update(
                 next_step=rng.choice(world.next_steps),
                 next_step_due=s["due"],
-                next_step_owner=self.people[s["owner"]].pk,
+                next_step_owner=self.people[s["owner"]],
             )
         open_ids = {id(s) for s in open_specs}
         for s in specs:
@@ -1403,7 +1406,7 @@ class _Seeder:
                 done = min(occurred + timedelta(hours=rng.randint(1, 48)), self.now)
             owner = s["actor"] if s["actor"] in s["planned"].seers else s["planned"].owner
             s["data"].update(
-                next_step=rng.choice(world.next_steps), next_step_due=due, next_step_owner=self.people[owner].pk
+                next_step=rng.choice(world.next_steps), next_step_due=due, next_step_owner=self.people[owner]
             )
             s["done_at"] = done
 
@@ -1473,7 +1476,7 @@ class _Seeder:
                 description=description,
                 severity=severity,
                 status=status,
-                assignee=self.people[assignee].pk if assignee else None,
+                assignee=self.people[assignee] if assignee else None,
                 opened_at=opened,
             )
             if resolved_at is not None:

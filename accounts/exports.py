@@ -39,8 +39,6 @@ INCIDENT_HEADER = [
     gettext_noop("Resolved"),
     gettext_noop("Past its SLA"),
 ]
-# Overdue first (past their SLA and still open), then by how soon the SLA falls due.
-INCIDENT_ORDER = ["-is_overdue_now", "sla_due_at", "id"]
 
 
 def portfolio_filter(*, organization: Organization, membership: Membership, query: QueryDict) -> AccountFilter:
@@ -78,9 +76,7 @@ def portfolio_rows(*, organization: Organization, membership: Membership, query:
 
 
 def incident_rows(*, organization: Organization, membership: Membership, query: QueryDict) -> ExportRows:
-    incidents = incident_filter(organization=organization, membership=membership, query=query).qs.order_by(
-        *INCIDENT_ORDER
-    )
+    incidents = incident_filter(organization=organization, membership=membership, query=query).qs
     rows = (
         [
             i.title,

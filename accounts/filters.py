@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, OrderBy, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +23,10 @@ from accounts.models import (
     Severity,
     Tier,
 )
+from accounts.selectors import INCIDENT_ORDER, PORTFOLIO_ORDER
 from clients.models import Sector
 from clients.selectors import matching
+from config.validators import sane_date, sane_datetime
 from tenancy.models import Membership, Team
 
 
@@ -35,23 +39,45 @@ def _declared_order(field: str, choices) -> Case:
     )
 
 
-_TIER_ORDER, _STATUS_ORDER = _declared_order("tier", Tier), _declared_order("status", AccountStatus)
+def _descending(term: str | OrderBy) -> str | OrderBy:
+    if isinstance(term, OrderBy):
+        return term.copy().reverse_ordering()
+    return term[1:] if term.startswith("-") else f"-{term}"
 
-ACCOUNT_SORTS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
+
+class SortFilter(django_filters.OrderingFilter):
+    """django-filter's OrderingFilter on `?sort=`: its parameter, choices and validation, with
+    each choice a whole order (`orders`: the column, its declared order for a choice field,
+    the ties broken to the last row) and `-` before a choice for the same order reversed.
+    Without a sort, or with one it does not know, the selector's order stands."""
+
+    def __init__(self, *args, orders: dict[str, tuple[str | OrderBy, ...]], **kwargs):
+        self.orders = orders
+        kwargs.setdefault("fields", [(key, key) for key in orders])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        asked = next((param for param in value or [] if param and param.lstrip("-") in self.orders), None)
+        if asked is None:
+            return qs
+        order = self.orders[asked.lstrip("-")]
+        return qs.order_by(*(map(_descending, order) if asked.startswith("-") else order))
+
+
+ACCOUNT_ORDERS = {
+    "name": PORTFOLIO_ORDER,
     "client": ("client__legal_name", "name", "id"),
-    "-client": ("-client__legal_name", "-name", "-id"),
     "owner": ("owner__user__full_name", "name", "id"),
-    "-owner": ("-owner__user__full_name", "-name", "-id"),
     "credit_limit": ("credit_limit", "id"),
-    "-credit_limit": ("-credit_limit", "-id"),
     "last_activity": ("last_activity_at", "id"),
-    "-last_activity": ("-last_activity_at", "-id"),
-    "tier": (_TIER_ORDER.asc(), "name", "id"),
-    "-tier": (_TIER_ORDER.desc(), "-name", "-id"),
-    "status": (_STATUS_ORDER.asc(), "name", "id"),
-    "-status": (_STATUS_ORDER.desc(), "-name", "-id"),
+    "tier": (_declared_order("tier", Tier).asc(), "name", "id"),
+    "status": (_declared_order("status", AccountStatus).asc(), "name", "id"),
+}
+INCIDENT_ORDERS = {
+    "sla": INCIDENT_ORDER,
+    "opened": ("opened_at", "id"),
+    "severity": (_declared_order("severity", Severity).asc(), "sla_due_at", "id"),
+    "status": (_declared_order("status", IncidentStatus).asc(), "sla_due_at", "id"),
 }
 
 
@@ -133,6 +159,30 @@ def _no_teams(request):
     return Team.unscoped_dangerously.none()
 
 
+class MomentField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment from the query string, in UTC and from 1900 to 2100: an offset the
+    database does not take (+19:00) or a year it cannot store is read or refused here, never
+    sent to it."""
+
+    default_validators = sane_datetime
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        return moment.astimezone(UTC) if moment is not None and timezone.is_aware(moment) else moment
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
+class DayFilter(django_filters.DateFilter):
+    """A date from the query string, from 1900 to 2100."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", sane_date)
+        super().__init__(*args, **kwargs)
+
+
 def _search(queryset, name, value):
     return matching(queryset, value) if value else queryset
 
@@ -153,9 +203,7 @@ class AccountFilter(TenantFilterSet):
         method="filter_overdue", label=_("Overdue next steps"), widget=YES_NO_ANY
     )
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
-    sort = django_filters.ChoiceFilter(
-        method="apply_sort", choices=[(k, k) for k in ACCOUNT_SORTS], label=_("Sort"), empty_label=None
-    )
+    sort = SortFilter(orders=ACCOUNT_ORDERS, label=_("Sort"))
 
     class Meta:
         model = Account
@@ -165,16 +213,6 @@ class AccountFilter(TenantFilterSet):
         if value is None:
             return queryset
         return queryset.filter(has_overdue_next_steps=value)
-
-    def apply_sort(self, queryset, name, value):
-        return queryset.order_by(*ACCOUNT_SORTS.get(value, ACCOUNT_SORTS["name"]))
-
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not getattr(self.form, "cleaned_data", {}).get("sort"):
-            queryset = queryset.order_by(*ACCOUNT_SORTS["name"])
-        return queryset
 
 
 class IncidentFilter(TenantFilterSet):
@@ -191,6 +229,7 @@ class IncidentFilter(TenantFilterSet):
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"), empty_label=_("Any severity"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("SLA passed"), widget=YES_NO_ANY)
+    sort = SortFilter(orders=INCIDENT_ORDERS, label=_("Sort"))
 
     class Meta:
         model = Incident
@@ -227,12 +266,8 @@ class ActivityFilter(TenantFilterSet):
     open_next_step = django_filters.BooleanFilter(
         method="filter_open_next_step", label=_("Has a next step not done yet")
     )
-    occurred_after = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after")
-    )
-    occurred_before = django_filters.IsoDateTimeFilter(
-        field_name="occurred_at", lookup_expr="lt", label=_("Happened before")
-    )
+    occurred_after = MomentFilter(field_name="occurred_at", lookup_expr="gte", label=_("Happened at or after"))
+    occurred_before = MomentFilter(field_name="occurred_at", lookup_expr="lt", label=_("Happened before"))
 
     class Meta:
         model = Activity
@@ -248,7 +283,7 @@ class ActivityFilter(TenantFilterSet):
 class ObjectiveFilter(TenantFilterSet):
     account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
     metric = django_filters.CharFilter(field_name="metric", label=_("Metric"))
-    active_on = django_filters.DateFilter(method="filter_active_on", label=_("Its period includes this date"))
+    active_on = DayFilter(method="filter_active_on", label=_("Its period includes this date"))
 
     class Meta:
         model = Objective

@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Replace
 from django.utils import timezone
 
+from accounts import permissions
 from accounts.models import (
     OPEN_INCIDENT_STATUSES,
+    OWNERS,
     Account,
     AccountTeamMember,
     Activity,
@@ -26,35 +28,14 @@ from accounts.models import (
 from clients.models import Client, Contact
 from clients.selectors import matching
 from tenancy.models import AuditEvent, Membership, Organization, TeamMember
-from tenancy.selectors import audit_display, one_or_none, team_ids_led_by
+from tenancy.selectors import audit_display, one_or_none
 from tenancy.text import search_terms
 
 # --- Visibility ---------------------------------------------------------------------------
 
 
-def sees_every_account(membership: Membership) -> bool:
-    return membership.is_admin or membership.is_finance
-
-
-def account_visibility(*, organization: Organization, membership: Membership) -> Q:
-    """Finance and admins: every account. Everyone else: the accounts they own or are on the
-    account team of, and, for sales leads, every account of the teams they lead."""
-    if sees_every_account(membership):
-        return Q()
-    on_team = AccountTeamMember.objects.filter(organization=organization, account=OuterRef("pk"), membership=membership)
-    condition = Q(owner=membership) | Q(Exists(on_team))
-    if membership.is_sales_lead:
-        led = TeamMember.objects.filter(organization=organization, membership=membership, is_lead=True).values(
-            "team_id"
-        )
-        condition |= Q(sales_team__in=led)
-    return condition
-
-
 def visible_accounts(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
-    return Account.objects.filter(organization=organization).filter(
-        account_visibility(organization=organization, membership=membership)
-    )
+    return Account.objects.filter(organization=organization).filter(permissions.account_visibility(membership))
 
 
 def account_get(*, organization: Organization, membership: Membership, account_id: int) -> Account:
@@ -67,31 +48,60 @@ def account_get(*, organization: Organization, membership: Membership, account_i
     )
 
 
-def led_team_ids(*, organization: Organization, membership: Membership) -> set[int]:
-    """The teams this person leads; no query for someone who is not a sales lead."""
-    return team_ids_led_by(organization=organization, membership=membership) if membership.is_sales_lead else set()
+def account_owner_choices(*, organization: Organization, membership: Membership) -> QuerySet[Membership]:
+    """Whom this person may make the owner of an account they open: themselves, unless they
+    open accounts for others (accounts.permissions)."""
+    owners = (
+        Membership.objects.filter(organization=organization, **OWNERS)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
+    return owners if permissions.can_open_accounts_for_others(membership) else owners.filter(pk=membership.pk)
 
 
-def can_edit_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
-    return (
-        membership.is_admin
-        or account.owner_id == membership.pk
-        or (membership.is_sales_lead and account.sales_team_id in led_teams)
+def account_executive_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """[(id, name)] of who may own an account, without model instances: the reassign selects."""
+    return list(
+        Membership.objects.filter(organization=organization, **OWNERS)
+        .order_by("user__full_name", "pk")
+        .values_list("pk", "user__full_name")
     )
 
 
-def can_reassign_account(*, membership: Membership, account: Account, led_teams: set[int]) -> bool:
-    return membership.is_admin or (membership.is_sales_lead and account.sales_team_id in led_teams)
-
-
-def may_edit_account(*, organization: Organization, membership: Membership, account: Account) -> bool:
-    return can_edit_account(
-        membership=membership, account=account, led_teams=led_team_ids(organization=organization, membership=membership)
+def sales_team_of(*, organization: Organization, owner_id: int | None) -> int | None:
+    """The team an account of `owner_id` belongs in by default: theirs, when they are in one
+    team only (the lead of that team then sees the account)."""
+    if owner_id is None:
+        return None
+    teams = list(
+        TeamMember.objects.filter(organization=organization, membership_id=owner_id).values_list("team_id", flat=True)[
+            :2
+        ]
     )
+    return teams[0] if len(teams) == 1 else None
 
 
-def can_rate_risk(*, membership: Membership) -> bool:
-    return membership.is_finance
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a form offers, and whether they see the account the form is about."""
+
+    pk: int
+    name: str
+    sees_account: bool
+
+
+def people_for_account(*, organization: Organization, account: Account) -> list[Person]:
+    """The organisation's active people by name, each saying whether they see `account` (one
+    query): the account team form offers anyone; next steps and incidents go only to who
+    sees the account (accounts.permissions.can_hold_work_on)."""
+    sees = Case(When(permissions.account_viewers(account), then=Value(True)), default=Value(False))
+    return [
+        Person(pk, name, seen)
+        for pk, name, seen in Membership.objects.filter(organization=organization, is_active=True)
+        .annotate(sees_account=sees)
+        .order_by("user__full_name", "pk")
+        .values_list("pk", "user__full_name", "sees_account")
+    ]
 
 
 def portfolio_settings(*, organization: Organization) -> PortfolioSettings:
@@ -142,9 +152,13 @@ PORTFOLIO_FIELDS = (
 )
 
 
+PORTFOLIO_ORDER = ("name", "id")
+
+
 def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
     """The portfolio page's rows: the accounts of account_list, with only the columns a row
-    shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects."""
+    shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects;
+    by name unless the list sorts them otherwise (accounts.filters.AccountFilter)."""
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
@@ -154,6 +168,7 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
             owner_name=F("owner__user__full_name"),
             sales_team_name=F("sales_team__name"),
         )
+        .order_by(*PORTFOLIO_ORDER)
     )
 
 
@@ -232,6 +247,7 @@ class Account360:
 TIMELINE_PAGE = 10
 # What the account page shows of the account and its client.
 ACCOUNT_360_FIELDS = (
+    "organization",
     "name",
     "owner",
     "sales_team",
@@ -268,16 +284,11 @@ TIMELINE_FIELDS = (
 )
 
 
-def is_own_activity(*, membership: Membership, activity: Activity) -> bool:
-    """They logged it or own its next step: they may change it, whoever may change the account."""
-    return membership.pk in (activity.created_by_id, activity.next_step_owner_id)
-
-
 def with_may_edit(activities: list[Activity], *, membership: Membership, account_editable: bool) -> list[Activity]:
-    """Each activity's `may_edit`: services.may_edit_activity's answer from what the page read
+    """Each activity's `may_edit` (permissions.can_edit_activity) from what the page read
     already (whether the person may edit the account itself), so a page offers only what works."""
     for activity in activities:
-        activity.may_edit = account_editable or is_own_activity(membership=membership, activity=activity)
+        activity.may_edit = permissions.can_edit_activity(membership, activity, account_editable=account_editable)
     return activities
 
 
@@ -451,8 +462,7 @@ def account_360(
     audit, has_more_audit = account_audit_page(
         organization=organization, account=account, objective_ids=[o.pk for o in objectives]
     )
-    led = led_team_ids(organization=organization, membership=membership)
-    can_edit = can_edit_account(membership=membership, account=account, led_teams=led)
+    can_edit = permissions.can_edit_account(membership, account)
     with_may_edit(activities, membership=membership, account_editable=can_edit)
     with_may_edit(next_steps, membership=membership, account_editable=can_edit)
     return Account360(
@@ -468,8 +478,8 @@ def account_360(
         audit=audit,
         has_more_audit=has_more_audit,
         can_edit=can_edit,
-        can_reassign=can_reassign_account(membership=membership, account=account, led_teams=led),
-        can_rate_risk=can_rate_risk(membership=membership),
+        can_reassign=permissions.can_reassign_account(membership, account),
+        can_rate_risk=permissions.can_set_risk_rating(membership, account),
     )
 
 
@@ -491,11 +501,7 @@ def activity_timeline(
     page = list(
         with_people_names(activities).only(*TIMELINE_FIELDS).order_by("-occurred_at", "-id")[: TIMELINE_PAGE + 1]
     )
-    with_may_edit(
-        page,
-        membership=membership,
-        account_editable=may_edit_account(organization=organization, membership=membership, account=account),
-    )
+    with_may_edit(page, membership=membership, account_editable=permissions.can_edit_account(membership, account))
     return with_contact_names(page[:TIMELINE_PAGE], organization=organization), len(page) > TIMELINE_PAGE
 
 
@@ -540,9 +546,13 @@ def account_team_member_get(*, organization: Organization, membership: Membershi
 # --- Incidents -------------------------------------------------------------------------------
 
 
+# Past their SLA first (and still open), then by how soon the SLA falls due.
+INCIDENT_ORDER = ("-is_overdue_now", "sla_due_at", "id")
+
+
 def incident_list(*, organization: Organization, membership: Membership) -> QuerySet[Incident]:
     """Incidents on the accounts this person sees; `is_overdue_now` marks the open ones past
-    their SLA, so lists can put them first."""
+    their SLA, which come first unless the list sorts them otherwise."""
     visible = visible_accounts(organization=organization, membership=membership)
     overdue = Q(status__in=OPEN_INCIDENT_STATUSES, sla_due_at__lt=Now())
     return (
@@ -551,6 +561,7 @@ def incident_list(*, organization: Organization, membership: Membership) -> Quer
         .annotate(
             is_overdue_now=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
+        .order_by(*INCIDENT_ORDER)
     )
 
 
@@ -580,48 +591,35 @@ class MyDay:
     quiet_after_days: int
     today: date
     limit: int  # each list shows at most this many: a full list means there are more
+    # A sales lead's team, in a section of its own (None for who leads no team): what is late
+    # on the accounts they lead and in other people's hands.
+    team_incidents: list[Incident] | None = None
+    team_next_steps: list[Activity] | None = None
 
 
 def my_day(
     *, organization: Organization, membership: Membership, now: datetime | None = None, limit: int = 20
 ) -> MyDay:
     """Next steps I own that are due today or overdue; open incidents past or within a day of
-    their SLA on accounts I see (assigned to me first); my accounts with no activity for the
-    organisation's number of days."""
+    their SLA on accounts I see (assigned to me first); my accounts quiet for the
+    organisation's number of days (since their last activity or, with none, their start).
+    For a sales lead, also their team's incidents past their SLA and overdue next steps,
+    in other people's hands: two more queries."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     settings = portfolio_settings(organization=organization)
     visible = visible_accounts(organization=organization, membership=membership)
     # Each list reads only the columns its lines show.
     next_steps = list(
-        Activity.objects.filter(
-            organization=organization,
-            next_step_owner=membership,
-            next_step_done_at__isnull=True,
-            next_step_due__lte=today,
-            account__in=visible,
-        )
-        .exclude(next_step="")
-        .select_related("account__client")
-        .only(
-            "next_step", "next_step_due", "account__name", "account__client__legal_name", "account__client__trade_name"
-        )
+        _open_next_steps(organization)
+        .filter(next_step_owner=membership, next_step_due__lte=today, account__in=visible)
         .order_by("next_step_due", "id")[:limit]
     )
     incidents = list(
-        Incident.objects.filter(
-            organization=organization,
-            account__in=visible,
-            status__in=OPEN_INCIDENT_STATUSES,
-            sla_due_at__lte=now + timedelta(hours=24),
-        )
+        _open_incidents(organization)
+        .filter(account__in=visible, sla_due_at__lte=now + timedelta(hours=24))
         .filter(Q(assignee=membership) | Q(assignee__isnull=True) | Q(account__owner=membership))
-        .select_related("account")
-        .only("title", "severity", "status", "sla_due_at", "assignee", "account__name")
-        .annotate(
-            is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)),
-            assignee_name=F("assignee__user__full_name"),
-        )
+        .annotate(is_mine=Case(When(assignee=membership, then=Value(0)), default=Value(1)))
         .order_by("is_mine", "sla_due_at", "id")[:limit]
     )
     quiet_since = now - timedelta(days=settings.quiet_after_days)
@@ -629,23 +627,65 @@ def my_day(
     # the visibility rule again (its EXISTS costs more to build than the rest of the query).
     mine = (
         Account.objects.filter(organization=organization, owner=membership)
-        if not sees_every_account(membership) and not membership.is_sales_lead
+        if not permissions.can_see_every_account(membership) and not membership.is_sales_lead
         else visible
     )
     quiet = list(
         mine.exclude(status="closed")
-        .filter(Q(last_activity_at__lt=quiet_since) | Q(last_activity_at__isnull=True))
+        .filter(
+            Q(last_activity_at__lt=quiet_since)
+            | Q(last_activity_at__isnull=True, start_date__lte=timezone.localdate(quiet_since))
+        )
         .select_related("client")
-        .only("name", "last_activity_at", "client__legal_name", "client__trade_name")
+        .only("name", "last_activity_at", "start_date", "client__legal_name", "client__trade_name")
         .order_by("last_activity_at", "name")[:limit]
     )
-    return MyDay(
+    day = MyDay(
         next_steps=next_steps,
         incidents=incidents,
         quiet_accounts=quiet,
         quiet_after_days=settings.quiet_after_days,
         today=today,
         limit=limit,
+    )
+    if membership.is_sales_lead:
+        led = Account.objects.filter(organization=organization).filter(permissions.led_accounts(membership))
+        day.team_incidents = list(
+            _open_incidents(organization)
+            .filter(account__in=led, sla_due_at__lt=now, assignee__isnull=False)
+            .exclude(assignee=membership)
+            .exclude(account__owner=membership)
+            .order_by("sla_due_at", "id")[:limit]
+        )
+        day.team_next_steps = list(
+            _open_next_steps(organization)
+            .filter(account__in=led, next_step_due__lt=today, next_step_owner__isnull=False)
+            .exclude(next_step_owner=membership)
+            .annotate(next_step_owner_name=F("next_step_owner__user__full_name"))
+            .order_by("next_step_due", "id")[:limit]
+        )
+    return day
+
+
+def _open_next_steps(organization: Organization) -> QuerySet[Activity]:
+    """Next steps not done yet, with what a line of My day shows."""
+    return (
+        Activity.objects.filter(organization=organization, next_step_done_at__isnull=True)
+        .exclude(next_step="")
+        .select_related("account__client")
+        .only(
+            "next_step", "next_step_due", "account__name", "account__client__legal_name", "account__client__trade_name"
+        )
+    )
+
+
+def _open_incidents(organization: Organization) -> QuerySet[Incident]:
+    """Open incidents, with what a line of My day shows."""
+    return (
+        Incident.objects.filter(organization=organization, status__in=OPEN_INCIDENT_STATUSES)
+        .select_related("account")
+        .only("title", "severity", "status", "sla_due_at", "assignee", "account__name")
+        .annotate(assignee_name=F("assignee__user__full_name"))
     )
 
 
@@ -664,9 +704,36 @@ class SearchResults:
         return not (self.clients or self.contacts or self.accounts)
 
 
+def _every_term(query: str, *fields: str) -> Q:
+    """Each term of the query in one of `fields` (normalised search texts), as
+    clients.selectors.matching asks of one."""
+    condition = Q()
+    for term in search_terms(query):
+        found = Q()
+        for name in fields:
+            found |= Q(**{f"{name}__contains": term})
+        condition &= found
+    return condition
+
+
+# What people put between the digits of a phone number (clients.services.PHONE).
+PHONE_PUNCTUATION = (" ", "+", "(", ")", "-", ".")
+PHONE_DIGITS_AT_LEAST = 6
+
+
+def _phone_digits(field: str):
+    expression = F(field)
+    for mark in PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(mark), Value(""))
+    return expression
+
+
 def search(*, organization: Organization, membership: Membership, query: str, limit: int = 6) -> SearchResults:
     """Clients, contacts and the accounts this person may see whose text contains every word
-    of the query, ignoring case and accents ("sants montjuic" finds "Sants-Montjuïc")."""
+    of the query, ignoring case and accents ("sants montjuic" finds "Sants-Montjuïc"). An
+    account is found by its own name and by its client's ("ceramiques" finds the accounts of
+    Ceràmiques Ferrer); a contact also by phone number, however it is written ("972123456"
+    finds "+34 972 12 34 56")."""
     # A query with no word in it ("--") would match every row.
     if len(query.strip()) < 2 or not search_terms(query):
         return SearchResults(query, [], [], [])
@@ -676,14 +743,21 @@ def search(*, organization: Organization, membership: Membership, query: str, li
         .only("legal_name", "trade_name", "city", "country")
         .order_by("legal_name")[:limit]
     )
+    contact_found = _every_term(query, "search_text")
+    digits = "".join(ch for ch in query if ch in "0123456789")
+    if len(digits) >= PHONE_DIGITS_AT_LEAST:
+        contact_found |= Q(phone_digits__contains=digits)
     contacts = list(
-        matching(Contact.objects.filter(organization=organization), query)
+        Contact.objects.filter(organization=organization)
+        .alias(phone_digits=_phone_digits("phone"))
+        .filter(contact_found)
         .select_related("client")
         .only("full_name", "job_title", "client__legal_name", "client__trade_name")
         .order_by("full_name")[:limit]
     )
     accounts = list(
-        matching(visible_accounts(organization=organization, membership=membership), query)
+        visible_accounts(organization=organization, membership=membership)
+        .filter(_every_term(query, "search_text", "client__search_text"))
         .select_related("client")
         .only("name", "client__legal_name", "client__trade_name")
         .order_by("name")[:limit]

@@ -47,18 +47,19 @@ from tenancy.services import audit_snapshot
 from tenancy.text import search_normalize
 
 SIZES = {
+    # About an eightieth of the large tenant: the page goal compares the two.
     "small": {
         "account_executives": 2,
         "leads": 1,
         "teams": 1,
         "others": 2,
-        "clients": 10,
-        "contacts": 30,
-        "accounts": 20,
-        "activities": 200,
-        "incidents": 10,
-        "objective_accounts": 10,
-        "busiest_share": 0.15,
+        "clients": 25,
+        "contacts": 75,
+        "accounts": 62,
+        "activities": 2500,
+        "incidents": 25,
+        "objective_accounts": 12,
+        "busiest_share": 0.01,
     },
     "large": {
         "account_executives": 20,
@@ -132,8 +133,8 @@ def build_organization(slug: str, size: dict, rng: random.Random) -> Organizatio
                     organization=organization,
                     actor=admin,
                     name=f"Team {t}",
-                    lead_ids=[leads[t % len(leads)].pk],
-                    member_ids=[m.pk for m in members],
+                    leads=[leads[t % len(leads)]],
+                    members=members,
                 )
     return organization
 
@@ -619,11 +620,13 @@ class _Portfolio:
         rows = []
         for account in chosen:
             yearly = Decimal(rng.randrange(20000, 500000, 1000))
+            # One objective per metric at any day (accounts.models.ObjectivePeriodsDoNotOverlap):
+            # the quarter's amount collected, the year's revenue invoiced.
             rows.append(
                 Objective(
                     organization=self.org,
                     account=account,
-                    metric=Metric.REVENUE_INVOICED,
+                    metric=Metric.AMOUNT_COLLECTED,
                     period_start=quarter_start,
                     period_end=quarter_end,
                     target=yearly / 4,

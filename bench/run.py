@@ -1,5 +1,6 @@
 """`make bench`: generate (once) the small and large tenants, then print one JSON line per page
-and size. Run as `python -m bench.run [--requests N] [--pages NAME ...]` with
+and size, one line per page against the goal (p95 ≤ 60 ms at the large tenant and ≤ 3× the
+small tenant's; the same query count at both), and one per batch job against its SQL floor. Run as `python -m bench.run [--requests N] [--pages NAME ...]` with
 DJANGO_SETTINGS_MODULE=config.settings.bench.
 
 A page whose URL answers 404 prints {"page", "size", "skipped": "not found"} instead of a
@@ -21,12 +22,14 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
 from accounts.models import Account, Activity  # noqa: E402
 from bench.generate import generate  # noqa: E402
-from bench.measure import measure_page, print_line  # noqa: E402
+from bench.measure import measure_batch, measure_page, page_goal, print_line  # noqa: E402
+from tenancy.exports import EXPORT_KINDS, export_bytes  # noqa: E402
 from tenancy.models import Membership, Organization, User  # noqa: E402
 from tenancy.scope import tenant_scope  # noqa: E402
 
@@ -36,6 +39,8 @@ PAGES = [
     ("people", "people/", "admin"),
     ("teams", "teams/", "admin"),
     ("api_memberships", "", "admin"),
+    ("clients", "clients/", "ae0"),
+    ("incidents", "incidents/", "ae0"),
     ("portfolio_ae", "portfolio/", "ae0"),
     ("portfolio_lead", "portfolio/", "lead0"),
     ("portfolio_admin", "portfolio/", "admin"),
@@ -76,6 +81,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--pages", nargs="*", default=None)
     args = parser.parse_args(argv)
     tenants = generate()
+    measured: dict[tuple[str, str], dict] = {}
     for size, organization in tenants.items():
         slug = organization.slug
         context = page_context(organization)
@@ -93,16 +99,30 @@ def main(argv: list[str]) -> None:
                     print(f"# {name} ({size}): {url} is routed but answered 404", file=sys.stderr, flush=True)
                 print_line({"page": name, "size": size, "skipped": "not found"})
                 continue
-            print_line(
-                measure_page(
-                    name=name,
-                    size=size,
-                    client=client,
-                    url=url,
-                    organization_id=organization.pk,
-                    requests=args.requests,
-                )
+            line = measure_page(
+                name=name, size=size, client=client, url=url, organization_id=organization.pk, requests=args.requests
             )
+            measured[(name, size)] = line
+            print_line(line)
+    for name, _path, _who in PAGES:
+        if (name, "small") in measured and (name, "large") in measured:
+            print_line(page_goal(measured[(name, "small")], measured[(name, "large")]))
+    if not args.pages or "exports" in args.pages:
+        for size, organization in tenants.items():
+            for kind in ("portfolio", "incidents"):
+                print_line(measure_export(organization, size, kind))
+
+
+def measure_export(organization: Organization, size: str, kind: str) -> dict:
+    """The whole tenant's list exported as an admin (CSV), against its SQL floor."""
+    admin = Membership.objects.get(organization=organization, user__email=f"admin@{organization.slug}.bench")
+
+    def work() -> bytes:
+        rows = EXPORT_KINDS[kind].build(organization=organization, membership=admin, query=QueryDict())
+        return export_bytes("csv", rows.header, rows.rows, rows.sheet)
+
+    with transaction.atomic(), tenant_scope(organization):
+        return measure_batch(name=f"export_{kind}_csv", size=size, work=work, organization_id=organization.pk)
 
 
 if __name__ == "__main__":

@@ -1,88 +1,61 @@
-"""Reference lists: countries, currencies and languages the product offers, and tax ids."""
+"""Reference lists: the countries, currencies and languages the product offers, and tax ids.
+
+Countries and currencies are ISO 3166-1 and ISO 4217 as pycountry ships them; a country's name
+in the reader's language is CLDR's, through Babel. Nothing here is kept by hand."""
 
 from __future__ import annotations
 
+import functools
+
+import pycountry
+from babel import Locale
+from babel.numbers import get_territory_currencies
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 from stdnum import get_cc_module
 from stdnum.es import nif as es_nif
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 
-EU_COUNTRIES = {
-    "AT",
-    "BE",
-    "BG",
-    "CY",
-    "CZ",
-    "DE",
-    "DK",
-    "EE",
-    "ES",
-    "FI",
-    "FR",
-    "GR",
-    "HR",
-    "HU",
-    "IE",
-    "IT",
-    "LT",
-    "LU",
-    "LV",
-    "MT",
-    "NL",
-    "PL",
-    "PT",
-    "RO",
-    "SE",
-    "SI",
-    "SK",
-}
+from tenancy.text import search_normalize
 
-COUNTRY_CHOICES = [
-    ("AD", _("Andorra")),
-    ("AT", _("Austria")),
-    ("BE", _("Belgium")),
-    ("BG", _("Bulgaria")),
-    ("CH", _("Switzerland")),
-    ("CY", _("Cyprus")),
-    ("CZ", _("Czechia")),
-    ("DE", _("Germany")),
-    ("DK", _("Denmark")),
-    ("EE", _("Estonia")),
-    ("ES", _("Spain")),
-    ("FI", _("Finland")),
-    ("FR", _("France")),
-    ("GB", _("United Kingdom")),
-    ("GR", _("Greece")),
-    ("HR", _("Croatia")),
-    ("HU", _("Hungary")),
-    ("IE", _("Ireland")),
-    ("IT", _("Italy")),
-    ("LT", _("Lithuania")),
-    ("LU", _("Luxembourg")),
-    ("LV", _("Latvia")),
-    ("MA", _("Morocco")),
-    ("MT", _("Malta")),
-    ("MX", _("Mexico")),
-    ("NL", _("Netherlands")),
-    ("NO", _("Norway")),
-    ("PL", _("Poland")),
-    ("PT", _("Portugal")),
-    ("RO", _("Romania")),
-    ("SE", _("Sweden")),
-    ("SI", _("Slovenia")),
-    ("SK", _("Slovakia")),
-    ("US", _("United States")),
-]
+COUNTRY_CODES = sorted(country.alpha_2 for country in pycountry.countries)
 
-# ISO 4217 codes in current use.
+
+@functools.cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(to_locale(language)).territories)
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """'ES' -> 'Spain', 'España' or 'Espanya', in `language` or the current one."""
+    return _territories(language or get_language() or settings.LANGUAGE_CODE).get(code, code)
+
+
+@functools.cache
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    names = [(code, country_name(code, language)) for code in COUNTRY_CODES]
+    return sorted(names, key=lambda choice: search_normalize(choice[1]))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, as (code, name), in the order of the names in the current language.
+    A callable, so that a model's migrations do not hold a list that follows pycountry."""
+    return _country_choices(get_language() or settings.LANGUAGE_CODE)
+
+
+# The same as a list for what must iterate its choices when it is built (a FilterSet and the
+# OpenAPI document): each iteration reads the current language.
+COUNTRY_CHOICES = lazy(country_choices, list)()
+
+# ISO 4217 codes in use: those some country takes as legal tender today (CLDR, through Babel).
+# pycountry's list also has funds, metals and test codes nobody invoices in (XAU, XTS, CLF…).
 CURRENCY_CODES = sorted(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
-    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF
-    GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP
-    LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
-    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL
-    THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
+    {currency.alpha_3 for currency in pycountry.currencies}
+    & {code for country in COUNTRY_CODES for code in get_territory_currencies(country, tender=True)}
 )
 CURRENCY_CHOICES = [(code, code) for code in CURRENCY_CODES]
 
@@ -96,40 +69,33 @@ CONTACT_LANGUAGE_CHOICES = [
     ("pt", _("Portuguese")),
 ]
 
-
-class TaxIdError(ValueError):
-    pass
+_EU_VAT_PREFIXES = {code.upper(): ("EL" if code == "gr" else code.upper()) for code in eu_vat.MEMBER_STATES}
 
 
 def normalize_tax_id(country: str, value: str) -> str:
-    """The tax id in its compact, validated form, or TaxIdError with a message for people.
+    """The tax id in its compact, validated form, or a ValidationError with a message for people.
 
     Spain: NIF (DNI, NIE or CIF), with or without the ES prefix. Other EU countries: the
     VAT number with its country prefix. Elsewhere: the country's VAT rules where known,
     else letters and digits only.
     """
-    raw = (value or "").strip().upper()
-    if not raw:
-        raise TaxIdError(_("Enter the tax id."))
+    raw = value.strip().upper()
     try:
         if country == "ES":
-            number = raw[2:] if raw.startswith("ES") else raw
-            return es_nif.validate(number)
-        if country in EU_COUNTRIES:
-            prefixed = (
-                raw
-                if raw.startswith("EL" if country == "GR" else country)
-                else ("EL" if country == "GR" else country) + raw
-            )
-            return eu_vat.validate(prefixed)
+            return es_nif.validate(raw.removeprefix("ES"))
+        if country in _EU_VAT_PREFIXES:
+            prefix = _EU_VAT_PREFIXES[country]
+            return eu_vat.validate(raw if raw.startswith(prefix) else prefix + raw)
         module = get_cc_module(country.lower(), "vat") if country else None
         if module is not None:
             return module.validate(raw)
     except StdnumError:
         if country == "ES":
-            raise TaxIdError(_("This is not a valid Spanish NIF or CIF."))
-        raise TaxIdError(_("This is not a valid VAT number for the chosen country."))
+            raise ValidationError(_("This is not a valid Spanish NIF or CIF."), code="invalid_tax_id") from None
+        raise ValidationError(
+            _("This is not a valid VAT number for the chosen country."), code="invalid_tax_id"
+        ) from None
     compact = "".join(ch for ch in raw if ch.isalnum())
     if not 4 <= len(compact) <= 20:
-        raise TaxIdError(_("A tax id has between 4 and 20 letters and digits."))
+        raise ValidationError(_("A tax id has between 4 and 20 letters and digits."), code="invalid_tax_id")
     return compact

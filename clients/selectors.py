@@ -11,8 +11,13 @@ from tenancy.text import search_terms
 
 
 def client_list(*, organization: Organization) -> QuerySet[Client]:
-    # No count of accounts here: it would tell everyone how many private accounts a client has.
-    return Client.objects.filter(organization=organization).annotate(contact_count=Count("contacts"))
+    """The directory by name (ClientFilter sorts it otherwise), with each client's number of
+    contacts. No count of accounts: it would tell everyone how many private accounts a client has."""
+    return (
+        Client.objects.filter(organization=organization)
+        .annotate(contact_count=Count("contacts"))
+        .order_by("legal_name", "id")
+    )
 
 
 def client_get(*, organization: Organization, client_id: int) -> Client:

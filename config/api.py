@@ -16,6 +16,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.errors import ApplicationError
+
 
 class StrictSerializer(serializers.Serializer):
     """Unknown fields are an error, not silently ignored."""
@@ -35,9 +37,10 @@ LIST_ORDER = (
 )
 
 
-def read_input(serializer_class: type[serializers.Serializer], request) -> dict[str, Any]:
-    """The request body parsed by `serializer_class`: only the fields that were sent."""
-    serializer = serializer_class(data=request.data)
+def read_input(serializer_class: type[serializers.Serializer], request, **kwargs) -> dict[str, Any]:
+    """The request body parsed by `serializer_class` (built with `kwargs`, such as `partial=True`
+    for a PATCH): only the fields that were sent."""
+    serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -120,6 +123,31 @@ def named_enum(component_name: str, choices) -> type[serializers.ChoiceField]:
 def money(**kwargs) -> serializers.DecimalField:
     """Money as a string with two decimals; never a float."""
     return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TenantRow(serializers.PrimaryKeyRelatedField):
+    """A row of the organisation in scope, by its id: the tenant-scoped manager reads it, so a
+    request never reaches another organisation's rows. An id of no row here (another
+    organisation's, or none) is refused with `message` under this field, the way a service
+    says it (no "Invalid input:" before it): to the client, a row it may not name and a row
+    that does not exist are the same."""
+
+    def __init__(self, model, *, message, **kwargs):
+        self.model = model
+        self.message = message
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() != ["does_not_exist"]:
+                raise
+            raise ApplicationError(self.message, {self.field_name: self.message}) from None
 
 
 # --- The error answers in the OpenAPI document ----------------------------------------------

@@ -12,7 +12,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 
-from tenancy.models import ApiToken, AuditEvent, Membership, Organization, Team, TeamMember, User, WorkerHeartbeat
+from tenancy.models import (
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Team,
+    TeamMember,
+    User,
+    WorkerHeartbeat,
+)
 from tenancy.scope import cross_tenant_scope_dangerously
 
 
@@ -80,6 +90,12 @@ class MembershipAdmin(TenantAdmin):
     list_select_related = ["user", "organization"]
 
 
+@admin.register(Invitation, site=admin_site)
+class InvitationAdmin(TenantAdmin):
+    list_display = ["email", "organization", "created_at"]
+    readonly_fields = ["user", "invited_by"]
+
+
 @admin.register(Team, site=admin_site)
 class TeamAdmin(TenantAdmin):
     list_display = ["name", "organization"]
@@ -92,7 +108,7 @@ class TeamMemberAdmin(TenantAdmin):
 
 @admin.register(ApiToken, site=admin_site)
 class ApiTokenAdmin(TenantAdmin):
-    list_display = ["name", "prefix", "membership", "expires_at", "revoked_at", "organization"]
+    list_display = ["name", "scope", "prefix", "membership", "expires_at", "revoked_at", "organization"]
     readonly_fields = ["prefix", "key_hash"]
 
 

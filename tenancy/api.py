@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import StrictSerializer, read_input
 from tenancy import selectors, services
-from tenancy.models import ApiToken, Membership, Role, Team
-from tenancy.permissions import IsTenantAdmin, IsTenantMember
+from tenancy.models import Membership, Role, TokenScope
+from tenancy.permissions import CanManagePeople, CanManageTeams, IsTenantMember
+from tenancy.scope import current_organization_id
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ActiveMemberField(serializers.PrimaryKeyRelatedField):
+    """A membership id of an active member of the request's organisation (its tenant scope)."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose active members of this organisation.",
+        "incorrect_type": "Incorrect type. Expected a membership id, received {data_type}.",
+    }
+
+    def get_queryset(self):
+        return Membership.objects.filter(organization_id=current_organization_id(), is_active=True)
 
 
 class MembershipOutput(serializers.Serializer):
@@ -49,8 +63,22 @@ class MeApi(APIView):
 # --- memberships (admin) ---------------------------------------------------------------------
 
 
+class MembershipAddedOutput(serializers.Serializer):
+    """The answer to adding a person: what was asked for, the same whether the email already
+    had an AccountDesk account (an invitation they accept) or not (a member at once), so that
+    it tells nothing about a person of another organisation. See the memberships list for who
+    has joined."""
+
+    email = serializers.EmailField()
+    full_name = serializers.CharField(help_text="As given in the request.")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    is_active = serializers.BooleanField(
+        default=True, help_text="Always true: the person is, or once they accept becomes, an active member."
+    )
+
+
 class MembershipListApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [CanManagePeople]
 
     class MembershipCreateInput(StrictSerializer):
         email = serializers.EmailField(max_length=254)
@@ -62,15 +90,17 @@ class MembershipListApi(APIView):
         memberships = selectors.membership_list(organization=request.organization)
         return Response(MembershipOutput(memberships, many=True).data)
 
-    @extend_schema(operation_id="memberships_create", request=MembershipCreateInput, responses={201: MembershipOutput})
+    @extend_schema(
+        operation_id="memberships_create", request=MembershipCreateInput, responses={201: MembershipAddedOutput}
+    )
     def post(self, request, org_slug):
         data = read_input(self.MembershipCreateInput, request)
-        membership = services.membership_add(organization=request.organization, actor=request.membership, **data)
-        return Response(MembershipOutput(membership).data, status=status.HTTP_201_CREATED)
+        added = services.membership_add(organization=request.organization, actor=request.membership, **data)
+        return Response(MembershipAddedOutput(added).data, status=status.HTTP_201_CREATED)
 
 
 class MembershipDetailApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [CanManagePeople]
 
     class MembershipUpdateInput(StrictSerializer):
         roles = serializers.ListField(
@@ -78,19 +108,14 @@ class MembershipDetailApi(APIView):
         )
         is_active = serializers.BooleanField(required=False)
 
-    def _get(self, request, membership_id) -> Membership:
-        try:
-            return selectors.membership_get(organization=request.organization, membership_id=membership_id)
-        except Membership.DoesNotExist:
-            raise Http404
-
     @extend_schema(operation_id="memberships_retrieve", responses=MembershipOutput)
     def get(self, request, org_slug, membership_id):
-        return Response(MembershipOutput(self._get(request, membership_id)).data)
+        membership = selectors.membership_get(organization=request.organization, membership_id=membership_id)
+        return Response(MembershipOutput(membership).data)
 
     @extend_schema(operation_id="memberships_update", request=MembershipUpdateInput, responses=MembershipOutput)
     def patch(self, request, org_slug, membership_id):
-        membership = self._get(request, membership_id)
+        membership = selectors.membership_get(organization=request.organization, membership_id=membership_id)
         data = read_input(self.MembershipUpdateInput, request)
         membership = services.membership_update(
             organization=request.organization, actor=request.membership, membership=membership, **data
@@ -119,12 +144,12 @@ class TeamOutput(serializers.Serializer):
 
 
 class TeamListApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [CanManageTeams]
 
     class TeamCreateInput(StrictSerializer):
         name = serializers.CharField(max_length=100)
-        lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
-        member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+        lead_ids = ActiveMemberField(many=True, required=False, default=list, source="leads")
+        member_ids = ActiveMemberField(many=True, required=False, default=list, source="members")
 
     @extend_schema(operation_id="teams_list", responses=TeamOutput(many=True))
     def get(self, request, org_slug):
@@ -141,35 +166,28 @@ class TeamListApi(APIView):
 
 
 class TeamDetailApi(APIView):
-    permission_classes = [IsTenantAdmin]
+    permission_classes = [CanManageTeams]
 
     class TeamUpdateInput(StrictSerializer):
         name = serializers.CharField(max_length=100, required=False)
-        lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-        member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-
-    def _get(self, request, team_id) -> Team:
-        try:
-            return selectors.team_get(organization=request.organization, team_id=team_id)
-        except Team.DoesNotExist:
-            raise Http404
+        lead_ids = ActiveMemberField(many=True, required=False, source="leads")
+        member_ids = ActiveMemberField(many=True, required=False, source="members")
 
     @extend_schema(operation_id="teams_retrieve", responses=TeamOutput)
     def get(self, request, org_slug, team_id):
-        return Response(TeamOutput(self._get(request, team_id)).data)
+        return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team_id)).data)
 
     @extend_schema(operation_id="teams_update", request=TeamUpdateInput, responses=TeamOutput)
     def patch(self, request, org_slug, team_id):
-        team = self._get(request, team_id)
+        team = selectors.team_get(organization=request.organization, team_id=team_id)
         data = read_input(self.TeamUpdateInput, request)
         services.team_update(organization=request.organization, actor=request.membership, team=team, **data)
         return Response(TeamOutput(selectors.team_get(organization=request.organization, team_id=team.pk)).data)
 
     @extend_schema(operation_id="teams_destroy", responses={204: None})
     def delete(self, request, org_slug, team_id):
-        services.team_delete(
-            organization=request.organization, actor=request.membership, team=self._get(request, team_id)
-        )
+        team = selectors.team_get(organization=request.organization, team_id=team_id)
+        services.team_delete(organization=request.organization, actor=request.membership, team=team)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -179,6 +197,7 @@ class TeamDetailApi(APIView):
 class TokenOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=TokenScope.choices, help_text="A read-only token's writes answer 403.")
     prefix = serializers.CharField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -195,6 +214,11 @@ class TokenListApi(APIView):
 
     class TokenCreateInput(StrictSerializer):
         name = serializers.CharField(max_length=80)
+        scope = serializers.ChoiceField(
+            choices=TokenScope.choices,
+            required=False,
+            help_text="`read` or `read_write` (what a token made without it may do, as every token could before).",
+        )
         days = serializers.IntegerField(min_value=1, max_value=settings.API_TOKEN_MAX_DAYS, required=False)
 
     @extend_schema(operation_id="tokens_list", responses=TokenOutput(many=True))
@@ -215,21 +239,17 @@ class TokenListApi(APIView):
 class TokenDetailApi(APIView):
     permission_classes = [IsTenantMember]
 
-    def _get(self, request, token_id) -> ApiToken:
-        try:
-            return selectors.api_token_get(
-                organization=request.organization, membership=request.membership, token_id=token_id
-            )
-        except ApiToken.DoesNotExist:
-            raise Http404
-
     @extend_schema(operation_id="tokens_retrieve", responses=TokenOutput)
     def get(self, request, org_slug, token_id):
-        return Response(TokenOutput(self._get(request, token_id)).data)
+        token = selectors.api_token_get(
+            organization=request.organization, membership=request.membership, token_id=token_id
+        )
+        return Response(TokenOutput(token).data)
 
     @extend_schema(operation_id="tokens_revoke", responses=TokenOutput)
     def delete(self, request, org_slug, token_id):
-        token = services.api_token_revoke(
-            organization=request.organization, membership=request.membership, token=self._get(request, token_id)
+        token = selectors.api_token_get(
+            organization=request.organization, membership=request.membership, token_id=token_id
         )
+        token = services.api_token_revoke(organization=request.organization, membership=request.membership, token=token)
         return Response(TokenOutput(token).data)

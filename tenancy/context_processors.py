@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from tenancy.permissions import can_manage_people, can_manage_teams
+
 # The navigation link of a page: by the first part of its path after /o/<slug>/.
 NAV_SECTIONS = {
     "my-day": "my_day",
@@ -28,10 +30,14 @@ def _nav_section(request) -> str:
 def tenant(request):
     """The organisation and membership the page is for, and its navigation section."""
     organization = getattr(request, "organization", None)
+    membership = getattr(request, "membership", None)
     return {
         "organization": organization,
         "nav_section": _nav_section(request) if organization is not None else "",
-        "membership": getattr(request, "membership", None),
+        "membership": membership,
+        # What the navigation and the home page offer, asked of tenancy.permissions.
+        "may_manage_people": can_manage_people(membership),
+        "may_manage_teams": can_manage_teams(membership),
         "LANGUAGE_CHOICES": settings.LANGUAGES,
         # What the top bar's search box shows: the search page's words, empty elsewhere (a
         # list's `query` is its filters, for its own links).

@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import HttpResponse
-from django.utils import timezone
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from config.errors import ApplicationError
+from tenancy import services
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -139,3 +148,44 @@ EXPORT_KINDS: dict[str, ExportKind] = {}
 
 def register_export(kind: str, build: Callable[..., ExportRows], label: str, list_url_name: str) -> None:
     EXPORT_KINDS[kind] = ExportKind(build, label, list_url_name)
+
+
+def list_export(request: HttpRequest, *, kind: str, file_format: str) -> HttpResponse:
+    """A registered list's export, exactly as the list shows it (the request's query). Up to
+    EXPORT_INLINE_ROWS rows: the file at once. More: asked for with the list's export button (a
+    POST), a Celery task prepares it and the export page shows its progress; a plain link (a GET,
+    bookmarked) goes back to the list, which says so. Either way nothing is read that the person
+    may not see: the kind's `build` reads as `request.membership`."""
+    organization = request.organization
+    built = EXPORT_KINDS[kind].build(organization=organization, membership=request.membership, query=request.GET)
+    if built.total <= settings.EXPORT_INLINE_ROWS:
+        return file_response(
+            export_bytes(file_format, built.header, built.rows, built.sheet), f"{built.filename}.{file_format}"
+        )
+    back = reverse(EXPORT_KINDS[kind].list_url_name, kwargs={"org_slug": organization.slug})
+    if request.method == "GET":
+        messages.info(
+            request,
+            _("This list has %(rows)s rows: press its export button to have the file prepared.")
+            % {"rows": built.total},
+        )
+        return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
+    try:
+        export = services.export_request(
+            organization=organization,
+            actor=request.membership,
+            kind=kind,
+            file_format=file_format,
+            query=request.GET.urlencode(),
+            language=translation.get_language(),
+            time_zone=timezone.get_current_timezone_name(),
+        )
+    except ApplicationError as error:  # filters too long to keep, or one still being prepared
+        messages.error(request, error.message)
+        if "export_id" in error.extra:
+            back = reverse(
+                "export_detail", kwargs={"org_slug": organization.slug, "export_id": error.extra["export_id"]}
+            )
+        return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    url = reverse("export_detail", kwargs={"org_slug": organization.slug, "export_id": export.pk})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -7,13 +7,15 @@ import re
 import zoneinfo
 
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from rest_framework.permissions import SAFE_METHODS
 
 from config.errors import api_error_response, page_not_found
+from tenancy.auth import SIGNED_IN_AT
 from tenancy.models import Organization
 from tenancy.scope import tenant_scope
 from tenancy.selectors import api_token_mark_used, membership_for_request, one_or_none
@@ -51,24 +53,30 @@ class TenantMiddleware:
         if organization is None:
             return _not_found(request, is_api)
 
-        outermost = not connection.in_atomic_block
-        # Only the organisation: the person's memberships elsewhere stay hidden from every query
-        # of the request (the switcher opens user_scope for its one read).
-        with transaction.atomic(), tenant_scope(organization, ends_with_transaction=outermost):
+        # The request's transaction is the scope's. Only the organisation: the person's
+        # memberships elsewhere stay hidden from every query of the request (the switcher
+        # opens user_scope for its one read).
+        with tenant_scope(organization):
             resolved = membership_for_request(organization=organization, user=request.user, bearer=bearer)
             if resolved.error is not None:
                 return api_error_response(401, resolved.error, resolved.message)
             if resolved.membership is None:
                 return _not_found(request, is_api)
+            token = resolved.token
+            if token is None and resolved.membership.signed_in_before_reactivation(request.session.get(SIGNED_IN_AT)):
+                # Access was given back after this session signed in: the person signs in afresh.
+                logout(request)
+                return _sign_in_afresh(request, is_api)
+            if token is not None and not token.may_write and request.method not in SAFE_METHODS:
+                return api_error_response(403, "token_read_only", "This API token may only read.")
             request.organization = organization
             request.membership = resolved.membership
-            if not request.membership.user.time_zone:
-                timezone.activate(zoneinfo.ZoneInfo(organization.time_zone))
-            request.api_token = resolved.token
-            if resolved.token is not None:
+            request.api_token = token
+            if token is not None:
                 request.user = resolved.membership.user
                 # A token request carries no session: it must never be CSRF-checked as one.
                 request._dont_enforce_csrf_checks = True
+            _activate_the_persons_settings(request, organization)
             response = self.get_response(request)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response = response.render()
@@ -79,6 +87,23 @@ class TenantMiddleware:
             elif resolved.token is not None and response.status_code < 400:
                 api_token_mark_used(organization=organization, token=resolved.token)
             return response
+
+
+def _activate_the_persons_settings(request: HttpRequest, organization: Organization) -> None:
+    """The person's time zone, else the organisation's, for pages and the API alike (a naive
+    time in an API request is read in it, as in a form). On pages, a person who never chose a
+    language (in this session or in their preferences) reads the organisation's."""
+    user = request.membership.user
+    timezone.activate(zoneinfo.ZoneInfo(user.time_zone or organization.time_zone))
+    if request.api_token is None and not request.session.get("language") and not user.language:
+        translation.activate(organization.default_language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def _sign_in_afresh(request: HttpRequest, is_api: bool) -> HttpResponse:
+    if is_api:
+        return api_error_response(401, "not_authenticated", "Authentication credentials were not provided.")
+    return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
 
 
 def _bearer_token(request: HttpRequest) -> str | None:
@@ -96,9 +121,10 @@ def _not_found(request: HttpRequest, is_api: bool) -> HttpResponse:
 
 
 class UserLanguageMiddleware:
-    """The language chosen in this session, else the person's saved one, else the browser's,
-    else English. Also the person's time zone, else their organisation's (set by the tenant
-    middleware once it knows the organisation)."""
+    """The language chosen in this session, else the person's saved one, else (inside an
+    organisation, set by the tenant middleware once it knows it) the organisation's, else the
+    browser's, else English. Also the person's time zone, else their organisation's (the tenant
+    middleware again)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

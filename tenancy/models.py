@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Collection
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
-from django.db.models.sql.where import AND
 from django.utils import timezone
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.scope import CROSS_TENANT, TenantScopeMissing, current_organization_id
@@ -79,7 +78,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("Someone has just been added with this email: try again."),
+            )
+        ]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
@@ -96,54 +101,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 # --- The tenant-owned base ------------------------------------------------------------
 
 
-class TenantQuerySet(models.QuerySet):
-    """Rows of the organisation in scope. The manager filters by it; selectors say it again,
-    `filter(organization=…)`, as the map asks of every read. That second, identical
-    condition is dropped here instead of being built, compiled and sent with every query
-    (Django spends more time on a condition than PostgreSQL does): the SQL is the same
-    without it. Any other organisation given is kept, and matches nothing."""
+class TenantManager(models.Manager):
+    """Fails closed: no organisation in scope, no query. In scope, only that organisation.
 
-    _scoped_organization_id: int | None = None
+    Selectors say `filter(organization=…)` again, as the map asks of every read: the query
+    then carries the condition twice, which costs PostgreSQL nothing and keeps this manager
+    on Django's public API."""
 
-    def _clone(self):
-        clone = super()._clone()
-        clone._scoped_organization_id = self._scoped_organization_id
-        return clone
-
-    def filter(self, *args, **kwargs):
-        scoped = self._scoped_organization_id
-        if scoped is not None and ("organization" in kwargs or "organization_id" in kwargs):
-            kwargs = {
-                name: value
-                for name, value in kwargs.items()
-                if not (name in ("organization", "organization_id") and _organization_pk(value) == scoped)
-            }
-        return super().filter(*args, **kwargs)
-
-    def __or__(self, other):
-        # A OR B no longer says "and in this organisation" by itself.
-        combined = super().__or__(other)
-        combined._scoped_organization_id = None
-        return combined
-
-    def __xor__(self, other):
-        combined = super().__xor__(other)
-        combined._scoped_organization_id = None
-        return combined
-
-
-def _organization_pk(value) -> int | None:
-    if isinstance(value, Organization):
-        return value.pk
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return None
-
-
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """Fails closed: no organisation in scope, no query. In scope, only that organisation."""
-
-    def get_queryset(self) -> TenantQuerySet:
+    def get_queryset(self) -> models.QuerySet:
         org_id = current_organization_id()
         if org_id is None:
             raise TenantScopeMissing(
@@ -153,14 +118,7 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
         queryset = super().get_queryset()
         if org_id is CROSS_TENANT:
             return queryset
-        # The condition filter(organization_id=org_id) would build, built directly on the new
-        # query: every read of every request starts here, and Django's general filter() spends
-        # 30 µs finding its way to this one node. The SQL is the same (tests/tenancy/test_scope.py).
-        query = queryset.query
-        field = self.model._meta.get_field("organization")
-        query.where.add(field.get_lookup("exact")(field.get_col(query.get_initial_alias()), org_id), AND)
-        queryset._scoped_organization_id = org_id
-        return queryset
+        return queryset.filter(organization_id=org_id)
 
 
 class UnscopedManagerDangerously(models.Manager):
@@ -184,15 +142,6 @@ class TenantOwned(models.Model):
     class Meta:
         abstract = True
 
-    def _get_FIELD_display(self, field):
-        # Django rebuilds the field's choices dict on every get_<field>_display() call; list
-        # pages call it for every row and column. Choices are fixed: build the dict once.
-        choices = field.__dict__.get("_display_choices")
-        if choices is None:
-            choices = field._display_choices = dict(make_hashable(field.flatchoices))
-        value = getattr(self, field.attname)
-        return force_str(choices.get(make_hashable(value), value), strings_only=True)
-
 
 # --- Memberships, teams ------------------------------------------------------------------
 
@@ -204,31 +153,24 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("Finance")
 
 
-class Membership(TenantOwned):
-    """A person in an organisation, with one or more roles."""
+def _has_a_role(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(is_admin=True)
+        | models.Q(is_sales_lead=True)
+        | models.Q(is_account_executive=True)
+        | models.Q(is_finance=True),
+        name=name,
+        violation_error_message=_("A person needs at least one role."),
+    )
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
+
+class HasRoles(models.Model):
+    """The four roles a person may hold in an organisation, any of them at once."""
+
     is_admin = models.BooleanField(_("admin"), default=False)
     is_sales_lead = models.BooleanField(_("sales lead"), default=False)
     is_account_executive = models.BooleanField(_("account executive"), default=False)
     is_finance = models.BooleanField(_("finance"), default=False)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user_unique"),
-            models.CheckConstraint(
-                condition=models.Q(is_admin=True)
-                | models.Q(is_sales_lead=True)
-                | models.Q(is_account_executive=True)
-                | models.Q(is_finance=True),
-                name="membership_has_a_role",
-            ),
-        ]
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
 
     ROLE_FIELDS = {
         Role.ADMIN: "is_admin",
@@ -237,12 +179,18 @@ class Membership(TenantOwned):
         Role.FINANCE: "is_finance",
     }
 
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.organization_id}"
+    class Meta:
+        abstract = True
 
     @property
     def roles(self) -> list[str]:
         return [role.value for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
+
+    @roles.setter
+    def roles(self, roles: Collection[Role | str]) -> None:
+        chosen = {Role(role) for role in roles}
+        for role, field in self.ROLE_FIELDS.items():
+            setattr(self, field, role in chosen)
 
     def has_role(self, role: Role | str) -> bool:
         return bool(getattr(self, self.ROLE_FIELDS[Role(role)]))
@@ -252,12 +200,88 @@ class Membership(TenantOwned):
         return [str(Role(role).label) for role in self.roles]
 
 
+class Membership(HasRoles, TenantOwned):
+    """A person in an organisation, with one or more roles."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    # When an admin last gave access back: a session signed in before then does not count here
+    # (the person signs in afresh), so reactivating someone does not revive a forgotten session.
+    reactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_org_user_unique"),
+            _has_a_role("membership_has_a_role"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization_id}"
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def full_name(self) -> str:
+        return self.user.full_name
+
+    def signed_in_before_reactivation(self, signed_in_at: float | None) -> bool:
+        """Whether a session that signed in at `signed_in_at` (a timestamp; None when unknown)
+        predates the last time this membership was reactivated."""
+        if self.reactivated_at is None:
+            return False
+        return signed_in_at is None or signed_in_at < self.reactivated_at.timestamp()
+
+
+class Invitation(HasRoles, TenantOwned):
+    """An admin asked for a person who already has an AccountDesk account (in another
+    organisation) to join this one. Until they accept, the organisation knows only the email it
+    typed: not their name, not even that the account exists (the admin's answer is the one a
+    new person's gets). Accepting makes the membership (tenancy.services.invitation_accept)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
+    email = models.EmailField(_("email"), max_length=254)
+    # The name the inviter typed, given back to them as typed; the person's own stays theirs.
+    full_name = models.CharField(_("full name"), max_length=150)
+    invited_by = models.ForeignKey("Membership", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                name="invitation_org_user_unique",
+                violation_error_message=_("This person has been invited already."),
+            ),
+            _has_a_role("invitation_has_a_role"),
+        ]
+        ordering = ["email"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class Team(TenantOwned):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="team_org_name_unique")]
+        constraints = [
+            # Whatever the case: "Sales North" and "sales north" are one team to people.
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                name="team_org_name_ci_unique",
+                violation_error_message=_("A team with this name already exists."),
+            )
+        ]
         ordering = ["name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
@@ -285,15 +309,28 @@ class TeamMember(TenantOwned):
     def __str__(self) -> str:
         return f"{self.membership_id} in {self.team_id}"
 
+    def clean(self) -> None:
+        membership = self.membership
+        if membership.organization_id != self.organization_id or not membership.is_active:
+            raise ValidationError({"membership": _("Choose active members of this organisation.")})
+
 
 # --- API tokens --------------------------------------------------------------------------
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
 class ApiToken(TenantOwned):
-    """A program's credential. Belongs to one membership; only its SHA-256 is stored."""
+    """A program's credential. Belongs to one membership; only its SHA-256 is stored. A
+    read-only token may only read (the tenant middleware refuses its writes), whatever its
+    person's roles allow."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)
+    scope = models.CharField(_("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ_WRITE)
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -313,6 +350,10 @@ class ApiToken(TenantOwned):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.READ_WRITE
 
 
 # --- Audit trail -------------------------------------------------------------------------

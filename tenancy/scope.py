@@ -73,24 +73,41 @@ def _as_setting(value) -> str:
 
 
 @contextmanager
-def tenant_scope(organization: Organization | int, *, ends_with_transaction: bool = False) -> Iterator[None]:
-    """Work for one organisation until the block ends; nested scopes restore the outer one.
+def tenant_scope(organization: Organization | int) -> Iterator[None]:
+    """Work for one organisation until the block ends, inside a transaction of its own (a
+    savepoint when one is open already); nested scopes restore the outer one.
 
-    `ends_with_transaction` is for the one caller that knows its transaction commits right
-    after the block (the tenant middleware): the transaction-local setting ends with it, so
-    there is nothing to restore.
+    The transaction is the scope's, so no caller can forget it: on PostgreSQL the row-level
+    security setting is transaction-local and means nothing outside one, and the writes of the
+    block are all or nothing. For a long read on SQLite see `reading_scope`.
     """
+    with transaction.atomic():
+        with _scope(organization):
+            yield
+
+
+@contextmanager
+def _scope(organization: Organization | int) -> Iterator[None]:
+    """The scope itself, in whatever transaction the caller holds (or none, on SQLite)."""
     org_id = organization if isinstance(organization, int) else organization.pk
     if not org_id:
         raise TenantScopeMissing("tenant_scope needs a saved organisation.")
+    connection = connections["default"]
+    # The scope's own transaction, when it is the outermost one, ends with the block and takes
+    # the transaction-local setting with it: nothing to restore then.
+    ends_with_transaction = connection.in_atomic_block and len(connection.savepoint_ids) == 0
     previous = _current.get()
     token = _current.set(org_id)
+    failed = True
     try:
         _set_db({ORG_SETTING: str(org_id)})
         yield
+        failed = False
     finally:
         _current.reset(token)
-        if not ends_with_transaction:
+        # A block that fails is rolled back to the savepoint the scope opened, and the setting
+        # with it (PostgreSQL undoes set_config on ROLLBACK TO SAVEPOINT).
+        if not (ends_with_transaction or failed):
             _restore_db({ORG_SETTING: _as_setting(previous)})
 
 
@@ -145,12 +162,16 @@ def cross_tenant_scope_dangerously(*, user) -> Iterator[None]:
 
 @contextmanager
 def reading_scope(organization: Organization) -> Iterator[None]:
-    """A tenant scope for a long read (a background export): in a transaction on PostgreSQL,
-    where row-level security needs one and a reader blocks no writer; without one on SQLite,
-    where a transaction (IMMEDIATE, see the settings) would hold the database's write lock."""
+    """A tenant scope for a long read (a background export). On PostgreSQL it is
+    `tenant_scope`: row-level security needs its transaction, and a reader there blocks no
+    writer. On SQLite it opens no transaction: the settings make every SQLite transaction
+    BEGIN IMMEDIATE (config/settings/base.py, so that two writers queue instead of failing
+    half-way), which takes the database's write lock at once and would hold it, stopping
+    every writer of every organisation, for as long as the read lasts. SQLite has no
+    row-level security, so the application's scope is all there is to set."""
     if connections["default"].vendor == "postgresql":
-        with transaction.atomic(), tenant_scope(organization):
+        with tenant_scope(organization):
             yield
     else:
-        with tenant_scope(organization):
+        with _scope(organization):
             yield

@@ -12,7 +12,18 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import ApiToken, AuditEvent, Export, Membership, Organization, Role, Team, TeamMember, User
+from tenancy.models import (
+    ApiToken,
+    AuditEvent,
+    Export,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from tenancy.scope import user_scope
 from tenancy.text import amount_text
 
@@ -78,6 +89,35 @@ def organization_list_for_user(*, user: User) -> list[Organization]:
         # person's own rows (app.user_id), and the filter says the same.
         own = Membership.unscoped_dangerously.filter(user=user, is_active=True).values("organization_id")
         return list(Organization.objects.filter(pk__in=own, is_active=True).order_by("name"))
+
+
+def invitation_list_for_person(*, user: User) -> list[Invitation]:
+    """The invitations waiting for a person's answer, in every organisation that invited them."""
+    if not user.is_authenticated:
+        return []
+    with user_scope(user.pk):
+        # Before they belong to an organisation there is no organisation to scope by: the
+        # invitation policy shows exactly this person's own rows (app.user_id), and so does the filter.
+        invitations = Invitation.unscoped_dangerously.filter(user=user, organization__is_active=True)
+        return list(invitations.select_related("organization").order_by("organization__name"))
+
+
+def invitation_of_person(*, user: User, invitation_id: int) -> Invitation:
+    """One invitation waiting for `user`'s answer; anyone else's is Invitation.DoesNotExist."""
+    with user_scope(user.pk):
+        # As above: the person is not in the organisation yet, so only their own row is visible.
+        return Invitation.unscoped_dangerously.select_related("organization").get(
+            pk=invitation_id, user=user, organization__is_active=True
+        )
+
+
+def invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
+    """The invitations of an organisation that wait for an answer: only what the admin typed."""
+    return Invitation.objects.filter(organization=organization).order_by("email")
+
+
+def invitation_get(*, organization: Organization, invitation_id: int) -> Invitation:
+    return Invitation.objects.get(organization=organization, pk=invitation_id)
 
 
 def membership_list(*, organization: Organization, include_inactive: bool = True) -> QuerySet[Membership]:

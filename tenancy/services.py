@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Model, UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,16 +21,18 @@ from tenancy.models import (
     AuditEvent,
     Export,
     ExportFormat,
+    Invitation,
     Membership,
     Organization,
     Role,
     Team,
     TeamMember,
+    TokenScope,
     User,
 )
-from tenancy.selectors import token_hash
-
-ROLE_VALUES = {role.value for role in Role}
+from tenancy.permissions import can_manage_people, can_manage_teams, can_manage_tokens
+from tenancy.scope import tenant_scope
+from tenancy.selectors import invitation_of_person, token_hash
 
 
 def audit_record(
@@ -84,24 +86,34 @@ def audit_changes(
     return audit_record(organization=organization, actor=actor, action=action, obj=obj, changes=changes)
 
 
-def check_lengths(model: type, **values: Any) -> None:
-    """Refuse text longer than its field allows, naming each field, before anything is written."""
-    errors = {}
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        limit = getattr(field, "max_length", None)
-        if limit and isinstance(value, str) and len(value) > limit:
-            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {
-                "limit": limit,
-                "length": len(value),
-            }
-    if errors:
-        raise ApplicationError(_("Some text is longer than allowed."), errors)
+def _refusal_of_constraint(obj: Model, error: IntegrityError, field: str | None) -> ValidationError | None:
+    """The ValidationError one of `obj`'s unique constraints says for `error`, or None."""
+    for constraint in obj._meta.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.name in str(error):
+            message = constraint.get_violation_error_message()
+            return ValidationError({field: message} if field else message, code="unique")
+    return None
 
 
-def _clean_roles(roles: Iterable[str]) -> list[str]:
+def save_deciding_by_constraint(obj: Model, *, field: str | None = None) -> None:
+    """Save `obj` and let its unique constraints decide: a duplicate, whether it was there
+    before or is being written by another request at this moment, is refused with the
+    constraint's `violation_error_message` (on `field` when given). The savepoint keeps the
+    transaction usable after the refusal."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        refusal = _refusal_of_constraint(obj, error, field)
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
+def _clean_roles(roles: Collection[str]) -> list[str]:
+    """The roles asked for, known ones only, in the order given; at least one."""
     roles = list(dict.fromkeys(roles))
-    unknown = [r for r in roles if r not in ROLE_VALUES]
+    unknown = [r for r in roles if r not in Role.values]
     if unknown:
         raise ApplicationError(
             _("Unknown role: %(role)s.") % {"role": unknown[0]},
@@ -112,24 +124,34 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
     return roles
 
 
-def _role_flags(roles: list[str]) -> dict[str, bool]:
-    return {field: role.value in roles for role, field in Membership.ROLE_FIELDS.items()}
+def _forbidden() -> ApplicationError:
+    return ApplicationError(_("Only an admin of this organisation may do that."), code="permission_denied", status=403)
 
 
-def _require_admin(actor_membership: Membership) -> None:
-    if not (actor_membership.is_active and actor_membership.is_admin):
-        raise ApplicationError(
-            _("Only an admin of this organisation may do that."), code="permission_denied", status=403
-        )
+def _require(check, actor: Membership | None, obj=None) -> None:
+    """`actor` None is the system (the demo seed, tests building an organisation): allowed."""
+    if actor is not None and not check(actor, obj):
+        raise _forbidden()
 
 
 @transaction.atomic
 def organization_create(
-    *, name: str, slug: str, base_currency: str = "EUR", time_zone: str = "Europe/Madrid", default_language: str = "en"
+    *,
+    name: str,
+    slug: str,
+    base_currency: str = "EUR",
+    time_zone: str = "Europe/Madrid",
+    default_language: str = "en",
 ) -> Organization:
-    return Organization.objects.create(
+    organization = Organization(
         name=name, slug=slug, base_currency=base_currency, time_zone=time_zone, default_language=default_language
     )
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+# --- People ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -139,47 +161,48 @@ def membership_add(
     actor: Membership | None,
     email: str,
     full_name: str,
-    roles: Iterable[str],
+    roles: Collection[str],
     password: str | None = None,
-) -> Membership:
-    """Add a person by email with roles. A new person gets a link to set a password.
+) -> Membership | Invitation:
+    """Add a person by email with roles.
 
-    `actor` None is only for the seed command and tests that build an organisation.
+    Someone new to AccountDesk becomes a member at once, with the name the admin typed, and
+    gets a mail to choose a password. Someone who already has an account (in another
+    organisation) is invited instead: they become a member when they accept
+    (`invitation_accept`), and until then this organisation learns nothing of them, not their
+    name, not even that the account exists: the admin's answer is the same for both, so the
+    caller must answer from what the admin typed (`email`, `full_name`, `roles`), never from
+    what this returns.
+
+    `actor` None is the demo seed and tests building an organisation: people are added at
+    once, existing ones too, and a new person may get a `password`.
     """
-    if actor is not None:
-        _require_admin(actor)
-    email = (email or "").strip().lower()
-    full_name = (full_name or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ApplicationError(_("Enter a valid email address."), {"email": _("Enter a valid email address.")})
-    if len(email) > 254:
-        raise ApplicationError(_("The email address is too long."), {"email": _("At most 254 characters.")})
-    if len(full_name) > 150:
-        raise ApplicationError(_("The name is too long."), {"full_name": _("At most 150 characters.")})
+    _require(can_manage_people, actor)
     roles = _clean_roles(roles)
-
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    full_name = (full_name or "").strip()
     user = User.objects.filter(email__iexact=email).first()
-    created_user = user is None
-    if created_user:
-        if not full_name:
-            raise ApplicationError(_("Enter the person's full name."), {"full_name": _("This field is required.")})
-        user = User.objects.create_user(email, password=password, full_name=full_name)
-    if Membership.objects.filter(organization=organization, user=user).exists():
+    if user is not None and Membership.objects.filter(organization=organization, user=user).exists():
         raise ApplicationError(
             _("%(email)s is already a member of this organisation.") % {"email": email},
             {"email": _("Already a member.")},
         )
-    membership = Membership.objects.create(organization=organization, user=user, **_role_flags(roles))
-    audit_record(
-        organization=organization,
-        actor=actor.user if actor else None,
-        action="membership.add",
-        obj=membership,
-        changes={"email": [None, email], "roles": [None, roles], "is_active": [None, True]},
-    )
-    if created_user and password is None:
+    if actor is None and user is not None:
+        return _membership_create(organization=organization, actor=None, user=user, roles=roles)
+    if not full_name:
+        raise ApplicationError(_("Enter the person's full name."), {"full_name": _("This field is required.")})
+    # The same checks of what was typed whether or not the email has an account (a different
+    # refusal would tell the admin which).
+    person = User(email=email, full_name=full_name)
+    person.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    if user is not None:
+        return _invitation_create(
+            organization=organization, actor=actor, user=user, email=email, full_name=full_name, roles=roles
+        )
+    person.set_password(password) if password else person.set_unusable_password()
+    save_deciding_by_constraint(person, field="email")
+    membership = _membership_create(organization=organization, actor=actor, user=person, roles=roles)
+    if password is None:
         from tenancy.tasks import send_welcome_email
 
         transaction.on_commit(
@@ -188,20 +211,59 @@ def membership_add(
     return membership
 
 
+def _membership_create(
+    *, organization: Organization, actor: Membership | User | None, user: User, roles: list[str]
+) -> Membership:
+    membership = Membership(organization=organization, user=user)
+    membership.roles = roles
+    membership.full_clean(exclude=["organization", "user"], validate_unique=False)
+    save_deciding_by_constraint(membership)
+    audit_record(
+        organization=organization,
+        actor=actor.user if isinstance(actor, Membership) else actor,
+        action="membership.add",
+        obj=membership,
+        changes={"email": [None, user.email], "roles": [None, roles], "is_active": [None, True]},
+    )
+    return membership
+
+
+def _invitation_create(
+    *, organization: Organization, actor: Membership, user: User, email: str, full_name: str, roles: list[str]
+) -> Invitation:
+    from tenancy.tasks import send_invitation_email
+
+    invitation = Invitation(organization=organization, user=user, email=email, full_name=full_name, invited_by=actor)
+    invitation.roles = roles
+    invitation.full_clean(exclude=["organization", "user", "invited_by"], validate_unique=False)
+    save_deciding_by_constraint(invitation, field="email")
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="invitation.create",
+        obj=invitation,
+        changes={"email": [None, email], "roles": [None, roles]},
+    )
+    transaction.on_commit(
+        lambda: send_invitation_email.delay(invitation_id=invitation.pk, organization_id=organization.pk)
+    )
+    return invitation
+
+
 @transaction.atomic
 def membership_change_roles(
-    *, organization: Organization, actor: Membership, membership: Membership, roles: Iterable[str]
+    *, organization: Organization, actor: Membership, membership: Membership, roles: Collection[str]
 ) -> Membership:
-    _require_admin(actor)
+    _require(can_manage_people, actor, membership)
     roles = _clean_roles(roles)
     membership = Membership.objects.select_for_update().get(organization=organization, pk=membership.pk)
     before = membership.roles
     if membership.pk == actor.pk and Role.ADMIN.value not in roles:
         raise ApplicationError(_("You cannot remove your own admin role."), {"roles": _("Ask another admin to do it.")})
-    if before == [r.value for r in Role if r.value in roles]:
+    membership.roles = roles
+    if membership.roles == before:
         return membership
-    for field, value in _role_flags(roles).items():
-        setattr(membership, field, value)
+    membership.full_clean(exclude=["organization", "user"], validate_unique=False)
     membership.save(update_fields=list(Membership.ROLE_FIELDS.values()))
     audit_record(
         organization=organization,
@@ -218,21 +280,26 @@ def membership_set_active(
     *, organization: Organization, actor: Membership, membership: Membership, is_active: bool
 ) -> Membership:
     """Deactivate (or reactivate) a member. A deactivated member loses access on their next
-    request: every request re-reads the membership, and their tokens are revoked here."""
-    _require_admin(actor)
+    request: every request re-reads the membership, and their tokens are revoked here. A
+    reactivated one signs in afresh: the sessions they had do not count here any more."""
+    _require(can_manage_people, actor, membership)
     membership = Membership.objects.select_for_update().get(organization=organization, pk=membership.pk)
     if membership.pk == actor.pk and not is_active:
         raise ApplicationError(_("You cannot deactivate yourself."), {"is_active": _("Ask another admin to do it.")})
     if membership.is_active == is_active:
         return membership
+    now = timezone.now()
     membership.is_active = is_active
-    membership.deactivated_at = None if is_active else timezone.now()
-    membership.save(update_fields=["is_active", "deactivated_at"])
+    if is_active:
+        membership.reactivated_at = now
+    else:
+        membership.deactivated_at = now
+    membership.save(update_fields=["is_active", "deactivated_at", "reactivated_at"])
     changes: dict[str, list] = {"is_active": [not is_active, is_active]}
     if not is_active:
         revoked = ApiToken.objects.filter(
             organization=organization, membership=membership, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        ).update(revoked_at=now)
         if revoked:
             changes["api_tokens_revoked"] = [0, revoked]
     audit_record(
@@ -247,7 +314,7 @@ def membership_update(
     organization: Organization,
     actor: Membership,
     membership: Membership,
-    roles: Iterable[str] | None = None,
+    roles: Collection[str] | None = None,
     is_active: bool | None = None,
 ) -> Membership:
     """Change roles and/or active state, all or nothing."""
@@ -260,24 +327,53 @@ def membership_update(
     return membership
 
 
-def _clean_team_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("Give the team a name."), {"name": _("This field is required.")})
-    if len(name) > 100:
-        raise ApplicationError(_("The team name is too long."), {"name": _("At most 100 characters.")})
-    return name
+# --- Invitations ---------------------------------------------------------------------------------
 
 
-def _members_of(organization: Organization, membership_ids: Iterable[int], field: str) -> list[Membership]:
-    ids = {int(i) for i in membership_ids}
-    found = list(Membership.objects.filter(organization=organization, pk__in=ids, is_active=True))
-    if len(found) != len(ids):
-        raise ApplicationError(
-            _("Some of the chosen people are not active members of this organisation."),
-            {field: _("Choose active members of this organisation.")},
+@transaction.atomic
+def invitation_cancel(*, organization: Organization, actor: Membership, invitation: Invitation) -> None:
+    _require(can_manage_people, actor)
+    invitation = Invitation.objects.select_for_update().get(organization=organization, pk=invitation.pk)
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="invitation.cancel",
+        obj=invitation,
+        changes={"email": [invitation.email, None]},
+    )
+    invitation.delete()
+
+
+def invitation_accept(*, user: User, invitation_id: int) -> Membership:
+    """The invited person joins: the membership the invitation describes, audited as theirs.
+    Someone else's invitation, or one that is gone, is Invitation.DoesNotExist (a 404)."""
+    invitation = invitation_of_person(user=user, invitation_id=invitation_id)
+    organization = invitation.organization
+    with tenant_scope(organization):
+        invitation = Invitation.objects.select_for_update().get(organization=organization, pk=invitation.pk, user=user)
+        membership = Membership.objects.filter(organization=organization, user=user).first()
+        if membership is None:
+            membership = _membership_create(organization=organization, actor=user, user=user, roles=invitation.roles)
+        invitation.delete()
+    return membership
+
+
+def invitation_decline(*, user: User, invitation_id: int) -> None:
+    invitation = invitation_of_person(user=user, invitation_id=invitation_id)
+    organization = invitation.organization
+    with tenant_scope(organization):
+        invitation = Invitation.objects.select_for_update().get(organization=organization, pk=invitation.pk, user=user)
+        audit_record(
+            organization=organization,
+            actor=user,
+            action="invitation.decline",
+            obj=invitation,
+            changes={"email": [invitation.email, None]},
         )
-    return found
+        invitation.delete()
+
+
+# --- Teams ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -286,40 +382,40 @@ def team_create(
     organization: Organization,
     actor: Membership | None,
     name: str,
-    lead_ids: Iterable[int] = (),
-    member_ids: Iterable[int] = (),
+    leads: Collection[Membership] = (),
+    members: Collection[Membership] = (),
 ) -> Team:
-    if actor is not None:
-        _require_admin(actor)
-    name = _clean_team_name(name)
-    if Team.objects.filter(organization=organization, name__iexact=name).exists():
-        raise ApplicationError(_("A team with this name already exists."), {"name": _("Choose another name.")})
-    team = Team.objects.create(organization=organization, name=name)
+    _require(can_manage_teams, actor)
+    team = Team(organization=organization, name=(name or "").strip())
+    # The name's uniqueness, whatever its case, is the constraint's to decide.
+    team.full_clean(exclude=["organization"], validate_constraints=False)
+    save_deciding_by_constraint(team, field="name")
     audit_record(
         organization=organization,
         actor=actor.user if actor else None,
         action="team.create",
         obj=team,
-        changes={"name": [None, name]},
+        changes={"name": [None, team.name]},
     )
-    team_set_people(organization=organization, actor=actor, team=team, lead_ids=lead_ids, member_ids=member_ids)
+    team_set_people(organization=organization, actor=actor, team=team, leads=leads, members=members)
     return team
 
 
 @transaction.atomic
 def team_rename(*, organization: Organization, actor: Membership, team: Team, name: str) -> Team:
-    _require_admin(actor)
-    name = _clean_team_name(name)
+    _require(can_manage_teams, actor, team)
     team = Team.objects.select_for_update().get(organization=organization, pk=team.pk)
-    if team.name == name:
+    before, team.name = team.name, (name or "").strip()
+    if team.name == before:
         return team
-    if Team.objects.filter(organization=organization, name__iexact=name).exclude(pk=team.pk).exists():
-        raise ApplicationError(_("A team with this name already exists."), {"name": _("Choose another name.")})
-    before = team.name
-    team.name = name
-    team.save(update_fields=["name"])
+    team.full_clean(exclude=["organization"], validate_constraints=False)
+    save_deciding_by_constraint(team, field="name")
     audit_record(
-        organization=organization, actor=actor.user, action="team.rename", obj=team, changes={"name": [before, name]}
+        organization=organization,
+        actor=actor.user,
+        action="team.rename",
+        obj=team,
+        changes={"name": [before, team.name]},
     )
     return team
 
@@ -330,29 +426,27 @@ def team_set_people(
     organization: Organization,
     actor: Membership | None,
     team: Team,
-    lead_ids: Iterable[int],
-    member_ids: Iterable[int],
+    leads: Collection[Membership],
+    members: Collection[Membership],
 ) -> Team:
     """Replace a team's leads and members. A lead is a member too."""
-    if actor is not None:
-        _require_admin(actor)
+    _require(can_manage_teams, actor, team)
     team = Team.objects.select_for_update().get(organization=organization, pk=team.pk)
-    leads = _members_of(organization, lead_ids, "lead_ids")
-    members = _members_of(organization, member_ids, "member_ids")
-    wanted = {m.pk: False for m in members} | {m.pk: True for m in leads}
+    wanted = {m.pk: (m, False) for m in members} | {m.pk: (m, True) for m in leads}
     current = {tm.membership_id: tm for tm in TeamMember.objects.filter(organization=organization, team=team)}
     before = sorted((mid, tm.is_lead) for mid, tm in current.items())
+    for membership, is_lead in wanted.values():
+        row = TeamMember(organization=organization, team=team, membership=membership, is_lead=is_lead)
+        row.full_clean(exclude=["organization", "team", "membership"], validate_unique=False)
     TeamMember.objects.filter(organization=organization, team=team).exclude(membership_id__in=wanted).delete()
-    for membership_id, is_lead in wanted.items():
+    for membership_id, (membership, is_lead) in wanted.items():
         existing = current.get(membership_id)
         if existing is None:
-            TeamMember.objects.create(
-                organization=organization, team=team, membership_id=membership_id, is_lead=is_lead
-            )
+            TeamMember.objects.create(organization=organization, team=team, membership=membership, is_lead=is_lead)
         elif existing.is_lead != is_lead:
             existing.is_lead = is_lead
             existing.save(update_fields=["is_lead"])
-    after = sorted(wanted.items())
+    after = sorted((mid, is_lead) for mid, (_m, is_lead) in wanted.items())
     if before != after:
         audit_record(
             organization=organization,
@@ -374,30 +468,28 @@ def team_update(
     actor: Membership,
     team: Team,
     name: str | None = None,
-    lead_ids: Iterable[int] | None = None,
-    member_ids: Iterable[int] | None = None,
+    leads: Collection[Membership] | None = None,
+    members: Collection[Membership] | None = None,
 ) -> Team:
     """Rename a team and/or replace its people, all or nothing. Lists left out stay as they are."""
-    _require_admin(actor)
+    _require(can_manage_teams, actor, team)
     if name is not None:
         team = team_rename(organization=organization, actor=actor, team=team, name=name)
-    if lead_ids is not None or member_ids is not None:
-        current = list(
-            TeamMember.objects.filter(organization=organization, team=team).values_list("membership_id", "is_lead")
-        )
+    if leads is not None or members is not None:
+        current = list(TeamMember.objects.filter(organization=organization, team=team).select_related("membership"))
         team = team_set_people(
             organization=organization,
             actor=actor,
             team=team,
-            lead_ids=lead_ids if lead_ids is not None else [m for m, lead in current if lead],
-            member_ids=member_ids if member_ids is not None else [m for m, lead in current if not lead],
+            leads=leads if leads is not None else [tm.membership for tm in current if tm.is_lead],
+            members=members if members is not None else [tm.membership for tm in current if not tm.is_lead],
         )
     return team
 
 
 @transaction.atomic
 def team_delete(*, organization: Organization, actor: Membership, team: Team) -> None:
-    _require_admin(actor)
+    _require(can_manage_teams, actor, team)
     team = Team.objects.select_for_update().get(organization=organization, pk=team.pk)
     audit_record(
         organization=organization, actor=actor.user, action="team.delete", obj=team, changes={"name": [team.name, None]}
@@ -405,44 +497,58 @@ def team_delete(*, organization: Organization, actor: Membership, team: Team) ->
     team.delete()
 
 
+# --- API tokens (one's own) -------------------------------------------------------------------------
+
+
 @transaction.atomic
 def api_token_create(
-    *, organization: Organization, membership: Membership, name: str, days: int | None = None
+    *,
+    organization: Organization,
+    membership: Membership,
+    name: str,
+    scope: TokenScope = TokenScope.READ_WRITE,
+    days: int | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token for the caller's own membership. Returns the token and its secret,
-    which is shown once and never stored (only its SHA-256 is)."""
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("Give the token a name."), {"name": _("This field is required.")})
-    if len(name) > 80:
-        raise ApplicationError(_("The token name is too long."), {"name": _("At most 80 characters.")})
+    which is shown once and never stored (only its SHA-256 is). `scope` says whether it may
+    write; one made without saying so may, as every token could before scopes."""
+    if not can_manage_tokens(membership):
+        raise _forbidden()
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ApplicationError(
             _("A token lasts between 1 and %(max)s days.") % {"max": settings.API_TOKEN_MAX_DAYS},
             {"days": _("Between 1 and %(max)s.") % {"max": settings.API_TOKEN_MAX_DAYS}},
         )
     raw = "adk_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
+    token = ApiToken(
         organization=organization,
         membership=membership,
-        name=name,
+        name=(name or "").strip(),
+        scope=scope,
         prefix=raw[:10],
         key_hash=token_hash(raw),
         expires_at=timezone.now() + timedelta(days=days),
     )
+    token.full_clean(exclude=["organization", "membership"], validate_unique=False, validate_constraints=False)
+    token.save()
     audit_record(
         organization=organization,
         actor=membership.user,
         action="api_token.create",
         obj=token,
-        changes={"name": [None, name], "expires_at": [None, token.expires_at.isoformat()]},
+        changes={
+            "name": [None, token.name],
+            "scope": [None, token.scope],
+            "expires_at": [None, token.expires_at.isoformat()],
+        },
     )
     return token, raw
 
 
 @transaction.atomic
 def api_token_revoke(*, organization: Organization, membership: Membership, token: ApiToken) -> ApiToken:
+    # Only one's own: someone else's token is not found (DoesNotExist), whether it exists or not.
     token = ApiToken.objects.select_for_update().get(organization=organization, membership=membership, pk=token.pk)
     if token.revoked_at is not None:
         return token
@@ -458,22 +564,17 @@ def api_token_revoke(*, organization: Organization, membership: Membership, toke
     return token
 
 
+# --- One's own preferences -------------------------------------------------------------------------
+
+
 @transaction.atomic
 def user_set_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
-    fields = []
-    if language is not None:
-        if language not in dict(settings.LANGUAGES):
-            raise ApplicationError(_("Unknown language."), {"language": _("Choose English, Spanish or Catalan.")})
-        user.language = language
-        fields.append("language")
-    if time_zone is not None:
-        from tenancy.models import TIME_ZONE_CHOICES
-
-        if time_zone and time_zone not in dict(TIME_ZONE_CHOICES):
-            raise ApplicationError(_("Unknown time zone."), {"time_zone": _("Choose a time zone from the list.")})
-        user.time_zone = time_zone
-        fields.append("time_zone")
+    """A person's own language and time zone ("" for the time zone: the organisation's)."""
+    fields = [name for name, value in (("language", language), ("time_zone", time_zone)) if value is not None]
+    for name in fields:
+        setattr(user, name, language if name == "language" else time_zone)
     if fields:
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
         user.save(update_fields=fields)
     return user
 
@@ -534,3 +635,18 @@ def export_request(
         raise ApplicationError(busy, code="export_unfinished", status=409)
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
     return export
+
+
+def check_lengths(model: type, **values: Any) -> None:
+    """Deprecated: accounts and clients still import it until their services validate with
+    full_clean() (issue 11); remove it with their last import. Tenancy does not use it."""
+    errors = {}
+    for name, value in values.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = _("At most %(limit)s characters (this has %(length)s).") % {
+                "limit": limit,
+                "length": len(value),
+            }
+    if errors:
+        raise ApplicationError(_("Some text is longer than allowed."), errors)

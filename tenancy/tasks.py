@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +29,7 @@ from tenancy.models import (
     Export,
     ExportError,
     ExportStatus,
+    Invitation,
     Membership,
     Organization,
     WorkerHeartbeat,
@@ -66,7 +67,7 @@ def tenant_task(*decorator_args, **decorator_kwargs):
                 return None
             if own_transactions:
                 return func(*args, organization=organization, **kwargs)
-            with transaction.atomic(), tenant_scope(organization):
+            with tenant_scope(organization):
                 return func(*args, organization=organization, **kwargs)
 
         options = {**TASK_DEFAULTS, **decorator_kwargs}
@@ -104,6 +105,23 @@ def send_welcome_email(*, organization: Organization, membership_id: int) -> boo
     return True
 
 
+@tenant_task
+def send_invitation_email(*, organization: Organization, invitation_id: int) -> bool:
+    """Tell a person who already has an AccountDesk account that an organisation invites them,
+    with the page where they accept. In their own language: they are not the organisation's yet."""
+    invitation = Invitation.objects.select_related("user").filter(organization=organization, pk=invitation_id).first()
+    if invitation is None:
+        return False
+    user = invitation.user
+    url = settings.ACCOUNTDESK_BASE_URL.rstrip("/") + reverse("invitations")
+    with translation.override(user.language or organization.default_language):
+        context = {"organization": organization, "url": url}
+        subject = render_to_string("tenancy/email/invitation_subject.txt", context).strip()
+        body = render_to_string("tenancy/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+    return True
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def worker_heartbeat() -> str:
     """Beat sends this every few seconds; /healthz reads how fresh the last one is."""
@@ -132,13 +150,13 @@ def export_prepare(*, organization: Organization, export_id: int) -> str | None:
     again. A finished one is left alone, so a second delivery changes nothing."""
 
     def finish(**fields) -> str:
-        with transaction.atomic(), tenant_scope(organization):
+        with tenant_scope(organization):
             Export.objects.filter(organization=organization, pk=export_id).update(finished_at=timezone.now(), **fields)
         cache.delete(progress)
         return fields["status"]
 
     progress = export_progress_key(organization, export_id)
-    with transaction.atomic(), tenant_scope(organization):
+    with tenant_scope(organization):
         export = (
             Export.objects.select_for_update(of=("self",))
             .select_related("requested_by")
@@ -193,7 +211,7 @@ def exports_clean() -> int:
     cutoff = now - timedelta(hours=settings.EXPORT_KEEP_HOURS)
     removed = 0
     for organization in Organization.objects.all():
-        with transaction.atomic(), tenant_scope(organization):
+        with tenant_scope(organization):
             # One the worker lost (killed at its time limit, say) says so instead of waiting forever.
             Export.objects.filter(
                 organization=organization,

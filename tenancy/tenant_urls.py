@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/<int:membership_id>/", views.person_edit, name="person_edit"),
     path("people/<int:membership_id>/active/", views.person_set_active, name="person_set_active"),
+    path("people/invitations/<int:invitation_id>/cancel/", views.invitation_cancel, name="invitation_cancel"),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:team_id>/", views.team_edit, name="team_edit"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),

@@ -8,6 +8,8 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:invitation_id>/", views.invitation_answer, name="invitation_answer"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -56,8 +56,8 @@ def add_member(organization: Organization, local: str, roles: list[str], full_na
 
 
 def build_organization(slug: str, name: str) -> SimpleNamespace:
-    """An organisation with admin, lead, ae, ae2 and finance, a team (lead + both AEs) and one
-    API token for the admin."""
+    """An organisation with admin, lead, ae, ae2 and finance, a team (lead + both AEs), one
+    API token for the admin and an invitation of someone from elsewhere."""
     organization = OrganizationFactory(slug=slug, name=name)
     people = {
         "admin": add_member(organization, "admin", ["admin"]),
@@ -71,11 +71,22 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
             organization=organization,
             actor=None,
             name=f"Team {name}",
-            lead_ids=[people["lead"].pk],
-            member_ids=[people["ae"].pk, people["ae2"].pk],
+            leads=[people["lead"]],
+            members=[people["ae"], people["ae2"]],
         )
         token, secret = services.api_token_create(organization=organization, membership=people["admin"], name="ci")
-    world = SimpleNamespace(org=organization, team=team, token=token, token_secret=secret, **people)
+        # Someone who uses AccountDesk elsewhere, invited: the invitation waits for their answer.
+        invitee = UserFactory(email=f"invitee@{slug}-elsewhere.example", full_name=f"Invitee of {name}")
+        invitation = services.membership_add(
+            organization=organization,
+            actor=people["admin"],
+            email=invitee.email,
+            full_name="Invitee",
+            roles=["finance"],
+        )
+    world = SimpleNamespace(
+        org=organization, team=team, token=token, token_secret=secret, invitation=invitation, **people
+    )
     build_portfolio(world)
     return world
 
@@ -118,10 +129,10 @@ def build_portfolio(world: SimpleNamespace) -> None:
         world.account = accounts_services.account_create(
             organization=org,
             actor=world.admin,
-            client=world.client.pk,
+            client=world.client,
             name=f"{slug.title()} Account",
-            owner=world.ae.pk,
-            sales_team=world.team.pk,
+            owner=world.ae,
+            sales_team=world.team,
             currency="EUR",
             payment_terms_days=30,
             credit_limit="15000.00",
@@ -132,7 +143,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             organization=org,
             actor=world.admin,
             account=world.account,
-            membership=world.ae2.pk,
+            membership=world.ae2,
             role="technical_specialist",
         )
         today = timezone.localdate()
@@ -159,7 +170,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             contact_ids=[world.contact.pk],
             next_step=f"Send {slug} proposal",
             next_step_due=today,
-            next_step_owner=world.ae.pk,
+            next_step_owner=world.ae,
         )
         world.incident = accounts_services.incident_open(
             organization=org,
@@ -167,7 +178,7 @@ def build_portfolio(world: SimpleNamespace) -> None:
             account=world.account,
             title=f"{slug.title()} delivery late",
             severity="high",
-            assignee=world.ae.pk,
+            assignee=world.ae,
         )
         world.settings = accounts_services.portfolio_settings_update(
             organization=org, actor=world.admin, quiet_after_days=30

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Account
 from clients import services as clients_services
-from tenancy.models import AuditEvent
+from tenancy import services as tenancy_services
+from tenancy.models import AuditEvent, Team
 from tenancy.scope import tenant_scope
 from tests.factories import send_json, signed_in
 from tests.tenancy.isolation import snapshot
@@ -50,31 +51,38 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _account(world, name: str, owner: str = "ae", team: bool = True, **fields) -> Account:
+def _account(world, name: str, owner: str = "ae", team: bool | Team = True, **fields) -> Account:
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         return services.account_create(
             organization=p.org,
             actor=p.admin,
-            client=p.client.pk,
+            client=p.client,
             name=name,
-            owner=getattr(p, owner).pk,
-            sales_team=p.team.pk if team else None,
+            owner=getattr(p, owner),
+            sales_team=p.team if team is True else team or None,
             currency="EUR",
             **fields,
         )
 
 
+def _team_north(world) -> Team:
+    """A team of porta that the lead does not lead."""
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        return tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[p.ae2.pk])
+
+
 @pytest.fixture
 def private(world):
-    """porta plus an account owned by ae2 outside any team, with a team member (finance), an
-    objective, an activity and an incident: ae and the lead may not see any of it."""
+    """porta plus an account owned by ae2 in a team the lead does not lead, with a team member
+    (finance), an objective, an activity and an incident: ae and the lead may not see any of it."""
     p = world.porta
     last_year = timezone.localdate().year - 1
-    other = _account(world, "Private Account", owner="ae2", team=False)
+    other = _account(world, "Private Account", owner="ae2", team=_team_north(world))
     with transaction.atomic(), tenant_scope(p.org):
         member = services.account_team_member_add(
-            organization=p.org, actor=p.admin, account=other, membership=p.finance.pk, role="finance_contact"
+            organization=p.org, actor=p.admin, account=other, membership=p.finance, role="finance_contact"
         )
         objective = services.objective_create(
             organization=p.org,
@@ -303,10 +311,24 @@ def test_the_lead_reassigns_an_account_of_their_team(world):
 
 def test_a_lead_who_moves_an_account_out_of_their_team_gets_what_they_wrote_and_then_404(world):
     p = world.porta
+    north = _team_north(world)
+    browser = signed_in(p.lead)
+    response = send_json(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"sales_team": north.pk})
+    assert (response.status_code, _body(response)) == (
+        200,
+        _porta_account(world, sales_team={"id": north.pk, "name": "Team North"}),
+    )
+    assert browser.get(f"/api/v1/o/porta/accounts/{p.account.pk}/").status_code == 404
+
+
+def test_a_lead_keeps_seeing_an_account_of_their_team_s_member_that_has_no_team(world):
+    # given: the lead takes the sales team off ae's account
+    p = world.porta
     browser = signed_in(p.lead)
     response = send_json(browser, "patch", f"/api/v1/o/porta/accounts/{p.account.pk}/", {"sales_team": None})
+    # then: ae is in a team the lead leads, so the account stays in the lead's sight
     assert (response.status_code, _body(response)) == (200, _porta_account(world, sales_team=None))
-    assert browser.get(f"/api/v1/o/porta/accounts/{p.account.pk}/").status_code == 404
+    assert _body(browser.get(f"/api/v1/o/porta/accounts/{p.account.pk}/")) == _porta_account(world, sales_team=None)
 
 
 def test_an_account_executive_opens_an_account_they_own(world):
@@ -830,7 +852,7 @@ def test_an_actual_outside_the_period_or_in_the_future_changes_nothing(world):
         400,
         _invalid(
             "The date must be inside the objective's period.",
-            {"as_of": f"Between {start.isoformat()} and {end.isoformat()}."},
+            {"as_of": f"Between {start:%d/%m/%Y} and {end:%d/%m/%Y}."},
         ),
     )
     assert (future.status_code, future.json()) == (
@@ -1113,7 +1135,7 @@ def test_the_account_list_filters_like_the_portfolio(world):
             summary="Chase",
             next_step="Call again",
             next_step_due=timezone.localdate() - timedelta(days=2),
-            next_step_owner=p.ae2.pk,
+            next_step_owner=p.ae2,
         )
     browser = signed_in(p.lead)
     assert _ids(browser.get("/api/v1/o/porta/accounts/?status=active")) == [p.account.pk]
@@ -1174,7 +1196,7 @@ def test_the_incident_activity_objective_and_team_lists_filter_like_their_pages(
             target="3.00",
         )
         member = services.account_team_member_add(
-            organization=p.org, actor=p.ae, account=second, membership=p.lead.pk, role="project_manager"
+            organization=p.org, actor=p.ae, account=second, membership=p.lead, role="project_manager"
         )
     browser = signed_in(p.ae)
     assert _ids(browser.get("/api/v1/o/porta/incidents/")) == [late.pk, low.pk, p.incident.pk]
@@ -1250,17 +1272,19 @@ def _grow_objectives(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         for n in range(49):
+            # a week each: two objectives of a metric never share a day
+            start = date(2020, 1, 1) + timedelta(weeks=n)
             objective = services.objective_create(
                 organization=p.org,
                 actor=p.admin,
                 account=p.account,
                 metric="won_offers",
-                period_start=date(2020, 1, 1),
-                period_end=date(2020, 12, 1) + timedelta(days=n),
+                period_start=start,
+                period_end=start + timedelta(days=6),
                 target=f"{n + 1}.00",
             )
             services.objective_actual_record(
-                organization=p.org, actor=p.admin, objective=objective, as_of=date(2020, 6, 1), value="1.00"
+                organization=p.org, actor=p.admin, objective=objective, as_of=start, value="1.00"
             )
 
 
@@ -1277,7 +1301,7 @@ def _grow_activities(world):
                 contact_ids=[p.contact.pk],
                 next_step=f"Step {n}",
                 next_step_due=timezone.localdate(),
-                next_step_owner=p.ae2.pk if n % 2 else p.ae.pk,
+                next_step_owner=p.ae2 if n % 2 else p.ae,
             )
 
 
@@ -1290,7 +1314,7 @@ def _grow_incidents(world):
                 actor=p.ae,
                 account=p.account,
                 title=f"Incident {n}",
-                assignee=(p.ae2 if n % 2 else p.finance).pk,
+                assignee=p.ae2 if n % 2 else p.finance,
             )
 
 
@@ -1302,25 +1326,25 @@ def _grow_team(world):
             account = services.account_create(
                 organization=p.org,
                 actor=p.admin,
-                client=p.client.pk,
+                client=p.client,
                 name=f"Team line {n}",
-                owner=p.ae.pk,
-                sales_team=p.team.pk,
+                owner=p.ae,
+                sales_team=p.team,
             )
             for person in people:
                 services.account_team_member_add(
-                    organization=p.org, actor=p.admin, account=account, membership=person.pk, role="project_manager"
+                    organization=p.org, actor=p.admin, account=account, membership=person, role="project_manager"
                 )
         account = services.account_create(
             organization=p.org,
             actor=p.admin,
-            client=p.client.pk,
+            client=p.client,
             name="Team line last",
-            owner=p.ae.pk,
-            sales_team=p.team.pk,
+            owner=p.ae,
+            sales_team=p.team,
         )
         services.account_team_member_add(
-            organization=p.org, actor=p.admin, account=account, membership=p.lead.pk, role="project_manager"
+            organization=p.org, actor=p.admin, account=account, membership=p.lead, role="project_manager"
         )
 
 
@@ -1356,3 +1380,142 @@ def test_each_list_takes_the_same_queries_with_1_and_with_50_rows(world, django_
         many = browser.get(url)
     first = 3 if "audit" in url else 1
     assert (len(_ids(one)), len(_ids(many))) == (first, 50)
+
+
+# --- issue 11: work for who sees the account, percentages, dates, filters -------------------------------
+
+
+def test_a_next_step_or_an_incident_for_someone_who_cannot_see_the_account_is_a_400_and_writes_nothing(world):
+    # given: ae2's account in a team the lead does not lead, which ae does not see
+    p = world.porta
+    theirs = _account(world, "Theirs", owner="ae2", team=_team_north(world))
+    browser = signed_in(p.ae2)
+    before = snapshot()
+    # when
+    step = send_json(
+        browser,
+        "post",
+        "/api/v1/o/porta/activities/",
+        {
+            "account": theirs.pk,
+            "summary": "A call",
+            "next_step": "Send the offer",
+            "next_step_due": "2026-12-01",
+            "next_step_owner": p.ae.pk,
+        },
+    )
+    incident = send_json(
+        browser, "post", "/api/v1/o/porta/incidents/", {"account": theirs.pk, "title": "Late", "assignee": p.ae.pk}
+    )
+    # then
+    message = "Ae Porta cannot see this account: choose someone who can."
+    assert [(r.status_code, r.json()) for r in (step, incident)] == [
+        (400, _invalid(message, {"next_step_owner": "Choose someone who can see this account."})),
+        (400, _invalid(message, {"assignee": "Choose someone who can see this account."})),
+    ]
+    assert snapshot() == before
+
+
+def test_a_percentage_actual_over_100_is_a_400_and_writes_nothing(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        objective = services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="on_time_payment",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            target="95",
+        )
+    browser = signed_in(p.ae)
+    before = snapshot()
+    response = send_json(
+        browser,
+        "post",
+        f"/api/v1/o/porta/objectives/{objective.pk}/actuals/",
+        {"as_of": "2025-06-30", "value": "2500.75"},
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        _same_field("A percentage is between 0 and 100.", "value"),
+    )
+    assert snapshot() == before
+
+
+OUT_OF_RANGE = "Enter a date from 1900 to 2100."
+
+
+@pytest.mark.parametrize(
+    ("url", "method", "body", "field", "message"),
+    [
+        (
+            "activities/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "summary": "Old", "occurred_at": "1850-06-01T10:00:00Z"},
+            "occurred_at",
+            OUT_OF_RANGE,
+        ),
+        (
+            "activities/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "summary": "Old", "occurred_at": "0001-01-01T00:00:00"},
+            "occurred_at",
+            OUT_OF_RANGE,
+        ),
+        ("accounts/{account}/", "patch", lambda w: {"start_date": "1899-12-31"}, "start_date", OUT_OF_RANGE),
+        # the last hour of year 9999 is in year 10000 in Madrid, where the API reads it: refused as it is read
+        (
+            "incidents/",
+            "post",
+            lambda w: {"account": w.porta.account.pk, "title": "Far", "opened_at": "9999-12-31T23:00:00Z"},
+            "opened_at",
+            "Datetime value out of range.",
+        ),
+    ],
+)
+def test_a_date_outside_1900_to_2100_is_a_400_and_writes_nothing(world, url, method, body, field, message):
+    p = world.porta
+    browser = signed_in(p.ae)
+    before = snapshot()
+    response = send_json(browser, method, "/api/v1/o/porta/" + url.format(account=p.account.pk), body(world))
+    said = message if message == OUT_OF_RANGE else f"Invalid input: {message}"
+    assert (response.status_code, response.json()) == (400, _invalid(said, {field: message}))
+    assert snapshot() == before
+
+
+def test_a_moment_with_an_offset_the_database_does_not_take_filters_instead_of_failing(world):
+    # given: +19:00 is a valid ISO 8601 offset that PostgreSQL refuses (it takes up to 15:59)
+    browser = signed_in(world.porta.ae)
+    # when
+    late = browser.get("/api/v1/o/porta/activities/?occurred_after=2026-01-01T00:00:00%2B19:00")
+    early = browser.get("/api/v1/o/porta/activities/?occurred_before=1970-01-01T00:00:00%2B19:00")
+    # then: read as the moment it names (2025-12-31 05:00 UTC)
+    assert (late.status_code, early.status_code, _ids(early)) == (200, 200, [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "occurred_after=0001-01-01T00:00:00Z",
+        "occurred_before=9999-12-31T00:00:00Z",
+        "occurred_after=2026-01-01T00:00:00%2B25:00",
+        "occurred_after=yesterday",
+    ],
+)
+def test_a_moment_the_filter_cannot_read_is_a_400_naming_it(world, query):
+    response = signed_in(world.porta.ae).get(f"/api/v1/o/porta/activities/?{query}")
+    name = query.split("=")[0]
+    assert (response.status_code, response.json()["error"]["code"], list(response.json()["error"]["fields"])) == (
+        400,
+        "invalid",
+        [name],
+    )
+
+
+def test_a_day_filter_outside_1900_to_2100_is_a_400(world):
+    response = signed_in(world.porta.ae).get("/api/v1/o/porta/objectives/?active_on=0001-01-01")
+    assert (response.status_code, response.json()["error"]["fields"]) == (
+        400,
+        {"active_on": "Enter a date from 1900 to 2100."},
+    )

@@ -25,21 +25,22 @@ class ComputedActualFactory(factory.django.DjangoModelFactory):
 
 
 def _north(world, in_scope):
-    """Team North, led by lead2 with ae2 as a member, holds North Account: owned by ae2, with
-    nobody on its account team. ae and lead do not see it."""
+    """Team North, led by lead2 with ae2 as a member, holds North Account: owned by ae2 since
+    60 days ago, with nobody on its account team. ae and lead do not see it."""
     p = world.porta
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
         team = tenancy_services.team_create(
-            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[p.ae2.pk]
+            organization=p.org, actor=p.admin, name="Team North", leads=[lead2], members=[p.ae2]
         )
         account = accounts_services.account_create(
             organization=p.org,
             actor=p.admin,
-            client=p.client.pk,
+            client=p.client,
             name="North Account",
-            owner=p.ae2.pk,
-            sales_team=team.pk,
+            owner=p.ae2,
+            sales_team=team,
+            start_date=timezone.localdate() - timedelta(days=60),
         )
     return SimpleNamespace(lead2=lead2, team=team, account=account)
 
@@ -112,7 +113,7 @@ def test_a_lead_who_also_owns_an_account_outside_their_team_sees_it(world, in_sc
             organization=p.org, actor=p.admin, membership=p.lead, roles=["sales_lead", "account_executive"]
         )
         accounts_services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Lead's Own", owner=p.lead.pk
+            organization=p.org, actor=p.admin, client=p.client, name="Lead's Own", owner=p.lead
         )
     # when
     visible = _visible(p.org, in_scope, p.lead)
@@ -463,7 +464,7 @@ def test_my_day_lists_my_next_steps_due_today_or_overdue_only(world, in_scope):
         p.account,
         next_step="Call back",
         next_step_due=today - timedelta(days=3),
-        next_step_owner=p.ae.pk,
+        next_step_owner=p.ae,
     )
     _log(
         world,
@@ -472,7 +473,7 @@ def test_my_day_lists_my_next_steps_due_today_or_overdue_only(world, in_scope):
         p.account,
         next_step="Future",
         next_step_due=today + timedelta(days=1),
-        next_step_owner=p.ae.pk,
+        next_step_owner=p.ae,
     )
     _log(
         world,
@@ -481,7 +482,7 @@ def test_my_day_lists_my_next_steps_due_today_or_overdue_only(world, in_scope):
         p.account,
         next_step="Someone else's",
         next_step_due=today - timedelta(days=1),
-        next_step_owner=p.ae2.pk,
+        next_step_owner=p.ae2,
     )
     done = _log(
         world,
@@ -490,7 +491,7 @@ def test_my_day_lists_my_next_steps_due_today_or_overdue_only(world, in_scope):
         p.account,
         next_step="Done already",
         next_step_due=today - timedelta(days=1),
-        next_step_owner=p.ae.pk,
+        next_step_owner=p.ae,
     )
     with in_scope(p.org):
         accounts_services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
@@ -522,7 +523,7 @@ def test_my_day_lists_open_incidents_past_or_within_a_day_of_their_sla(world, in
             account=p.account,
             title="Critical for ae2",
             severity="critical",
-            assignee=p.ae2.pk,
+            assignee=p.ae2,
         )
         accounts_services.incident_open(organization=p.org, actor=p.ae, account=p.account, title="Low", severity="low")
         resolved = accounts_services.incident_open(
@@ -544,15 +545,23 @@ def test_my_day_lists_open_incidents_past_or_within_a_day_of_their_sla(world, in
 
 
 def test_my_day_lists_my_accounts_quiet_for_the_organisations_number_of_days(world, in_scope):
-    # given porta's account had a visit two days ago, and ae owns two accounts with no activity, one closed
+    # given porta's account had a visit two days ago, and ae owns two accounts started 40
+    # days ago with no activity, one closed
     p = world.porta
     _north(world, in_scope)
+    started = timezone.localdate() - timedelta(days=40)
     with in_scope(p.org):
         accounts_services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Quiet Account", owner=p.ae.pk
+            organization=p.org, actor=p.admin, client=p.client, name="Quiet Account", owner=p.ae, start_date=started
         )
         accounts_services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Closed Account", owner=p.ae.pk, status="closed"
+            organization=p.org,
+            actor=p.admin,
+            client=p.client,
+            name="Closed Account",
+            owner=p.ae,
+            status="closed",
+            start_date=started,
         )
     # when
     before = _my_day(p.org, in_scope, p.ae)
@@ -562,6 +571,35 @@ def test_my_day_lists_my_accounts_quiet_for_the_organisations_number_of_days(wor
     # then
     assert ([a.name for a in before.quiet_accounts], before.quiet_after_days) == (["Quiet Account"], 30)
     assert ([a.name for a in after.quiet_accounts], after.quiet_after_days) == (["Porta Account", "Quiet Account"], 1)
+
+
+def test_an_account_without_activity_is_quiet_only_once_the_days_have_passed_since_it_started(world, in_scope):
+    # given: with 30 days to go quiet, ae's accounts without activity started today, 29, 30 and
+    # 31 days ago, and one started 90 days ago with a call 29 days ago
+    p = world.porta
+    today = timezone.localdate()
+    with in_scope(p.org):
+        for name, days in [("Today", 0), ("Day 29", 29), ("Day 30", 30), ("Day 31", 31), ("Called", 90)]:
+            account = accounts_services.account_create(
+                organization=p.org,
+                actor=p.admin,
+                client=p.client,
+                name=name,
+                owner=p.ae,
+                start_date=today - timedelta(days=days),
+            )
+        accounts_services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=account,
+            kind="call",
+            summary="Call",
+            occurred_at=timezone.now() - timedelta(days=29),
+        )
+    # when
+    day = _my_day(p.org, in_scope, p.ae)
+    # then: quiet counts from the last activity or, with none, from the start date
+    assert [a.name for a in day.quiet_accounts] == ["Day 30", "Day 31"]
 
 
 def test_my_day_quiet_accounts_are_the_ones_i_own_not_the_ones_whose_team_i_am_on(world, in_scope):
@@ -607,8 +645,8 @@ def test_search_needs_every_word_of_the_query(world, in_scope):
     p = world.porta
     # when
     found = [_search(p.org, in_scope, p.ae, "porta LLEIDÀ"), _search(p.org, in_scope, p.ae, "porta girona")]
-    # then
-    assert found == [(["Porta Digital Client SL"], [], []), ([], [], [])]
+    # then: the client, and its account (found by its client's words too)
+    assert found == [(["Porta Digital Client SL"], [], ["Porta Account"]), ([], [], [])]
 
 
 @pytest.mark.parametrize(
@@ -634,8 +672,8 @@ def test_search_finds_clients_and_contacts_for_everyone_in_the_organisation(worl
     north = _north(world, in_scope)
     # when
     found = _search(world.porta.org, in_scope, north.lead2, "porta")
-    # then
-    assert found == (["Porta Digital Client SL"], ["Contact Porta"], [])
+    # then: of the accounts of Porta's client, only the one lead2 sees
+    assert found == (["Porta Digital Client SL"], ["Contact Porta"], ["North Account"])
 
 
 def test_search_never_finds_another_organisations_rows(world, in_scope):
@@ -647,8 +685,12 @@ def test_search_never_finds_another_organisations_rows(world, in_scope):
         _search(p.org, in_scope, p.admin, "client"),
         _search(p.org, in_scope, p.admin, "contact"),
     ]
-    # then
-    assert found == [([], [], []), (["Porta Digital Client SL"], ["Contact Porta"], []), ([], ["Contact Porta"], [])]
+    # then: porta's own rows (its account found by its client's name)
+    assert found == [
+        ([], [], []),
+        (["Porta Digital Client SL"], ["Contact Porta"], ["Porta Account"]),
+        ([], ["Contact Porta"], []),
+    ]
 
 
 @pytest.mark.parametrize("query", ["", "p", " p ", "--", "¡!"])
@@ -787,3 +829,46 @@ def test_the_audit_trail_shows_amounts_as_people_write_numbers(world, in_scope):
     today = f"{timezone.localdate():%d/%m/%Y}"
     assert seen["en"] == [("15,000.00", "20,000.00"), ("30,000.00", "31,500.50"), (None, today), (None, "4,000.00")]
     assert seen["es"] == [("15.000,00", "20.000,00"), ("30.000,00", "31.500,50"), (None, today), (None, "4.000,00")]
+
+
+def test_search_finds_an_account_by_its_client_s_name_ignoring_case_and_accents(world, in_scope):
+    # given: Ceràmiques Ferrer SL and an account of theirs named for its line of business
+    p = world.porta
+    with in_scope(p.org):
+        client = clients_services.client_create(
+            organization=p.org, actor=p.admin, legal_name="Ceràmiques Ferrer SL", tax_id="12345678Z"
+        )
+        accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=client, name="Tiles export", owner=p.ae
+        )
+    # when
+    found = [_search(p.org, in_scope, p.ae, "ceramiques"), _search(p.org, in_scope, p.ae, "CERAMIQUES tiles")]
+    # then
+    assert found == [
+        (["Ceràmiques Ferrer SL"], [], ["Tiles export"]),
+        ([], [], ["Tiles export"]),
+    ]
+
+
+@pytest.mark.parametrize("query", ["972 12 34 56", "972123456", "+34 972-12-34-56", "(972) 123 456"])
+def test_search_finds_a_contact_by_phone_however_it_is_written(world, in_scope, query):
+    # given
+    p = world.porta
+    with in_scope(p.org):
+        clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=p.client, full_name="Marta Vidal", phone="+34 972 12 34 56"
+        )
+    # when
+    found = _search(p.org, in_scope, p.ae, query)
+    # then
+    assert found == ([], ["Marta Vidal"], [])
+
+
+def test_search_does_not_find_a_contact_by_a_few_digits_of_a_phone(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        clients_services.contact_create(
+            organization=p.org, actor=p.admin, client=p.client, full_name="Marta Vidal", phone="+34 972 12 34 56"
+        )
+    # four of its digits, in a row: not a phone number yet
+    assert _search(p.org, in_scope, p.ae, "2345")[1] == []

@@ -2,14 +2,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
 from accounts.models import Account, Activity, Incident, Objective, ObjectiveActual, PortfolioSettings
 from clients import services as clients_services
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_messages
 from tenancy import services as tenancy_services
-from tenancy.models import AuditEvent
+from tenancy.models import AuditEvent, Membership
 from tests.factories import add_member
 from tests.tenancy.isolation import snapshot
 
@@ -17,11 +18,17 @@ OPENED = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 
 
 def _refusal(world, in_scope, call):
-    """Run a service call that must be refused; return the error and whether nothing changed."""
+    """Run a service call that must be refused; return the refusal and whether nothing changed.
+    A rule of the model refuses with full_clean()'s ValidationError, a rule of the service with
+    an ApplicationError: the same sentence and fields either way (as the API and forms show
+    them), read here as an ApplicationError."""
     before = snapshot()
-    with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
+    with pytest.raises((ApplicationError, ValidationError)) as error, in_scope(world.porta.org):
         call()
-    return error.value, snapshot() == before
+    refusal = error.value
+    if isinstance(refusal, ValidationError):
+        refusal = ApplicationError(*refusal_messages(refusal))
+    return refusal, snapshot() == before
 
 
 def _open_account(world, in_scope, **fields):
@@ -30,7 +37,7 @@ def _open_account(world, in_scope, **fields):
         return services.account_create(
             organization=p.org,
             actor=p.admin,
-            **({"client": p.client.pk, "name": "Lleida Store", "owner": p.ae.pk} | fields),
+            **({"client": p.client, "name": "Lleida Store", "owner": p.ae} | fields),
         )
 
 
@@ -39,9 +46,7 @@ def _another_team_lead(world, in_scope):
     p = world.porta
     lead2 = add_member(p.org, "lead2", ["sales_lead"])
     with in_scope(p.org):
-        tenancy_services.team_create(
-            organization=p.org, actor=p.admin, name="Team North", lead_ids=[lead2.pk], member_ids=[]
-        )
+        tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", leads=[lead2])
     return lead2
 
 
@@ -63,7 +68,7 @@ def test_an_account_executive_opens_an_account_they_own_and_it_is_audited(world,
         account = services.account_create(
             organization=p.org,
             actor=p.ae,
-            client=p.client.pk,
+            client=p.client,
             name=" Lleida Store ",
             credit_limit="1234.50",
             currency="usd",
@@ -100,7 +105,7 @@ def test_an_account_executive_may_not_open_an_account_for_someone_else(world, in
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.ae, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk
+            organization=p.org, actor=p.ae, client=p.client, name="Lleida Store", owner=p.ae2
         ),
     )
     # then
@@ -116,7 +121,7 @@ def test_finance_may_not_open_an_account(world, in_scope):
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.finance, client=p.client.pk, name="Lleida Store", owner=p.ae.pk
+            organization=p.org, actor=p.finance, client=p.client, name="Lleida Store", owner=p.ae
         ),
     )
     # then
@@ -127,10 +132,10 @@ def test_finance_may_not_open_an_account(world, in_scope):
 @pytest.mark.parametrize(
     "owner",
     [
-        pytest.param(lambda world: world.nordwind.ae.pk, id="an account executive of another organisation"),
-        pytest.param(lambda world: world.porta.finance.pk, id="finance of the same organisation"),
+        pytest.param(lambda world: world.nordwind.ae, id="an account executive of another organisation"),
+        pytest.param(lambda world: world.porta.finance, id="finance of the same organisation"),
         pytest.param(lambda world: world.porta.admin, id="an admin who is not an account executive"),
-        pytest.param(lambda world: 999999, id="nobody"),
+        pytest.param(lambda world: Membership(pk=999999), id="nobody"),
     ],
 )
 def test_the_owner_must_be_an_active_account_executive_of_the_organisation(world, in_scope, owner):
@@ -141,7 +146,7 @@ def test_the_owner_must_be_an_active_account_executive_of_the_organisation(world
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=owner(world)
+            organization=p.org, actor=p.admin, client=p.client, name="Lleida Store", owner=owner(world)
         ),
     )
     # then
@@ -160,7 +165,7 @@ def test_a_deactivated_account_executive_cannot_own_an_account(world, in_scope):
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae2.pk
+            organization=p.org, actor=p.admin, client=p.client, name="Lleida Store", owner=p.ae2
         ),
     )
     # then
@@ -176,7 +181,7 @@ def test_a_client_of_another_organisation_is_refused(world, in_scope):
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=world.nordwind.client.pk, name="Lleida Store", owner=p.ae.pk
+            organization=p.org, actor=p.admin, client=world.nordwind.client, name="Lleida Store", owner=p.ae
         ),
     )
     # then
@@ -195,7 +200,7 @@ def test_an_unknown_currency_is_refused(world, in_scope):
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, currency="EURO"
+            organization=p.org, actor=p.admin, client=p.client, name="Lleida Store", owner=p.ae, currency="EURO"
         ),
     )
     # then
@@ -359,7 +364,7 @@ def test_a_risk_rating_cannot_be_set_when_opening_an_account_unless_by_finance(w
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Lleida Store", owner=p.ae.pk, risk_rating="low"
+            organization=p.org, actor=p.admin, client=p.client, name="Lleida Store", owner=p.ae, risk_rating="low"
         ),
     )
     # then
@@ -412,7 +417,7 @@ def test_the_lead_of_the_accounts_team_or_an_admin_reassigns_it_and_it_is_audite
     actor = getattr(p, role)
     # when
     with in_scope(p.org):
-        services.account_reassign(organization=p.org, actor=actor, account=p.account, owner=p.ae2.pk)
+        services.account_reassign(organization=p.org, actor=actor, account=p.account, owner=p.ae2)
         owner = Account.objects.get(pk=p.account.pk).owner_id
     # then
     assert owner == p.ae2.pk
@@ -429,9 +434,7 @@ def test_people_who_do_not_lead_the_accounts_team_may_not_reassign_it(world, in_
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.account_reassign(
-            organization=p.org, actor=getattr(p, role), account=p.account, owner=p.ae2.pk
-        ),
+        lambda: services.account_reassign(organization=p.org, actor=getattr(p, role), account=p.account, owner=p.ae2),
     )
     # then
     assert (error.status, error.message) == (
@@ -449,7 +452,7 @@ def test_the_lead_of_another_team_may_not_reassign_the_account(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.account_reassign(organization=p.org, actor=lead2, account=p.account, owner=p.ae2.pk),
+        lambda: services.account_reassign(organization=p.org, actor=lead2, account=p.account, owner=p.ae2),
     )
     # then
     assert (error.status, error.message) == (
@@ -466,7 +469,7 @@ def test_an_account_cannot_be_reassigned_to_someone_who_is_not_an_account_execut
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.finance.pk),
+        lambda: services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.finance),
     )
     # then
     assert error.extra == {"owner": "The owner must be an active account executive of this organisation."}
@@ -535,7 +538,7 @@ def test_the_accounts_owner_is_not_added_to_its_team_again(world, in_scope):
         world,
         in_scope,
         lambda: services.account_team_member_add(
-            organization=p.org, actor=p.ae, account=p.account, membership=p.ae.pk, role="account_executive"
+            organization=p.org, actor=p.ae, account=p.account, membership=p.ae, role="account_executive"
         ),
     )
     # then
@@ -555,7 +558,7 @@ def test_two_accounts_of_a_client_cannot_share_a_name(world, in_scope):
         world,
         in_scope,
         lambda: services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="PORTA ACCOUNT", owner=p.ae.pk
+            organization=p.org, actor=p.admin, client=p.client, name="PORTA ACCOUNT", owner=p.ae
         ),
     )
     # then
@@ -789,34 +792,96 @@ def test_the_same_metric_for_another_period_or_another_name_is_a_new_objective(w
     p = world.porta
     _objective(world, in_scope)
     _objective(world, in_scope, metric="custom", custom_metric_name="Workshops held", target="12")
-    # when: the same metric over the year, another custom metric over the same days
-    _objective(world, in_scope, period_end="2025-12-31")
+    # when: the same metric over the rest of the year, another custom metric over the same days
+    _objective(world, in_scope, period_start="2025-01-31", period_end="2025-12-31")
     _objective(world, in_scope, metric="custom", custom_metric_name="Demos given", target="4")
     # then
     with in_scope(p.org):
         rows = list(
-            Objective.objects.filter(account=p.account, period_start=date(2025, 1, 1))
+            Objective.objects.filter(account=p.account, period_start__year=2025)
             .order_by("id")
-            .values_list("metric", "custom_metric_name", "period_end")
+            .values_list("metric", "custom_metric_name", "period_start", "period_end")
         )
     assert rows == [
-        ("revenue_invoiced", "", date(2025, 1, 30)),
-        ("custom", "Workshops held", date(2025, 1, 30)),
-        ("revenue_invoiced", "", date(2025, 12, 31)),
-        ("custom", "Demos given", date(2025, 1, 30)),
+        ("revenue_invoiced", "", date(2025, 1, 1), date(2025, 1, 30)),
+        ("custom", "Workshops held", date(2025, 1, 1), date(2025, 1, 30)),
+        ("revenue_invoiced", "", date(2025, 1, 31), date(2025, 12, 31)),
+        ("custom", "Demos given", date(2025, 1, 1), date(2025, 1, 30)),
     ]
 
 
-def test_an_objective_cannot_be_changed_into_a_second_one_of_its_period(world, in_scope):
-    # given revenue for January 1-30, and revenue for the year
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        pytest.param("2024-12-01", "2025-01-01", id="ending on its first day"),
+        pytest.param("2025-01-30", "2025-03-31", id="starting on its last day"),
+        pytest.param("2025-01-10", "2025-01-20", id="inside it"),
+        pytest.param("2024-01-01", "2025-12-31", id="around it"),
+    ],
+)
+def test_an_objective_whose_period_overlaps_another_of_its_metric_is_refused(world, in_scope, start, end):
+    # given revenue invoiced for 2025-01-01 to 2025-01-30
     p = world.porta
     _objective(world, in_scope)
-    year = _objective(world, in_scope, period_end="2025-12-31")
-    # when the year's objective is shortened to January 1-30
+    # when
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_update(organization=p.org, actor=p.ae, objective=year, period_end="2025-01-30"),
+        lambda: services.objective_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            metric="revenue_invoiced",
+            period_start=start,
+            period_end=end,
+            target="5.00",
+        ),
+    )
+    # then: named with the period it overlaps, in the reader's format
+    assert (error.message, error.extra) == (
+        "This account already has a “Revenue invoiced” objective from 01/01/2025 to 30/01/2025.",
+        {"metric": "Its period overlaps that one: change that objective instead."},
+    )
+    assert unchanged
+
+
+def test_the_overlap_message_reads_the_dates_in_the_reader_s_format(world, in_scope):
+    # given revenue invoiced for 2025-01-01 to 2025-01-30, and someone reading in Catalan
+    from django.utils import translation
+
+    p = world.porta
+    _objective(world, in_scope)
+    # when
+    with translation.override("ca"):
+        error, _unchanged = _refusal(
+            world,
+            in_scope,
+            lambda: services.objective_create(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                metric="revenue_invoiced",
+                period_start="2025-01-15",
+                period_end="2025-02-15",
+                target="5.00",
+            ),
+        )
+    # then
+    assert "01/01/2025" in error.message and "30/01/2025" in error.message and "2025-01" not in error.message
+
+
+def test_an_objective_cannot_be_changed_into_a_second_one_of_its_period(world, in_scope):
+    # given revenue for January 1-30, and revenue for the rest of the year
+    p = world.porta
+    _objective(world, in_scope)
+    year = _objective(world, in_scope, period_start="2025-01-31", period_end="2025-12-31")
+    # when the rest of the year's objective is moved to January 1-30
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.objective_update(
+            organization=p.org, actor=p.ae, objective=year, period_start="2025-01-01", period_end="2025-01-30"
+        ),
     )
     # then
     assert error.message == "This account already has a “Revenue invoiced” objective from 01/01/2025 to 30/01/2025."
@@ -873,9 +938,10 @@ def test_an_actual_outside_the_objectives_period_is_refused(world, in_scope):
         ),
     )
     # then
+    # the dates as the page shows them, in the reader's format (not ISO)
     assert (error.message, error.extra) == (
         "The date must be inside the objective's period.",
-        {"as_of": "Between 2025-01-01 and 2025-01-30."},
+        {"as_of": "Between 01/01/2025 and 30/01/2025."},
     )
     assert unchanged
 
@@ -885,7 +951,12 @@ def test_an_actual_in_the_future_is_refused(world, in_scope):
     p = world.porta
     today = timezone.localdate()
     objective = _objective(
-        world, in_scope, period_start=today - timedelta(days=10), period_end=today + timedelta(days=10)
+        world,
+        in_scope,
+        metric="won_offers",
+        period_start=today - timedelta(days=10),
+        period_end=today + timedelta(days=10),
+        target="3",
     )
     # when
     error, unchanged = _refusal(
@@ -1056,7 +1127,7 @@ def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope)
             summary="Call",
             next_step="Send",
             next_step_due="2025-02-01",
-            next_step_owner=world.nordwind.ae.pk,
+            next_step_owner=world.nordwind.ae,
         ),
     )
     # then
@@ -1064,11 +1135,35 @@ def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope)
     assert unchanged
 
 
-def test_an_activity_without_a_next_step_drops_its_due_date_and_owner(world, in_scope):
-    # when
-    activity = _log(world, in_scope, next_step="  ", next_step_due="2025-02-01", next_step_owner=world.porta.ae.pk)
+def test_an_activity_without_a_next_step_drops_its_owner(world, in_scope):
+    # when: the form always sends an owner (the person logging)
+    activity = _log(world, in_scope, next_step="  ", next_step_owner=world.porta.ae)
     # then
     assert (activity.next_step, activity.next_step_due, activity.next_step_owner) == ("", None, None)
+
+
+def test_a_due_date_without_a_next_step_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="  ",
+            next_step_due="2025-02-01",
+            next_step_owner=p.ae,
+        ),
+    )
+    # then
+    message = "A due date needs a next step: say what it is, or clear the date."
+    assert (error.message, error.extra) == (message, {"next_step": message})
+    assert unchanged
 
 
 def test_contacts_of_another_client_cannot_be_on_an_activity(world, in_scope):
@@ -1127,7 +1222,7 @@ def test_an_activity_links_the_contacts_of_the_accounts_client(world, in_scope):
     # given
     p = world.porta
     # when
-    activity = _log(world, in_scope, contact_ids=[p.contact.pk, str(p.contact.pk)])
+    activity = _log(world, in_scope, contact_ids=[p.contact.pk, p.contact.pk])
     # then
     with in_scope(p.org):
         assert list(Activity.objects.get(pk=activity.pk).contacts.values_list("pk", flat=True)) == [p.contact.pk]
@@ -1136,7 +1231,7 @@ def test_an_activity_links_the_contacts_of_the_accounts_client(world, in_scope):
 def test_an_activity_on_an_account_one_cannot_see_is_not_found(world, in_scope):
     # given an account of ae2 with no team, which ae cannot see
     p = world.porta
-    hidden = _open_account(world, in_scope, owner=p.ae2.pk)
+    hidden = _open_account(world, in_scope, owner=p.ae2)
     # when
     error, unchanged = _refusal(
         world,
@@ -1278,7 +1373,7 @@ def test_resolving_stamps_the_time_and_reopening_clears_it(world, in_scope):
 def test_an_incident_on_an_account_one_cannot_see_is_not_found(world, in_scope):
     # given
     p = world.porta
-    hidden = _open_account(world, in_scope, owner=p.ae2.pk)
+    hidden = _open_account(world, in_scope, owner=p.ae2)
     # when
     error, unchanged = _refusal(
         world,
@@ -1295,7 +1390,10 @@ def test_an_incident_on_an_account_one_cannot_see_is_not_found(world, in_scope):
     [
         ({"title": "  "}, {"title": "This field is required."}),
         ({"title": "Late", "severity": "urgent"}, {"severity": "Choose a value from the list."}),
-        ({"title": "Late", "assignee": 999999}, {"assignee": "Choose an active member of this organisation."}),
+        (
+            {"title": "Late", "assignee": Membership(pk=999999)},
+            {"assignee": "Choose an active member of this organisation."},
+        ),
         ({"title": "Late", "opened_at": "yesterday"}, {"opened_at": "Enter a date and time."}),
     ],
 )
@@ -1402,15 +1500,253 @@ def test_two_requests_adding_the_same_objective_at_once_write_one_and_refuse_the
     other.start()
     assert written.wait(10)
     # when this request looks (it sees nothing committed) and inserts, blocking on the other's
-    # row in the unique index until that one commits
+    # row in the exclusion constraint's index until that one commits
     threading.Timer(0.5, release.set).start()
-    with pytest.raises(ApplicationError) as error, transaction.atomic(), tenant_scope(p.org):
+    with pytest.raises(ValidationError) as error, transaction.atomic(), tenant_scope(p.org):
         services.objective_create(organization=p.org, actor=p.ae, account=p.account, target="4", **fields)
     other.join(10)
     # then
     assert (
-        error.value.message
+        refusal_messages(error.value)[0]
         == "This account already has a “Number of won offers” objective from 01/01/2025 to 30/01/2025."
     )
     with transaction.atomic(), tenant_scope(p.org):
         assert list(Objective.objects.filter(metric="won_offers").values_list("target", flat=True)) == [Decimal("3.00")]
+
+
+# --- work goes to people who see the account (issue 11, defect 1) ----------------------------------
+
+
+def _account_of_ae2_in_another_team(world, in_scope):
+    """An account owned by ae2 in a team of porta that neither ae nor the lead leads or is in:
+    ae does not see it (nor does the lead)."""
+    p = world.porta
+    with in_scope(p.org):
+        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[])
+    return _open_account(world, in_scope, owner=p.ae2, sales_team=north)
+
+
+def test_a_next_step_for_someone_who_cannot_see_the_account_is_refused(world, in_scope):
+    # given
+    p = world.porta
+    theirs = _account_of_ae2_in_another_team(world, in_scope)
+    # when: ae2 gives a next step on it to ae
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.activity_log(
+            organization=p.org,
+            actor=p.ae2,
+            account=theirs,
+            kind="call",
+            summary="Call",
+            next_step="Send the offer",
+            next_step_due=date(2026, 2, 1),
+            next_step_owner=p.ae,
+        ),
+    )
+    # then
+    assert (error.message, error.extra) == (
+        "Ae Porta cannot see this account: choose someone who can.",
+        {"next_step_owner": "Choose someone who can see this account."},
+    )
+    assert unchanged
+
+
+def test_an_incident_for_someone_who_cannot_see_the_account_is_refused_when_opened_and_when_reassigned(world, in_scope):
+    # given
+    p = world.porta
+    theirs = _account_of_ae2_in_another_team(world, in_scope)
+    with in_scope(p.org):
+        incident = services.incident_open(organization=p.org, actor=p.ae2, account=theirs, title="Late")
+    # when
+    opened, opened_unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.incident_open(organization=p.org, actor=p.ae2, account=theirs, title="Late", assignee=p.ae),
+    )
+    reassigned, reassigned_unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.incident_update(organization=p.org, actor=p.ae2, incident=incident, assignee=p.ae),
+    )
+    # then
+    refusal = (
+        "Ae Porta cannot see this account: choose someone who can.",
+        {"assignee": "Choose someone who can see this account."},
+    )
+    assert [(opened.message, opened.extra), (reassigned.message, reassigned.extra)] == [refusal, refusal]
+    assert opened_unchanged and reassigned_unchanged
+
+
+def test_finance_and_the_accounts_team_may_hold_its_work(world, in_scope):
+    # given porta's account: ae2 on its team, finance sees every account
+    p = world.porta
+    # when
+    with in_scope(p.org):
+        activity = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Check the invoice",
+            next_step_due=date(2026, 2, 1),
+            next_step_owner=p.finance,
+        )
+        incident = services.incident_open(
+            organization=p.org, actor=p.ae, account=p.account, title="Late", assignee=p.ae2
+        )
+    # then
+    assert (activity.next_step_owner, incident.assignee) == (p.finance, p.ae2)
+
+
+def test_reassigning_an_account_hands_the_previous_owner_s_open_next_steps_to_the_new_owner(world, in_scope):
+    # given: on porta's account, ae's open next step (the world's), one ae has done, and finance's
+    p = world.porta
+    with in_scope(p.org):
+        done = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Done already",
+            next_step_due=date(2026, 1, 10),
+        )
+        services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
+        finance_s = services.activity_log(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            kind="call",
+            summary="Call",
+            next_step="Check the invoice",
+            next_step_due=date(2026, 1, 10),
+            next_step_owner=p.finance,
+        )
+    # when
+    with in_scope(p.org):
+        result = services.account_reassign(organization=p.org, actor=p.lead, account=p.account, owner=p.ae2)
+        owners = dict(
+            Activity.objects.filter(pk__in=[p.activity.pk, done.pk, finance_s.pk]).values_list("pk", "next_step_owner")
+        )
+    # then: only the open one of the previous owner moved
+    assert result.next_steps_moved == 1
+    assert owners == {p.activity.pk: p.ae2.pk, done.pk: p.ae.pk, finance_s.pk: p.finance.pk}
+
+
+# --- percentages, dates (issue 11, defects 3 and 15) --------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "refused"), [("100.00", False), ("0", False), ("100.01", True), ("2500.75", True)])
+def test_a_percentage_actual_is_between_0_and_100(world, in_scope, value, refused):
+    # given an on-time payment objective
+    p = world.porta
+    objective = _objective(world, in_scope, metric="on_time_payment", target="95")
+    call = lambda: services.objective_actual_record(  # noqa: E731
+        organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value=value
+    )
+    # when / then
+    if refused:
+        error, unchanged = _refusal(world, in_scope, call)
+        message = "A percentage is between 0 and 100."
+        assert ((error.message, error.extra), unchanged) == ((message, {"value": message}), True)
+    else:
+        with in_scope(p.org):
+            assert str(call().value) == str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def test_a_money_actual_may_be_over_100(world, in_scope):
+    p = world.porta
+    objective = _objective(world, in_scope)
+    with in_scope(p.org):
+        actual = services.objective_actual_record(
+            organization=p.org, actor=p.ae, objective=objective, as_of="2025-01-10", value="2500.75"
+        )
+    assert actual.value == Decimal("2500.75")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda p: services.activity_log(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                summary="Old",
+                occurred_at=datetime(1, 1, 1, tzinfo=UTC),
+            ),
+            id="an activity in year 1",
+        ),
+        pytest.param(
+            lambda p: services.incident_open(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                title="Far",
+                opened_at=datetime(9999, 12, 31, tzinfo=UTC),
+            ),
+            id="an incident in year 9999",
+        ),
+        pytest.param(
+            lambda p: services.account_update(
+                organization=p.org, actor=p.ae, account=p.account, start_date=date(1899, 12, 31)
+            ),
+            id="an account started in 1899",
+        ),
+        pytest.param(
+            lambda p: services.objective_create(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                metric="won_offers",
+                period_start=date(2100, 1, 1),
+                period_end=date(2101, 1, 1),
+                target=Decimal("1"),
+            ),
+            id="an objective ending in 2101",
+        ),
+    ],
+)
+def test_dates_and_times_are_between_1900_and_2100(world, in_scope, call):
+    # when
+    error, unchanged = _refusal(world, in_scope, lambda: call(world.porta))
+    # then
+    assert (error.message, list(error.extra.values()), unchanged) == (
+        "Enter a date from 1900 to 2100.",
+        ["Enter a date from 1900 to 2100."],
+        True,
+    )
+
+
+def test_the_database_keeps_an_activity_s_moment_in_range_whoever_writes_it(world, in_scope):
+    # given: a write that skips the service (a bulk update)
+    from django.db import IntegrityError
+
+    p = world.porta
+    # when / then: the list of activities can never meet a moment it cannot read back
+    with pytest.raises(IntegrityError, match="activity_occurred_in_range"), in_scope(p.org):
+        Activity.objects.filter(pk=p.activity.pk).update(occurred_at=datetime(1, 1, 1, tzinfo=UTC))
+
+
+# --- an account's name, whatever its case (issue 11, item 1) ------------------------------------------
+
+
+def test_renaming_an_account_to_another_s_name_in_another_case_is_refused(world, in_scope):
+    # given a second account of porta's client
+    p = world.porta
+    second = _open_account(world, in_scope, name="Second Line")
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.account_update(organization=p.org, actor=p.admin, account=second, name="porta ACCOUNT"),
+    )
+    # then
+    assert (error.message, error.extra) == (
+        "This client already has an account with that name.",
+        {"name": "Choose another name."},
+    )
+    assert unchanged

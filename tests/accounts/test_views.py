@@ -23,9 +23,9 @@ def _other_account(world, owner="ae2", team=None, name="Other Account"):
         return services.account_create(
             organization=p.org,
             actor=p.admin,
-            client=p.client.pk,
+            client=p.client,
             name=name,
-            owner=getattr(p, owner).pk,
+            owner=getattr(p, owner),
             sales_team=team,
         )
 
@@ -37,10 +37,10 @@ def _accounts(world, n, owner="ae"):
             services.account_create(
                 organization=p.org,
                 actor=p.admin,
-                client=p.client.pk,
+                client=p.client,
                 name=f"Bulk {i:03d}",
-                owner=getattr(p, owner).pk,
-                sales_team=p.team.pk,
+                owner=getattr(p, owner),
+                sales_team=p.team,
             )
 
 
@@ -53,10 +53,15 @@ def _names(response) -> list[str]:
 
 def test_the_portfolio_shows_each_role_exactly_the_accounts_it_may_see(world):
     _other_account(world, owner="ae2", team=None, name="Ae2 Solo")
-    _other_account(world, owner="ae2", team=world.porta.team.pk, name="Ae2 In Team")
+    _other_account(world, owner="ae2", team=world.porta.team, name="Ae2 In Team")
     assert _names(signed_in(world.porta.ae).get("/o/porta/portfolio/")) == ["Porta Account"]
     assert _names(signed_in(world.porta.ae2).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Ae2 Solo", "Porta Account"]
-    assert _names(signed_in(world.porta.lead).get("/o/porta/portfolio/")) == ["Ae2 In Team", "Porta Account"]
+    # the lead: their team's accounts, and ae2's without a team (ae2 is in the lead's team)
+    assert _names(signed_in(world.porta.lead).get("/o/porta/portfolio/")) == [
+        "Ae2 In Team",
+        "Ae2 Solo",
+        "Porta Account",
+    ]
     assert _names(signed_in(world.porta.finance).get("/o/porta/portfolio/")) == [
         "Ae2 In Team",
         "Ae2 Solo",
@@ -115,13 +120,13 @@ def test_every_sortable_column_sorts_both_ways(world, key):
             services.account_create(
                 organization=p.org,
                 actor=p.admin,
-                client=p.client.pk,
+                client=p.client,
                 name=name,
-                owner=owner.pk,
+                owner=owner,
                 status=status,
                 tier=tier,
                 credit_limit=limit,
-                sales_team=p.team.pk,
+                sales_team=p.team,
             )
     client = signed_in(p.admin)
     # when
@@ -326,7 +331,15 @@ def test_only_finance_sets_the_risk_rating(world):
 
 def test_my_day_lists_my_due_next_steps_incidents_near_sla_and_quiet_accounts(world):
     p = world.porta
-    _accounts(world, 1)  # no activity ever: quiet
+    with transaction.atomic(), tenant_scope(p.org):  # no activity ever since it started 40 days ago: quiet
+        services.account_create(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client,
+            name="Bulk 000",
+            owner=p.ae,
+            start_date=timezone.localdate() - timedelta(days=40),
+        )
     response = signed_in(p.ae).get("/o/porta/my-day/")
     text = response.content.decode()
     assert "Send porta proposal" in text and "Porta delivery late" in text and "Bulk 000" in text
@@ -442,16 +455,17 @@ def _fill_account(world, n):
                 contact_ids=[contact.pk],
                 next_step=f"Step {i}",
                 next_step_due=timezone.localdate(),
-                next_step_owner=p.ae.pk,
+                next_step_owner=p.ae,
             )
             services.incident_open(
-                organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2.pk
+                organization=p.org, actor=p.ae, account=p.account, title=f"Incident {i}", assignee=p.ae2
             )
             services.objective_create(
                 organization=p.org,
                 actor=p.admin,
                 account=p.account,
-                metric="won_offers",
+                metric="custom",
+                custom_metric_name=f"Workshops {i}",
                 period_start=timezone.localdate().replace(day=1),
                 period_end=timezone.localdate() + timedelta(days=30 + i),
                 target="10",
@@ -614,7 +628,7 @@ def test_the_account_page_offers_edit_and_mark_done_only_to_who_may_use_them(wor
             summary="Ae2's note",
             next_step="Ae2's step",
             next_step_due=timezone.localdate(),
-            next_step_owner=p.ae2.pk,
+            next_step_owner=p.ae2,
         )
     url = f"/o/porta/accounts/{p.account.pk}/"
     # when
@@ -1004,11 +1018,11 @@ def test_a_lead_opens_accounts_for_others_only_in_the_teams_they_lead(world):
         transaction.atomic(),
         tenant_scope(p.org),
     ):
-        services.account_create(organization=p.org, actor=p.lead, client=p.client.pk, name="Orphan", owner=p.ae.pk)
+        services.account_create(organization=p.org, actor=p.lead, client=p.client, name="Orphan", owner=p.ae)
     assert snapshot() == before
     with transaction.atomic(), tenant_scope(p.org):
         account = services.account_create(
-            organization=p.org, actor=p.lead, client=p.client.pk, name="Team one", owner=p.ae.pk, sales_team=p.team.pk
+            organization=p.org, actor=p.lead, client=p.client, name="Team one", owner=p.ae, sales_team=p.team
         )
     assert account.sales_team_id == p.team.pk
 
@@ -1023,7 +1037,7 @@ def test_an_account_stays_with_its_client(world):
         transaction.atomic(),
         tenant_scope(p.org),
     ):
-        services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client.pk)
+        services.account_update(organization=p.org, actor=p.admin, account=p.account, client=p.client)
     assert snapshot() == before
 
 
@@ -1116,7 +1130,8 @@ def test_an_actual_outside_the_period_says_why_first_and_which_dates_fit(world):
     )
     # then
     assert re.findall(r'data-testid="actual-errors">([^<]*)</div>', response.content.decode()) == [
-        f"The date must be inside the objective&#x27;s period. As of: Between {start} and {end}."
+        # the dates in the reader's format, as the page shows them
+        f"The date must be inside the objective&#x27;s period. As of: Between {start:%d/%m/%Y} and {end:%d/%m/%Y}."
     ]
 
 
@@ -1133,3 +1148,305 @@ def test_a_form_s_address_opened_in_the_browser_says_so_instead_of_an_empty_405(
     assert re.findall(r"<title>([^<]*)</title>", text) == ["Not here · AccountDesk"]
     assert "This address is not a page: it takes what a form on its page sends. Go back to that page." in text
     assert snapshot() == before
+
+
+# --- issue 11 ------------------------------------------------------------------------------------
+
+
+def _options(html: str, name: str) -> list[tuple[str, str]]:
+    """A select's options (value, text), by the select's name."""
+    [select] = re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
+
+
+def _selected(html: str, name: str) -> list[str]:
+    [select] = re.findall(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option value="([^"]*)" selected', select)
+
+
+def _theirs(world) -> Account:
+    """An account of ae2 in a team the lead does not lead: ae and the lead do not see it."""
+    from tenancy import services as tenancy_services
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        north = tenancy_services.team_create(organization=p.org, actor=p.admin, name="Team North", member_ids=[])
+    return _other_account(world, owner="ae2", team=north, name="Theirs")
+
+
+def test_next_steps_and_incidents_are_offered_only_to_people_who_see_the_account(world):
+    # given: on ae2's account in Team North, admin, finance and ae2 see it; ae and the lead do not
+    p = world.porta
+    theirs = _theirs(world)
+    client = signed_in(p.ae2)
+    # when
+    page = client.get(f"/o/porta/accounts/{theirs.pk}/").content.decode()
+    incident_form = client.get(f"/o/porta/accounts/{theirs.pk}/incidents/", HTTP_HX_REQUEST="true").content.decode()
+    # then
+    seers = [(str(p.admin.pk), "Admin Porta"), (str(p.ae2.pk), "Ae2 Porta"), (str(p.finance.pk), "Finance Porta")]
+    assert _options(page, "next_step_owner") == [("", "Choose a person")] + seers
+    assert _options(incident_form, "assignee") == [("", "Choose a person")] + seers
+    # and the account team may still take anyone
+    assert [name for _v, name in _options(page, "membership")] == [
+        "Choose a person",
+        "Admin Porta",
+        "Ae Porta",
+        "Finance Porta",
+        "Lead Porta",
+    ]
+
+
+def test_a_next_step_for_someone_who_cannot_see_the_account_stays_on_the_form_with_why(world):
+    p = world.porta
+    theirs = _theirs(world)
+    client = signed_in(p.ae2)
+    before = snapshot()
+    response = client.post(
+        f"/o/porta/accounts/{theirs.pk}/activities/",
+        {
+            "kind": "call",
+            "occurred_at": "2026-11-20T10:30",
+            "duration_minutes": "5",
+            "summary": "Call",
+            "next_step": "Send the offer",
+            "next_step_due": "2026-11-25",
+            "next_step_owner": p.ae.pk,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    text = response.content.decode()
+    assert response.status_code == 400 and text.lstrip().startswith('<form id="activity-form"')
+    assert re.findall(r'<div class="alert alert-danger py-2">([^<]*)</div>', text) == [
+        "Ae Porta cannot see this account: choose someone who can."
+    ]
+    assert "Choose someone who can see this account." in text
+    assert 'value="Send the offer"' in text
+    assert snapshot() == before
+
+
+def test_reassigning_says_that_the_previous_owner_s_open_next_steps_go_to_the_new_owner(world):
+    p = world.porta
+    response = signed_in(p.lead).post(
+        f"/o/porta/accounts/{p.account.pk}/reassign/", {"owner": p.ae2.pk, "from": "portfolio"}, HTTP_HX_REQUEST="true"
+    )
+    assert (
+        "Porta Account now belongs to Ae2 Porta. The open next step of Ae Porta on it is now theirs."
+        in response["HX-Trigger"]
+    )
+    with transaction.atomic(), tenant_scope(p.org):
+        assert Activity.objects.get(pk=p.activity.pk).next_step_owner == p.ae2
+
+
+def test_the_new_account_form_offers_an_account_executive_only_themselves_and_their_team(world):
+    # when
+    page = signed_in(world.porta.ae).get("/o/porta/accounts/new/").content.decode()
+    # then
+    p = world.porta
+    assert _options(page, "owner") == [("", "Choose a person"), (str(p.ae.pk), "Ae Porta")]
+    assert (_selected(page, "owner"), _selected(page, "sales_team")) == ([str(p.ae.pk)], [str(p.team.pk)])
+
+
+def test_the_new_account_form_defaults_the_sales_team_from_the_chosen_owner(world):
+    # given: an admin, who may choose any account executive; choosing one asks the form again
+    p = world.porta
+    client = signed_in(p.admin)
+    # when
+    blank = client.get("/o/porta/accounts/new/").content.decode()
+    chosen = client.get(f"/o/porta/accounts/new/?owner={p.ae2.pk}", HTTP_HX_REQUEST="true").content.decode()
+    # then
+    assert [name for _v, name in _options(blank, "owner")] == ["Choose a person", "Ae Porta", "Ae2 Porta"]
+    assert (_selected(blank, "sales_team"), _selected(chosen, "sales_team")) == ([], [str(p.team.pk)])
+    [owner_select] = re.findall(r'<select[^>]*name="owner"[^>]*>', blank)
+    assert re.findall(r'hx-get="([^"]*)"', owner_select) == ["/o/porta/accounts/new/"]
+
+
+def test_a_lead_s_refused_new_account_stays_on_the_form_with_what_was_typed(world):
+    # given: the lead opens an account for ae without a team (only in the teams they lead)
+    p = world.porta
+    client = signed_in(p.lead)
+    before = snapshot()
+    # when
+    response = client.post(
+        "/o/porta/accounts/new/",
+        {
+            "client": p.client.pk,
+            "name": "Girona Store",
+            "owner": p.ae.pk,
+            "sales_team": "",
+            "currency": "EUR",
+            "payment_terms_days": "45",
+            "credit_limit": "1000",
+            "tier": "key",
+            "status": "active",
+            "start_date": "2026-01-15",
+        },
+    )
+    # then: not a 403 page; the form, with why and all that was typed
+    text = response.content.decode()
+    assert response.status_code == 400 and 'data-testid="account-form"' in text
+    assert re.findall(r'<div class="alert alert-danger py-2" role="alert">([^<]*)</div>', text) == [
+        "You can open accounts for others only in the teams you lead."
+    ]
+    assert 'value="Girona Store"' in text and 'value="45"' in text
+    assert snapshot() == before
+
+
+def _team_late(world):
+    """On porta's account (Team Porta, owned by ae): ae's next step overdue since yesterday and
+    ae's incident past its SLA."""
+    from accounts.models import Incident
+
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        Activity.objects.filter(pk=p.activity.pk).update(next_step_due=timezone.localdate() - timedelta(days=1))
+        Incident.objects.filter(pk=p.incident.pk).update(sla_due_at=timezone.now() - timedelta(hours=2))
+
+
+def test_a_lead_s_my_day_has_their_team_s_late_incidents_and_next_steps_in_a_section_of_its_own(world):
+    # given
+    _team_late(world)
+    p = world.porta
+    # when
+    lead = signed_in(p.lead).get("/o/porta/my-day/").content.decode()
+    ae = signed_in(p.ae).get("/o/porta/my-day/").content.decode()
+    # then: the lead's team section; none for an account executive
+    [team] = re.findall(r'<div class="row g-3" id="my-team" data-testid="my-team">(.*)', lead, re.S)
+    assert re.findall(r'data-testid="team-incidents">\s*<li[^>]*><a[^>]*>\s*<div[^>]*>([^<]*)<', team) == [
+        "Porta delivery late "
+    ]
+    assert re.findall(r'data-testid="team-next-steps">\s*<li[^>]*><a[^>]*>\s*<div[^>]*>([^<]*)<', team) == [
+        "Send porta proposal"
+    ]
+    assert 'data-testid="my-team"' not in ae
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_a_lead_s_my_day_takes_the_same_number_of_queries_with_1_and_50_rows(world, count, django_assert_num_queries):
+    # given: count late next steps and incidents of ae on the lead's team's account
+    from accounts.models import Incident
+
+    p = world.porta
+    _team_late(world)
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(count - 1):
+            services.activity_log(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                kind="call",
+                summary=f"Call {i}",
+                next_step=f"Step {i}",
+                next_step_due=timezone.localdate() - timedelta(days=1),
+            )
+            late = services.incident_open(
+                organization=p.org, actor=p.ae, account=p.account, title=f"Late {i}", assignee=p.ae
+            )
+            Incident.objects.filter(pk=late.pk).update(sla_due_at=timezone.now() - timedelta(hours=1))
+    client = signed_in(p.lead)
+    client.get("/o/porta/my-day/")
+    # an account executive's 11 (see above), and the team's incidents and next steps
+    with django_assert_num_queries(13):
+        response = client.get("/o/porta/my-day/")
+    text = response.content.decode()
+    assert (text.count('data-testid="team-incidents"'), len(re.findall(r"Late \d+|Porta delivery late", text))) == (
+        1,
+        min(count, 20),
+    )
+
+
+def test_an_activity_dated_before_1900_stays_on_the_form_with_why(world):
+    p = world.porta
+    client = signed_in(p.ae)
+    before = snapshot()
+    response = client.post(
+        f"/o/porta/accounts/{p.account.pk}/activities/",
+        {"kind": "call", "occurred_at": "0001-01-01T00:00", "duration_minutes": "5", "summary": "Old call"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', response.content.decode()) == [
+        "Enter a date from 1900 to 2100."
+    ]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("before", ["²", "-1", "x", "99999999999999999999"])
+def test_an_older_page_asked_with_a_before_that_is_not_an_id_does_not_fail(world, before):
+    p = world.porta
+    client = signed_in(p.ae)
+    activities = client.get(f"/o/porta/accounts/{p.account.pk}/activities/?before={before}", HTTP_HX_REQUEST="true")
+    audit = client.get(f"/o/porta/accounts/{p.account.pk}/audit/?before={before}", HTTP_HX_REQUEST="true")
+    # the first page of the timeline; the account page for the trail
+    assert (activities.status_code, 'data-testid="activity"' in activities.content.decode()) == (200, True)
+    assert (audit.status_code, audit["Location"]) == (302, f"/o/porta/accounts/{p.account.pk}/")
+
+
+# --- the portfolio and incidents lists on the one list pattern (issue 11, item 6) -----------------
+
+
+def _incidents(world, n):
+    """n more open incidents on porta's account, of every severity in turn."""
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        for i in range(n):
+            services.incident_open(
+                organization=p.org,
+                actor=p.ae,
+                account=p.account,
+                title=f"Incident {i:02d}",
+                severity=["low", "normal", "high", "critical"][i % 4],
+                assignee=p.ae2,
+            )
+
+
+def _titles(response) -> list[str]:
+    return re.findall(r'href="/o/porta/incidents/\d+/">([^<]+)<', response.content.decode())
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_incidents_list_takes_the_same_number_of_queries_with_1_and_50_incidents(
+    world, count, django_assert_num_queries
+):
+    _incidents(world, count - 1)
+    client = signed_in(world.porta.ae)
+    client.get("/o/porta/incidents/")
+    # user, organisation, membership, row count, page rows; plus the tenant transaction's
+    # savepoint, setting, reset and release
+    with django_assert_num_queries(9):
+        response = client.get("/o/porta/incidents/?sort=-severity")
+    assert len(_titles(response)) == min(count, 25)
+
+
+def test_incidents_sort_by_severity_in_the_order_severities_are_declared_and_the_export_follows(world):
+    # given: the world's high incident, and one low, one normal and one critical
+    p = world.porta
+    _incidents(world, 4)
+    client = signed_in(p.ae)
+    # when
+    ascending = _titles(client.get("/o/porta/incidents/?sort=severity"))
+    descending = _titles(client.get("/o/porta/incidents/?sort=-severity"))
+    exported = [
+        row[0]
+        for row in csv.reader(
+            io.StringIO(client.get("/o/porta/incidents/export.csv?sort=-severity").content.decode("utf-8-sig"))
+        )
+    ][1:]
+    # then: low, normal, high, critical; ties by how soon the SLA falls due
+    assert ascending == ["Incident 00", "Incident 01", "Porta delivery late", "Incident 02", "Incident 03"]
+    assert descending == list(reversed(ascending)) == exported
+
+
+def test_the_incidents_list_s_sort_headers_keep_the_filters_and_mark_the_sort(world):
+    page = signed_in(world.porta.ae).get("/o/porta/incidents/?status=open&sort=severity&page=1").content.decode()
+    assert re.findall(r'<a class="ad-sort text-decoration-none" href="([^"]*)"( aria-sort="\w+")?>', page) == [
+        ("?status=open&amp;sort=-severity", ' aria-sort="ascending"'),
+        ("?status=open&amp;sort=status", ""),
+        ("?status=open&amp;sort=sla", ""),
+    ]
+
+
+def test_a_sort_the_portfolio_does_not_know_leaves_it_by_name(world):
+    _accounts(world, 2)
+    client = signed_in(world.porta.admin)
+    response = client.get("/o/porta/portfolio/?sort=favourite")
+    assert (response.status_code, _names(response)) == (200, ["Bulk 000", "Bulk 001", "Porta Account"])

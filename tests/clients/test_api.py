@@ -317,9 +317,12 @@ def test_another_organisations_client_cannot_be_read_changed_or_given_a_contact(
     changed = send_json(browser, "patch", f"/api/v1/o/porta/clients/{n.client.pk}/", {"city": "Reus"})
     contact = send_json(browser, "post", "/api/v1/o/porta/contacts/", {"client": n.client.pk, "full_name": "Spy"})
     assert [(r.status_code, r.json()) for r in (read, changed)] == [(404, NOT_FOUND)] * 2
+    # the client's id is parsed against this organisation's clients, like every other input
     assert (contact.status_code, contact.json()) == (
         400,
-        _invalid("Choose a client of this organisation.", {"client": "Choose a client of this organisation."}),
+        _invalid(
+            "Invalid input: Choose a client of this organisation.", {"client": "Choose a client of this organisation."}
+        ),
     )
     assert snapshot() == before
 
@@ -502,3 +505,25 @@ def test_the_contact_list_takes_the_same_queries_with_1_and_with_50_contacts(wor
     with django_assert_num_queries(CLIENT_LIST_QUERIES):
         many = browser.get("/api/v1/o/porta/contacts/?page_size=200")
     assert (len(_ids(one)), len(_ids(many))) == (1, 50)
+
+
+def test_a_rule_of_the_model_reads_the_same_on_the_page_and_in_the_api(world):
+    # given the same wrong phone, typed in the contact's row and sent to the API
+    p = world.porta
+    browser = signed_in(p.ae)
+    key = f"c{p.contact.pk}"
+    message = "Enter a phone number: digits, spaces and + ( ) - . only."
+    before = snapshot()
+    # when
+    page = browser.post(
+        f"/o/porta/contacts/{p.contact.pk}/",
+        {f"{key}-full_name": "Contact Porta", f"{key}-phone": "call me", f"{key}-language": "es"},
+        HTTP_HX_REQUEST="true",
+    )
+    api = send_json(browser, "patch", f"/api/v1/o/porta/contacts/{p.contact.pk}/", {"phone": "call me"})
+    # then both refuse it on the phone, in the model's words, and change nothing
+    html = page.content.decode()
+    feedback = html[html.index(f'id="id_{key}-phone"') : html.index("<label", html.index(f'id="id_{key}-phone"'))]
+    assert (page.status_code, message in feedback, html.count(message)) == (400, True, 1)
+    assert (api.status_code, api.json()) == (400, _invalid(message, {"phone": message}))
+    assert snapshot() == before

@@ -1,8 +1,11 @@
+from types import SimpleNamespace
+
 import pytest
+from django.core.exceptions import ValidationError
 
 from clients import services
 from clients.models import Client, Contact
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_messages
 from tenancy.models import AuditEvent
 from tests.tenancy.isolation import snapshot
 
@@ -18,11 +21,21 @@ def _create_client(world, in_scope, org="porta", actor="admin", **fields):
 
 
 def _refusal(world, in_scope, call):
-    """Run a service call that must be refused; return the error and whether nothing changed."""
+    """Run a service call that must be refused; return the refusal as people get it (its
+    sentence, its fields, and the status and code the API answers with) and whether nothing
+    changed. A rule of the model refuses with full_clean()'s ValidationError, a permission with
+    an ApplicationError: both reach people the same way (config.errors.refusal_messages)."""
     before = snapshot()
-    with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
+    with pytest.raises((ApplicationError, ValidationError)) as raised, in_scope(world.porta.org):
         call()
-    return error.value, snapshot() == before
+    message, fields = refusal_messages(raised.value)
+    refusal = SimpleNamespace(
+        message=message,
+        extra=fields,
+        status=getattr(raised.value, "status", 400),
+        code=getattr(raised.value, "code", None) or "invalid",
+    )
+    return refusal, snapshot() == before
 
 
 # --- tax ids -------------------------------------------------------------------------------------
@@ -195,8 +208,7 @@ def test_changing_one_weight_is_checked_against_the_other_three(world, in_scope)
     [
         {"weight_price": 101, "weight_time_to_market": 0, "weight_delivery_time": 0, "weight_quality": 0},
         {"weight_price": -25, "weight_time_to_market": 75, "weight_delivery_time": 25, "weight_quality": 25},
-        {"weight_price": "25", "weight_time_to_market": 25, "weight_delivery_time": 25, "weight_quality": 25},
-        {"weight_price": 25.0, "weight_time_to_market": 25, "weight_delivery_time": 25, "weight_quality": 25},
+        {"weight_price": None, "weight_time_to_market": 25, "weight_delivery_time": 25, "weight_quality": 25},
     ],
 )
 def test_each_weight_is_a_whole_number_from_0_to_100(world, in_scope, weights):
@@ -256,9 +268,9 @@ def test_an_overlong_legal_name_is_refused(world, in_scope):
         in_scope,
         lambda: services.client_create(organization=p.org, actor=p.admin, legal_name="x" * 201, tax_id="12345678Z"),
     )
-    # then
+    # then (one field refused: its sentence is the refusal's, as for every other field)
     assert (error.message, error.extra) == (
-        "Some text is longer than allowed.",
+        "At most 200 characters (this has 201).",
         {"legal_name": "At most 200 characters (this has 201)."},
     )
     assert unchanged
@@ -289,21 +301,19 @@ def test_an_empty_legal_name_is_refused(world, in_scope):
 def test_an_unknown_field_is_refused(world, in_scope):
     # given
     p = world.porta
+    before = snapshot()
     # when
-    error, unchanged = _refusal(
-        world,
-        in_scope,
-        lambda: services.client_create(
+    with pytest.raises(TypeError) as error, in_scope(p.org):
+        services.client_create(
             organization=p.org,
             actor=p.admin,
             legal_name="Nou SL",
             tax_id="12345678Z",
             organization_id=world.nordwind.org.pk,
-        ),
-    )
+        )
     # then
-    assert error.message == "Unknown field: organization_id."
-    assert unchanged
+    assert "unexpected keyword argument 'organization_id'" in str(error.value)
+    assert snapshot() == before
 
 
 # --- who may change clients ------------------------------------------------------------------------
@@ -607,3 +617,79 @@ def test_a_contact_email_is_stored_in_lower_case_and_found_by_search_text(world,
         stored = Contact.objects.values_list("email", "search_text").get(pk=contact.pk)
     # then
     assert stored == ("angels.ribo@example.com", "angels ribo angels.ribo@example.com cfo")
+
+
+# --- the constraint decides ------------------------------------------------------------------------
+
+
+def test_a_tax_id_written_in_lower_case_is_the_same_tax_id(world, in_scope):
+    # given porta's client has B12345674
+    p = world.porta
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(organization=p.org, actor=p.ae, legal_name="Copy SL", tax_id="es b12345674"),
+    )
+    # then
+    message = "A client with this tax id already exists."
+    assert (error.message, error.extra) == (message, {"tax_id": message})
+    assert unchanged
+
+
+def _first_check_misses_the_concurrent_row(monkeypatch, model) -> list:
+    """As when two requests check at once: the first full_clean() of `model` does not see the
+    row the other request saves, so only the database's constraint can refuse. Returns the
+    rows checked, in order."""
+    checked = []
+    full_clean = model.full_clean
+
+    def full_clean_before_the_other_saved(instance, *args, **kwargs):
+        checked.append(str(instance))
+        if len(checked) == 1:
+            kwargs["validate_constraints"] = False
+        return full_clean(instance, *args, **kwargs)
+
+    monkeypatch.setattr(model, "full_clean", full_clean_before_the_other_saved)
+    return checked
+
+
+def test_a_tax_id_a_concurrent_request_saved_first_is_refused_with_the_constraints_message(
+    world, in_scope, monkeypatch
+):
+    # given another request saved B12345674 (porta's client) after this one checked
+    p = world.porta
+    checked = _first_check_misses_the_concurrent_row(monkeypatch, Client)
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.client_create(organization=p.org, actor=p.ae, legal_name="Copy SL", tax_id="ESB12345674"),
+    )
+    # then the unique constraint refused it, in its own words, on the tax id
+    message = "A client with this tax id already exists."
+    assert (error.status, error.message, error.extra) == (400, message, {"tax_id": message})
+    assert checked == ["Copy SL", "Copy SL"]
+    assert unchanged
+
+
+def test_a_second_primary_contact_a_concurrent_request_made_is_refused_with_the_constraints_message(
+    world, in_scope, monkeypatch
+):
+    # given a second contact, and another request that made the first one primary again after
+    # this one stepped it down (modelled by not stepping it down)
+    p = world.porta
+    with in_scope(p.org):
+        anna = services.contact_create(organization=p.org, actor=p.ae, client=p.client, full_name="Anna Puig")
+    monkeypatch.setattr(services, "_make_primary", lambda organization, contact: None)
+    checked = _first_check_misses_the_concurrent_row(monkeypatch, Contact)
+    # when
+    error, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.contact_update(organization=p.org, actor=p.ae, contact=anna, is_primary=True),
+    )
+    # then
+    assert (error.status, error.message, error.extra) == (400, "A client has one primary contact.", {})
+    assert checked == ["Anna Puig", "Anna Puig"]
+    assert unchanged

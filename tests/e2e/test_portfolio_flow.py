@@ -240,7 +240,7 @@ def test_ae_exports_a_filtered_portfolio_too_long_to_download_at_once(
     with transaction.atomic(), tenant_scope(p.org):
         for name in ("Lleida Logistics", "Lleida Retail", "Girona Foods"):
             services.account_create(
-                organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk
+                organization=p.org, actor=p.admin, client=p.client, name=name, owner=p.ae, sales_team=p.team
             )
     settings.EXPORT_INLINE_ROWS = 1
     page = page_factory(width=width, height=900, color_scheme=scheme)

@@ -28,6 +28,7 @@ ID_SOURCES = {
     "activity_id": lambda org: org.activity.pk,
     "incident_id": lambda org: org.incident.pk,
     "export_id": lambda org: org.export.pk,
+    "invitation_id": lambda org: org.invitation.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -54,6 +55,8 @@ NON_TENANT_ROUTES = {
     "login": "sign in",
     "logout": "sign out",
     "set_language": "the person's language",
+    "invitations": "the person's own invitations, before they belong (invitation policy on app.user_id)",
+    "invitation_answer": "answers one of the person's own invitations; anyone else's is not found",
     "password_reset": "Django's password reset",
     "password_reset_done": "Django's password reset",
     "password_reset_confirm": "Django's password reset",
@@ -127,7 +130,11 @@ def secrets_of(org) -> list[str]:
         org.incident.title,
         org.activity.next_step,
     ]
-    return [m.user.email for m in people] + [org.team.name, org.token.prefix, org.org.name] + portfolio
+    return (
+        [m.user.email for m in people]
+        + [org.team.name, org.token.prefix, org.org.name, org.invitation.email]
+        + portfolio
+    )
 
 
 def body(response) -> bytes:

@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tenancy import services
-from tenancy.models import ApiToken
+from tenancy.models import ApiToken, TokenScope
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
 
@@ -309,3 +309,71 @@ def test_the_api_docs_page_is_served_from_our_own_static_files():
     assert response.status_code == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in response.content
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+# --- adding someone who already has an account elsewhere (an invitation) ------------------------
+
+
+def test_adding_a_known_and_an_unknown_email_answers_alike_and_names_no_one(world):
+    # given an email that has an account in nordwind and one that has none
+    porta = world.porta.token_secret
+    body = {"full_name": "Typed By The Admin", "roles": ["finance"]}
+    # when porta's admin adds both
+    known = _api("post", "/api/v1/o/porta/memberships/", porta, body | {"email": "ae@nordwind.example"})
+    unknown = _api("post", "/api/v1/o/porta/memberships/", porta, body | {"email": "new@example.com"})
+    # then the same answer, but for the email: what was asked for, not the person's own name
+    assert (known.status_code, unknown.status_code) == (201, 201)
+    assert known.json() | {"email": "new@example.com"} == unknown.json()
+    assert unknown.json() == {
+        "email": "new@example.com",
+        "full_name": "Typed By The Admin",
+        "roles": ["finance"],
+        "is_active": True,
+    }
+    assert b"Ae Nordwind" not in known.content
+    # and the known person is not a member until they accept
+    members = _api("get", "/api/v1/o/porta/memberships/", porta).json()
+    assert "ae@nordwind.example" not in [m["email"] for m in members]
+    assert "new@example.com" in [m["email"] for m in members]
+
+
+# --- token scopes ------------------------------------------------------------------------------
+
+
+def _read_only_token(org_world, role: str = "admin") -> str:
+    with transaction.atomic(), tenant_scope(org_world.org):
+        _token, secret = services.api_token_create(
+            organization=org_world.org, membership=getattr(org_world, role), name="reader", scope=TokenScope.READ
+        )
+    return secret
+
+
+def test_a_read_only_token_reads_and_every_write_answers_403_and_changes_nothing(world):
+    # given a read-only token of porta's admin, who may do everything
+    secret = _read_only_token(world.porta)
+    before = snapshot()
+    # when it writes, whatever the method
+    writes = [
+        _api("post", "/api/v1/o/porta/teams/", secret, {"name": "Equip Nou"}),
+        _api("patch", f"/api/v1/o/porta/teams/{world.porta.team.pk}/", secret, {"name": "Renamed"}),
+        _api("put", f"/api/v1/o/porta/teams/{world.porta.team.pk}/", secret, {"name": "Renamed"}),
+        _api("delete", f"/api/v1/o/porta/teams/{world.porta.team.pk}/", secret),
+        _api("post", "/api/v1/o/porta/tokens/", secret, {"name": "write-capable"}),
+    ]
+    # then each is refused in the error shape, and nothing changed
+    refused = {"error": {"code": "token_read_only", "message": "This API token may only read.", "fields": {}}}
+    assert [(w.status_code, w.json()) for w in writes] == [(403, refused)] * 5
+    assert snapshot() == before
+    # and it reads
+    assert _api("get", "/api/v1/o/porta/teams/", secret).status_code == 200
+
+
+def test_a_token_is_made_with_its_scope_and_says_it(world):
+    secret = _token(world.porta, "ae")
+    read = _api("post", "/api/v1/o/porta/tokens/", secret, {"name": "Reader", "scope": "read"}).json()
+    write = _api("post", "/api/v1/o/porta/tokens/", secret, {"name": "Writer"}).json()
+    bad = _api("post", "/api/v1/o/porta/tokens/", secret, {"name": "Odd", "scope": "admin"})
+    assert (read["scope"], write["scope"]) == ("read", "read_write")
+    assert (bad.status_code, bad.json()["error"]["fields"]) == (400, {"scope": '"admin" is not a valid choice.'})
+    listed = {t["name"]: t["scope"] for t in _api("get", "/api/v1/o/porta/tokens/", secret).json()}
+    assert listed == {"Reader": "read", "Writer": "read_write", "ae token": "read_write"}

@@ -3,6 +3,8 @@ import re
 from django.core import mail
 from django.test import Client
 
+from tests.factories import signed_in
+
 PASSWORD = "accountdesk-demo"
 
 
@@ -63,13 +65,49 @@ def test_login_is_throttled_per_account(world, settings):
     assert _login(Client(), "ae2@porta.example", PASSWORD, REMOTE_ADDR="10.0.0.4").status_code == 302
 
 
-def test_login_is_throttled_per_address(world, settings):
+def test_the_address_limit_refuses_wrong_guesses_but_not_someone_who_knows_their_password(world, settings):
+    # given an address that guessed wrong up to its limit
     settings.LOGIN_THROTTLE_PER_ADDRESS = 3
     for email in ("a@example.com", "b@example.com", "c@example.com"):
         _login(Client(), email, "wrong", REMOTE_ADDR="10.9.9.9")
-    response = _login(Client(), "ae@porta.example", PASSWORD, REMOTE_ADDR="10.9.9.9")
-    assert b"Too many failed attempts." in response.content
+    # when a wrong guess comes from it, it is told to wait
+    wrong = _login(Client(), "ae2@porta.example", "wrong", REMOTE_ADDR="10.9.9.9")
+    assert b"Too many failed attempts." in wrong.content and wrong.status_code == 400
+    # then a person who knows their password signs in from the same address, and from another
+    assert _login(Client(), "ae@porta.example", PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 302
     assert _login(Client(), "ae@porta.example", PASSWORD, REMOTE_ADDR="10.9.9.8").status_code == 302
+
+
+def test_signing_in_resets_the_accounts_count_of_wrong_guesses(world, settings):
+    # given an account one wrong guess short of its limit, whose person then signs in
+    settings.LOGIN_THROTTLE_PER_ACCOUNT = 3
+    for _attempt in range(2):
+        _login(Client(), "ae@porta.example", "wrong")
+    assert _login(Client(), "ae@porta.example", PASSWORD).status_code == 302
+    # when they mistype twice more
+    for _attempt in range(2):
+        _login(Client(), "ae@porta.example", "wrong")
+    # then they are not throttled: the count started again when they signed in
+    assert _login(Client(), "ae@porta.example", PASSWORD).status_code == 302
+
+
+def test_a_reactivated_person_signs_in_afresh_their_old_session_does_not_come_back(world):
+    # given ae signed in, then deactivated and reactivated by the admin
+    ae = Client()
+    _login(ae, "ae@porta.example")
+    assert ae.get("/o/porta/").status_code == 200
+    admin = signed_in(world.porta.admin)
+    admin.post(f"/o/porta/people/{world.porta.ae.pk}/active/", {"is_active": "0"})
+    assert ae.get("/o/porta/").status_code == 404
+    admin.post(f"/o/porta/people/{world.porta.ae.pk}/active/", {"is_active": "1"})
+    # when the old session asks again (the API first, then a page)
+    api = ae.get("/api/v1/o/porta/me/")
+    page = ae.get("/o/porta/")
+    # then it is signed out and asked to sign in, and signing in again opens the organisation
+    assert (api.status_code, api.json()["error"]["code"]) == (401, "not_authenticated")
+    assert (page.status_code, page["Location"]) == (302, "/login/?next=/o/porta/")
+    assert _login(ae, "ae@porta.example").status_code == 302
+    assert ae.get("/o/porta/").status_code == 200
 
 
 def test_logout_ends_the_session(world):

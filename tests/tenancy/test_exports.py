@@ -35,7 +35,7 @@ def _second_account(world, name="Porta Second"):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
         return accounts_services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name=name, owner=p.ae.pk, sales_team=p.team.pk
+            organization=p.org, actor=p.admin, client=p.client, name=name, owner=p.ae, sales_team=p.team
         )
 
 
@@ -117,7 +117,7 @@ def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, cele
     _second_account(tworld)
     with transaction.atomic(), tenant_scope(p.org):
         accounts_services.account_create(
-            organization=p.org, actor=p.admin, client=p.client.pk, name="Porta Hidden", owner=p.ae2.pk, sales_team=None
+            organization=p.org, actor=p.admin, client=p.client, name="Porta Hidden", owner=p.ae2, sales_team=None
         )
     client = signed_in(p.ae)
     at_once = client.get("/o/porta/portfolio/export.csv?sort=-name").content

@@ -83,3 +83,66 @@ def test_an_api_token_opens_the_api_only_not_the_pages(world):
     assert Client().get("/api/v1/o/porta/me/", **header).status_code == 200
     page = Client().get("/o/porta/people/", **header)
     assert (page.status_code, page["Location"]) == (302, "/login/?next=/o/porta/people/")
+
+
+def test_a_person_without_a_language_reads_the_organisations(world):
+    # given porta works in Catalan; ae never chose a language, ae2 chose Spanish
+    from tests.factories import signed_in
+
+    world.porta.org.default_language = "ca"
+    world.porta.org.save()
+    user = world.porta.ae2.user
+    user.language = "es"
+    user.save()
+    # when each opens a page (their browsers ask for English)
+    unset = signed_in(world.porta.ae).get("/o/porta/tokens/", HTTP_ACCEPT_LANGUAGE="en")
+    chosen = signed_in(world.porta.ae2).get("/o/porta/tokens/", HTTP_ACCEPT_LANGUAGE="en")
+    # then the one without a language reads Catalan, the other their own
+    assert (unset["Content-Language"], chosen["Content-Language"]) == ("ca", "es")
+    assert '<html lang="ca"' in unset.content.decode()
+
+
+def test_the_language_chosen_in_the_session_wins_over_the_organisations(world):
+    from tests.factories import signed_in
+
+    world.porta.org.default_language = "ca"
+    world.porta.org.save()
+    client = signed_in(world.porta.ae)
+    client.post("/language/", {"language": "en", "next": "/o/porta/"})
+    assert client.get("/o/porta/tokens/")["Content-Language"] == "en"
+
+
+def test_an_api_request_reads_a_naive_time_in_the_persons_time_zone(world):
+    # given ae in Tokyo (UTC+9 in January) with a token, and finance in the organisation's Madrid (UTC+1)
+    import json
+    from datetime import UTC, datetime
+
+    from accounts.models import Activity
+    from tenancy import services
+
+    user = world.porta.ae.user
+    user.time_zone = "Asia/Tokyo"
+    user.save()
+    secrets = {}
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        for role in ("ae", "finance"):
+            _token, secrets[role] = services.api_token_create(
+                organization=world.porta.org, membership=getattr(world.porta, role), name="sync"
+            )
+    # when each logs a call at 09:00 with no offset
+    ids = {}
+    for role, secret in secrets.items():
+        response = Client().post(
+            "/api/v1/o/porta/activities/",
+            data=json.dumps(
+                {"account": world.porta.account.pk, "summary": f"Call {role}", "occurred_at": "2026-01-12T09:00:00"}
+            ),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        assert response.status_code == 201, response.content
+        ids[role] = response.json()["id"]
+    # then 09:00 in each one's time zone
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        stored = {role: Activity.objects.get(pk=pk).occurred_at for role, pk in ids.items()}
+    assert stored == {"ae": datetime(2026, 1, 12, 0, 0, tzinfo=UTC), "finance": datetime(2026, 1, 12, 8, 0, tzinfo=UTC)}

@@ -118,5 +118,6 @@ def test_a_person_sees_only_their_own_memberships_before_choosing_an_organisatio
 
     user = world.porta.ae.user
     with user_scope(user.pk):
+        # no organisation on purpose: what the database alone lets through
         rows = list(Membership.unscoped_dangerously.values_list("user_id", "organization_id"))
     assert rows == [(user.pk, world.porta.org.pk)]

@@ -43,6 +43,7 @@ def test_the_scopes_condition_is_exactly_filter_organization_id_on_every_tenant_
         for model in tenant_models():
             # when read through its manager, and through a plain filter
             scoped = model.objects.filter(pk__gt=0).order_by("pk")
+            # the escape hatch on purpose: the condition written by hand, to compare the scope's with
             plain = (
                 model.unscoped_dangerously.filter(organization_id=world.porta.org.pk).filter(pk__gt=0).order_by("pk")
             )
@@ -51,7 +52,7 @@ def test_the_scopes_condition_is_exactly_filter_organization_id_on_every_tenant_
             assert list(scoped.values_list("pk", flat=True)) == list(plain.values_list("pk", flat=True))
 
 
-def test_the_selectors_own_organisation_filter_is_not_repeated_in_the_sql(world):
+def test_the_selectors_own_organisation_filter_is_plain_django_and_changes_no_row(world):
     # given a read that says its organisation, as every selector does
     with transaction.atomic(), tenant_scope(world.porta.org):
         # when
@@ -60,10 +61,22 @@ def test_the_selectors_own_organisation_filter_is_not_repeated_in_the_sql(world)
         sql = str(teams.query)
         names = list(teams.values_list("name", flat=True))
         by_id_names = list(by_id.values_list("name", flat=True))
-    # then the condition is there once, and the rows are the same
-    assert _where(sql).count('"tenancy_team"."organization_id"') == 1
+    # then the scope's condition and the selector's are both there, as Django builds them (no
+    # overridden filter() drops one), and the rows are the same
+    assert _where(sql).count('"tenancy_team"."organization_id"') == 2
     assert names == ["Team Porta Digital"]
     assert by_id_names == ["Team Porta Digital"]
+
+
+def test_the_scoped_manager_is_a_plain_manager_on_djangos_public_api():
+    # given the tenant base: nothing of QuerySet or Model is overridden to make the scope
+    from django.db import models
+
+    from tenancy.models import TenantManager, TenantOwned
+
+    # then
+    assert TenantManager._queryset_class is models.QuerySet
+    assert "_get_FIELD_display" not in TenantOwned.__dict__
 
 
 def test_another_organisation_named_in_a_filter_is_kept_and_matches_nothing(world):
@@ -115,3 +128,36 @@ def test_unscoped_manager_is_still_bound_by_row_level_security(world):
     with transaction.atomic():
         assert AuditEvent.unscoped_dangerously.count() == 0
         assert Membership.unscoped_dangerously.count() == 0
+
+
+def test_a_tenant_scope_is_its_own_transaction_so_a_failing_block_writes_nothing(world):
+    # given a scope entered without a transaction of the caller's
+    with pytest.raises(ZeroDivisionError):
+        with tenant_scope(world.porta.org):
+            # when the block writes, then fails
+            Team.objects.create(organization=world.porta.org, name="Half-way")
+            assert _db_setting() == str(world.porta.org.pk)
+            raise ZeroDivisionError
+    # then the write went with it, and no scope is left, in the application or the database
+    assert current_organization_id() is None
+    with tenant_scope(world.porta.org):
+        assert list(Team.objects.values_list("name", flat=True)) == ["Team Porta Digital"]
+    with transaction.atomic():
+        assert _db_setting() == ""
+
+
+@pytest.mark.parametrize(("vendor", "transactions_opened"), [("postgresql", 1), ("sqlite", 0)])
+def test_a_long_read_opens_a_transaction_on_postgresql_and_none_on_sqlite(
+    world, monkeypatch, vendor, transactions_opened
+):
+    # given the database of the moment (SQLite's IMMEDIATE transactions would hold its write lock)
+    from tenancy.scope import reading_scope
+
+    monkeypatch.setattr(connection, "vendor", vendor)
+    depth = len(connection.savepoint_ids)
+    # when
+    with reading_scope(world.porta.org):
+        inside = (len(connection.savepoint_ids) - depth, current_organization_id())
+    # then the scope is there either way, in a transaction of its own only on PostgreSQL
+    assert inside == (transactions_opened, world.porta.org.pk)
+    assert current_organization_id() is None

@@ -1,10 +1,14 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_messages
 from tenancy import services
-from tenancy.models import ApiToken, AuditEvent, Membership, Team, TeamMember, User
+from tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Team, TeamMember, User
 from tenancy.scope import tenant_scope
+from tests.tenancy.isolation import snapshot
+
+REFUSALS = (ApplicationError, ValidationError)
 
 
 def _state(org):
@@ -50,16 +54,67 @@ def test_membership_add_creates_the_person_the_membership_and_an_audit_row(world
     )
 
 
-def test_membership_add_reuses_a_person_who_is_in_another_organisation(world, in_scope):
+def test_membership_add_of_someone_who_has_an_account_elsewhere_invites_them_and_adds_no_one(world, in_scope):
+    # given ae of nordwind, whom porta's admin adds by email
     with in_scope(world.porta.org):
-        membership = services.membership_add(
+        # when
+        invited = services.membership_add(
+            organization=world.porta.org,
+            actor=world.porta.admin,
+            email="AE@nordwind.example",
+            full_name="Someone We Met",
+            roles=["finance"],
+        )
+        memberships = Membership.objects.filter(user=world.nordwind.ae.user).count()
+        event = AuditEvent.objects.filter(action="invitation.create").get(object_id=invited.pk)
+    # then an invitation with what the admin typed, and nothing of the person's own
+    assert isinstance(invited, Invitation)
+    assert (invited.email, invited.full_name, invited.roles, invited.user_id, memberships) == (
+        "ae@nordwind.example",
+        "Someone We Met",
+        ["finance"],
+        world.nordwind.ae.user.pk,
+        0,
+    )
+    assert event.changes == {"email": [None, "ae@nordwind.example"], "roles": [None, ["finance"]]}
+
+
+def test_the_invited_person_accepts_and_becomes_a_member_with_the_roles_they_were_offered(world, in_scope):
+    # given
+    with in_scope(world.porta.org):
+        invited = services.membership_add(
             organization=world.porta.org,
             actor=world.porta.admin,
             email="ae@nordwind.example",
-            full_name="",
-            roles=["finance"],
+            full_name="X",
+            roles=["finance", "sales_lead"],
         )
-    assert membership.user == world.nordwind.ae.user
+    # when
+    membership = services.invitation_accept(user=world.nordwind.ae.user, invitation_id=invited.pk)
+    # then
+    with in_scope(world.porta.org):
+        assert Invitation.objects.filter(pk=invited.pk).exists() is False
+        assert Membership.objects.get(pk=membership.pk).roles == ["sales_lead", "finance"]
+        event = AuditEvent.objects.get(action="membership.add", object_id=membership.pk)
+    assert (membership.user, event.actor) == (world.nordwind.ae.user, world.nordwind.ae.user)
+
+
+def test_no_one_but_the_invited_person_may_answer_an_invitation_and_nothing_changes(world):
+    # given porta's invitation of its invitee
+    before = snapshot()
+    # when someone else accepts or declines it, then it is not found
+    for answer in (services.invitation_accept, services.invitation_decline):
+        with pytest.raises(Invitation.DoesNotExist):
+            answer(user=world.nordwind.ae.user, invitation_id=world.porta.invitation.pk)
+    assert snapshot() == before
+
+
+def test_the_invited_person_declines_and_the_invitation_is_gone(world, in_scope):
+    invitee = world.porta.invitation.user
+    services.invitation_decline(user=invitee, invitation_id=world.porta.invitation.pk)
+    with in_scope(world.porta.org):
+        assert (Invitation.objects.count(), Membership.objects.filter(user=invitee).count()) == (0, 0)
+        assert AuditEvent.objects.filter(action="invitation.decline").get().actor == invitee
 
 
 @pytest.mark.parametrize(
@@ -75,7 +130,13 @@ def test_membership_add_reuses_a_person_who_is_in_another_organisation(world, in
             {"roles": "Choose from admin, sales lead, account executive and finance."},
         ),
         ("new@example.com", "", ["admin"], "Enter the person's full name.", {"full_name": "This field is required."}),
-        ("new@example.com", "x" * 151, ["admin"], "The name is too long.", {"full_name": "At most 150 characters."}),
+        (
+            "new@example.com",
+            "x" * 151,
+            ["admin"],
+            "Ensure this value has at most 150 characters (it has 151).",
+            {"full_name": "Ensure this value has at most 150 characters (it has 151)."},
+        ),
         (
             "ae@porta.example",
             "",
@@ -87,12 +148,30 @@ def test_membership_add_reuses_a_person_who_is_in_another_organisation(world, in
 )
 def test_membership_add_refuses_bad_input_and_writes_nothing(world, in_scope, email, full_name, roles, message, fields):
     before = _state(world.porta.org)
-    with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
+    with pytest.raises(REFUSALS) as error, in_scope(world.porta.org):
         services.membership_add(
             organization=world.porta.org, actor=world.porta.admin, email=email, full_name=full_name, roles=roles
         )
-    assert (error.value.message, error.value.extra) == (message, fields)
+    assert refusal_messages(error.value) == (message, fields)
     assert _state(world.porta.org) == before
+
+
+@pytest.mark.parametrize("full_name", ["", "x" * 151])
+def test_a_known_and_an_unknown_email_are_refused_alike(world, in_scope, full_name):
+    # given an email that has an account elsewhere and one that has none, with the same bad name
+    refusals = []
+    for email in ("ae@nordwind.example", "nobody@example.com"):
+        with pytest.raises(REFUSALS) as error, in_scope(world.porta.org):
+            services.membership_add(
+                organization=world.porta.org,
+                actor=world.porta.admin,
+                email=email,
+                full_name=full_name,
+                roles=["finance"],
+            )
+        refusals.append(refusal_messages(error.value)[1])
+    # then the same refusal, on the name: nothing tells the admin which email has an account
+    assert refusals[0] == refusals[1] and list(refusals[0]) == ["full_name"]
 
 
 def test_only_an_admin_may_add_people(world, in_scope):
@@ -155,8 +234,8 @@ def test_team_set_people_replaces_leads_and_members(world, in_scope):
             organization=org.org,
             actor=org.admin,
             team=org.team,
-            lead_ids=[org.ae.pk],
-            member_ids=[org.finance.pk, org.ae.pk],
+            leads=[org.ae],
+            members=[org.finance, org.ae],
         )
         rows = sorted(TeamMember.objects.filter(team=org.team).values_list("membership__user__email", "is_lead"))
     assert rows == [("ae@porta.example", True), ("finance@porta.example", False)]
@@ -164,28 +243,45 @@ def test_team_set_people_replaces_leads_and_members(world, in_scope):
 
 def test_team_people_must_be_active_members_of_the_same_organisation(world, in_scope):
     before = _state(world.porta.org)
-    with pytest.raises(ApplicationError) as error, in_scope(world.porta.org):
+    with pytest.raises(REFUSALS) as error, in_scope(world.porta.org):
         services.team_set_people(
             organization=world.porta.org,
             actor=world.porta.admin,
             team=world.porta.team,
-            lead_ids=[world.nordwind.lead.pk],
-            member_ids=[],
+            leads=[world.nordwind.lead],
+            members=[],
         )
-    assert error.value.extra == {"lead_ids": "Choose active members of this organisation."}
+    assert refusal_messages(error.value)[1] == {"membership": "Choose active members of this organisation."}
     assert _state(world.porta.org) == before
 
 
 def test_team_names_are_unique_per_organisation_whatever_the_case(world, in_scope):
     before = _state(world.porta.org)
-    with pytest.raises(ApplicationError, match="A team with this name already exists."), in_scope(world.porta.org):
+    with pytest.raises(REFUSALS) as error, in_scope(world.porta.org):
         services.team_create(organization=world.porta.org, actor=world.porta.admin, name="team porta digital")
+    assert refusal_messages(error.value) == (
+        "A team with this name already exists.",
+        {"name": "A team with this name already exists."},
+    )
     assert _state(world.porta.org) == before
     with in_scope(world.nordwind.org):
         team = services.team_create(
             organization=world.nordwind.org, actor=world.nordwind.admin, name="Team Porta Digital"
         )
     assert team.name == "Team Porta Digital"
+
+
+def test_the_team_name_constraint_decides_even_when_the_case_differs(world, in_scope):
+    # given a rename to another team's name in other letters (the constraint, not a look-up, refuses)
+    with in_scope(world.porta.org):
+        other = services.team_create(organization=world.porta.org, actor=world.porta.admin, name="Equip Nord")
+    before = _state(world.porta.org)
+    with pytest.raises(REFUSALS) as error, in_scope(world.porta.org):
+        services.team_rename(
+            organization=world.porta.org, actor=world.porta.admin, team=other, name="TEAM porta DIGITAL"
+        )
+    assert refusal_messages(error.value)[1] == {"name": "A team with this name already exists."}
+    assert _state(world.porta.org) == before
 
 
 def test_api_token_stores_only_a_hash_and_expires(world, in_scope):
@@ -210,13 +306,13 @@ def test_api_token_lifetime_is_bounded(world, in_scope, days):
 def test_team_update_is_all_or_nothing(world, in_scope):
     # given a valid new name and an invalid lead
     before = _state(world.porta.org)
-    with pytest.raises(ApplicationError), in_scope(world.porta.org):
+    with pytest.raises(REFUSALS), in_scope(world.porta.org):
         services.team_update(
             organization=world.porta.org,
             actor=world.porta.admin,
             team=world.porta.team,
             name="Renamed",
-            lead_ids=[world.nordwind.lead.pk],
+            leads=[world.nordwind.lead],
         )
     # then the rename did not happen either
     assert _state(world.porta.org) == before

@@ -37,3 +37,28 @@ def test_the_tenant_task_runs_inside_its_organisation_and_ignores_an_unknown_one
         send_welcome_email.apply(kwargs={"organization_id": world.porta.org.pk, "membership_id": membership_id}).get()
         is True
     )
+
+
+def test_the_invitation_mail_names_the_organisation_and_the_page_to_answer_and_nothing_else(world):
+    from django.core import mail
+
+    from tenancy.tasks import send_invitation_email
+
+    # given porta's invitation; asked for under nordwind, it finds nothing
+    invitation = world.porta.invitation
+    assert (
+        send_invitation_email.apply(
+            kwargs={"organization_id": world.nordwind.org.pk, "invitation_id": invitation.pk}
+        ).get()
+        is False
+    )
+    # when
+    sent = send_invitation_email.apply(kwargs={"organization_id": world.porta.org.pk, "invitation_id": invitation.pk})
+    # then
+    assert sent.get() is True
+    message = mail.outbox[0]
+    assert (message.to, message.subject) == (
+        ["invitee@porta-elsewhere.example"],
+        "You are invited to join Porta Digital on AccountDesk",
+    )
+    assert "http://127.0.0.1:8000/invitations/" in message.body and "Admin Porta" not in message.body

@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -5,7 +6,7 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 
-from tenancy.models import Membership, TeamMember
+from tenancy.models import ApiToken, Invitation, Membership, TeamMember
 from tenancy.scope import tenant_scope
 from tests.factories import signed_in
 from tests.tenancy.isolation import snapshot
@@ -20,6 +21,12 @@ ADMIN_POSTS = [
     ("teams/{team}/delete/", {}),
 ]
 EVERYONE_PAGES = ["", "preferences/", "tokens/"]
+# Held exactly, the same with 1 row and with 50: the person, the organisation, the savepoint and
+# its tenant setting (set and restored: the test's transaction is outside), the membership, then
+# the list's count and its page; People adds the invitations, Teams the page's teams' people and
+# the new-team form's two lists of people to choose from.
+PEOPLE_PAGE_QUERIES = 10
+TEAMS_PAGE_QUERIES = 12
 
 
 def _url(world, path: str) -> str:
@@ -250,3 +257,164 @@ def test_the_remembered_navigation_follows_the_language(world):
     catalan = client.get("/o/porta/").content.decode()
     assert english[0] == "Porta Digital"
     assert "Cartera" in re.search(r'<aside class="offcanvas-lg.*?</aside>', catalan, re.S).group(0)
+
+
+# --- adding someone who already has an account elsewhere (an invitation) ------------------------
+
+
+def _add(client, email: str):
+    return client.post(
+        "/o/porta/people/",
+        {"email": email, "full_name": "Typed By The Admin", "roles": ["finance"]},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_people_page_answers_a_known_and_an_unknown_email_alike(world):
+    # given porta's admin, an email with an account in nordwind and one without
+    client = signed_in(world.porta.admin)
+    # when they add both
+    known, unknown = _add(client, "ae@nordwind.example"), _add(client, "new@example.com")
+    # then the same status and message, and the known person's own name is nowhere
+    assert (known.status_code, unknown.status_code) == (200, 200)
+    assert (
+        json.loads(known["HX-Trigger"])
+        == json.loads(unknown["HX-Trigger"])
+        == {"accountdesk:messages": [{"level": "success", "text": "Typed By The Admin was added."}]}
+    )
+    assert b"Ae Nordwind" not in known.content and b"Ae Nordwind" not in unknown.content
+    # only the email shows for the invited person
+    assert b'data-testid="invitation-row" data-email="ae@nordwind.example"' in unknown.content
+
+
+def test_the_invited_person_sees_the_invitation_accepts_it_and_works_in_the_organisation(world):
+    # given porta invites nordwind's ae
+    _add(signed_in(world.porta.admin), "ae@nordwind.example")
+    invitee = signed_in(world.nordwind.ae)
+    assert invitee.get("/o/porta/").status_code == 404
+    # when they open their invitations and accept
+    page = invitee.get("/invitations/").content.decode()
+    invitation_id = re.search(r'action="/invitations/(\d+)/"', page).group(1)
+    accepted = invitee.post(f"/invitations/{invitation_id}/", {"answer": "accept"})
+    # then they are in porta with the roles offered, and the invitation is gone
+    assert "Porta Digital" in page and "Finance" in page
+    assert (accepted.status_code, accepted["Location"]) == (302, "/o/porta/")
+    assert invitee.get("/o/porta/").status_code == 200
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        assert Membership.objects.get(user=world.nordwind.ae.user).roles == ["finance"]
+        assert not Invitation.objects.filter(user=world.nordwind.ae.user).exists()
+
+
+def test_home_shows_a_persons_invitations_instead_of_sending_them_on(world):
+    invitee = signed_in(world.nordwind.ae)
+    assert invitee.get("/")["Location"] == "/o/nordwind/"
+    _add(signed_in(world.porta.admin), "ae@nordwind.example")
+    home = invitee.get("/")
+    assert home.status_code == 200 and b'data-testid="invitation"' in home.content and b"Porta Digital" in home.content
+
+
+def test_someone_elses_invitation_answers_404_and_changes_nothing(world):
+    client = signed_in(world.nordwind.ae)
+    before = snapshot()
+    for answer in ("accept", "decline"):
+        response = client.post(f"/invitations/{world.porta.invitation.pk}/", {"answer": answer})
+        assert response.status_code == 404
+    assert b"Porta Digital" not in client.get("/invitations/").content
+    assert snapshot() == before
+
+
+def test_the_admin_withdraws_an_invitation(world):
+    response = signed_in(world.porta.admin).post(f"/o/porta/people/invitations/{world.porta.invitation.pk}/cancel/")
+    assert (response.status_code, response["Location"]) == (302, "/o/porta/people/")
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        assert Invitation.objects.count() == 0
+
+
+# --- token scopes on the tokens page -------------------------------------------------------------
+
+
+def test_the_tokens_page_makes_a_read_only_token_when_asked(world):
+    client = signed_in(world.porta.ae)
+    form = client.get("/o/porta/tokens/").content.decode()
+    client.post("/o/porta/tokens/", {"name": "Dashboard", "scope": "read", "days": "30"})
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        scope = ApiToken.objects.get(name="Dashboard").scope
+    assert '<option value="read" selected>Read only</option>' in form
+    assert scope == "read"
+    listed = client.get("/o/porta/tokens/").content.decode()
+    assert 'data-testid="token-scope">Read only</td>' in listed
+
+
+# --- the People and Teams lists: filters, sort, pages, a fixed number of queries -----------------
+
+
+def _more_people(org_world, n: int) -> None:
+    from tests.factories import add_member
+
+    for i in range(n):
+        add_member(org_world.org, f"p{i:02d}", ["account_executive"], full_name=f"Person {i:02d}")
+
+
+def _more_teams(org_world, n: int) -> None:
+    from tenancy import services
+
+    with transaction.atomic(), tenant_scope(org_world.org):
+        for i in range(n):
+            services.team_create(
+                organization=org_world.org,
+                actor=org_world.admin,
+                name=f"Equip {i:02d}",
+                leads=[org_world.lead],
+                members=[org_world.ae, org_world.ae2],
+            )
+
+
+@pytest.mark.parametrize("extra", [0, 45])
+def test_the_people_page_reads_a_fixed_number_of_queries(world, django_assert_num_queries, extra):
+    # given 5 people, or 50
+    _more_people(world.porta, extra)
+    client = signed_in(world.porta.admin)
+    client.get("/o/porta/people/")  # the session is read once from the database, then from the cache
+    # when / then
+    with django_assert_num_queries(PEOPLE_PAGE_QUERIES):
+        response = client.get("/o/porta/people/")
+    assert response.content.decode().count('data-testid="person-row"') == 5 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 49])
+def test_the_teams_page_reads_a_fixed_number_of_queries(world, django_assert_num_queries, extra):
+    # given 1 team, or 50, each with people
+    _more_teams(world.porta, extra)
+    client = signed_in(world.porta.admin)
+    client.get("/o/porta/teams/")
+    with django_assert_num_queries(TEAMS_PAGE_QUERIES):
+        response = client.get("/o/porta/teams/")
+    assert response.content.decode().count('data-testid="team-card"') == 1 + extra
+
+
+def test_the_people_list_filters_sorts_and_pages_from_its_address(world):
+    _more_people(world.porta, 60)
+    client = signed_in(world.porta.admin)
+
+    def emails(url):
+        return re.findall(r'data-testid="person-row" data-email="([^"]+)"', client.get(url).content.decode())
+
+    assert emails("/o/porta/people/?role=finance") == ["finance@porta.example"]
+    assert emails("/o/porta/people/?q=person 0&sort=-name") == [f"p0{i}@porta.example" for i in range(9, -1, -1)]
+    first, second = emails("/o/porta/people/?sort=email"), emails("/o/porta/people/?sort=email&page=2")
+    assert (len(first), len(second)) == (50, 15)
+    assert first[:2] == ["admin@porta.example", "ae2@porta.example"] and not set(first) & set(second)
+    page = client.get("/o/porta/people/?role=account_executive&sort=name").content.decode()
+    assert 'href="?role=account_executive&amp;sort=name&amp;page=2"' in page
+    assert 'href="?role=account_executive&amp;sort=-name" aria-sort="ascending"' in page
+
+
+def test_the_teams_list_filters_and_sorts_from_its_address(world):
+    _more_teams(world.porta, 3)
+    client = signed_in(world.porta.admin)
+
+    def names(url):
+        return re.findall(r'<h2 class="h5 mb-2">([^<]+)</h2>', client.get(url).content.decode())
+
+    assert names("/o/porta/teams/?sort=-name") == ["Team Porta Digital", "Equip 02", "Equip 01", "Equip 00"]
+    assert names("/o/porta/teams/?q=equip 0&sort=name") == ["Equip 00", "Equip 01", "Equip 02"]

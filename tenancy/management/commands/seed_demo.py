@@ -101,8 +101,8 @@ class Command(BaseCommand):
                             organization=organization,
                             actor=None,
                             name=TEAM_NAMES[spec["slug"]],
-                            lead_ids=[memberships["lead"].pk],
-                            member_ids=[memberships["ae"].pk, memberships["ae2"].pk],
+                            leads=[memberships["lead"]],
+                            members=[memberships["ae"], memberships["ae2"]],
                         )
                     made = {}
                     for seed in [] if options["people_only"] else self.app_seeds():
