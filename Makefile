@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 .PHONY: help install lint format run db test test-fast test-e2e bench bench-instructions messages check-deploy clean
 
 help:
-	@echo "make run          install, migrate, seed the demo, serve web + worker + beat on http://127.0.0.1:8000"
+	@echo "make run          install, migrate, seed the demo, serve web + worker + beat on http://127.0.0.1:8000 (ACCOUNTDESK_PORT); DEBUG off unless ACCOUNTDESK_DEBUG=1"
 	@echo "make test         the whole suite on real PostgreSQL, Redis, a Celery worker and Chromium"
 	@echo "make lint         ruff: format check, lint, import order (CI runs it before the tests)"
 	@echo "make format       ruff: format the code and fix what it can"

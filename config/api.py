@@ -148,3 +148,56 @@ class TenantRow(serializers.PrimaryKeyRelatedField):
             if error.get_codes() != ["does_not_exist"]:
                 raise
             raise ApplicationError(self.message, {self.field_name: self.message}) from None
+
+
+# --- The error answers in the OpenAPI document ----------------------------------------------
+
+ERROR_COMPONENT = "Error"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every refusal, in one shape (config/api_errors.py).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "Stable, for programs: `invalid`, `not_found`, …"},
+                "message": {"type": "string", "description": "For people."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "Each refused field or query parameter with its first message; empty otherwise.",
+                },
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+ERROR_ANSWERS = {
+    "400": "Invalid input: `fields` names each field or query parameter and what is wrong with it.",
+    "401": "No credentials, or a token that is unknown, expired or revoked.",
+    "403": "Signed in, but this role or token may not do this.",
+    "404": "No such organisation or row, or not one this membership may see (the same answer).",
+}
+
+
+def document_error_answers(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation documents the refusals it can
+    answer, all in the one error shape. 400 where it reads input (a body or query
+    parameters); 401, 403 and 404 everywhere (every operation is under an organisation and
+    answers to a membership). Codes an operation documents itself are left as they are."""
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "put", "post", "patch", "delete"}:
+                continue
+            takes_input = "requestBody" in operation or any(
+                p.get("in") == "query" for p in operation.get("parameters", [])
+            )
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_ANSWERS.items():
+                if status == "400" and not takes_input:
+                    continue
+                responses.setdefault(status, {"description": description, "content": reference})
+    return result

@@ -177,8 +177,10 @@ def celery_worker_process(tmp_path_factory, django_db_setup):
     log.close()
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
-    """Poll until `predicate()` is truthy; return its value or fail with the timeout."""
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; return its value or fail with the timeout. The
+    timeout is a bound for a busy machine (another process, the worker, does the work), not
+    an expectation: a passing test waits only as long as the work takes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -18,3 +18,27 @@ def test_the_schemas_filter_descriptions_are_in_the_default_language_whoever_imp
         ("occurred_after", "Happened at or after"),
         ("occurred_before", "Happened before"),
     ]
+
+
+def test_every_operation_documents_its_refusals_in_the_one_error_shape():
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    answers = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            refusals = {code: r.get("content") for code, r in operation["responses"].items() if code >= "400"}
+            assert all(content == error for content in refusals.values()), (method, path, refusals)
+            answers[f"{method.upper()} {path}"] = sorted(refusals)
+    # 400 wherever an operation reads a body or query parameters; 401, 403 and 404 everywhere
+    assert answers["GET /api/v1/o/{org_slug}/me/"] == ["401", "403", "404"]
+    assert answers["GET /api/v1/o/{org_slug}/accounts/"] == ["400", "401", "403", "404"]
+    assert answers["PATCH /api/v1/o/{org_slug}/accounts/{account_id}/"] == ["400", "401", "403", "404"]
+    assert answers["DELETE /api/v1/o/{org_slug}/teams/{team_id}/"] == ["401", "403", "404"]
+    assert {code for codes in answers.values() for code in codes} == {"400", "401", "403", "404"}
+    assert document["components"]["schemas"]["Error"]["properties"]["error"]["required"] == [
+        "code",
+        "message",
+        "fields",
+    ]

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tenancy.models import Membership, Organization, TeamMember, User
 from tenancy.scope import tenant_scope
@@ -34,8 +35,9 @@ def test_admin_adds_a_person_puts_them_in_the_team_switches_to_catalan_and_signs
     form.locator("input[name=full_name]").fill("Berta Camps")
     form.get_by_label("Account executive").check()
     form.locator("button[type=submit]").click()
-    page.locator("[data-testid=person-row][data-email='berta.camps@example.com']").wait_for()
+    # (the toast first: it hides itself after five seconds, the row stays)
     page.locator(".toast.show", has_text="Berta Camps was added.").wait_for()
+    page.locator("[data-testid=person-row][data-email='berta.camps@example.com']").wait_for()
     page.screenshot(path=screenshots / f"people-{label}.png", full_page=True)
     # put them in the team
     page.goto("/o/porta/teams/")
@@ -53,8 +55,7 @@ def test_admin_adds_a_person_puts_them_in_the_team_switches_to_catalan_and_signs
         page.locator("[data-testid=language-menu] button[value=ca]").click()
     else:
         page.locator("[data-testid=language-switch] button[value=ca]").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "ca"
+    expect(page.locator("html")).to_have_attribute("lang", "ca")
     page.get_by_role("heading", name="Equips", exact=True).wait_for()
     page.screenshot(path=screenshots / f"teams-ca-{label}.png", full_page=True)
     # sign out
