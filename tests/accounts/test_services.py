@@ -572,23 +572,22 @@ def test_two_accounts_of_a_client_cannot_share_a_name(world, in_scope):
 # --- objectives -----------------------------------------------------------------------------------
 
 
+OBJECTIVE = {
+    "metric": "revenue_invoiced",
+    "period_start": "2025-01-01",
+    "period_end": "2025-01-30",
+    "target": "30000.00",
+}
+
+
+def _create_objective(p, actor=None, **fields):
+    """Porta's AE (or `actor`) sets an objective on Porta's account: OBJECTIVE with `fields` over it."""
+    return services.objective_create(organization=p.org, actor=actor or p.ae, account=p.account, **(OBJECTIVE | fields))
+
+
 def _objective(world, in_scope, **fields):
-    p = world.porta
-    with in_scope(p.org):
-        return services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            **(
-                {
-                    "metric": "revenue_invoiced",
-                    "period_start": "2025-01-01",
-                    "period_end": "2025-01-30",
-                    "target": "30000.00",
-                }
-                | fields
-            ),
-        )
+    with in_scope(world.porta.org):
+        return _create_objective(world.porta, **fields)
 
 
 def test_an_objective_is_created_with_exact_values_and_audited(world, in_scope):
@@ -629,15 +628,7 @@ def test_an_objective_period_cannot_end_before_it_starts(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start="2025-01-31",
-            period_end="2025-01-30",
-            target="100.00",
-        ),
+        lambda: _create_objective(p, period_start="2025-01-31", target="100.00"),
     )
     # then
     message = "The period cannot end before it starts."
@@ -660,15 +651,7 @@ def test_a_percentage_target_over_100_is_refused(world, in_scope, metric):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric=metric,
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="100.01",
-        ),
+        lambda: _create_objective(p, metric=metric, target="100.01"),
     )
     # then
     message = "A percentage target is at most 100."
@@ -711,16 +694,7 @@ def test_a_custom_metric_needs_a_name(world, in_scope, fields):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="custom",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="12",
-            **fields,
-        ),
+        lambda: _create_objective(p, metric="custom", target="12", **fields),
     )
     # then
     assert (error.message, error.extra) == (
@@ -745,15 +719,7 @@ def test_a_second_objective_of_the_same_metric_and_period_is_refused(world, in_s
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="5.00",
-        ),
+        lambda: _create_objective(p, target="5.00"),
     )
     # then
     assert (error.message, error.extra) == (
@@ -771,16 +737,7 @@ def test_a_custom_metric_is_the_same_objective_by_its_name_in_any_case(world, in
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="custom",
-            custom_metric_name=" workshops HELD ",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="3",
-        ),
+        lambda: _create_objective(p, metric="custom", custom_metric_name=" workshops HELD ", target="3"),
     )
     # then
     assert error.message == "This account already has a “workshops HELD” objective from 01/01/2025 to 30/01/2025."
@@ -827,15 +784,7 @@ def test_an_objective_whose_period_overlaps_another_of_its_metric_is_refused(wor
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start=start,
-            period_end=end,
-            target="5.00",
-        ),
+        lambda: _create_objective(p, period_start=start, period_end=end, target="5.00"),
     )
     # then: named with the period it overlaps, in the reader's format
     assert (error.message, error.extra) == (
@@ -856,15 +805,7 @@ def test_the_overlap_message_reads_the_dates_in_the_reader_s_format(world, in_sc
         error, _unchanged = _refusal(
             world,
             in_scope,
-            lambda: services.objective_create(
-                organization=p.org,
-                actor=p.ae,
-                account=p.account,
-                metric="revenue_invoiced",
-                period_start="2025-01-15",
-                period_end="2025-02-15",
-                target="5.00",
-            ),
+            lambda: _create_objective(p, period_start="2025-01-15", period_end="2025-02-15", target="5.00"),
         )
     # then
     assert "01/01/2025" in error.message and "30/01/2025" in error.message and "2025-01" not in error.message
@@ -907,15 +848,7 @@ def test_the_account_team_may_not_set_objectives(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae2,
-            account=p.account,
-            metric="won_offers",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="3",
-        ),
+        lambda: _create_objective(p, actor=p.ae2, metric="won_offers", target="3"),
     )
     # then
     assert (error.status, error.message) == (
@@ -1019,15 +952,18 @@ def test_an_actual_with_more_than_two_decimals_is_refused(world, in_scope):
 # --- activities -----------------------------------------------------------------------------------
 
 
+def _log_activity(p, actor=None, **fields):
+    """Porta's AE (or `actor`) logs an activity on Porta's account (or `account`)."""
+    return services.activity_log(
+        organization=p.org,
+        actor=actor or p.ae,
+        **({"account": p.account, "kind": "call", "summary": "Called about the renewal"} | fields),
+    )
+
+
 def _log(world, in_scope, actor="ae", **fields):
-    p = world.porta
-    with in_scope(p.org):
-        return services.activity_log(
-            organization=p.org,
-            actor=getattr(p, actor),
-            account=p.account,
-            **({"kind": "call", "summary": "Called about the renewal"} | fields),
-        )
+    with in_scope(world.porta.org):
+        return _log_activity(world.porta, actor=getattr(world.porta, actor), **fields)
 
 
 @pytest.mark.parametrize("minutes", [-1, 1441])
@@ -1038,9 +974,7 @@ def test_an_activity_lasts_between_0_minutes_and_a_day(world, in_scope, minutes)
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", duration_minutes=minutes
-        ),
+        lambda: _log_activity(p, kind="call", summary="Call", duration_minutes=minutes),
     )
     # then
     message = "The duration is between 0 minutes and a day (1440)."
@@ -1063,8 +997,11 @@ def test_a_next_step_needs_a_due_date(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send the offer"
+        lambda: _log_activity(
+            p,
+            kind="call",
+            summary="Call",
+            next_step="Send the offer",
         ),
     )
     # then
@@ -1082,15 +1019,8 @@ def test_a_next_step_needs_an_owner(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            next_step="Send the offer",
-            next_step_due="2025-02-01",
-            next_step_owner=None,
+        lambda: _log_activity(
+            p, kind="call", summary="Call", next_step="Send the offer", next_step_due="2025-02-01", next_step_owner=None
         ),
     )
     # then
@@ -1119,10 +1049,8 @@ def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope)
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        lambda: _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Send",
@@ -1149,15 +1077,8 @@ def test_a_due_date_without_a_next_step_is_refused(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            next_step="  ",
-            next_step_due="2025-02-01",
-            next_step_owner=p.ae,
+        lambda: _log_activity(
+            p, kind="call", summary="Call", next_step="  ", next_step_due="2025-02-01", next_step_owner=p.ae
         ),
     )
     # then
@@ -1180,14 +1101,7 @@ def test_contacts_of_another_client_cannot_be_on_an_activity(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="visit",
-            summary="Visit",
-            contact_ids=[p.contact.pk, stranger.pk],
-        ),
+        lambda: _log_activity(p, kind="visit", summary="Visit", contact_ids=[p.contact.pk, stranger.pk]),
     )
     # then
     assert (error.message, error.extra) == (
@@ -1204,14 +1118,7 @@ def test_contacts_of_another_organisation_cannot_be_on_an_activity(world, in_sco
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="visit",
-            summary="Visit",
-            contact_ids=[world.nordwind.contact.pk],
-        ),
+        lambda: _log_activity(p, kind="visit", summary="Visit", contact_ids=[world.nordwind.contact.pk]),
     )
     # then
     assert error.extra == {"contact_ids": "Choose contacts of this account's client."}
@@ -1277,14 +1184,7 @@ def test_an_activity_cannot_be_in_the_future(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            occurred_at=timezone.now() + timedelta(days=2),
-        ),
+        lambda: _log_activity(p, kind="call", summary="Call", occurred_at=timezone.now() + timedelta(days=2)),
     )
     # then
     assert error.extra == {"occurred_at": "Log what happened: the date cannot be in the future."}
@@ -1534,8 +1434,8 @@ def test_a_next_step_for_someone_who_cannot_see_the_account_is_refused(world, in
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
+        lambda: _log_activity(
+            p,
             actor=p.ae2,
             account=theirs,
             kind="call",
