@@ -306,19 +306,32 @@ def test_money_that_is_not_an_amount_is_refused(world, in_scope, entered):
     assert unchanged
 
 
-def test_money_over_the_column_size_is_refused(world, in_scope):
+@pytest.mark.parametrize(
+    ("change", "extra"),
+    [
+        pytest.param(
+            lambda p: services.account_update(
+                organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"
+            ),
+            {"credit_limit": "That amount is too large."},
+            id="money over the column size",
+        ),
+        pytest.param(
+            lambda p: services.account_set_risk_rating(
+                organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"
+            ),
+            {"risk_rating": "Choose a value from the list."},
+            id="an unknown risk rating",
+        ),
+    ],
+)
+def test_a_value_the_field_cannot_hold_is_refused(world, in_scope, change, extra):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(
-        world,
-        in_scope,
-        lambda: services.account_update(
-            organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"
-        ),
-    )
+    error, unchanged = _refusal(world, in_scope, lambda: change(p))
     # then
-    assert error.extra == {"credit_limit": "That amount is too large."}
+    assert error.extra == extra
     assert unchanged
 
 
@@ -388,22 +401,6 @@ def test_finance_may_not_change_anything_else_on_the_account(world, in_scope):
         403,
         "Only the account's owner, the lead of its team or an admin may change it.",
     )
-    assert unchanged
-
-
-def test_an_unknown_risk_rating_is_refused(world, in_scope):
-    # given
-    p = world.porta
-    # when
-    error, unchanged = _refusal(
-        world,
-        in_scope,
-        lambda: services.account_set_risk_rating(
-            organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"
-        ),
-    )
-    # then
-    assert error.extra == {"risk_rating": "Choose a value from the list."}
     assert unchanged
 
 
