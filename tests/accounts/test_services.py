@@ -1468,10 +1468,8 @@ def test_finance_and_the_accounts_team_may_hold_its_work(world, in_scope):
     p = world.porta
     # when
     with in_scope(p.org):
-        activity = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        activity = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Check the invoice",
@@ -1489,20 +1487,16 @@ def test_reassigning_an_account_hands_the_previous_owner_s_open_next_steps_to_th
     # given: on porta's account, ae's open next step (the world's), one ae has done, and finance's
     p = world.porta
     with in_scope(p.org):
-        done = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        done = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Done already",
             next_step_due=date(2026, 1, 10),
         )
         services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
-        finance_s = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        finance_s = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Check the invoice",
@@ -1555,10 +1549,8 @@ def test_a_money_actual_may_be_over_100(world, in_scope):
     "call",
     [
         pytest.param(
-            lambda p: services.activity_log(
-                organization=p.org,
-                actor=p.ae,
-                account=p.account,
+            lambda p: _log_activity(
+                p,
                 summary="Old",
                 occurred_at=datetime(1, 1, 1, tzinfo=UTC),
             ),
