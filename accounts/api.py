@@ -22,13 +22,10 @@ from accounts.models import (
     AccountRole,
     AccountStatus,
     AccountTeamMember,
-    Activity,
     ActivityKind,
     ActualSource,
-    Incident,
     IncidentStatus,
     Metric,
-    Objective,
     RiskRating,
     Severity,
     Tier,
@@ -87,6 +84,43 @@ def _visible_account(request, account_id: int) -> Account:
         raise ApplicationError(
             _("Not found."), {"account": _("No account you can see has this id.")}, code="not_found", status=404
         )
+
+
+def _create_on_account(request, input_class, create, fetch):
+    """Reads a create body that names an account this person must see, runs the service `create`
+    with it and reads the new row back through `fetch(request, pk)`, as a GET would show it."""
+    data = read_input(input_class, request)
+    account = _visible_account(request, data.pop("account"))
+    row = create(organization=request.organization, actor=request.membership, account=account, **data)
+    return fetch(request, row.pk)
+
+
+def _update_and_fetch(request, input_class, update, fetch, name: str, row_id: int):
+    """Finds the row `fetch(request, row_id)` (not found first, then the body's errors), runs the
+    service `update` on it with the body (as `name=row`) and reads it back."""
+    row = fetch(request, row_id)
+    data = read_input(input_class, request)
+    update(organization=request.organization, actor=request.membership, **{name: row}, **data)
+    return fetch(request, row.pk)
+
+
+def _visible_rows(view, request, selector, filter_class, output, *, params=None, **paginate):
+    """One page of what `selector` lets this person see, filtered by `filter_class` over `params`
+    (the query string if omitted)."""
+    rows = selector(organization=request.organization, membership=request.membership)
+    filterset = filter_class(
+        request.GET if params is None else params, queryset=rows, request=request, organization=request.organization
+    )
+    return paginated(view, request, filtered(filterset), output, **paginate)
+
+
+def _fetcher(selector, id_name: str):
+    """`fetch(request, pk)`: the row `selector` finds for this person, by `id_name`."""
+
+    def fetch(request, row_id: int):
+        return selector(organization=request.organization, membership=request.membership, **{id_name: row_id})
+
+    return fetch
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -403,21 +437,12 @@ class ObjectiveListApi(APIView):
         responses=ObjectiveOutput(many=True),
     )
     def get(self, request, org_slug):
-        objectives = selectors.objective_list(organization=request.organization, membership=request.membership)
-        filterset = ObjectiveFilter(
-            request.GET, queryset=objectives, request=request, organization=request.organization
-        )
-        return paginated(self, request, filtered(filterset), ObjectiveOutput, rows=_progress)
+        return _visible_rows(self, request, selectors.objective_list, ObjectiveFilter, ObjectiveOutput, rows=_progress)
 
     @extend_schema(operation_id="objectives_create", request=ObjectiveCreateInput, responses={201: ObjectiveOutput})
     def post(self, request, org_slug):
-        data = read_input(self.ObjectiveCreateInput, request)
-        account = _visible_account(request, data.pop("account"))
-        objective = services.objective_create(
-            organization=request.organization, actor=request.membership, account=account, **data
-        )
-        objective = selectors.objective_get(
-            organization=request.organization, membership=request.membership, objective_id=objective.pk
+        objective = _create_on_account(
+            request, self.ObjectiveCreateInput, services.objective_create, ObjectiveDetailApi.get_objective
         )
         return Response(ObjectiveOutput(_progress([objective])[0]).data, status=status.HTTP_201_CREATED)
 
@@ -433,11 +458,7 @@ class ObjectiveDetailApi(APIView):
         target = money(required=False)
         tolerance_pct = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True, required=False)
 
-    @staticmethod
-    def get_objective(request, objective_id) -> Objective:
-        return selectors.objective_get(
-            organization=request.organization, membership=request.membership, objective_id=objective_id
-        )
+    get_objective = staticmethod(_fetcher(selectors.objective_get, "objective_id"))
 
     @extend_schema(operation_id="objectives_retrieve", responses=ObjectiveOutput)
     def get(self, request, org_slug, objective_id):
@@ -445,12 +466,10 @@ class ObjectiveDetailApi(APIView):
 
     @extend_schema(operation_id="objectives_update", request=ObjectiveUpdateInput, responses=ObjectiveOutput)
     def patch(self, request, org_slug, objective_id):
-        objective = self.get_objective(request, objective_id)
-        data = read_input(self.ObjectiveUpdateInput, request)
-        services.objective_update(
-            organization=request.organization, actor=request.membership, objective=objective, **data
+        objective = _update_and_fetch(
+            request, self.ObjectiveUpdateInput, services.objective_update, self.get_objective, "objective", objective_id
         )
-        return Response(ObjectiveOutput(_progress([self.get_objective(request, objective.pk)])[0]).data)
+        return Response(ObjectiveOutput(_progress([objective])[0]).data)
 
 
 class ObjectiveActualApi(APIView):
@@ -467,12 +486,15 @@ class ObjectiveActualApi(APIView):
         responses=ObjectiveOutput,
     )
     def post(self, request, org_slug, objective_id):
-        objective = ObjectiveDetailApi.get_objective(request, objective_id)
-        data = read_input(self.ObjectiveActualInput, request)
-        services.objective_actual_record(
-            organization=request.organization, actor=request.membership, objective=objective, **data
+        objective = _update_and_fetch(
+            request,
+            self.ObjectiveActualInput,
+            services.objective_actual_record,
+            ObjectiveDetailApi.get_objective,
+            "objective",
+            objective_id,
         )
-        return Response(ObjectiveOutput(_progress([ObjectiveDetailApi.get_objective(request, objective.pk)])[0]).data)
+        return Response(ObjectiveOutput(_progress([objective])[0]).data)
 
 
 # --- Activities -------------------------------------------------------------------------------------
@@ -534,19 +556,12 @@ class ActivityListApi(APIView):
         responses=ActivityOutput(many=True),
     )
     def get(self, request, org_slug):
-        activities = selectors.activity_list(organization=request.organization, membership=request.membership)
-        filterset = ActivityFilter(request.GET, queryset=activities, request=request, organization=request.organization)
-        return paginated(self, request, filtered(filterset), ActivityOutput)
+        return _visible_rows(self, request, selectors.activity_list, ActivityFilter, ActivityOutput)
 
     @extend_schema(operation_id="activities_create", request=ActivityCreateInput, responses={201: ActivityOutput})
     def post(self, request, org_slug):
-        data = read_input(self.ActivityCreateInput, request)
-        account = _visible_account(request, data.pop("account"))
-        activity = services.activity_log(
-            organization=request.organization, actor=request.membership, account=account, **data
-        )
-        activity = selectors.activity_get(
-            organization=request.organization, membership=request.membership, activity_id=activity.pk
+        activity = _create_on_account(
+            request, self.ActivityCreateInput, services.activity_log, ActivityDetailApi.get_activity
         )
         return Response(ActivityOutput(activity).data, status=status.HTTP_201_CREATED)
 
@@ -567,21 +582,18 @@ class ActivityDetailApi(APIView):
         next_step_due = serializers.DateField(required=False, allow_null=True)
         next_step_owner = TenantRow(Membership, message=ACTIVE_MEMBER, required=False, allow_null=True)
 
-    def _get(self, request, activity_id) -> Activity:
-        return selectors.activity_get(
-            organization=request.organization, membership=request.membership, activity_id=activity_id
-        )
+    get_activity = staticmethod(_fetcher(selectors.activity_get, "activity_id"))
 
     @extend_schema(operation_id="activities_retrieve", responses=ActivityOutput)
     def get(self, request, org_slug, activity_id):
-        return Response(ActivityOutput(self._get(request, activity_id)).data)
+        return Response(ActivityOutput(self.get_activity(request, activity_id)).data)
 
     @extend_schema(operation_id="activities_update", request=ActivityUpdateInput, responses=ActivityOutput)
     def patch(self, request, org_slug, activity_id):
-        activity = self._get(request, activity_id)
-        data = read_input(self.ActivityUpdateInput, request)
-        services.activity_update(organization=request.organization, actor=request.membership, activity=activity, **data)
-        return Response(ActivityOutput(self._get(request, activity.pk)).data)
+        activity = _update_and_fetch(
+            request, self.ActivityUpdateInput, services.activity_update, self.get_activity, "activity", activity_id
+        )
+        return Response(ActivityOutput(activity).data)
 
 
 # --- Incidents ---------------------------------------------------------------------------------------
@@ -630,21 +642,14 @@ class IncidentListApi(APIView):
         responses=IncidentOutput(many=True),
     )
     def get(self, request, org_slug):
-        incidents = selectors.incident_list(organization=request.organization, membership=request.membership)
-        filterset = IncidentFilter(
-            list_params(request), queryset=incidents, request=request, organization=request.organization
+        return _visible_rows(
+            self, request, selectors.incident_list, IncidentFilter, IncidentOutput, params=list_params(request)
         )
-        return paginated(self, request, filtered(filterset), IncidentOutput)
 
     @extend_schema(operation_id="incidents_create", request=IncidentCreateInput, responses={201: IncidentOutput})
     def post(self, request, org_slug):
-        data = read_input(self.IncidentCreateInput, request)
-        account = _visible_account(request, data.pop("account"))
-        incident = services.incident_open(
-            organization=request.organization, actor=request.membership, account=account, **data
-        )
-        incident = selectors.incident_get(
-            organization=request.organization, membership=request.membership, incident_id=incident.pk
+        incident = _create_on_account(
+            request, self.IncidentCreateInput, services.incident_open, IncidentDetailApi.get_incident
         )
         return Response(IncidentOutput(incident).data, status=status.HTTP_201_CREATED)
 
@@ -662,18 +667,15 @@ class IncidentDetailApi(APIView):
         assignee = TenantRow(Membership, message=ACTIVE_MEMBER, required=False, allow_null=True)
         opened_at = serializers.DateTimeField(required=False)
 
-    def _get(self, request, incident_id) -> Incident:
-        return selectors.incident_get(
-            organization=request.organization, membership=request.membership, incident_id=incident_id
-        )
+    get_incident = staticmethod(_fetcher(selectors.incident_get, "incident_id"))
 
     @extend_schema(operation_id="incidents_retrieve", responses=IncidentOutput)
     def get(self, request, org_slug, incident_id):
-        return Response(IncidentOutput(self._get(request, incident_id)).data)
+        return Response(IncidentOutput(self.get_incident(request, incident_id)).data)
 
     @extend_schema(operation_id="incidents_update", request=IncidentUpdateInput, responses=IncidentOutput)
     def patch(self, request, org_slug, incident_id):
-        incident = self._get(request, incident_id)
-        data = read_input(self.IncidentUpdateInput, request)
-        services.incident_update(organization=request.organization, actor=request.membership, incident=incident, **data)
-        return Response(IncidentOutput(self._get(request, incident.pk)).data)
+        incident = _update_and_fetch(
+            request, self.IncidentUpdateInput, services.incident_update, self.get_incident, "incident", incident_id
+        )
+        return Response(IncidentOutput(incident).data)

@@ -245,9 +245,9 @@ class Account360:
 
 
 TIMELINE_PAGE = 10
-# What the account page shows of the account and its client.
-ACCOUNT_360_FIELDS = (
-    "organization",
+# An account's own fields: what its audit rows record (services) and its page shows.
+ACCOUNT_FIELDS = [
+    "client",
     "name",
     "owner",
     "sales_team",
@@ -258,6 +258,11 @@ ACCOUNT_360_FIELDS = (
     "tier",
     "status",
     "start_date",
+]
+# What the account page shows of the account and its client.
+ACCOUNT_360_FIELDS = (
+    "organization",
+    *ACCOUNT_FIELDS[1:],
     "client__legal_name",
     "client__trade_name",
     "client__sector",

@@ -40,25 +40,12 @@ from accounts.models import (
     Severity,
     Tier,
 )
-from accounts.selectors import portfolio_settings
+from accounts.selectors import ACCOUNT_FIELDS, portfolio_settings
 from clients.models import Client, Contact
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization, Team
-from tenancy.services import audit_changes, audit_record, audit_snapshot
+from tenancy.services import audit_changes, audit_created, audit_record, audit_snapshot
 
-ACCOUNT_FIELDS = [
-    "client",
-    "name",
-    "owner",
-    "sales_team",
-    "currency",
-    "payment_terms_days",
-    "credit_limit",
-    "risk_rating",
-    "tier",
-    "status",
-    "start_date",
-]
 # People a row points to who may have left since: a row that names them stays valid, and is
 # not refused for it when something else of it changes.
 PEOPLE = ("owner", "next_step_owner", "assignee", "membership")
@@ -163,13 +150,7 @@ def account_create(
             raise _forbidden(_("You can open accounts for others only in the teams you lead."))
         raise _forbidden(_("You can open accounts for yourself only."))
     _save(account)
-    audit_record(
-        organization=organization,
-        actor=actor.user,
-        action="account.create",
-        obj=account,
-        changes={k: [None, v] for k, v in audit_snapshot(account, ACCOUNT_FIELDS).items()},
-    )
+    audit_created(organization=organization, actor=actor.user, obj=account, fields=ACCOUNT_FIELDS)
     return account
 
 
@@ -388,13 +369,7 @@ def objective_create(
     )
     _validate(objective)
     _save(objective)
-    audit_record(
-        organization=organization,
-        actor=actor.user,
-        action="objective.create",
-        obj=objective,
-        changes={k: [None, v] for k, v in audit_snapshot(objective, OBJECTIVE_FIELDS).items()},
-    )
+    audit_created(organization=organization, actor=actor.user, obj=objective, fields=OBJECTIVE_FIELDS)
     return objective
 
 
@@ -661,12 +636,8 @@ def incident_open(
     if incident.status in CLOSED_INCIDENT_STATUSES:
         incident.resolved_at = timezone.now()
     _save(incident)
-    audit_record(
-        organization=organization,
-        actor=actor.user,
-        action="incident.open",
-        obj=incident,
-        changes={k: [None, v] for k, v in audit_snapshot(incident, INCIDENT_AUDIT).items()},
+    audit_created(
+        organization=organization, actor=actor.user, obj=incident, fields=INCIDENT_AUDIT, action="incident.open"
     )
     return incident
 

@@ -96,6 +96,24 @@ class ClientInput(StrictSerializer):
     weight_quality = serializers.IntegerField(required=False)
 
 
+def _save(request, input_class, save, fetch, name: str, row_id: int | None = None, **parse):
+    """Creates (no `row_id`; the body parsed with `parse`) or updates (`name=<the row>`, the body
+    partial) through the service `save`, and answers with the row `fetch` reads back as it reads
+    now. A missing row is not found before the body is read."""
+
+    def get(pk: int):
+        return fetch(organization=request.organization, **{f"{name}_id": pk})
+
+    if row_id is None:
+        data = read_input(input_class, request, **parse)
+        row = save(organization=request.organization, actor=request.membership, **data)
+    else:
+        row = get(row_id)
+        data = read_input(input_class, request, partial=True)
+        save(organization=request.organization, actor=request.membership, **{name: row}, **data)
+    return get(row.pk)
+
+
 class ClientListApi(APIView):
     permission_classes = [IsTenantMember]
     pagination_class = CursorPagination
@@ -114,12 +132,8 @@ class ClientListApi(APIView):
 
     @extend_schema(operation_id="clients_create", request=ClientInput, responses={201: ClientDetailOutput})
     def post(self, request, org_slug):
-        data = read_input(ClientInput, request)
-        client = services.client_create(organization=request.organization, actor=request.membership, **data)
-        return Response(
-            ClientDetailOutput(selectors.client_get(organization=request.organization, client_id=client.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
+        client = _save(request, ClientInput, services.client_create, selectors.client_get, "client")
+        return Response(ClientDetailOutput(client).data, status=status.HTTP_201_CREATED)
 
 
 class ClientDetailApi(APIView):
@@ -132,10 +146,8 @@ class ClientDetailApi(APIView):
 
     @extend_schema(operation_id="clients_update", request=ClientInput, responses=ClientDetailOutput)
     def patch(self, request, org_slug, client_id):
-        client = selectors.client_get(organization=request.organization, client_id=client_id)
-        data = read_input(ClientInput, request, partial=True)
-        services.client_update(organization=request.organization, actor=request.membership, client=client, **data)
-        return self.get(request, org_slug, client_id)  # as it reads now
+        client = _save(request, ClientInput, services.client_update, selectors.client_get, "client", client_id)
+        return Response(ClientDetailOutput(client).data)
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -208,12 +220,15 @@ class ContactListApi(APIView):
 
     @extend_schema(operation_id="contacts_create", request=ContactCreateInput, responses={201: ContactOutput})
     def post(self, request, org_slug):
-        data = read_input(ContactCreateInput, request, organization=request.organization)
-        contact = services.contact_create(organization=request.organization, actor=request.membership, **data)
-        return Response(
-            ContactOutput(selectors.contact_get(organization=request.organization, contact_id=contact.pk)).data,
-            status=status.HTTP_201_CREATED,
+        contact = _save(
+            request,
+            ContactCreateInput,
+            services.contact_create,
+            selectors.contact_get,
+            "contact",
+            organization=request.organization,
         )
+        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
 
 
 class ContactDetailApi(APIView):
@@ -226,7 +241,5 @@ class ContactDetailApi(APIView):
 
     @extend_schema(operation_id="contacts_update", request=ContactInput, responses=ContactOutput)
     def patch(self, request, org_slug, contact_id):
-        contact = selectors.contact_get(organization=request.organization, contact_id=contact_id)
-        data = read_input(ContactInput, request, partial=True)
-        services.contact_update(organization=request.organization, actor=request.membership, contact=contact, **data)
-        return self.get(request, org_slug, contact_id)  # as it reads now
+        contact = _save(request, ContactInput, services.contact_update, selectors.contact_get, "contact", contact_id)
+        return Response(ContactOutput(contact).data)

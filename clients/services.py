@@ -4,6 +4,8 @@ the directory, which contact is a client's primary one, and the text search read
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -11,7 +13,7 @@ from clients.models import BuyingRole, Client, ClientStatus, Contact, Sector, Si
 from clients.permissions import can_change_clients
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization
-from tenancy.services import audit_changes, audit_record, audit_snapshot
+from tenancy.services import audit_changes, audit_created, audit_snapshot
 from tenancy.text import search_normalize
 
 # The fields the audit trail follows (bench.generate writes the same).
@@ -34,6 +36,34 @@ CLIENT_FIELDS = [
 CONTACT_FIELDS = ["full_name", "job_title", "buying_role", "email", "phone", "language", "is_primary"]
 
 
+# What an update takes: a field given as None stays as it is.
+class ClientChanges(TypedDict, total=False):
+    legal_name: str | None
+    tax_id: str | None
+    trade_name: str | None
+    country: str | None
+    sector: str | None
+    size_band: str | None
+    city: str | None
+    website: str | None
+    status: str | None
+    notes: str | None
+    weight_price: int | None
+    weight_time_to_market: int | None
+    weight_delivery_time: int | None
+    weight_quality: int | None
+
+
+class ContactChanges(TypedDict, total=False):
+    full_name: str | None
+    job_title: str | None
+    buying_role: str | None
+    email: str | None
+    phone: str | None
+    language: str | None
+    is_primary: bool | None
+
+
 def _refuse_unless_keeper(actor: Membership) -> None:
     if not can_change_clients(actor):
         raise ApplicationError(
@@ -53,10 +83,24 @@ def _save(instance: Client | Contact) -> None:
         raise
 
 
-def _audit_created(organization: Organization, actor: Membership, obj: Client | Contact, fields: list[str]) -> None:
-    changes = {name: [None, value] for name, value in audit_snapshot(obj, fields).items()}
-    action = f"{obj._meta.model_name}.create"
-    audit_record(organization=organization, actor=actor.user, action=action, obj=obj, changes=changes)
+def _lock_and_apply(organization: Organization, instance, changes: dict, fields: list[str]):
+    """The row locked for an update, with what is given of `fields` set on it (None: unchanged;
+    any other name is a caller's mistake), and its audited fields as they were before."""
+    if unknown := set(changes) - set(fields):
+        raise TypeError(f"Unexpected changes: {', '.join(sorted(unknown))}")
+    row = type(instance).objects.select_for_update().get(organization=organization, pk=instance.pk)
+    before = audit_snapshot(row, fields)
+    for name, value in changes.items():
+        if value is not None:
+            setattr(row, name, value)
+    return row, before
+
+
+def _clean_and_save(instance: Client | Contact, search_text) -> None:
+    """`full_clean()`, then the text search reads (`search_text(instance)`), then `_save`."""
+    instance.full_clean()
+    instance.search_text = search_text(instance)
+    _save(instance)
 
 
 # --- Clients ------------------------------------------------------------------------------------
@@ -104,60 +148,19 @@ def client_create(
         weight_delivery_time=weight_delivery_time,
         weight_quality=weight_quality,
     )
-    client.full_clean()
-    client.search_text = _client_search_text(client)
-    _save(client)
-    _audit_created(organization, actor, client, CLIENT_FIELDS)
+    _clean_and_save(client, _client_search_text)
+    audit_created(organization=organization, actor=actor.user, obj=client, fields=CLIENT_FIELDS)
     return client
 
 
 @transaction.atomic
 def client_update(
-    *,
-    organization: Organization,
-    actor: Membership,
-    client: Client,
-    legal_name: str | None = None,
-    tax_id: str | None = None,
-    trade_name: str | None = None,
-    country: str | None = None,
-    sector: str | None = None,
-    size_band: str | None = None,
-    city: str | None = None,
-    website: str | None = None,
-    status: str | None = None,
-    notes: str | None = None,
-    weight_price: int | None = None,
-    weight_time_to_market: int | None = None,
-    weight_delivery_time: int | None = None,
-    weight_quality: int | None = None,
+    *, organization: Organization, actor: Membership, client: Client, **changes: Unpack[ClientChanges]
 ) -> Client:
     """Changes what is given (None: unchanged); a weight is checked with the other three."""
     _refuse_unless_keeper(actor)
-    client = Client.objects.select_for_update().get(organization=organization, pk=client.pk)
-    before = audit_snapshot(client, CLIENT_FIELDS)
-    changes = {
-        "legal_name": legal_name,
-        "tax_id": tax_id,
-        "trade_name": trade_name,
-        "country": country,
-        "sector": sector,
-        "size_band": size_band,
-        "city": city,
-        "website": website,
-        "status": status,
-        "notes": notes,
-        "weight_price": weight_price,
-        "weight_time_to_market": weight_time_to_market,
-        "weight_delivery_time": weight_delivery_time,
-        "weight_quality": weight_quality,
-    }
-    for name, value in changes.items():
-        if value is not None:
-            setattr(client, name, value)
-    client.full_clean()
-    client.search_text = _client_search_text(client)
-    _save(client)
+    client, before = _lock_and_apply(organization, client, changes, CLIENT_FIELDS)
+    _clean_and_save(client, _client_search_text)
     audit_changes(organization=organization, actor=actor.user, action="client.update", obj=client, before=before)
     return client
 
@@ -207,47 +210,20 @@ def contact_create(
     )
     if contact.is_primary:
         _make_primary(organization, contact)
-    contact.full_clean()
-    contact.search_text = _contact_search_text(contact)
-    _save(contact)
-    _audit_created(organization, actor, contact, CONTACT_FIELDS)
+    _clean_and_save(contact, _contact_search_text)
+    audit_created(organization=organization, actor=actor.user, obj=contact, fields=CONTACT_FIELDS)
     return contact
 
 
 @transaction.atomic
 def contact_update(
-    *,
-    organization: Organization,
-    actor: Membership,
-    contact: Contact,
-    full_name: str | None = None,
-    job_title: str | None = None,
-    buying_role: str | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    language: str | None = None,
-    is_primary: bool | None = None,
+    *, organization: Organization, actor: Membership, contact: Contact, **changes: Unpack[ContactChanges]
 ) -> Contact:
     """Changes what is given (None: unchanged). Making a contact primary unmakes the other."""
     _refuse_unless_keeper(actor)
-    contact = Contact.objects.select_for_update().get(organization=organization, pk=contact.pk)
-    before = audit_snapshot(contact, CONTACT_FIELDS)
-    changes = {
-        "full_name": full_name,
-        "job_title": job_title,
-        "buying_role": buying_role,
-        "email": email,
-        "phone": phone,
-        "language": language,
-        "is_primary": is_primary,
-    }
-    for name, value in changes.items():
-        if value is not None:
-            setattr(contact, name, value)
+    contact, before = _lock_and_apply(organization, contact, changes, CONTACT_FIELDS)
     if contact.is_primary:
         _make_primary(organization, contact)
-    contact.full_clean()
-    contact.search_text = _contact_search_text(contact)
-    _save(contact)
+    _clean_and_save(contact, _contact_search_text)
     audit_changes(organization=organization, actor=actor.user, action="contact.update", obj=contact, before=before)
     return contact

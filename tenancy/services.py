@@ -50,6 +50,15 @@ def audit_record(
     )
 
 
+def audit_created(
+    *, organization: Organization, actor: User | None, obj: Any, fields: Iterable[str], action: str | None = None
+) -> AuditEvent:
+    """Record a new `obj`: each of `fields` from None to its value; `action` is `<model>.create` if omitted."""
+    changes = {name: [None, value] for name, value in audit_snapshot(obj, fields).items()}
+    action = action or f"{obj._meta.model_name}.create"
+    return audit_record(organization=organization, actor=actor, action=action, obj=obj, changes=changes)
+
+
 def audit_value(value: Any) -> Any:
     """A value as the audit trail stores it: JSON, ids for related rows, strings for money."""
     from datetime import date, datetime

@@ -227,6 +227,17 @@ def signed_in(membership=None):
     return browser
 
 
+def post_unchanged(membership, url: str, data: dict, **headers):
+    """`membership` posts `data` to `url`: the response, and whether the database is as it was
+    before (tests.tenancy.isolation.snapshot), for a refusal that must write nothing."""
+    from tests.tenancy.isolation import snapshot
+
+    browser = signed_in(membership)  # signing in writes; the refusal must write nothing more
+    before = snapshot()
+    response = browser.post(url, data, **headers)
+    return response, snapshot() == before
+
+
 def send_json(browser, method: str, url: str, body=None, raw: str | None = None):
     """An API request with a JSON body (`raw` sends text as it is); no body, no content type."""
     if body is None and raw is None:

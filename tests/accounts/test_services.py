@@ -31,6 +31,13 @@ def _refusal(world, in_scope, call):
     return refusal, snapshot() == before
 
 
+def _forbidden(world, in_scope, call):
+    """Run a service call that must be refused as not allowed (403) and change nothing; its message."""
+    error, unchanged = _refusal(world, in_scope, call)
+    assert (error.status, unchanged) == (403, True)
+    return error.message
+
+
 def _open_account(world, in_scope, **fields):
     p = world.porta
     with in_scope(p.org):
@@ -306,19 +313,32 @@ def test_money_that_is_not_an_amount_is_refused(world, in_scope, entered):
     assert unchanged
 
 
-def test_money_over_the_column_size_is_refused(world, in_scope):
+@pytest.mark.parametrize(
+    ("change", "extra"),
+    [
+        pytest.param(
+            lambda p: services.account_update(
+                organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"
+            ),
+            {"credit_limit": "That amount is too large."},
+            id="money over the column size",
+        ),
+        pytest.param(
+            lambda p: services.account_set_risk_rating(
+                organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"
+            ),
+            {"risk_rating": "Choose a value from the list."},
+            id="an unknown risk rating",
+        ),
+    ],
+)
+def test_a_value_the_field_cannot_hold_is_refused(world, in_scope, change, extra):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(
-        world,
-        in_scope,
-        lambda: services.account_update(
-            organization=p.org, actor=p.admin, account=p.account, credit_limit="1000000000000.00"
-        ),
-    )
+    error, unchanged = _refusal(world, in_scope, lambda: change(p))
     # then
-    assert error.extra == {"credit_limit": "That amount is too large."}
+    assert error.extra == extra
     assert unchanged
 
 
@@ -376,7 +396,7 @@ def test_finance_may_not_change_anything_else_on_the_account(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(
+    message = _forbidden(
         world,
         in_scope,
         lambda: services.account_update(
@@ -384,27 +404,7 @@ def test_finance_may_not_change_anything_else_on_the_account(world, in_scope):
         ),
     )
     # then
-    assert (error.status, error.message) == (
-        403,
-        "Only the account's owner, the lead of its team or an admin may change it.",
-    )
-    assert unchanged
-
-
-def test_an_unknown_risk_rating_is_refused(world, in_scope):
-    # given
-    p = world.porta
-    # when
-    error, unchanged = _refusal(
-        world,
-        in_scope,
-        lambda: services.account_set_risk_rating(
-            organization=p.org, actor=p.finance, account=p.account, risk_rating="extreme"
-        ),
-    )
-    # then
-    assert error.extra == {"risk_rating": "Choose a value from the list."}
-    assert unchanged
+    assert message == "Only the account's owner, the lead of its team or an admin may change it."
 
 
 # --- reassigning ----------------------------------------------------------------------------------
@@ -431,17 +431,13 @@ def test_people_who_do_not_lead_the_accounts_team_may_not_reassign_it(world, in_
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(
+    message = _forbidden(
         world,
         in_scope,
         lambda: services.account_reassign(organization=p.org, actor=getattr(p, role), account=p.account, owner=p.ae2),
     )
     # then
-    assert (error.status, error.message) == (
-        403,
-        "Only the sales lead of the account's team or an admin may reassign it.",
-    )
-    assert unchanged
+    assert message == "Only the sales lead of the account's team or an admin may reassign it."
 
 
 def test_the_lead_of_another_team_may_not_reassign_the_account(world, in_scope):
@@ -449,17 +445,13 @@ def test_the_lead_of_another_team_may_not_reassign_the_account(world, in_scope):
     p = world.porta
     lead2 = _another_team_lead(world, in_scope)
     # when
-    error, unchanged = _refusal(
+    message = _forbidden(
         world,
         in_scope,
         lambda: services.account_reassign(organization=p.org, actor=lead2, account=p.account, owner=p.ae2),
     )
     # then
-    assert (error.status, error.message) == (
-        403,
-        "Only the sales lead of the account's team or an admin may reassign it.",
-    )
-    assert unchanged
+    assert message == "Only the sales lead of the account's team or an admin may reassign it."
 
 
 def test_an_account_cannot_be_reassigned_to_someone_who_is_not_an_account_executive(world, in_scope):
@@ -517,17 +509,13 @@ def test_the_account_team_may_not_change_an_account_it_does_not_own(world, in_sc
     # given ae2 is on the account team of ae's account
     p = world.porta
     # when
-    error, unchanged = _refusal(
+    message = _forbidden(
         world,
         in_scope,
         lambda: services.account_update(organization=p.org, actor=p.ae2, account=p.account, status="at_risk"),
     )
     # then
-    assert (error.status, error.message) == (
-        403,
-        "Only the account's owner, the lead of its team or an admin may change it.",
-    )
-    assert unchanged
+    assert message == "Only the account's owner, the lead of its team or an admin may change it."
 
 
 def test_the_accounts_owner_is_not_added_to_its_team_again(world, in_scope):
@@ -572,23 +560,22 @@ def test_two_accounts_of_a_client_cannot_share_a_name(world, in_scope):
 # --- objectives -----------------------------------------------------------------------------------
 
 
+OBJECTIVE = {
+    "metric": "revenue_invoiced",
+    "period_start": "2025-01-01",
+    "period_end": "2025-01-30",
+    "target": "30000.00",
+}
+
+
+def _create_objective(p, actor=None, **fields):
+    """Porta's AE (or `actor`) sets an objective on Porta's account: OBJECTIVE with `fields` over it."""
+    return services.objective_create(organization=p.org, actor=actor or p.ae, account=p.account, **(OBJECTIVE | fields))
+
+
 def _objective(world, in_scope, **fields):
-    p = world.porta
-    with in_scope(p.org):
-        return services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            **(
-                {
-                    "metric": "revenue_invoiced",
-                    "period_start": "2025-01-01",
-                    "period_end": "2025-01-30",
-                    "target": "30000.00",
-                }
-                | fields
-            ),
-        )
+    with in_scope(world.porta.org):
+        return _create_objective(world.porta, **fields)
 
 
 def test_an_objective_is_created_with_exact_values_and_audited(world, in_scope):
@@ -629,15 +616,7 @@ def test_an_objective_period_cannot_end_before_it_starts(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start="2025-01-31",
-            period_end="2025-01-30",
-            target="100.00",
-        ),
+        lambda: _create_objective(p, period_start="2025-01-31", target="100.00"),
     )
     # then
     message = "The period cannot end before it starts."
@@ -660,15 +639,7 @@ def test_a_percentage_target_over_100_is_refused(world, in_scope, metric):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric=metric,
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="100.01",
-        ),
+        lambda: _create_objective(p, metric=metric, target="100.01"),
     )
     # then
     message = "A percentage target is at most 100."
@@ -711,16 +682,7 @@ def test_a_custom_metric_needs_a_name(world, in_scope, fields):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="custom",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="12",
-            **fields,
-        ),
+        lambda: _create_objective(p, metric="custom", target="12", **fields),
     )
     # then
     assert (error.message, error.extra) == (
@@ -745,15 +707,7 @@ def test_a_second_objective_of_the_same_metric_and_period_is_refused(world, in_s
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="5.00",
-        ),
+        lambda: _create_objective(p, target="5.00"),
     )
     # then
     assert (error.message, error.extra) == (
@@ -771,16 +725,7 @@ def test_a_custom_metric_is_the_same_objective_by_its_name_in_any_case(world, in
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="custom",
-            custom_metric_name=" workshops HELD ",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="3",
-        ),
+        lambda: _create_objective(p, metric="custom", custom_metric_name=" workshops HELD ", target="3"),
     )
     # then
     assert error.message == "This account already has a “workshops HELD” objective from 01/01/2025 to 30/01/2025."
@@ -827,15 +772,7 @@ def test_an_objective_whose_period_overlaps_another_of_its_metric_is_refused(wor
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            metric="revenue_invoiced",
-            period_start=start,
-            period_end=end,
-            target="5.00",
-        ),
+        lambda: _create_objective(p, period_start=start, period_end=end, target="5.00"),
     )
     # then: named with the period it overlaps, in the reader's format
     assert (error.message, error.extra) == (
@@ -856,15 +793,7 @@ def test_the_overlap_message_reads_the_dates_in_the_reader_s_format(world, in_sc
         error, _unchanged = _refusal(
             world,
             in_scope,
-            lambda: services.objective_create(
-                organization=p.org,
-                actor=p.ae,
-                account=p.account,
-                metric="revenue_invoiced",
-                period_start="2025-01-15",
-                period_end="2025-02-15",
-                target="5.00",
-            ),
+            lambda: _create_objective(p, period_start="2025-01-15", period_end="2025-02-15", target="5.00"),
         )
     # then
     assert "01/01/2025" in error.message and "30/01/2025" in error.message and "2025-01" not in error.message
@@ -904,25 +833,13 @@ def test_the_account_team_may_not_set_objectives(world, in_scope):
     # given
     p = world.porta
     # when
-    error, unchanged = _refusal(
+    message = _forbidden(
         world,
         in_scope,
-        lambda: services.objective_create(
-            organization=p.org,
-            actor=p.ae2,
-            account=p.account,
-            metric="won_offers",
-            period_start="2025-01-01",
-            period_end="2025-01-30",
-            target="3",
-        ),
+        lambda: _create_objective(p, actor=p.ae2, metric="won_offers", target="3"),
     )
     # then
-    assert (error.status, error.message) == (
-        403,
-        "Only the account's owner, the lead of its team or an admin may set its objectives.",
-    )
-    assert unchanged
+    assert message == "Only the account's owner, the lead of its team or an admin may set its objectives."
 
 
 def test_an_actual_outside_the_objectives_period_is_refused(world, in_scope):
@@ -1019,15 +936,18 @@ def test_an_actual_with_more_than_two_decimals_is_refused(world, in_scope):
 # --- activities -----------------------------------------------------------------------------------
 
 
+def _log_activity(p, actor=None, **fields):
+    """Porta's AE (or `actor`) logs an activity on Porta's account (or `account`)."""
+    return services.activity_log(
+        organization=p.org,
+        actor=actor or p.ae,
+        **({"account": p.account, "kind": "call", "summary": "Called about the renewal"} | fields),
+    )
+
+
 def _log(world, in_scope, actor="ae", **fields):
-    p = world.porta
-    with in_scope(p.org):
-        return services.activity_log(
-            organization=p.org,
-            actor=getattr(p, actor),
-            account=p.account,
-            **({"kind": "call", "summary": "Called about the renewal"} | fields),
-        )
+    with in_scope(world.porta.org):
+        return _log_activity(world.porta, actor=getattr(world.porta, actor), **fields)
 
 
 @pytest.mark.parametrize("minutes", [-1, 1441])
@@ -1038,9 +958,7 @@ def test_an_activity_lasts_between_0_minutes_and_a_day(world, in_scope, minutes)
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", duration_minutes=minutes
-        ),
+        lambda: _log_activity(p, kind="call", summary="Call", duration_minutes=minutes),
     )
     # then
     message = "The duration is between 0 minutes and a day (1440)."
@@ -1063,8 +981,11 @@ def test_a_next_step_needs_a_due_date(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org, actor=p.ae, account=p.account, kind="call", summary="Call", next_step="Send the offer"
+        lambda: _log_activity(
+            p,
+            kind="call",
+            summary="Call",
+            next_step="Send the offer",
         ),
     )
     # then
@@ -1082,15 +1003,8 @@ def test_a_next_step_needs_an_owner(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            next_step="Send the offer",
-            next_step_due="2025-02-01",
-            next_step_owner=None,
+        lambda: _log_activity(
+            p, kind="call", summary="Call", next_step="Send the offer", next_step_due="2025-02-01", next_step_owner=None
         ),
     )
     # then
@@ -1119,10 +1033,8 @@ def test_a_next_step_owner_from_another_organisation_is_refused(world, in_scope)
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        lambda: _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Send",
@@ -1149,15 +1061,8 @@ def test_a_due_date_without_a_next_step_is_refused(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            next_step="  ",
-            next_step_due="2025-02-01",
-            next_step_owner=p.ae,
+        lambda: _log_activity(
+            p, kind="call", summary="Call", next_step="  ", next_step_due="2025-02-01", next_step_owner=p.ae
         ),
     )
     # then
@@ -1180,14 +1085,7 @@ def test_contacts_of_another_client_cannot_be_on_an_activity(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="visit",
-            summary="Visit",
-            contact_ids=[p.contact.pk, stranger.pk],
-        ),
+        lambda: _log_activity(p, kind="visit", summary="Visit", contact_ids=[p.contact.pk, stranger.pk]),
     )
     # then
     assert (error.message, error.extra) == (
@@ -1204,14 +1102,7 @@ def test_contacts_of_another_organisation_cannot_be_on_an_activity(world, in_sco
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="visit",
-            summary="Visit",
-            contact_ids=[world.nordwind.contact.pk],
-        ),
+        lambda: _log_activity(p, kind="visit", summary="Visit", contact_ids=[world.nordwind.contact.pk]),
     )
     # then
     assert error.extra == {"contact_ids": "Choose contacts of this account's client."}
@@ -1277,14 +1168,7 @@ def test_an_activity_cannot_be_in_the_future(world, in_scope):
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
-            kind="call",
-            summary="Call",
-            occurred_at=timezone.now() + timedelta(days=2),
-        ),
+        lambda: _log_activity(p, kind="call", summary="Call", occurred_at=timezone.now() + timedelta(days=2)),
     )
     # then
     assert error.extra == {"occurred_at": "Log what happened: the date cannot be in the future."}
@@ -1534,8 +1418,8 @@ def test_a_next_step_for_someone_who_cannot_see_the_account_is_refused(world, in
     error, unchanged = _refusal(
         world,
         in_scope,
-        lambda: services.activity_log(
-            organization=p.org,
+        lambda: _log_activity(
+            p,
             actor=p.ae2,
             account=theirs,
             kind="call",
@@ -1584,10 +1468,8 @@ def test_finance_and_the_accounts_team_may_hold_its_work(world, in_scope):
     p = world.porta
     # when
     with in_scope(p.org):
-        activity = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        activity = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Check the invoice",
@@ -1605,20 +1487,16 @@ def test_reassigning_an_account_hands_the_previous_owner_s_open_next_steps_to_th
     # given: on porta's account, ae's open next step (the world's), one ae has done, and finance's
     p = world.porta
     with in_scope(p.org):
-        done = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        done = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Done already",
             next_step_due=date(2026, 1, 10),
         )
         services.activity_next_step_set_done(organization=p.org, actor=p.ae, activity=done)
-        finance_s = services.activity_log(
-            organization=p.org,
-            actor=p.ae,
-            account=p.account,
+        finance_s = _log_activity(
+            p,
             kind="call",
             summary="Call",
             next_step="Check the invoice",
@@ -1671,10 +1549,8 @@ def test_a_money_actual_may_be_over_100(world, in_scope):
     "call",
     [
         pytest.param(
-            lambda p: services.activity_log(
-                organization=p.org,
-                actor=p.ae,
-                account=p.account,
+            lambda p: _log_activity(
+                p,
                 summary="Old",
                 occurred_at=datetime(1, 1, 1, tzinfo=UTC),
             ),

@@ -21,6 +21,13 @@ from tests.conftest import wait_for
 from tests.factories import signed_in
 from tests.tenancy.isolation import body, snapshot
 
+EXPORT = {"kind": "portfolio", "file_format": "csv", "query": "", "language": "en", "time_zone": "UTC"}
+
+
+def _request_export(p, actor=None, **fields):
+    """Porta's AE (or `actor`) asks for an export: EXPORT with `fields` over it."""
+    return services.export_request(organization=p.org, actor=actor or p.ae, **(EXPORT | fields))
+
 
 def _exports(org) -> list[tuple]:
     with transaction.atomic(), tenant_scope(org):
@@ -98,15 +105,7 @@ def test_an_export_that_cannot_be_made_is_refused_and_nothing_is_written(world, 
     before = snapshot()
     query = "q=" + "x" * 2001 if message.startswith("The list's") else ""
     with pytest.raises(ApplicationError) as refused, transaction.atomic(), tenant_scope(p.org):
-        services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind=kind,
-            file_format=file_format,
-            query=query,
-            language="en",
-            time_zone="UTC",
-        )
+        _request_export(p, kind=kind, file_format=file_format, query=query)
     assert refused.value.message == message
     assert snapshot() == before
 
@@ -147,15 +146,7 @@ def test_the_worker_prepares_the_export_as_the_person_sees_the_list(tworld, cele
 def test_an_export_being_prepared_asks_again_every_second(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p)
     response = signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/", HTTP_HX_REQUEST="true")
     text = response.content.decode()
     assert text.lstrip().startswith(
@@ -171,15 +162,7 @@ def test_an_export_is_only_for_who_asked_for_it(world, who):
     asker = signed_in(world.porta.admin if who.startswith("admin") else world.nordwind.admin)
     slug = "porta" if who.startswith("admin") else "nordwind"
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p)
         Export.objects.filter(pk=export.pk).update(status="done", file=p.export.file, rows_total=1)
     before = snapshot()
     for url in (f"/o/{slug}/exports/{export.pk}/", f"/o/{slug}/exports/{export.pk}/download/"):
@@ -191,15 +174,7 @@ def test_an_export_is_only_for_who_asked_for_it(world, who):
 def test_the_task_prepares_a_queued_export_once(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="incidents",
-            file_format="xlsx",
-            query="",
-            language="ca",
-            time_zone="Europe/Madrid",
-        )
+        export = _request_export(p, kind="incidents", file_format="xlsx", language="ca", time_zone="Europe/Madrid")
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     with transaction.atomic(), tenant_scope(p.org):
         prepared = Export.objects.get(pk=export.pk)
@@ -221,15 +196,7 @@ def test_the_task_prepares_a_queued_export_once(world):
 def test_an_export_for_someone_no_longer_a_member_fails_and_says_so(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae2,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p, actor=p.ae2)
         services.membership_set_active(organization=p.org, actor=p.admin, membership=p.ae2, is_active=False)
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     with transaction.atomic(), tenant_scope(p.org):
@@ -246,24 +213,8 @@ def test_exports_older_than_a_day_are_deleted_with_their_files_and_lost_ones_fai
     p, n = world.porta, world.nordwind
     with transaction.atomic(), tenant_scope(p.org):
         Export.objects.filter(pk=p.export.pk).update(created_at=timezone.now() - timedelta(hours=25))
-        young = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
-        lost = services.export_request(
-            organization=p.org,
-            actor=p.ae2,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        young = _request_export(p)
+        lost = _request_export(p, actor=p.ae2)
         Export.objects.filter(pk=lost.pk).update(status="running", created_at=timezone.now() - timedelta(hours=1))
     # when
     assert exports_clean() == 1
@@ -315,15 +266,7 @@ def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world
     )
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p)
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     text = signed_in(p.ae).get(f"/o/porta/exports/{export.pk}/").content.decode()
     assert (
@@ -342,15 +285,7 @@ def test_an_export_whose_list_breaks_fails_with_a_plain_reason_and_no_file(world
 def test_an_export_found_running_was_interrupted_and_fails_instead_of_running_again(world):
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p)
         Export.objects.filter(pk=export.pk).update(status="running")
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "failed"
     with transaction.atomic(), tenant_scope(p.org):
@@ -366,15 +301,7 @@ def test_the_export_page_shows_how_far_the_worker_is(world):
 
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=p.ae,
-            kind="portfolio",
-            file_format="csv",
-            query="",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p)
         Export.objects.filter(pk=export.pk).update(status="running")
     cache.set(services.export_progress_key(p.org, export.pk), {"done": 250, "total": 600})
     try:
@@ -396,15 +323,7 @@ def test_a_background_incidents_export_keeps_the_askers_scope(world, who, rows):
     # "mine": the incidents assigned to the person who asked, not to the worker's nobody
     p = world.porta
     with transaction.atomic(), tenant_scope(p.org):
-        export = services.export_request(
-            organization=p.org,
-            actor=getattr(p, who),
-            kind="incidents",
-            file_format="csv",
-            query="scope=mine&status=open",
-            language="en",
-            time_zone="UTC",
-        )
+        export = _request_export(p, actor=getattr(p, who), kind="incidents", query="scope=mine&status=open")
     assert export_prepare(organization_id=p.org.pk, export_id=export.pk) == "done"
     with transaction.atomic(), tenant_scope(p.org):
         prepared = Export.objects.get(pk=export.pk)
