@@ -246,7 +246,7 @@ class TokenDetailApi(APIView):
         )
         return Response(TokenOutput(token).data)
 
-    @extend_schema(operation_id="tokens_revoke", responses=TokenOutput)
+    @extend_schema(operation_id="tokens_revoke", responses={200: TokenOutput})
     def delete(self, request, org_slug, token_id):
         token = selectors.api_token_get(
             organization=request.organization, membership=request.membership, token_id=token_id

@@ -907,10 +907,13 @@ def test_an_actual_is_typed_the_way_the_person_writes_numbers(world, language, t
     p = world.porta
     p.ae.user.language = language
     p.ae.user.save(update_fields=["language"])
-    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    if yesterday < p.objective.period_start:  # the first of a month: the period starts today
+        with transaction.atomic(), tenant_scope(p.org):
+            type(p.objective).objects.filter(pk=p.objective.pk).update(period_start=yesterday.replace(day=1))
     # when
     response = signed_in(p.ae).post(
-        f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday, "value": typed}
+        f"/o/porta/objectives/{p.objective.pk}/actuals/", {"as_of": yesterday.isoformat(), "value": typed}
     )
     # then
     with transaction.atomic(), tenant_scope(p.org):

@@ -48,15 +48,8 @@ ROWS = {
     "token_id": "token",
     "member_id": "account_member",
 }
-# Defects found by this test in code outside config/, each for its app's owner to fix; remove the
-# line with the fix. (operation, check) -> what fails.
-TOKEN_REVOKE = (
-    "tenancy/api.py: DELETE tokens/{id}/ answers 200 with the revoked token, but its @extend_schema(responses="
-    "TokenOutput) on a DELETE is documented as 204; responses={200: TokenOutput} says what it does"
-)
-EXCLUDED: dict[tuple[str, str], str] = {
-    ("DELETE /api/v1/o/{org_slug}/tokens/{token_id}/", "status_code_conformance"): TOKEN_REVOKE,
-}
+# Defects this test finds are fixed, not excluded: (operation, check) -> why, while one is open.
+EXCLUDED: dict[tuple[str, str], str] = {}
 
 
 def test_the_fuzzed_document_is_the_one_the_api_serves(db):
