@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 import factory
@@ -88,6 +89,7 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
         org=organization, team=team, token=token, token_secret=secret, invitation=invitation, **people
     )
     build_portfolio(world)
+    build_catalog(world)
     return world
 
 
@@ -184,6 +186,30 @@ def build_portfolio(world: SimpleNamespace) -> None:
             organization=org, actor=world.admin, quiet_after_days=30
         )
         world.export = _prepared_export(world)
+
+
+def build_catalog(world: SimpleNamespace) -> None:
+    """VAT 21 %, a category, one product (`product`) with a EUR price."""
+    from catalog.models import Category, Product, ProductPrice, TaxRate
+
+    org = world.org
+    with transaction.atomic(), tenant_scope(org):
+        world.vat21 = TaxRate.objects.create(organization=org, name="VAT 21%", rate=Decimal("21.00"))
+        world.category = Category.objects.create(organization=org, name="Hardware")
+        world.product = Product.objects.create(
+            organization=org,
+            sku=f"{org.slug.upper()}-001",
+            name="Sensor kit",
+            category=world.category,
+            tax_rate=world.vat21,
+        )
+        world.price = ProductPrice.objects.create(
+            organization=org,
+            product=world.product,
+            currency="EUR",
+            list_price=Decimal("120.00"),
+            unit_cost=Decimal("70.00"),
+        )
 
 
 def _prepared_export(world: SimpleNamespace):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tenancy",
     "clients",
     "accounts",
+    "catalog",
 ]
 
 MIDDLEWARE = [
