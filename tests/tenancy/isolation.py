@@ -130,10 +130,12 @@ def secrets_of(org) -> list[str]:
         org.incident.title,
         org.activity.next_step,
     ]
+    books = [org.payment.reference]  # "PORTA-TRANSFER-1": invoice numbers repeat across organisations
     return (
         [m.user.email for m in people]
         + [org.team.name, org.token.prefix, org.org.name, org.invitation.email]
         + portfolio
+        + books
     )
 
 
