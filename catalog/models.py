@@ -80,7 +80,7 @@ class TaxRate(TenantOwned):
                 condition=Q(is_exempt=False) | Q(rate=0),
                 name="taxrate_exempt_has_no_rate",
                 field="rate",
-                violation_error_message=_("An exempt rate is 0 %."),
+                violation_error_message=_("An exempt rate charges no tax: its rate is 0."),
             ),
             # The invoice prints why no tax is charged (Spanish invoices must).
             FieldCheckConstraint(

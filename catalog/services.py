@@ -101,7 +101,7 @@ def _users(tax_rate: TaxRate) -> list[models.QuerySet]:
             organization_id=tax_rate.organization_id, **{relation.field.name: tax_rate}
         )
         for relation in TaxRate._meta.related_objects
-        if relation.many_to_one or relation.one_to_one
+        if relation.one_to_many or relation.one_to_one
     ]
 
 
@@ -138,7 +138,9 @@ def tax_rates_ensure_defaults(organization: Organization) -> list[TaxRate]:
             tax_rate = TaxRate(organization=organization, **values)
             tax_rate.full_clean()
             save_deciding_by_constraint(tax_rate, field="name")
-            audit_created(organization=organization, actor=None, obj=tax_rate, fields=TAX_RATE_FIELDS)
+            audit_created(
+                organization=organization, actor=None, obj=tax_rate, fields=TAX_RATE_FIELDS, action="tax_rate.create"
+            )
             created.append(tax_rate)
     return created
 
@@ -159,7 +161,9 @@ def tax_rate_create(
     )
     tax_rate.full_clean()
     save_deciding_by_constraint(tax_rate, field="name")
-    audit_created(organization=organization, actor=actor.user, obj=tax_rate, fields=TAX_RATE_FIELDS)
+    audit_created(
+        organization=organization, actor=actor.user, obj=tax_rate, fields=TAX_RATE_FIELDS, action="tax_rate.create"
+    )
     return tax_rate
 
 
