@@ -54,6 +54,11 @@ class ProductForm(forms.Form):
         if product is not None:
             in_use |= models.Q(pk=product.tax_rate_id)
         self.fields["tax_rate"].queryset = rates.filter(in_use)
+        if product is None:
+            # Most of what Spain sells carries the general rate: the highest active one.
+            self.fields["tax_rate"].initial = (
+                rates.filter(is_active=True, is_exempt=False).values_list("pk", flat=True).first()
+            )
         if product is not None:
             del self.fields["list_price"], self.fields["unit_cost"]
             self.initial = {name: getattr(product, name) for name in ("sku", "name", "description", "kind", "unit")} | {

@@ -59,7 +59,9 @@ def product_get(*, organization: Organization, product_id: int) -> Product:
 
 
 def product_history(*, organization: Organization, product: Product, limit: int = 20) -> list[AuditEvent]:
-    """The latest changes of a product and of its prices, newest first, ready to show."""
+    """The latest changes of a product and of its prices, newest first, ready to show: the
+    products, categories and tax rates a change names by id shown by their names. The same
+    queries whatever the changes."""
     price_ids = [price.pk for price in product.prices.all()]
     about = Q(object_type="catalog.product", object_id=product.pk) | Q(
         object_type="catalog.productprice", object_id__in=price_ids or [0]
@@ -70,7 +72,34 @@ def product_history(*, organization: Organization, product: Product, limit: int 
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    return audit_display(events, organization=organization)
+    named = {"replaced_by": set(), "category": set(), "tax_rate": set()}
+    for event in events:
+        for name, values in event.changes.items():
+            if name in named:
+                named[name].update(value for value in values if isinstance(value, int))
+    names = {
+        "replaced_by": {
+            pk: f"{sku} · {name}"
+            for pk, sku, name in Product.objects.filter(
+                organization=organization, pk__in=named["replaced_by"] or {0}
+            ).values_list("pk", "sku", "name")
+        },
+        "category": dict(
+            Category.objects.filter(organization=organization, pk__in=named["category"] or {0}).values_list(
+                "pk", "name"
+            )
+        ),
+        "tax_rate": dict(
+            TaxRate.objects.filter(organization=organization, pk__in=named["tax_rate"] or {0}).values_list("pk", "name")
+        ),
+    }
+    for event in audit_display(events, organization=organization):
+        event.display_changes = [
+            (label, names[name].get(before, before), names[name].get(after, after)) if name in names else row
+            for name, row in zip(event.changes, event.display_changes, strict=False)
+            for label, before, after in [row]
+        ]
+    return events
 
 
 def tax_rate_list(*, organization: Organization, active_only: bool = False) -> QuerySet[TaxRate]:

@@ -309,13 +309,27 @@ def product_create(
         unit=unit,
         tax_rate=tax_rate,
     )
-    product.full_clean()
+    _clean_with_prices(product, prices)
     _refuse_a_retired_rate(product)
     save_deciding_by_constraint(product, field="sku")
     audit_created(organization=organization, actor=actor.user, obj=product, fields=PRODUCT_FIELDS)
     for values in prices:
         product_price_set(organization=organization, actor=actor, product=product, **values)
     return product
+
+
+def _clean_with_prices(product: Product, prices: Iterable[PriceValues]) -> None:
+    """`full_clean()` of a new product and of its prices, every refusal at once (a form shows a
+    taken SKU and a negative price together); a price's currency taken twice is the
+    constraint's to say when the prices are saved."""
+    errors: dict = {}
+    for row in [product] + [ProductPrice(organization=product.organization, **values) for values in prices]:
+        try:
+            row.full_clean(exclude=["product"] if row is not product else None, validate_constraints=row is product)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic

@@ -361,6 +361,30 @@ def test_a_bad_product_is_refused_and_nothing_is_written(world, in_scope, fields
     assert (refusal.message, refusal.fields, unchanged) == (message, {field: message}, True)
 
 
+def test_a_new_product_and_its_prices_are_refused_together_and_nothing_is_written(world, in_scope):
+    p = world.porta
+    refusal, unchanged = _refusal(
+        world,
+        in_scope,
+        lambda: services.product_create(
+            organization=p.org,
+            actor=p.admin,
+            sku="PORTA-001",
+            name="Copy",
+            tax_rate=p.vat21,
+            prices=[{"currency": "EUR", "list_price": Decimal("-1"), "unit_cost": Decimal("0.001")}],
+        ),
+    )
+    assert (refusal.fields, unchanged) == (
+        {
+            "sku": "Another product has this SKU.",
+            "list_price": "It cannot be negative.",
+            "unit_cost": "At most two decimals.",
+        },
+        True,
+    )
+
+
 def test_the_same_sku_is_allowed_in_another_organisation(world, in_scope):
     n = world.nordwind
     with in_scope(n.org):

@@ -292,6 +292,31 @@ def test_a_refused_product_form_says_why_under_the_field_and_writes_nothing(worl
     assert re.search(rf'id="id_{field}_error"><div class="invalid-feedback d-block">{re.escape(message)}</div>', html)
 
 
+def test_a_product_form_says_every_refusal_at_once(world):
+    p = world.porta
+    data = {
+        "sku": "porta-001",
+        "name": "",
+        "kind": "product",
+        "unit": "unit",
+        "tax_rate": p.vat21.pk,
+        "list_price": "-1",
+    }
+    response, unchanged = post_unchanged(p.admin, "/o/porta/catalog/new/", data)
+    html = response.content.decode()
+    assert (response.status_code, unchanged) == (400, True)
+    assert re.findall(r'id="id_(\w+)_error"><div class="invalid-feedback d-block">([^<]+)</div>', html) == [
+        ("sku", "Another product has this SKU."),
+        ("name", "This field is required."),
+        ("list_price", "It cannot be negative."),
+    ]
+
+
+def test_a_new_product_starts_with_the_general_rate(world):
+    html = signed_in(world.porta.admin).get("/o/porta/catalog/new/").content.decode()
+    assert f'<option value="{world.porta.vat21.pk}" selected>VAT 21%</option>' in html
+
+
 def test_editing_a_product_changes_it(world, in_scope):
     p = world.porta
     response = signed_in(p.admin).post(
@@ -322,6 +347,21 @@ def test_a_price_typed_as_a_spanish_reader_writes_it_is_set_and_shows_in_the_his
     assert (response.status_code, price.list_price, price.unit_cost) == (302, Decimal("1299.90"), Decimal("70.00"))
     page = browser.get(f"/o/porta/catalog/{p.product.pk}/").content.decode()
     assert "precio de catálogo: 120,00 → 1.299,90" in page
+
+
+def test_a_products_history_names_what_its_changes_point_to(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        services.product_update(organization=p.org, actor=p.admin, product=p.old_product, category=None)
+    html = signed_in(p.ae).get(f"/o/porta/catalog/{p.old_product.pk}/").content.decode()
+    changes = re.findall(r'<div class="text-body-secondary">([^<]*)</div>', html)
+    assert changes == [
+        "category: Hardware → —",
+        "status: Active → Obsolete",
+        "obsolete since: — → 03/03/2025",
+        "replaced by: — → PORTA-001 · Sensor kit",
+    ]
+    assert "Obsolete since 3 March 2025: no new invoice or offer line may use it." in html
 
 
 def test_the_price_form_starts_with_the_currency_asked_for(world, in_scope):
@@ -425,7 +465,7 @@ def test_deleting_a_rate_active_products_use_is_refused_with_the_reason(world):
 
 # user, organisation, savepoint, tenant setting, membership, [page queries], setting reset, release
 LIST_QUERIES = 10  # + the filter's categories, count, page rows
-DETAIL_QUERIES = 13  # + product, prices, what it replaced, history, its people and teams
+DETAIL_QUERIES = 16  # + product, prices, what it replaced, history, its people, teams, products, categories, rates
 SETTINGS_QUERIES = 9  # + tax rates, categories
 EXPORT_QUERIES = 8  # + every filtered row, in one query
 
