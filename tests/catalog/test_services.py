@@ -121,6 +121,31 @@ def test_every_organisation_starts_with_the_spanish_vat_rates_named_in_its_langu
     ]
 
 
+def test_an_organisation_added_in_the_django_admin_starts_with_the_rates_too(db):
+    from django.test import Client
+
+    from tenancy.models import Organization, User
+
+    superuser = User.objects.create_superuser("root@example.test", "a-long-password-1")
+    browser = Client()
+    browser.force_login(superuser)
+    response = browser.post(
+        "/admin/tenancy/organization/add/",
+        {
+            "name": "Catalana SL",
+            "slug": "catalana",
+            "base_currency": "EUR",
+            "time_zone": "Europe/Madrid",
+            "default_language": "ca",
+            "is_active": "on",
+        },
+    )
+    organization = Organization.objects.get(slug="catalana")
+    with tenant_scope(organization):
+        names = list(TaxRate.objects.order_by("-rate", "is_exempt").values_list("name", flat=True))
+    assert (response.status_code, names) == (302, ["IVA 21 %", "IVA 10 %", "IVA 4 %", "IVA 0 %", "Exempt d'IVA"])
+
+
 def test_ensuring_the_default_rates_again_adds_nothing_even_when_they_were_renamed(world, in_scope):
     p = world.porta
     with in_scope(p.org):
