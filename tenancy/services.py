@@ -655,6 +655,6 @@ def export_request(
                 time_zone=time_zone,
             )
     except IntegrityError:  # the same person asked twice at once: the other request won
-        raise ApplicationError(busy, code="export_unfinished", status=409)
+        raise ApplicationError(busy, code="export_unfinished", status=409) from None
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
     return export
