@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from billing.exports import credit_note_rows, invoice_rows
+        from tenancy.exports import register_export
+        from tenancy.selectors import register_audit_actions
+
+        register_export("invoices", invoice_rows, _("Invoices"), "invoices")
+        register_export("credit_notes", credit_note_rows, _("Credit notes"), "credit_notes")
+        register_audit_actions(
+            {
+                "invoice.create": _("drafted the invoice"),
+                "invoice.update": _("changed the draft"),
+                "invoice.line_add": _("added a line"),
+                "invoice.line_update": _("changed a line"),
+                "invoice.line_remove": _("removed a line"),
+                "invoice.issue": _("issued the invoice"),
+                "invoice.delete": _("deleted the draft"),
+                "creditnote.create": _("credited the invoice"),
+            }
+        )

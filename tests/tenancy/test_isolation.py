@@ -142,7 +142,18 @@ def test_every_api_list_shows_exactly_the_askers_organisation(world):
 
 
 def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
-    client = signed_in(world.nordwind.admin)
+    # Someone with every role, so that every page renders (finance's forms too), not a 403.
+    everyone = world.nordwind.admin
+    with transaction.atomic(), tenant_scope(world.nordwind.org):
+        from tenancy import services
+
+        services.membership_change_roles(
+            organization=world.nordwind.org,
+            actor=everyone,
+            membership=everyone,
+            roles=["admin", "sales_lead", "account_executive", "finance"],
+        )
+    client = signed_in(everyone)
     for route, name, _callback, _pattern in tenant_routes():
         if route.startswith("api/"):
             continue
