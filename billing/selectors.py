@@ -168,12 +168,12 @@ def _overdue(today: date) -> Case:
 
 
 def invoice_list(*, organization: Organization, membership: Membership, today: date | None = None) -> QuerySet[Invoice]:
-    """Invoices (drafts too) of the accounts the viewer sees, with their account, `credited`,
+    """Invoices (drafts too) of the accounts the viewer sees, with their account and its client, `credited`,
     `paid`, `outstanding` and `is_overdue` (outstanding and due before `today`); newest first,
     drafts on top."""
     invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
     return (
-        with_open_amounts(invoices.select_related("account"))
+        with_open_amounts(invoices.select_related("account__client"))
         .annotate(is_overdue=_overdue(today or timezone.localdate()))
         .order_by(F("issue_date").desc(nulls_first=True), "-id")
     )
@@ -221,9 +221,9 @@ def invoice_outstanding(
 
 
 def credit_note_list(*, organization: Organization, membership: Membership) -> QuerySet[CreditNote]:
-    """Credit notes of the accounts the viewer sees, with their invoice and account; newest first."""
+    """Credit notes of the accounts the viewer sees, with their invoice, account and client; newest first."""
     notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
-    return notes.select_related("invoice", "account").order_by("-issue_date", "-id")
+    return notes.select_related("invoice", "account__client").order_by("-issue_date", "-id")
 
 
 def credit_note_get(*, organization: Organization, membership: Membership, credit_note_id: int) -> CreditNote:
