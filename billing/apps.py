@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from tenancy.selectors import register_audit_actions
+
+        register_audit_actions(
+            {
+                "invoice.create": _("created the draft invoice"),
+                "invoice.update": _("changed the draft invoice"),
+                "invoice.line_add": _("added a line to the draft invoice"),
+                "invoice.line_update": _("changed a line of the draft invoice"),
+                "invoice.line_remove": _("removed a line from the draft invoice"),
+                "invoice.delete": _("deleted the draft invoice"),
+                "invoice.issue": _("issued the invoice"),
+                "creditnote.create": _("issued the credit note"),
+                "payment.create": _("recorded the payment"),
+                "payment.allocate": _("allocated the payment"),
+                "payment.reverse": _("reversed the payment"),
+                "settings.billing": _("changed the billing settings"),
+            }
+        )
