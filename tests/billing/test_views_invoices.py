@@ -333,7 +333,7 @@ def test_a_line_on_an_obsolete_product_is_refused_naming_its_replacement(world):
     )
     assert (response.status_code, unchanged) == (400, True)
     assert _field_errors(response.content) == {
-        "lines-0-product": "PORTA-000 · Sensor kit (2019) is obsolete: use PORTA-001 · Sensor kit."
+        "lines-0-product": "PORTA-000 Sensor kit (2019) is obsolete since 3 March 2025: use PORTA-001 Sensor kit."
     }
     # the product chosen stays chosen, so the person sees what was refused
     assert f'<option value="{p.old_product.pk}" selected>PORTA-000 · Sensor kit (2019)</option>' in (
@@ -446,7 +446,7 @@ def test_a_bad_line_added_in_place_is_refused_on_its_field_and_nothing_is_writte
     )
     assert (response.status_code, unchanged) == (400, True)
     assert _field_errors(response.content) == {
-        "add-product": "PORTA-000 · Sensor kit (2019) is obsolete: use PORTA-001 · Sensor kit.",
+        "add-product": "PORTA-000 Sensor kit (2019) is obsolete since 3 March 2025: use PORTA-001 Sensor kit.",
         "add-quantity": "The quantity must be more than zero.",
     }
 
