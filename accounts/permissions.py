@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Account, AccountTeamMember, Activity, Incident
 from tenancy.models import Membership, TeamMember
@@ -26,14 +26,18 @@ def can_see_every_account(membership: Membership) -> bool:
 
 
 def account_visibility(membership: Membership) -> Q:
-    """The accounts `membership` may see, as a condition on Account (subqueries, no query now)."""
+    """The accounts `membership` may see, as a condition on Account (subqueries, no query now).
+
+    Each way in is a set of account ids (`pk__in`, not a correlated EXISTS): PostgreSQL reads
+    each set once and probes it per account, and costs it that way. A correlated EXISTS inside
+    an OR is costed as if it ran once per account even when the plan hashes it, and on a large
+    tenant that estimate crossed PostgreSQL's JIT threshold: compiling the query took longer
+    than running it (a lead's portfolio count: 45 ms, 6 ms without)."""
     if can_see_every_account(membership):
         return Q()
     organization_id = membership.organization_id
-    on_team = AccountTeamMember.objects.filter(
-        organization_id=organization_id, account=OuterRef("pk"), membership=membership
-    )
-    condition = Q(owner=membership) | Q(Exists(on_team))
+    placed = AccountTeamMember.objects.filter(organization_id=organization_id, membership=membership)
+    condition = Q(owner=membership) | Q(pk__in=placed.values("account_id"))
     if membership.is_sales_lead:
         condition |= led_accounts(membership)
     return condition
@@ -45,11 +49,12 @@ def led_accounts(membership: Membership) -> Q:
     organization_id = membership.organization_id
     led = TeamMember.objects.filter(organization_id=organization_id, membership=membership, is_lead=True)
     people = TeamMember.objects.filter(organization_id=organization_id, team__in=led.values("team_id"))
-    their_place = AccountTeamMember.objects.filter(
-        organization_id=organization_id, account=OuterRef("pk"), membership__in=people.values("membership_id")
+    their_places = AccountTeamMember.objects.filter(
+        organization_id=organization_id, membership__in=people.values("membership_id")
     )
     return Q(sales_team__in=led.values("team_id")) | Q(
-        Q(sales_team__isnull=True) & (Q(owner__in=people.values("membership_id")) | Q(Exists(their_place)))
+        Q(sales_team__isnull=True)
+        & (Q(owner__in=people.values("membership_id")) | Q(pk__in=their_places.values("account_id")))
     )
 
 
