@@ -164,7 +164,7 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
     list's rows (the paginator's and an export's total) joins nothing. An export of the whole
     list reads them with joins (accounts.exports.PORTFOLIO_COLUMNS)."""
     owners = Membership.objects.filter(organization=organization, pk=OuterRef("owner_id"))
-    teams = Team.objects.filter(organization=organization, pk=OuterRef("sales_team_id"))
+    teams = Team.objects.filter(organization=organization, pk=OuterRef("sales_team_id")).order_by()
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
