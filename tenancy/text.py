@@ -1,5 +1,6 @@
 """Text for searching (accent-, case- and punctuation-insensitive, the same on every database),
-and amounts as people read and write them in their language (Babel)."""
+choices' labels for many rows, and amounts as people read and write them in their language
+(Babel)."""
 
 import functools
 import re
