@@ -90,6 +90,7 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
     )
     build_portfolio(world)
     build_catalog(world)
+    build_billing(world)
     return world
 
 
@@ -247,6 +248,51 @@ def build_catalog(world: SimpleNamespace) -> None:
         world.old_product = catalog_services.product_make_obsolete(
             organization=org, actor=admin, product=old, replaced_by=world.product, obsolete_on=date(2025, 3, 3)
         )
+
+
+def build_billing(world: SimpleNamespace) -> None:
+    """Finance's books for the account: the billing settings, an invoice of 3 × `product`
+    (EUR 360.00 + 21 % = 435.60) issued 45 days ago (due 15 days ago), a credit note of one of
+    them (145.20) and a payment of 200.00 allocated to it: 90.40 outstanding and overdue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing import services as billing_services
+
+    org, finance = world.org, world.finance
+    issued_on = timezone.localdate() - timedelta(days=45)
+    with transaction.atomic(), tenant_scope(org):
+        world.billing_settings = billing_services.billing_settings_update(
+            organization=org, actor=finance, invoice_notes="Payment by bank transfer."
+        )
+        world.invoice = billing_services.invoice_create(
+            organization=org,
+            actor=finance,
+            account=world.account,
+            issue_date=issued_on,
+            lines=[{"product": world.product, "quantity": Decimal("3")}],
+        )
+        world.invoice = billing_services.invoice_issue(organization=org, actor=finance, invoice=world.invoice)
+        world.invoice_line = world.invoice.lines.get()
+        world.credit_note = billing_services.credit_note_create(
+            organization=org,
+            actor=finance,
+            invoice=world.invoice,
+            reason="One kit returned.",
+            lines=[(world.invoice_line, Decimal("1"))],
+            issue_date=issued_on + timedelta(days=10),
+        )
+        world.payment = billing_services.payment_record(
+            organization=org,
+            actor=finance,
+            account=world.account,
+            amount=Decimal("200.00"),
+            received_on=issued_on + timedelta(days=20),
+            reference=f"{org.slug.upper()}-TRANSFER-1",
+            allocations=[(world.invoice, Decimal("200.00"))],
+        )
+        world.allocation = world.payment.allocations.get()
 
 
 def _prepared_export(world: SimpleNamespace):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "clients",
     "accounts",
     "catalog",
+    "billing",
 ]
 
 MIDDLEWARE = [

@@ -146,10 +146,12 @@ def secrets_of(org) -> list[str]:
         org.activity.next_step,
         org.product.sku,
     ]
+    books = [org.payment.reference]  # "PORTA-TRANSFER-1": invoice numbers repeat across organisations
     return (
         [m.user.email for m in people]
         + [org.team.name, org.token.prefix, org.org.name, org.invitation.email]
         + portfolio
+        + books
     )
 
 
