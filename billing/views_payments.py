@@ -128,13 +128,11 @@ def payment_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     if payment:
         messages.success(request, _("Payment recorded."))
         return _redirect(request, _payment_page(request, payment))
-    context = {
-        "form": form.offer_accounts(),
-        "needs_rate": form.needs_rate(organization.base_currency),
-        "today": timezone.localdate(),
-    }
-    status = 400 if form.errors else 200
     partial = "allocation-proposal" if request.htmx and not posted else "payment-form"
+    if partial != "allocation-proposal" or not request.htmx:
+        form.offer_accounts()  # the proposal alone shows no account choices
+    context = {"form": form, "needs_rate": form.needs_rate(organization.base_currency), "today": timezone.localdate()}
+    status = 400 if form.errors else 200
     return render(request, "billing/payment_form.html", context, partial=partial, status=status)
 
 
