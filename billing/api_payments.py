@@ -21,7 +21,8 @@ from accounts.selectors import account_get
 from billing import services
 from billing.filters_payments import AllocationFilter, PaymentFilter
 from billing.models import Allocation, AllocationEnd, Invoice, Payment, PaymentMethod
-from billing.selectors_payments import allocation_list, payment_list
+from billing.selectors import payment_get, payment_list
+from billing.selectors_payments import allocation_list
 from config.api import (
     LIST_ORDER,
     StrictSerializer,
@@ -102,9 +103,9 @@ def _with_allocations(payments):
 
 
 def _payment(request, payment_id: int) -> Payment:
-    """The payment if this person sees its account; Payment.DoesNotExist (404) otherwise."""
-    payments = payment_list(organization=request.organization, membership=request.membership)
-    return _with_allocations(payments).get(pk=payment_id)
+    """The payment, with its allocations, if this person sees its account; Payment.DoesNotExist
+    (404) otherwise."""
+    return payment_get(organization=request.organization, membership=request.membership, payment_id=payment_id)
 
 
 def _visible_account(request, account_id: int) -> Account:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.filters_payments import PaymentFilter
-from billing.selectors_payments import payment_list
+from billing.selectors import payment_list
 from tenancy.exports import ExportRows
 from tenancy.models import Membership, Organization
 

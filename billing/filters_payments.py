@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import YES_NO_ANY, DayFilter, SortFilter, TenantFilterSet
 from accounts.models import Account
 from accounts.permissions import account_visibility
 from billing.models import Allocation, Payment, PaymentMethod
-from billing.selectors_payments import has_unallocated
 
 PAYMENT_ORDERS = {
     "received_on": ("received_on", "id"),
@@ -79,7 +78,9 @@ class PaymentFilter(TenantFilterSet):
         return queryset
 
     def filter_unallocated(self, queryset, name, value):
-        return queryset if value is None else queryset.filter(has_unallocated(value))
+        if value is None:
+            return queryset
+        return queryset.filter(Q(unallocated__gt=0) if value else Q(unallocated=0))
 
     def offer_choices(self) -> PaymentFilter:
         """For the page: the accounts from one values() query, without model instances."""

@@ -1,90 +1,25 @@
-"""Reads for the payment pages and their API: payments as each person may see them, with what
-is allocated and what is left of each, their allocations, the ledger entries they wrote, their
-history, and the open invoices a payment can be allocated to.
+"""Reads for the payment pages and their API, beside billing.selectors (payment_list and
+payment_get, the proposal): the allocations one may see, the ledger entries a payment wrote,
+its history, and the open invoices a payment can be allocated to.
 
 Set-based like billing.selectors (a fixed number of queries whatever the number of rows; the
-querysets are lazy: evaluate them inside the tenant scope). Visibility is accounts.permissions':
-finance and admins see every account's payments, an account executive or a lead those of the
-accounts they see; a payment of any other account is Payment.DoesNotExist (404), as if it did
-not exist.
+querysets are lazy: evaluate them inside the tenant scope). Visibility is billing.selectors':
+finance and admins see every account's, an account executive or a lead those of the accounts
+they see.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from accounts.models import Account
-from accounts.permissions import account_visibility, can_see_every_account
 from billing.models import Allocation, Invoice, InvoiceStatus, LedgerEntry, Payment
-from billing.selectors import MONEY, with_open_amounts
-from billing.totals import ZERO
+from billing.selectors import _visible, with_open_amounts
 from tenancy.models import AuditEvent, Membership, Organization
 from tenancy.selectors import audit_display
 from tenancy.text import money_text
-
-
-def _visible(queryset: QuerySet, membership: Membership, prefix: str = "account") -> QuerySet:
-    """`queryset` narrowed to the rows of the accounts `membership` sees (no narrowing, and no
-    subquery, for finance and admins)."""
-    if can_see_every_account(membership):
-        return queryset
-    accounts = Account.objects.filter(organization_id=membership.organization_id).filter(account_visibility(membership))
-    return queryset.filter(**{f"{prefix}__in": accounts.values("pk")})
-
-
-def allocated_amount() -> Coalesce:
-    """On a Payment queryset: what its active allocations apply to invoices now."""
-    active = (
-        Allocation.objects.filter(payment=OuterRef("pk"), reversed_at__isnull=True)
-        .order_by()
-        .values("payment")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    return Coalesce(Subquery(active), Value(ZERO), output_field=MONEY)
-
-
-def with_allocated(payments: QuerySet[Payment]) -> QuerySet[Payment]:
-    """`payments` with `allocated` (its active allocations) and `unallocated` (what is left to
-    allocate: the account's credit; nothing of a reversed payment)."""
-    return payments.annotate(
-        allocated=allocated_amount(),
-        unallocated=Case(
-            When(reversed_on__isnull=False, then=Value(ZERO)),
-            default=F("amount") - F("allocated"),
-            output_field=MONEY,
-        ),
-    )
-
-
-def payment_list(*, organization: Organization, membership: Membership) -> QuerySet[Payment]:
-    """The payments of the accounts `membership` sees, newest received first, with `allocated`
-    and `unallocated`, and their account (one query)."""
-    payments = Payment.objects.filter(organization=organization).select_related("account")
-    return with_allocated(_visible(payments, membership)).order_by("-received_on", "-id")
-
-
-def payment_get(*, organization: Organization, membership: Membership, payment_id: int) -> Payment:
-    """The payment if `membership` sees its account (Payment.DoesNotExist, a 404, if not, whether
-    it exists or not), with `allocated`, `unallocated` and who recorded and reversed it."""
-    return (
-        payment_list(organization=organization, membership=membership)
-        .select_related("account__client", "recorded_by__user", "reversed_by__user")
-        .get(pk=payment_id)
-    )
-
-
-def payment_allocations(*, organization: Organization, payment: Payment) -> list[Allocation]:
-    """Every allocation of the payment, ended ones too, in the order they were made, with their
-    invoice and who made them (one query)."""
-    return list(
-        Allocation.objects.filter(organization=organization, payment=payment)
-        .select_related("invoice", "created_by__user", "credit_note")
-        .order_by("id")
-    )
 
 
 def payment_ledger(*, organization: Organization, payment: Payment) -> list[LedgerEntry]:
@@ -93,9 +28,14 @@ def payment_ledger(*, organization: Organization, payment: Payment) -> list[Ledg
 
 
 def allocation_list(*, organization: Organization, membership: Membership) -> QuerySet[Allocation]:
-    """The allocations of the payments `membership` may see, with their payment and invoice."""
-    allocations = Allocation.objects.filter(organization=organization).select_related("payment", "invoice")
-    return _visible(allocations, membership, "payment__account").order_by("id")
+    """The allocations of the payments `membership` may see, with their invoice."""
+    allocations = _visible(
+        Allocation.objects.select_related("invoice"),
+        organization=organization,
+        membership=membership,
+        path="payment__account",
+    )
+    return allocations.order_by("id")
 
 
 def open_invoices(*, organization: Organization, account: Account, currency: str) -> list[Invoice]:
@@ -137,8 +77,3 @@ def payment_history(*, organization: Organization, payment: Payment, limit: int 
         ]
         event.display_changes = [row for row in event.display_changes if row[0] != "allocations"]
     return events
-
-
-def has_unallocated(value: bool | None) -> Q:
-    """A condition on a with_allocated() queryset: something left to allocate, or nothing."""
-    return Q(unallocated__gt=0) if value else Q(unallocated=0)

@@ -27,14 +27,8 @@ from billing import permissions, services
 from billing.exports_payments import payment_filter
 from billing.forms_payments import AllocateForm, PaymentForm, ReverseForm
 from billing.models import Payment
-from billing.selectors import payment_allocation_proposal
-from billing.selectors_payments import (
-    open_invoices,
-    payment_allocations,
-    payment_get,
-    payment_history,
-    payment_ledger,
-)
+from billing.selectors import payment_allocation_proposal, payment_get
+from billing.selectors_payments import open_invoices, payment_history, payment_ledger
 from config.forms import submit
 from tenancy.exports import list_export
 from tenancy.htmx import render
@@ -143,7 +137,7 @@ def _detail(request: HttpRequest, payment: Payment, **forms) -> dict:
     organization, membership = request.organization, request.membership
     context = {
         "payment": payment,
-        "allocations": payment_allocations(organization=organization, payment=payment),
+        "allocations": list(payment.allocations.all()),  # payment_get read them
         "ledger": payment_ledger(organization=organization, payment=payment),
         "history": payment_history(organization=organization, payment=payment),
         "can_allocate": permissions.can_allocate_payment(membership, payment) and not payment.is_reversed,
