@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import AccountRefOutput
 from accounts.models import Account
 from accounts.selectors import account_get
 from billing import services
@@ -39,14 +40,8 @@ from config.errors import ApplicationError
 from tenancy.permissions import IsTenantMember
 
 PaymentMethodField = named_enum("PaymentMethodEnum", PaymentMethod.choices)
-AllocationEndField = named_enum("AllocationEndEnum", AllocationEnd.choices)
 # An invoice of no one, or of another organisation: the model's own sentence for it.
 INVOICE_OF_THIS_ORGANISATION = Allocation._meta.get_field("invoice").error_messages["invalid"]
-
-
-class AccountRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class InvoiceRefOutput(serializers.Serializer):
@@ -64,7 +59,14 @@ class AllocationOutput(serializers.Serializer):
     )
     is_active = serializers.BooleanField(help_text="False once a reversal of the payment or a credit note ended it.")
     ended_on = serializers.DateField(source="reversed_on", allow_null=True, help_text="From when it stopped counting.")
-    ended_because = AllocationEndField(source="reversal", allow_blank=True, help_text="Empty while it counts.")
+    ended_because = serializers.SerializerMethodField(help_text="Null while it counts.")
+
+    @extend_schema_field(
+        {"type": "string", "enum": [value for value, _label in AllocationEnd.choices], "nullable": True}
+    )
+    def get_ended_because(self, allocation: Allocation) -> str | None:
+        return allocation.reversal or None
+
     created_at = serializers.DateTimeField()
 
 

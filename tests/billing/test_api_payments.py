@@ -96,7 +96,7 @@ def _world_payment_body(p) -> dict:
                 "allocated_on": p.allocation.allocated_on.isoformat(),
                 "is_active": True,
                 "ended_on": None,
-                "ended_because": "",
+                "ended_because": None,
             }
         ],
     }
