@@ -10,6 +10,7 @@ NAV_SECTIONS = {
     "clients": "clients",
     "contacts": "clients",
     "catalog": "catalog",
+    "billing": "billing",
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",
@@ -25,6 +26,9 @@ def _nav_section(request) -> str:
         return ""
     if parts[3] == "":
         return "home"
+    if parts[3] == "billing" and len(parts) > 4:
+        # Billing's pages each have their link: /billing/payments/… is "payments".
+        return parts[4].split("/", 1)[0] or "billing"
     return NAV_SECTIONS.get(parts[3], "")
 
 

@@ -32,6 +32,7 @@ ID_SOURCES = {
     "product_id": lambda org: org.product.pk,
     "tax_rate_id": lambda org: org.vat21.pk,
     "category_id": lambda org: org.category.pk,
+    "payment_id": lambda org: org.payment.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -49,6 +50,8 @@ API_LISTS = {
     "api-products": lambda org: sorted([org.product.pk, org.product2.pk, org.old_product.pk]),
     "api-tax-rates": lambda org: sorted(rate.pk for rate in tax_rates_of(org)),
     "api-categories": lambda org: [org.category.pk],
+    "api-payments": lambda org: [org.payment.pk],
+    "api-allocations": lambda org: [org.allocation.pk],
 }
 API_NOT_LISTS = {"api-me"}
 

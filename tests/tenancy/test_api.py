@@ -309,6 +309,12 @@ def test_the_openapi_schema_lists_every_operation():
             "products_update",
             "tax_rates_list",
             "categories_list",
+            "payments_allocate",
+            "payments_create",
+            "payments_list",
+            "payments_retrieve",
+            "payments_reverse",
+            "allocations_list",
         ]
     )
 
