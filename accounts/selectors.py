@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Now, Replace
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from accounts.models import (
 )
 from clients.models import Client, Contact
 from clients.selectors import matching
-from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+from tenancy.models import AuditEvent, Membership, Organization, Team, TeamMember
 from tenancy.selectors import audit_display, one_or_none
 from tenancy.text import search_terms
 
@@ -158,15 +158,21 @@ PORTFOLIO_ORDER = ("name", "id")
 def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
     """The portfolio page's rows: the accounts of account_list, with only the columns a row
     shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects;
-    by name unless the list sorts them otherwise (accounts.filters.AccountFilter)."""
+    by name unless the list sorts them otherwise (accounts.filters.AccountFilter).
+
+    The names are subqueries, not joins: a page reads them for its 25 rows, and counting the
+    list's rows (the paginator's and an export's total) joins nothing. An export of the whole
+    list reads them with joins (accounts.exports.PORTFOLIO_COLUMNS)."""
+    owners = Membership.objects.filter(organization=organization, pk=OuterRef("owner_id"))
+    teams = Team.objects.filter(organization=organization, pk=OuterRef("sales_team_id")).order_by()
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
         .only(*PORTFOLIO_FIELDS)
         .annotate(
             has_overdue_next_steps=overdue_next_step_exists(organization),
-            owner_name=F("owner__user__full_name"),
-            sales_team_name=F("sales_team__name"),
+            owner_name=Subquery(owners.values("user__full_name")),
+            sales_team_name=Subquery(teams.values("name")),
         )
         .order_by(*PORTFOLIO_ORDER)
     )

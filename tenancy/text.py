@@ -11,6 +11,14 @@ from babel.numbers import NumberFormatError, format_currency, format_decimal, ge
 from django.conf import settings
 from django.utils import translation
 
+
+def choice_labels(choices) -> dict[str, str]:
+    """{stored value: label} of a model's choices (a TextChoices class) in the current language,
+    each label translated once, for a list or an export that shows a choice on many rows:
+    a model's get_FOO_display translates every choice of the field on each call."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 _NON_WORD = re.compile(r"[^0-9a-z@.]+")
 
 

@@ -1051,6 +1051,19 @@ def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numb
     )
 
 
+def test_the_csv_export_writes_moments_in_the_persons_time_zone_to_the_minute_and_money_as_digits(world):
+    rows = list(
+        csv.reader(
+            io.StringIO(signed_in(world.porta.admin).get("/o/porta/portfolio/export.csv").content.decode("utf-8-sig"))
+        )
+    )
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        last = Account.objects.get(pk=world.porta.account.pk).last_activity_at
+    madrid = timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid"))
+    row = next(r for r in rows if r[0] == "Porta Account")
+    assert (row[8], row[9], row[10]) == ("15000.00", "30", madrid.strftime("%Y-%m-%d %H:%M"))
+
+
 def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world):
     from accounts.models import Incident
 
