@@ -10,6 +10,7 @@ NAV_SECTIONS = {
     "clients": "clients",
     "contacts": "clients",
     "catalog": "catalog",
+    "billing/receivables": "receivables",  # billing's pages, by their first two parts
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",
@@ -20,11 +21,13 @@ NAV_SECTIONS = {
 
 
 def _nav_section(request) -> str:
-    parts = request.path_info.split("/", 4)  # "", "o", slug, first, rest
+    parts = request.path_info.split("/", 5)  # "", "o", slug, first, second, rest
     if len(parts) < 4 or parts[1] != "o":
         return ""
     if parts[3] == "":
         return "home"
+    if len(parts) > 4 and f"{parts[3]}/{parts[4]}" in NAV_SECTIONS:
+        return NAV_SECTIONS[f"{parts[3]}/{parts[4]}"]
     return NAV_SECTIONS.get(parts[3], "")
 
 
