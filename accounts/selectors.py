@@ -183,13 +183,12 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
 def with_account_summaries(accounts: list[Account], *, organization: Organization) -> list[Account]:
     """Give each account what the apps to the right of accounts say of it, as
     `<app label>_summary` (billing_summary: its balance, overdue amount and oldest overdue
-    invoice): one query per app for the whole list, also for an empty one, so that a page's
-    query count does not depend on its rows. Each app names its function in its AppConfig's
-    `account_summary`, (*, organization, account_ids) -> {account id: summary}: accounts
-    imports none of them (the map's dependencies point one way)."""
+    invoice): one query per app for the whole list, whatever its length. Each app names its
+    function in its AppConfig's `account_summary`, (*, organization, accounts) -> {account id:
+    summary}: accounts imports none of them (the map's dependencies point one way)."""
     for config in apps.get_app_configs():
         if path := getattr(config, "account_summary", None):
-            summaries = import_string(path)(organization=organization, account_ids=[a.pk for a in accounts])
+            summaries = import_string(path)(organization=organization, accounts=accounts)
             for account in accounts:
                 setattr(account, f"{config.label}_summary", summaries.get(account.pk))
     return accounts

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import visible_accounts
 from billing.filters_receivables import ReceivablesFilter, report_aging, report_dso
-from billing.receivables import BUCKETS, AgingAmounts, Group
+from billing.receivables import BUCKET_CHOICES, AgingAmounts, Group
 from config.api import filter_parameters, filtered, named_enum
 from tenancy.permissions import IsTenantMember
 
@@ -69,7 +69,7 @@ class AgingOutput(serializers.Serializer):
 def _flat(amounts: AgingAmounts) -> dict:
     """The amounts as the serializers read them: the buckets and what adds them up."""
     return {
-        **{key: getattr(amounts, key) for key, _label, _last in BUCKETS},
+        **{key: getattr(amounts, key) for key, _label in BUCKET_CHOICES},
         "outstanding": amounts.outstanding,
         "overdue": amounts.overdue,
         "credit": amounts.credit,
@@ -133,15 +133,14 @@ class DsoOutput(serializers.Serializer):
     end = serializers.DateField()
     days = serializers.IntegerField()
     currency = serializers.CharField(help_text="The organisation's base currency.")
-    receivables = _amount(help_text="What the accounts owed at the end of the period (their ledger balance).")
-    sales = _amount(help_text="Invoiced less credited in the period.")
     dso = serializers.DecimalField(
         source="value",
         max_digits=20,
         decimal_places=1,
         coerce_to_string=True,
         allow_null=True,
-        help_text="receivables ÷ sales × days; null when nothing was sold in the period.",
+        help_text="What was outstanding at the end of the period ÷ what was invoiced less credited in it × its days, "
+        "at the documents' rates; null when nothing was sold in the period.",
     )
 
 

@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
     # accounts.selectors.with_account_summaries calls it for the portfolio's and the account
     # page's accounts: each one's balance, overdue amount and oldest overdue invoice.
-    account_summary = "billing.receivables.account_billing_summary"
+    account_summary = "billing.selectors.account_billing_summary"
 
     def ready(self) -> None:
         from billing.exports_receivables import receivables_rows

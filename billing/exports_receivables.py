@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from billing.filters_receivables import receivables_filter, receivables_report
-from billing.receivables import BUCKETS, AgingAmounts, Group
+from billing.receivables import BUCKET_CHOICES, AgingAmounts, Group
 from tenancy.exports import ExportRows
 from tenancy.models import Membership, Organization
 
@@ -33,7 +33,7 @@ def receivables_rows(*, organization: Organization, membership: Membership, quer
     header = [
         *(_(h) for h in group_header),
         _("Currency"),
-        *(str(label) for _key, label, _last in BUCKETS),
+        *(str(label) for _key, label in BUCKET_CHOICES),
         *(_(h) for h in AMOUNTS_HEADER),
     ]
     blank = [""] * (len(group_header) - 1)

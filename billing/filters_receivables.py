@@ -5,7 +5,8 @@ the period of the DSO."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import YES_NO_ANY, DayFilter, TenantFilterSet
 from accounts.models import Account
 from accounts.selectors import visible_accounts
-from billing import receivables
+from billing import receivables, selectors
 from clients.reference import CURRENCY_CHOICES
 from tenancy.models import Membership, Organization, Team
 
@@ -86,8 +87,8 @@ def receivables_filter(*, organization: Organization, membership: Membership, qu
 
 @dataclass(frozen=True)
 class Receivables:
-    aging: receivables.Aging
-    dso: receivables.Dso
+    aging: receivables.AgingReport
+    dso: Dso
     sort: str
 
 
@@ -97,7 +98,7 @@ def _asked(filterset: ReceivablesFilter, name: str):
     return filterset.form.cleaned_data.get(name)
 
 
-def report_aging(filterset: ReceivablesFilter) -> receivables.Aging:
+def report_aging(filterset: ReceivablesFilter) -> receivables.AgingReport:
     """The aging of the filtered accounts, as the parameters ask (one query)."""
     return receivables.aging(
         organization=filterset.organization,
@@ -109,14 +110,32 @@ def report_aging(filterset: ReceivablesFilter) -> receivables.Aging:
     )
 
 
-def report_dso(filterset: ReceivablesFilter) -> receivables.Dso:
+@dataclass(frozen=True)
+class Dso:
+    """Days sales outstanding over a period (billing.selectors.dso): None when nothing was sold."""
+
+    start: date
+    end: date
+    currency: str
+    value: Decimal | None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def report_dso(filterset: ReceivablesFilter) -> Dso:
     """The DSO of the filtered accounts over the period asked for; by default the DSO_DAYS that
-    end on the aging's day (one query)."""
+    end on the aging's day."""
     end = _asked(filterset, "dso_to") or _as_of(filterset)
     start = _asked(filterset, "dso_from") or end - timedelta(days=DSO_DAYS - 1)
     if start > end:  # only a start was asked for, after the default end
         end = start
-    return receivables.dso(organization=filterset.organization, accounts=filterset.qs, start=start, end=end)
+    organization = filterset.organization
+    value = selectors.dso(
+        organization=organization, membership=filterset.membership, start=start, end=end, accounts=filterset.qs
+    )
+    return Dso(start, end, organization.base_currency, value)
 
 
 def report_sort(filterset: ReceivablesFilter) -> str:
@@ -128,5 +147,5 @@ def _as_of(filterset: ReceivablesFilter):
 
 
 def receivables_report(filterset: ReceivablesFilter) -> Receivables:
-    """The page's report: the aging and the DSO (two queries)."""
+    """The page's report: the aging and the DSO."""
     return Receivables(aging=report_aging(filterset), dso=report_dso(filterset), sort=report_sort(filterset))

@@ -1,6 +1,8 @@
-"""Receivables: what the accounts owe, by how late it is (aging), how fast they pay (DSO), and
-each account's balance, overdue amount and oldest overdue invoice (the billing summary the
-portfolio and the account page show).
+"""Receivables: what the accounts owe, by how late it is, for the receivables page and its API:
+the aging of the accounts a person sees and filters, grouped by account, account executive or
+team, with each row's unallocated credit and balance, the totals per currency and in the base
+currency, in the order asked for. (billing.selectors keeps the DSO and each account's billing
+summary; its own aging, of everything a person sees, is what statements show.)
 
 The rules are billing.selectors' (its module notes): an invoice's outstanding amount as of a
 date is its total less the credit notes dated by then and the allocations that count then, never
@@ -19,8 +21,8 @@ are converted document by document at the rate stored on the document, rounded h
 cent, as the ledger stores them.
 
 Set-based: aging() is one SQL statement whatever the number of accounts, invoices and payments
-(pre-aggregated credit notes and allocations hash-joined to the invoices, not a subquery per
-invoice); dso() and account_billing_summary() are one query each.
+(credit notes and allocations aggregated once and joined to the invoices, not a subquery per
+invoice), and its totals come from the same statement (GROUPING SETS).
 """
 
 from __future__ import annotations
@@ -28,40 +30,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connections
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.models import Allocation, CreditNote, Invoice, InvoiceStatus, LedgerEntry, LedgerKind, Payment
-from billing.selectors import MONEY, with_open_amounts
+from billing.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment
+from billing.selectors import BUCKET_LABELS, BUCKETS, Aging
 from billing.totals import ZERO, cents
 from clients.models import Client
 from tenancy.models import Membership, Organization, Team, User
 
 # --- Aging ------------------------------------------------------------------------------------
 
-# (key, label, the last day past due it holds: None for the open-ended last one)
-BUCKETS = (
-    ("current", _("Current"), 0),
-    ("days_1_30", _("1–30 days"), 30),
-    ("days_31_60", _("31–60 days"), 60),
-    ("days_61_90", _("61–90 days"), 90),
-    ("days_91_120", _("91–120 days"), 120),
-    ("over_120", _("Over 120 days"), None),
-)
-BUCKET_KEYS = tuple(key for key, _label, _last in BUCKETS)
-
-
-def bucket_of(days_past_due: int) -> str:
-    """The bucket of an amount `days_past_due` days past its due date (0 or fewer: current)."""
-    for key, _label, last in BUCKETS:
-        if last is None or days_past_due <= last:
-            return key
-    raise AssertionError("unreachable: the last bucket is open-ended")
+# billing.selectors' buckets, with the last day past due each holds (None: open-ended).
+LAST_DAYS = dict(zip(BUCKETS, (0, 30, 60, 90, 120, None), strict=True))
+BUCKET_CHOICES = [(key, BUCKET_LABELS[key]) for key in BUCKETS]
 
 
 class Group:
@@ -86,7 +73,12 @@ class AgingAmounts:
 
     @property
     def buckets(self) -> list[Decimal]:
-        return [getattr(self, key) for key in BUCKET_KEYS]
+        return [getattr(self, key) for key in BUCKETS]
+
+    @property
+    def aging(self) -> Aging:
+        """The buckets as billing.selectors.aging gives them."""
+        return Aging(**{key: getattr(self, key) for key in BUCKETS})
 
     @property
     def outstanding(self) -> Decimal:
@@ -129,7 +121,7 @@ class CurrencyTotal:
 
 
 @dataclass(frozen=True)
-class Aging:
+class AgingReport:
     as_of: date
     group: str
     base_currency: str
@@ -148,9 +140,13 @@ AMOUNT_SORTS = (*AMOUNT_FIELDS, "outstanding", "overdue", "balance")
 SORTS = ("name", *AMOUNT_SORTS)
 DEFAULT_SORT = "-overdue"
 
-_BUCKET_CASE = """CASE WHEN late <= 0 THEN 0 WHEN late <= 30 THEN 1 WHEN late <= 60 THEN 2
-            WHEN late <= 90 THEN 3 WHEN late <= 120 THEN 4 ELSE 5 END"""
-CREDIT = 6  # the bucket number of unallocated credit
+# A document's bucket by its number of days late (`late`), numbered in BUCKETS' order.
+_BUCKET_CASE = (
+    "CASE "
+    + " ".join(f"WHEN late <= {LAST_DAYS[key]} THEN {n}" for n, key in enumerate(BUCKETS) if LAST_DAYS[key] is not None)
+    + f" ELSE {len(BUCKETS) - 1} END"
+)
+CREDIT = len(BUCKETS)  # the bucket number of unallocated credit
 
 
 def _positional(template: str, values: dict[str, object], fragments: dict[str, tuple[str, list]]) -> tuple[str, list]:
@@ -232,7 +228,7 @@ def aging(
     group: str = Group.ACCOUNT,
     overdue: bool | None = None,
     sort: str = DEFAULT_SORT,
-) -> Aging:
+) -> AgingReport:
     """The aging of `accounts` (a queryset the caller has filtered to what the person may see
     and asked for) as of `as_of` (today by default), one row per group and currency, with the
     totals per currency and in the base currency: one query.
@@ -331,132 +327,12 @@ def aging(
             totals.append(CurrencyTotal(currency, amounts, base))
         else:
             rows.append(AgingRow(currency=currency, amounts=amounts, base=base, **named | _name_or_none(named)))
-    return Aging(as_of, group, organization.base_currency, rows, sorted(totals, key=lambda t: t.currency), base_total)
+    return AgingReport(
+        as_of, group, organization.base_currency, rows, sorted(totals, key=lambda t: t.currency), base_total
+    )
 
 
 def _name_or_none(named: dict) -> dict:
     """A team row of the accounts without a team has no name: it is said as such."""
     names = {key: named[key] or "" for key in ("client_name", "owner_name", "team_name") if key in named}
     return names | {"name": named["name"] if named["name"] is not None else str(_("No team"))}
-
-
-# --- DSO --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dso:
-    """Days sales outstanding over a period: what the accounts owed at its end (their ledger
-    balance), divided by what was sold to them in it (invoices less credit notes), times its
-    days. All in the base currency, at the documents' rates. None when nothing was sold."""
-
-    start: date
-    end: date
-    currency: str
-    receivables: Decimal
-    sales: Decimal
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def value(self) -> Decimal | None:
-        if self.sales <= 0:
-            return None
-        return (self.receivables * self.days / self.sales).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-def dso(*, organization: Organization, accounts: QuerySet[Account], start: date, end: date) -> Dso:
-    """The DSO of `accounts` over `start`–`end` (both included), from the ledger: one query."""
-    in_period = Q(entry_date__gte=start)
-    totals = LedgerEntry.objects.filter(
-        organization=organization, account__in=accounts.order_by().values("pk"), entry_date__lte=end
-    ).aggregate(
-        debits=Sum("base_debit"),
-        credits=Sum("base_credit"),
-        invoiced=Sum("base_debit", filter=in_period & Q(kind=LedgerKind.INVOICE)),
-        credited=Sum("base_credit", filter=in_period & Q(kind=LedgerKind.CREDIT_NOTE)),
-    )
-    amount = {key: value or ZERO for key, value in totals.items()}
-    return Dso(
-        start=start,
-        end=end,
-        currency=organization.base_currency,
-        receivables=amount["debits"] - amount["credits"],
-        sales=amount["invoiced"] - amount["credited"],
-    )
-
-
-# --- An account's billing summary ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueInvoice:
-    id: int
-    number: str
-    due_date: date
-    days_overdue: int
-
-
-@dataclass(frozen=True, slots=True)
-class BillingSummary:
-    """An account's balance (its ledger: what it owes, net of its credit), what is overdue of its
-    invoices, and its oldest overdue invoice (None when nothing is), in its currency."""
-
-    currency: str
-    balance: Decimal = ZERO
-    overdue: Decimal = ZERO
-    oldest_overdue: OverdueInvoice | None = None
-
-
-def _overdue_invoices(organization: Organization, today: date) -> QuerySet[Invoice]:
-    """The outer account's invoices with something open past their due date, oldest due first."""
-    return (
-        with_open_amounts(
-            Invoice.objects.filter(
-                organization=organization, account=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_date__lt=today
-            )
-        )
-        .filter(outstanding__gt=0)
-        .order_by("due_date", "id")
-    )
-
-
-def account_billing_summary(
-    *, organization: Organization, account_ids, today: date | None = None
-) -> dict[int, BillingSummary]:
-    """{account id: BillingSummary} for the accounts given (ids the caller may show: it read
-    them through accounts' visibility), in one query whatever their number, also for none (a
-    page's query count does not depend on its rows). Overdue: due before `today`."""
-    today = today or timezone.localdate()
-    overdue = _overdue_invoices(organization, today)
-    balance = (
-        LedgerEntry.objects.filter(organization=organization, account=OuterRef("pk"))
-        .order_by()
-        .values("account")
-        .annotate(s=Sum(F("debit") - F("credit"), output_field=MONEY))
-        .values("s")
-    )
-    rows = (
-        Account.objects.filter(organization=organization, pk__in=list(account_ids) or [0])
-        .order_by()
-        .annotate(
-            balance=Subquery(balance, output_field=MONEY),
-            overdue=Subquery(
-                overdue.order_by().values("account").annotate(s=Sum("outstanding")).values("s"), output_field=MONEY
-            ),
-            oldest_id=Subquery(overdue.values("pk")[:1]),
-            oldest_number=Subquery(overdue.values("number")[:1]),
-            oldest_due=Subquery(overdue.values("due_date")[:1]),
-        )
-        .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
-    )
-    return {
-        pk: BillingSummary(
-            currency=currency,
-            balance=balance or ZERO,
-            overdue=overdue_amount or ZERO,
-            oldest_overdue=OverdueInvoice(oldest_id, number, due, (today - due).days) if oldest_id else None,
-        )
-        for pk, currency, balance, overdue_amount, oldest_id, number, due in rows
-    }

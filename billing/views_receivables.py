@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.filters_receivables import receivables_filter, receivables_report
-from billing.receivables import BUCKETS, Group
+from billing.receivables import BUCKET_CHOICES, Group
 from tenancy.exports import list_export
 from tenancy.htmx import render
 
@@ -23,7 +23,7 @@ def _chart(aging) -> dict:
     """The chart's data: one stacked bar per bucket, a part per currency, in the base currency
     (at the documents' rates) so that the parts add up; the table beside it says the same."""
     return {
-        "labels": [str(label) for _key, label, _last in BUCKETS],
+        "labels": [str(label) for _key, label in BUCKET_CHOICES],
         "currency": aging.base_currency,
         "datasets": [{"label": t.currency, "data": [str(v) for v in t.base.buckets]} for t in aging.totals],
     }
@@ -34,7 +34,7 @@ def _bucket_table(aging) -> list[tuple]:
     currency."""
     return [
         (key, label, [(t.currency, getattr(t.amounts, key)) for t in aging.totals], getattr(aging.base_total, key))
-        for key, label, _last in BUCKETS
+        for key, label in BUCKET_CHOICES
     ]
 
 
@@ -61,7 +61,7 @@ def receivables(request: HttpRequest, org_slug: str) -> HttpResponse:
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "sort": report.sort,
         "query": query.urlencode(),
-        "buckets": BUCKETS,
+        "buckets": BUCKET_CHOICES,
         "groups": Group.CHOICES,
         "chart": _chart(report.aging),
         "bucket_table": _bucket_table(report.aging),
