@@ -19,6 +19,7 @@ from accounts.models import Account
 from accounts.selectors import visible_accounts
 from billing import receivables, selectors
 from clients.reference import CURRENCY_CHOICES
+from tenancy.forms import NativeDateInput
 from tenancy.models import Membership, Organization, Team
 
 DSO_DAYS = 90  # the DSO's period when none is asked for: the 90 days that end on the aging's day
@@ -62,21 +63,38 @@ class ReceivablesFilter(TenantFilterSet):
         empty_label=None,
         label=_("Group by"),
     )
-    as_of = DayFilter(method=_read_by_the_report, label=_("As of"))
+    as_of = DayFilter(method=_read_by_the_report, label=_("As of"), widget=NativeDateInput())
     sales_team = django_filters.ModelChoiceFilter(queryset=_no_teams, label=_("Team"), empty_label=_("Any team"))
     owner = django_filters.ModelChoiceFilter(
         queryset=_no_memberships, label=_("Account executive"), empty_label=_("Anyone")
     )
     currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"), empty_label=_("Any currency"))
     overdue = django_filters.BooleanFilter(method=_read_by_the_report, label=_("Overdue"), widget=YES_NO_ANY)
-    dso_from = DayFilter(method=_read_by_the_report, label=_("DSO from"))
-    dso_to = DayFilter(method=_read_by_the_report, label=_("DSO to"))
+    dso_from = DayFilter(method=_read_by_the_report, label=_("DSO from"), widget=NativeDateInput())
+    dso_to = DayFilter(method=_read_by_the_report, label=_("DSO to"), widget=NativeDateInput())
     sort = ReportSort(fields=[(key, key) for key in receivables.SORTS], label=_("Sort"))
 
     class Meta:
         model = Account
         fields = []
         form = ReceivablesForm
+
+    def offer_choices(self) -> ReceivablesFilter:
+        """The page's selects: people and teams (TenantFilterSet), and the currencies the
+        organisation's accounts are in rather than every ISO 4217 code (one query)."""
+        super().offer_choices()
+        field = self.form.fields["currency"]
+        field.widget.choices = [("", field.empty_label), *((c, c) for c in account_currencies(self.organization))]
+        return self
+
+
+def account_currencies(organization: Organization) -> list[str]:
+    return list(
+        Account.objects.filter(organization=organization)
+        .order_by("currency")
+        .distinct()
+        .values_list("currency", flat=True)
+    )
 
 
 def receivables_filter(*, organization: Organization, membership: Membership, query: QueryDict) -> ReceivablesFilter:
