@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.apps import apps
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Now, Replace
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts import permissions
 from accounts.models import (
@@ -176,6 +178,20 @@ def portfolio_list(*, organization: Organization, membership: Membership) -> Que
         )
         .order_by(*PORTFOLIO_ORDER)
     )
+
+
+def with_account_summaries(accounts: list[Account], *, organization: Organization) -> list[Account]:
+    """Give each account what the apps to the right of accounts say of it, as
+    `<app label>_summary` (billing_summary: its balance, overdue amount and oldest overdue
+    invoice): one query per app for the whole list, whatever its length. Each app names its
+    function in its AppConfig's `account_summary`, (*, organization, accounts) -> {account id:
+    summary}: accounts imports none of them (the map's dependencies point one way)."""
+    for config in apps.get_app_configs():
+        if path := getattr(config, "account_summary", None):
+            summaries = import_string(path)(organization=organization, accounts=accounts)
+            for account in accounts:
+                setattr(account, f"{config.label}_summary", summaries.get(account.pk))
+    return accounts
 
 
 # --- Objectives -------------------------------------------------------------------------------
@@ -421,6 +437,7 @@ def account_360(
         .annotate(owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
         .get(pk=account_id)
     )
+    with_account_summaries([account], organization=organization)
     contacts = list(
         Contact.objects.filter(organization=organization, client_id=account.client_id).only(
             "full_name", "job_title", "buying_role", "email", "phone", "is_primary"

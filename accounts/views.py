@@ -76,7 +76,7 @@ def _portfolio_rows(request: HttpRequest, accounts) -> list[Account]:
         account.status_label = status.get(account.status, account.status)
         account.tier_label = tier.get(account.tier, account.tier)
         account.risk_rating_label = risk.get(account.risk_rating, account.risk_rating)
-    return rows
+    return selectors.with_account_summaries(rows, organization=request.organization)
 
 
 # --- Portfolio ---------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ API_LISTS = {
     "api-payments": lambda org: [org.payment.pk],
     "api-allocations": lambda org: [org.allocation.pk],
 }
-API_NOT_LISTS = {"api-me"}
+API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso"}  # reads of one report, not lists of rows
 
 
 def tax_rates_of(org) -> list:

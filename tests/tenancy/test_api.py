@@ -315,6 +315,8 @@ def test_the_openapi_schema_lists_every_operation():
             "payments_retrieve",
             "payments_reverse",
             "allocations_list",
+            "billing_aging",
+            "billing_dso",
         ]
     )
 
