@@ -317,6 +317,18 @@ def test_the_openapi_schema_lists_every_operation():
             "allocations_list",
             "billing_aging",
             "billing_dso",
+            "invoices_list",
+            "invoices_create",
+            "invoices_retrieve",
+            "invoices_update",
+            "invoices_destroy",
+            "invoices_lines_add",
+            "invoices_lines_update",
+            "invoices_lines_remove",
+            "invoices_issue",
+            "invoices_credit",
+            "credit_notes_list",
+            "credit_notes_retrieve",
         ]
     )
 
