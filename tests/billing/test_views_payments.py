@@ -555,3 +555,16 @@ def test_a_payments_page_takes_the_same_queries_whatever_its_allocations(world, 
     page = _count(django_assert_num_queries, browser, _page(credit), DETAIL_QUERIES)
     assert page.content.count(b'data-testid="allocation-row"') == 30
     assert page.content.count(b'data-testid="history-event"') == 30
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "amount", "badge"),
+    [("es", "Cobros", "200,00\xa0€", "Aplicado"), ("ca", "Cobraments", "200,00\xa0€", "Aplicat")],
+)
+def test_the_list_speaks_spanish_and_catalan(world, language, heading, amount, badge):
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save()
+    html = signed_in(p.ae).get(LIST, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<h1 class="h3 mb-0">{heading}</h1>' in html
+    assert amount in html and f"{badge}</span>" in html
