@@ -172,6 +172,16 @@ def test_choosing_the_account_proposes_its_open_invoices_oldest_due_first(world,
     assert _proposal(rich.content) == [(p.invoice.pk, "90.40"), (older.pk, "145.20"), (newer.pk, "145.20")]
 
 
+def test_the_form_asks_for_the_account_first_and_can_start_with_one(world):
+    p = world.porta
+    browser = signed_in(p.finance)
+    blank = browser.get(NEW)
+    assert b"Choose an account to see its open invoices." in blank.content and _proposal(blank.content) == []
+    chosen = browser.get(f"{NEW}?account={p.account.pk}")
+    assert f'<option value="{p.account.pk}" selected>'.encode() in chosen.content
+    assert _proposal(chosen.content) == [(p.invoice.pk, "")]
+
+
 def test_the_proposal_is_read_as_the_person_writes_amounts(world, in_scope):
     p = world.porta
     p.finance.user.language = "es"
