@@ -91,8 +91,8 @@ class PaymentForm(_AllocationFields):
         account's open invoices, oldest due first (one box each)."""
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = accounts
-        self.account = self.chosen("account")
-        self.set_invoices(invoices_for(self.account) if self.account is not None else [])
+        self.chosen_account = self.chosen("account")
+        self.set_invoices(invoices_for(self.chosen_account) if self.chosen_account is not None else [])
 
     def chosen(self, name: str):
         """The value of `name` as sent, parsed, or None when missing or invalid (for the
@@ -114,7 +114,7 @@ class PaymentForm(_AllocationFields):
         return self
 
     def needs_rate(self, base_currency: str) -> bool:
-        return self.account is not None and self.account.currency != base_currency
+        return self.chosen_account is not None and self.chosen_account.currency != base_currency
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in ("account", "amount", "received_on", "method", "reference")}

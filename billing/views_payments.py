@@ -108,9 +108,9 @@ def payment_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         accounts=accounts,
         invoices_for=invoices_for,
     )
-    if not posted and form.account is not None:
+    if not posted and form.chosen_account is not None:
         amount = form.chosen("amount")
-        unsaved = Payment(organization=organization, account=form.account, currency=form.account.currency)
+        unsaved = Payment(organization=organization, account=form.chosen_account, currency=form.chosen_account.currency)
         form.set_invoices(form.invoices, _proposed(organization, unsaved, amount))
     payment = None
     if posted and form.is_valid():

@@ -172,6 +172,16 @@ def test_choosing_the_account_proposes_its_open_invoices_oldest_due_first(world,
     assert _proposal(rich.content) == [(p.invoice.pk, "90.40"), (older.pk, "145.20"), (newer.pk, "145.20")]
 
 
+def test_the_form_asks_for_the_account_first_and_can_start_with_one(world):
+    p = world.porta
+    browser = signed_in(p.finance)
+    blank = browser.get(NEW)
+    assert b"Choose an account to see its open invoices." in blank.content and _proposal(blank.content) == []
+    chosen = browser.get(f"{NEW}?account={p.account.pk}")
+    assert f'<option value="{p.account.pk}" selected>'.encode() in chosen.content
+    assert _proposal(chosen.content) == [(p.invoice.pk, "")]
+
+
 def test_the_proposal_is_read_as_the_person_writes_amounts(world, in_scope):
     p = world.porta
     p.finance.user.language = "es"
@@ -555,3 +565,16 @@ def test_a_payments_page_takes_the_same_queries_whatever_its_allocations(world, 
     page = _count(django_assert_num_queries, browser, _page(credit), DETAIL_QUERIES)
     assert page.content.count(b'data-testid="allocation-row"') == 30
     assert page.content.count(b'data-testid="history-event"') == 30
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "amount", "badge"),
+    [("es", "Cobros", "200,00\xa0€", "Aplicado"), ("ca", "Cobraments", "200,00\xa0€", "Aplicat")],
+)
+def test_the_list_speaks_spanish_and_catalan(world, language, heading, amount, badge):
+    p = world.porta
+    p.ae.user.language = language
+    p.ae.user.save()
+    html = signed_in(p.ae).get(LIST, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<h1 class="h3 mb-0">{heading}</h1>' in html
+    assert amount in html and f"{badge}</span>" in html
