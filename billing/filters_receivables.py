@@ -52,7 +52,7 @@ class ReceivablesForm(forms.Form):
         data = super().clean()
         start, end = data.get("dso_from"), data.get("dso_to")
         if start and end and start > end:
-            self.add_error("dso_to", _("The period ends before it starts."))
+            self.add_error("dso_to", _("The period cannot end before it starts."))
         return data
 
 

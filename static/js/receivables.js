@@ -2,7 +2,7 @@
 // The data comes from the page's json_script; the table beside the chart says the same.
 (function () {
   "use strict";
-  // Text colours for the parts, in the order of the currencies (Bootstrap's own variables).
+  // The parts' colours, in the order of the currencies (Bootstrap's own variables).
   const PALETTE = ["--bs-primary", "--bs-warning", "--bs-info", "--bs-success", "--bs-danger", "--bs-secondary"];
 
   function draw() {

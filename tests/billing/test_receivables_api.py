@@ -129,7 +129,7 @@ def test_the_dso_by_default_is_of_the_90_days_to_as_of_and_null_without_sales(wo
         (f"{AGING}?as_of=1899-12-31", {"as_of": "Enter a date from 1900 to 2100."}),
         (f"{AGING}?currency=XYZ", {"currency": "Select a valid choice. XYZ is not one of the available choices."}),
         (f"{AGING}?sort=planet", {"sort": "Select a valid choice. planet is not one of the available choices."}),
-        (f"{DSO}?dso_from=2025-06-30&dso_to=2025-01-01", {"dso_to": "The period ends before it starts."}),
+        (f"{DSO}?dso_from=2025-06-30&dso_to=2025-01-01", {"dso_to": "The period cannot end before it starts."}),
         (f"{DSO}?owner=999999", {"owner": "Select a valid choice. That choice is not one of the available choices."}),
     ],
 )

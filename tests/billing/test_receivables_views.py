@@ -162,7 +162,7 @@ def test_a_date_that_is_not_one_is_said_on_the_form_and_the_page_shows_the_rest(
     html = response.content.decode()
     # then the form says what is wrong with each, and the page shows today's aging
     assert response.status_code == 200
-    assert "Enter a valid date." in html and "The period ends before it starts." in html
+    assert "Enter a valid date." in html and "The period cannot end before it starts." in html
     assert _text(response, "total-outstanding") == "€90.40"  # the world's invoice, open today
 
 
