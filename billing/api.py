@@ -126,8 +126,8 @@ class InvoiceSummaryOutput(serializers.Serializer):
 
 
 class InvoiceOutput(InvoiceSummaryOutput):
-    lines = InvoiceLineOutput(source="line_rows", many=True)
-    credit_notes = CreditNoteRefOutput(source="credit_note_rows", many=True)
+    lines = InvoiceLineOutput(source="credited_lines", many=True)
+    credit_notes = CreditNoteRefOutput(source="credit_notes.all", many=True)
 
 
 class InvoiceRefOutput(serializers.Serializer):
@@ -254,9 +254,8 @@ def _invoice(request, invoice_id: int) -> Invoice:
 def _invoice_answer(request, invoice_id: int, status_code: int = status.HTTP_200_OK) -> Response:
     """The invoice as it is now, with its lines and credit notes."""
     invoice = _invoice(request, invoice_id)
-    invoice.line_rows = selectors.invoice_lines(organization=request.organization, invoice=invoice)
-    invoice.credit_note_rows = list(
-        CreditNote.objects.filter(organization=request.organization, invoice=invoice).order_by("issue_date", "id")
+    invoice.credited_lines = selectors.with_credited(
+        organization=request.organization, invoice=invoice, lines=list(invoice.lines.all())
     )
     return Response(InvoiceOutput(invoice).data, status=status_code)
 

@@ -32,7 +32,6 @@ from django.db.models import (
     Case,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -168,42 +167,34 @@ def _overdue(today: date) -> Case:
     )
 
 
-# --- Invoices and credit notes as a person sees them ------------------------------------------
-
-
-def _of_visible_accounts(documents: QuerySet, *, organization: Organization, membership: Membership) -> QuerySet:
-    """`documents` (with an `account`) of the accounts `membership` sees: all of them for
-    finance and admins, without a subquery; a subquery of accounts.permissions otherwise."""
-    if can_see_all_billing(membership):
-        return documents
-    return documents.filter(account__in=visible_accounts(organization=organization, membership=membership).values("pk"))
-
-
-def overdue(today: date) -> ExpressionWrapper:
-    """On an Invoice queryset with open amounts: something is outstanding past its due date."""
-    return ExpressionWrapper(Q(outstanding__gt=0, due_date__lt=today), output_field=BooleanField())
-
-
 def invoice_list(*, organization: Organization, membership: Membership, today: date | None = None) -> QuerySet[Invoice]:
-    """The invoices of the accounts `membership` sees, newest first (drafts without a date
-    first), each with its account and client, what is open on it (with_open_amounts) and
-    `is_overdue` on `today` (derived now, never stored). One query however many rows."""
-    invoices = _of_visible_accounts(
-        Invoice.objects.filter(organization=organization), organization=organization, membership=membership
-    )
+    """Invoices (drafts too) of the accounts the viewer sees, with their account and its client, `credited`,
+    `paid`, `outstanding` and `is_overdue` (outstanding and due before `today`); newest first,
+    drafts on top."""
+    invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
     return (
         with_open_amounts(invoices.select_related("account__client"))
-        .annotate(is_overdue=overdue(today or timezone.localdate()))
+        .annotate(is_overdue=_overdue(today or timezone.localdate()))
         .order_by(F("issue_date").desc(nulls_first=True), "-id")
     )
 
 
 def invoice_get(*, organization: Organization, membership: Membership, invoice_id: int) -> Invoice:
-    """An invoice as invoice_list has it, with who created and issued it; Invoice.DoesNotExist
-    (a 404) when it is not this organisation's or its account is not one `membership` sees."""
+    """One invoice the viewer may see, with its account and client, its people, its lines (with
+    product and tax rate), its credit notes and its active allocations (with their payments),
+    and its open amounts; Invoice.DoesNotExist (a 404) otherwise."""
     return (
         invoice_list(organization=organization, membership=membership)
-        .select_related("created_by__user", "issued_by__user")
+        .select_related("account__client", "created_by__user", "issued_by__user")
+        .prefetch_related(
+            Prefetch("lines", InvoiceLine.objects.select_related("product", "tax_rate").order_by("position")),
+            Prefetch("credit_notes", CreditNote.objects.order_by("issue_date", "id")),
+            Prefetch(
+                "allocations",
+                Allocation.objects.filter(reversed_at__isnull=True).select_related("payment").order_by("id"),
+                to_attr="active_allocations",
+            ),
+        )
         .get(pk=invoice_id)
     )
 
@@ -229,136 +220,9 @@ def invoice_outstanding(
     )
 
 
-def invoice_lines(*, organization: Organization, invoice: Invoice) -> list[InvoiceLine]:
-    """The invoice's lines in order, with their product and tax rate, and of each the quantity
-    credited so far (`credited_quantity`) and what is left to credit (`left_to_credit`). One query."""
-    credited = (
-        CreditNoteLine.objects.filter(organization=organization, invoice_line=OuterRef("pk"))
-        .order_by()
-        .values("invoice_line")
-        .annotate(q=Sum("quantity"))
-        .values("q")
-    )
-    quantity = DecimalField(max_digits=12, decimal_places=3)
-    lines = (
-        InvoiceLine.objects.filter(organization=organization, invoice=invoice)
-        .select_related("product", "tax_rate")
-        .annotate(credited_quantity=Coalesce(Subquery(credited), Value(Decimal("0")), output_field=quantity))
-        .annotate(left_to_credit=ExpressionWrapper(F("quantity") - F("credited_quantity"), output_field=quantity))
-        .order_by("position", "id")
-    )
-    return list(lines)
-
-
-@dataclass(frozen=True)
-class TaxSummaryRow:
-    name: str  # the tax rate's name
-    percent: Decimal
-    net: Decimal
-    tax: Decimal
-
-
-def tax_summary(lines: Iterable[InvoiceLine]) -> list[TaxSummaryRow]:
-    """Each tax rate of `lines` (with their tax rates selected): the base it applies to and its
-    tax, as billing.totals computes them (the highest rate first). No query."""
-    lines = list(lines)
-    names = {(line.tax_rate_id, line.tax_percent): line.tax_rate.name for line in lines}
-    totals = document_totals(
-        LineAmount((line.tax_rate_id, line.tax_percent), line.tax_percent, line.net) for line in lines
-    )
-    return [TaxSummaryRow(names[rate.rate_key], rate.percent, rate.net, rate.tax) for rate in totals.rates]
-
-
-def _stored_amount(value, places: int | None = None) -> str:
-    """An amount the trail stored as text, as the reader writes numbers; `places` None keeps
-    only the decimals it has (a quantity of 3.000 reads 3, of 1.500 reads 1.5)."""
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    if places is None:
-        places = max(0, -amount.normalize().as_tuple().exponent)
-    return amount_text(amount, places)
-
-
-def _line_text(line: dict | None) -> str | None:
-    """A line as the trail stored it, in words: "Sensor kit · 3 × 120.00 (−10.00 %)"."""
-    if not isinstance(line, dict):
-        return line
-    text = f"{line.get('description', '')} · {_stored_amount(line.get('quantity'))} × {_stored_amount(line.get('unit_price'), 2)}"
-    if Decimal(str(line.get("discount_percent") or 0)):
-        text += f" (−{_stored_amount(line['discount_percent'], 2)} %)"
-    return text
-
-
-def invoice_history(
-    *, organization: Organization, invoice: Invoice, credit_notes: Iterable[CreditNote] = (), limit: int = 30
-) -> list[AuditEvent]:
-    """The invoice's audit trail, newest first, with its credit notes': who, when, what, from
-    what (audit_display), a changed line in words. Three queries whatever the events."""
-    about = Q(object_type="billing.invoice", object_id=invoice.pk)
-    note_ids = [note.pk for note in credit_notes]
-    if note_ids:
-        about |= Q(object_type="billing.creditnote", object_id__in=note_ids)
-    events = list(
-        AuditEvent.objects.filter(organization=organization)
-        .filter(about)
-        .select_related("actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    for event in audit_display(events, organization=organization):
-        if "line" in event.changes:
-            before, after = (event.changes["line"] + [None, None])[:2]
-            event.display_changes = [
-                (
-                    str(InvoiceLine._meta.verbose_name),
-                    _line_text(before),
-                    _line_text(after),
-                )
-            ]
-    return events
-
-
-@dataclass(frozen=True)
-class InvoiceDetail:
-    invoice: Invoice
-    lines: list[InvoiceLine]
-    tax_summary: list[TaxSummaryRow]
-    allocations: list[Allocation]  # every allocation, ended ones too (`is_active`)
-    credit_notes: list[CreditNote]
-    history: list[AuditEvent]
-
-
-def invoice_detail(*, organization: Organization, membership: Membership, invoice_id: int) -> InvoiceDetail:
-    """Everything the invoice's page shows, in seven queries whatever its size: the invoice with
-    its open amounts, its lines with what is credited of each, the payments applied to it, its
-    credit notes and the audit trail (three)."""
-    invoice = invoice_get(organization=organization, membership=membership, invoice_id=invoice_id)
-    lines = invoice_lines(organization=organization, invoice=invoice)
-    allocations = list(
-        Allocation.objects.filter(organization=organization, invoice=invoice)
-        .select_related("payment")
-        .order_by("allocated_on", "id")
-    )
-    credit_notes = list(
-        CreditNote.objects.filter(organization=organization, invoice=invoice).order_by("issue_date", "id")
-    )
-    return InvoiceDetail(
-        invoice=invoice,
-        lines=lines,
-        tax_summary=tax_summary(lines),
-        allocations=allocations,
-        credit_notes=credit_notes,
-        history=invoice_history(organization=organization, invoice=invoice, credit_notes=credit_notes),
-    )
-
-
 def credit_note_list(*, organization: Organization, membership: Membership) -> QuerySet[CreditNote]:
-    """The credit notes of the accounts `membership` sees, newest first, each with its invoice,
-    account and client. One query however many rows."""
-    notes = _of_visible_accounts(
-        CreditNote.objects.filter(organization=organization), organization=organization, membership=membership
-    )
+    """Credit notes of the accounts the viewer sees, with their invoice, account and client; newest first."""
+    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
     return notes.select_related("invoice", "account__client").order_by("-issue_date", "-id")
 
 
@@ -934,4 +798,126 @@ def product_statement(
         net_invoiced=sum((line.net for line in lines if line.kind == "invoice"), ZERO),
         net_credited=-sum((line.net for line in lines if line.kind == "credit_note"), ZERO),
         attributed_paid=sum((p.attributed for p in payments), ZERO),
+    )
+
+
+# --- An invoice's page ------------------------------------------------------------------------------
+
+
+def with_credited(*, organization: Organization, invoice: Invoice, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """`lines` of `invoice`, each given the quantity credited so far (`credited_quantity`) and
+    what is left to credit (`left_to_credit`). One query."""
+    credited = dict(
+        CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
+        .order_by()
+        .values("invoice_line")
+        .annotate(quantity=Sum("quantity"))
+        .values_list("invoice_line", "quantity")
+    )
+    for line in lines:
+        line.credited_quantity = credited.get(line.pk, Decimal("0"))
+        line.left_to_credit = line.quantity - line.credited_quantity
+    return lines
+
+
+def invoice_lines(*, organization: Organization, invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines in order, with their product and tax rate, and of each what is
+    credited and what is left to credit (with_credited). Two queries."""
+    lines = InvoiceLine.objects.filter(organization=organization, invoice=invoice).select_related("product", "tax_rate")
+    return with_credited(organization=organization, invoice=invoice, lines=list(lines.order_by("position", "id")))
+
+
+@dataclass(frozen=True)
+class TaxSummaryRow:
+    name: str  # the tax rate's name
+    percent: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+def tax_summary(lines: Iterable[InvoiceLine]) -> list[TaxSummaryRow]:
+    """Each tax rate of `lines` (with their tax rates selected): the base it applies to and its
+    tax, as billing.totals computes them (the highest rate first). No query."""
+    lines = list(lines)
+    names = {(line.tax_rate_id, line.tax_percent): line.tax_rate.name for line in lines}
+    totals = document_totals(
+        LineAmount((line.tax_rate_id, line.tax_percent), line.tax_percent, line.net) for line in lines
+    )
+    return [TaxSummaryRow(names[rate.rate_key], rate.percent, rate.net, rate.tax) for rate in totals.rates]
+
+
+def _stored_amount(value, places: int | None = None) -> str:
+    """An amount the trail stored as text, as the reader writes numbers; `places` None keeps
+    only the decimals it has (a quantity of 3.000 reads 3, of 1.500 reads 1.5)."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if places is None:
+        places = max(0, -amount.normalize().as_tuple().exponent)
+    return amount_text(amount, places)
+
+
+def _line_text(line: dict | None) -> str | None:
+    """A line as the trail stored it, in words: "Sensor kit · 3 × 120.00 (−10.00 %)"."""
+    if not isinstance(line, dict):
+        return line
+    text = f"{line.get('description', '')} · {_stored_amount(line.get('quantity'))} × {_stored_amount(line.get('unit_price'), 2)}"
+    if Decimal(str(line.get("discount_percent") or 0)):
+        text += f" (−{_stored_amount(line['discount_percent'], 2)} %)"
+    return text
+
+
+def invoice_history(
+    *, organization: Organization, invoice: Invoice, credit_notes: Iterable[CreditNote] = (), limit: int = 30
+) -> list[AuditEvent]:
+    """The invoice's audit trail, newest first, with its credit notes': who, when, what, from
+    what (audit_display), a changed line in words. Three queries whatever the events."""
+    about = Q(object_type="billing.invoice", object_id=invoice.pk)
+    note_ids = [note.pk for note in credit_notes]
+    if note_ids:
+        about |= Q(object_type="billing.creditnote", object_id__in=note_ids)
+    events = list(
+        AuditEvent.objects.filter(organization=organization)
+        .filter(about)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for event in audit_display(events, organization=organization):
+        if "line" in event.changes:
+            before, after = (event.changes["line"] + [None, None])[:2]
+            event.display_changes = [
+                (
+                    str(InvoiceLine._meta.verbose_name),
+                    _line_text(before),
+                    _line_text(after),
+                )
+            ]
+    return events
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    invoice: Invoice
+    lines: list[InvoiceLine]  # with `credited_quantity` and `left_to_credit`
+    tax_summary: list[TaxSummaryRow]
+    allocations: list[Allocation]  # the active ones, with their payments
+    credit_notes: list[CreditNote]
+    history: list[AuditEvent]
+
+
+def invoice_detail(*, organization: Organization, membership: Membership, invoice_id: int) -> InvoiceDetail:
+    """Everything an invoice's page shows, in a fixed number of queries whatever its size:
+    invoice_get (the invoice with its open amounts, lines, credit notes and payments applied),
+    what is credited of each line, and the audit trail."""
+    invoice = invoice_get(organization=organization, membership=membership, invoice_id=invoice_id)
+    lines = with_credited(organization=organization, invoice=invoice, lines=list(invoice.lines.all()))
+    credit_notes = list(invoice.credit_notes.all())
+    return InvoiceDetail(
+        invoice=invoice,
+        lines=lines,
+        tax_summary=tax_summary(lines),
+        allocations=invoice.active_allocations,
+        credit_notes=credit_notes,
+        history=invoice_history(organization=organization, invoice=invoice, credit_notes=credit_notes),
     )
