@@ -45,6 +45,7 @@ from billing.models import (
     CreditNote,
     Invoice,
     InvoiceStatus,
+    Payment,
 )
 from billing.totals import ZERO
 from tenancy.models import Organization
@@ -116,3 +117,41 @@ def invoice_open_amounts(*, organization: Organization, invoice_ids: Iterable[in
     """{invoice id: outstanding now}, one query (the services read it under their locks)."""
     invoices = Invoice.objects.filter(organization=organization, pk__in=list(invoice_ids))
     return dict(with_open_amounts(invoices).values_list("pk", "outstanding"))
+
+
+def payment_unallocated(*, organization: Organization, payment: Payment) -> Decimal:
+    """What is left of a payment to allocate now: its amount less its active allocations (nothing
+    of a reversed payment). One query."""
+    if payment.is_reversed:
+        return ZERO
+    allocated = Allocation.objects.filter(
+        organization=organization, payment=payment, reversed_at__isnull=True
+    ).aggregate(s=Sum("amount"))["s"]
+    return payment.amount - (allocated or ZERO)
+
+
+def payment_allocation_proposal(
+    *, organization: Organization, payment: Payment, amount: Decimal | None = None
+) -> list[tuple[Invoice, Decimal]]:
+    """How to allocate `amount` (what is left of the payment, by default) to its account's open
+    invoices in its currency: oldest due first, each up to what is open on it. One query for
+    the invoices (and one for what is left, when `amount` is not given)."""
+    left = payment_unallocated(organization=organization, payment=payment) if amount is None else amount
+    proposal = []
+    if left <= 0:
+        return proposal
+    invoices = with_open_amounts(
+        Invoice.objects.filter(
+            organization=organization,
+            account_id=payment.account_id,
+            currency=payment.currency,
+            status=InvoiceStatus.ISSUED,
+        )
+    ).filter(outstanding__gt=0)
+    for invoice in invoices.order_by("due_date", "issue_date", "id"):
+        if left <= 0:
+            break
+        take = min(left, invoice.outstanding)
+        proposal.append((invoice, take))
+        left -= take
+    return proposal
