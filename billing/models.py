@@ -880,6 +880,7 @@ class StatementBatchError(models.TextChoices):
     """Why a batch failed, in words for the person (the worker's log has the details)."""
 
     BROKEN = "broken", _("The statements could not be prepared. Try again; if it fails again, tell your administrator.")
+    INTERRUPTED = "interrupted", _("The statements were interrupted too many times. Try again.")
     NOT_A_MEMBER = "not_a_member", _("The person who asked for them is no longer a member.")
 
 
@@ -919,8 +920,10 @@ class StatementBatch(TenantOwned):
     file = models.CharField(max_length=255, blank=True)  # the ZIP's name in default storage, once complete
     error = models.CharField(max_length=16, choices=StatementBatchError.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # When a worker last wrote progress: a running batch silent for long was lost with its worker.
+    # When a worker last wrote progress: a running batch silent for long was lost with its worker,
+    # and is taken up again (billing.tasks), a bounded number of times.
     touched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -221,14 +221,8 @@ class StatementEntry:
         return method
 
 
-_ENTRY_FIELDS = {
-    "entry_date": F("entry_date"),
-    "kind": F("kind"),
-    "debit": F("debit"),
-    "credit": F("credit"),
-    "invoice_id": F("invoice_id"),
-    "credit_note_id": F("credit_note_id"),
-    "payment_id": F("payment_id"),
+_ENTRY_COLUMNS = ["entry_date", "kind", "debit", "credit", "invoice_id", "credit_note_id", "payment_id"]
+_ENTRY_DOCUMENTS = {
     "invoice_number": F("invoice__number"),
     "due_date": F("invoice__due_date"),
     "credit_note_number": F("credit_note__number"),
@@ -324,7 +318,8 @@ def statement_for_account(*, organization: Organization, account: Account, start
         )
         .order_by("entry_date", "id")
         .values(
-            **_ENTRY_FIELDS,
+            *_ENTRY_COLUMNS,
+            **_ENTRY_DOCUMENTS,
             balance=ExpressionWrapper(Value(totals["opening"], output_field=BALANCE) + running, output_field=BALANCE),
         )
     )
@@ -394,6 +389,13 @@ class ProductStatementLine:
     @property
     def is_attributed(self) -> bool:
         return self.kind in (ProductLineKind.PAID, ProductLineKind.UNPAID)
+
+    @property
+    def quantity_places(self) -> int:
+        """The decimals the quantity needs (3 hours, 1.5 hours, 0.125 kg)."""
+        if self.quantity is None:
+            return 0
+        return max(0, -self.quantity.normalize().as_tuple().exponent)
 
     @property
     def share_percent(self) -> Decimal | None:

@@ -24,9 +24,11 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include("clients.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("accounts.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("catalog.api_urls")),
+    path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_statements")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
     path("o/<slug:org_slug>/", include("catalog.urls")),
+    path("o/<slug:org_slug>/", include("billing.urls_statements")),
     path("", include("tenancy.urls")),
 ]

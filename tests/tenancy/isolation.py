@@ -32,6 +32,7 @@ ID_SOURCES = {
     "product_id": lambda org: org.product.pk,
     "tax_rate_id": lambda org: org.vat21.pk,
     "category_id": lambda org: org.category.pk,
+    "batch_id": lambda org: org.statement_batch.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.

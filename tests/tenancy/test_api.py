@@ -309,6 +309,8 @@ def test_the_openapi_schema_lists_every_operation():
             "products_update",
             "tax_rates_list",
             "categories_list",
+            "billing_statement_retrieve",
+            "billing_product_statement_retrieve",
         ]
     )
 
