@@ -20,12 +20,12 @@ from rest_framework.views import APIView
 from accounts.selectors import account_get
 from billing import documents
 from billing.models import LedgerKind
+from billing.selectors import BUCKETS
 from billing.statements import (
-    AGING_BUCKETS,
+    PRODUCT_ROW_LABELS,
     AccountStatement,
-    ProductLineKind,
-    ProductStatement,
-    product_statement,
+    ProductStatementReport,
+    product_statement_for,
     statement_for_account,
     statement_reader,
     year_to_date,
@@ -36,9 +36,7 @@ from tenancy.permissions import IsTenantMember
 
 FORMATS = ["json", "pdf", "csv", "xlsx"]
 LedgerKindField = named_enum("LedgerKindEnum", LedgerKind.choices)
-ProductLineKindField = named_enum(
-    "ProductStatementLineKindEnum", [(key, str(label)) for key, label in ProductLineKind.LABELS.items()]
-)
+ProductRowKindField = named_enum("ProductStatementRowKindEnum", [(key, key) for key in PRODUCT_ROW_LABELS])
 
 
 # --- Files in the content negotiation ---------------------------------------------------------------
@@ -192,7 +190,7 @@ class AgingOutput(serializers.Serializer):
 def _aging(aging) -> dict:
     return {
         "as_of": aging.as_of,
-        **{key: aging.amounts[key] for key, _label in AGING_BUCKETS},
+        **{key: getattr(aging.open, key) for key in BUCKETS},
         "total_open": aging.total_open,
         "unallocated": aging.unallocated,
         "balance": aging.balance,
@@ -230,22 +228,25 @@ def _decimal(places: int, digits: int = 14, **kwargs) -> serializers.DecimalFiel
     )
 
 
-class ProductStatementLineOutput(serializers.Serializer):
+class ProductStatementRowOutput(serializers.Serializer):
     date = serializers.DateField(source="entry_date")
-    kind = ProductLineKindField()
+    kind = ProductRowKindField(
+        help_text="invoice and credit_note: the product's lines (a credit negative); allocation: a payment applied "
+        "to an invoice that carries the product; ended: an allocation undone (the payment reversed, or released "
+        "by a credit note), negative."
+    )
     attributed_pro_rata = serializers.BooleanField(source="is_attributed")
-    document = serializers.CharField(help_text="The invoice or credit note; for a payment, the invoice it paid.")
-    description = serializers.CharField(help_text="The line's; for a payment, its reference.")
-    note = serializers.CharField()
+    document = serializers.CharField(help_text="The invoice's or credit note's number; a payment's reference.")
+    invoice = serializers.CharField(
+        source="invoice_number", help_text="The invoice a credit note corrects, or a payment was applied to."
+    )
+    sku = serializers.CharField()
+    description = serializers.CharField()
     quantity = _decimal(3, 12)
-    unit_price = _decimal(2)
-    discount_percent = _decimal(2, 5)
     net = _decimal(2)
-    tax = _decimal(2)
     applied = _decimal(2, help_text="A payment's amount applied to the whole invoice.")
-    share = _decimal(6, 7, help_text="The product's share of the invoice, 0 to 1, for a payment.")
-    debit = money()
-    credit = money()
+    share = _decimal(8, 9, help_text="The product's share of the invoice's total, 0 to 1.")
+    attributed = _decimal(2, help_text="The part of the payment attributed to the product.")
 
 
 class ProductStatementOutput(serializers.Serializer):
@@ -256,17 +257,19 @@ class ProductStatementOutput(serializers.Serializer):
     end = serializers.DateField()
     product = _ProductRef(allow_null=True)
     category = _CategoryRef(allow_null=True)
-    invoiced = money()
-    credited = money()
-    paid = money(help_text="Payments attributed pro rata, less those undone in the period.")
-    net_change = money()
-    lines = ProductStatementLineOutput(many=True)
+    quantity_invoiced = _decimal(3, 14)
+    quantity_credited = _decimal(3, 14)
+    net_invoiced = money()
+    net_credited = money()
+    attributed_paid = money(help_text="The payments attributed to the product, less those undone.")
+    attribution_note = serializers.CharField()
+    rows = ProductStatementRowOutput(many=True)
 
 
 # --- Operations -------------------------------------------------------------------------------------
 
 
-def _file(request, statement: AccountStatement | ProductStatement, query: dict):
+def _file(request, statement: AccountStatement | ProductStatementReport, query: dict):
     fmt, is_account = query["format"], isinstance(statement, AccountStatement)
     if fmt == "pdf":
         reader = statement_reader(organization=request.organization, account=statement.account)
@@ -318,15 +321,15 @@ class ProductStatementApi(_StatementApi):
         operation_id="billing_product_statement_retrieve",
         description="The operations of one product (or of the products of a category) on the account in a "
         "period: its invoice and credit note lines with quantities and amounts, and the payments applied to "
-        "those invoices, attributed pro rata to the product's share of what is left of each invoice after its "
-        "credit notes (labelled attributed_pro_rata).",
+        "those invoices, attributed pro rata to the product's share of each invoice's total, tax included "
+        "(labelled attributed_pro_rata).",
         parameters=[ProductStatementQuery],
         responses={(200, "application/json"): ProductStatementOutput, **FILE_RESPONSES},
     )
     def get(self, request, org_slug, account_id):
         account = account_get(organization=request.organization, membership=request.membership, account_id=account_id)
         query = _query(ProductStatementQuery, request)
-        statement = product_statement(
+        statement = product_statement_for(
             organization=request.organization,
             account=account,
             start=query["start"],
@@ -344,10 +347,12 @@ class ProductStatementApi(_StatementApi):
             "end": statement.end,
             "product": statement.product,
             "category": statement.category,
-            "invoiced": statement.invoiced,
-            "credited": statement.credited,
-            "paid": statement.paid,
-            "net_change": statement.net_change,
-            "lines": statement.lines,
+            "quantity_invoiced": statement.quantity_invoiced,
+            "quantity_credited": statement.quantity_credited,
+            "net_invoiced": statement.net_invoiced,
+            "net_credited": statement.net_credited,
+            "attributed_paid": statement.attributed_paid,
+            "attribution_note": statement.attribution_note,
+            "rows": statement.rows,
         }
         return Response(ProductStatementOutput(data).data)

@@ -33,7 +33,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from billing.statements import AccountStatement, ProductStatement
+from billing.statements import AccountStatement, ProductStatementReport
 from tenancy.exports import _text_safe
 from tenancy.scope import reading_scope
 
@@ -47,7 +47,7 @@ QUANTITY_FORMAT = "#,##0.###"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def filename(statement: AccountStatement | ProductStatement, extension: str) -> str:
+def filename(statement: AccountStatement | ProductStatementReport, extension: str) -> str:
     """statement-porta-account-2026-01-01-2026-12-06.pdf; product-statement-… for a product's."""
     prefix = "statement" if isinstance(statement, AccountStatement) else "product-statement"
     name = slugify(statement.account.name) or str(statement.account.pk)
@@ -68,7 +68,9 @@ def css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
 
 
-def _pdf(template: str, statement: AccountStatement | ProductStatement, title: str, language: str, **extra) -> bytes:
+def _pdf(
+    template: str, statement: AccountStatement | ProductStatementReport, title: str, language: str, **extra
+) -> bytes:
     from weasyprint import HTML  # imported on use: it loads Pango and fonts
 
     account, client = statement.account, statement.account.client
@@ -103,7 +105,7 @@ def statement_pdf(statement: AccountStatement, *, language: str) -> bytes:
     )
 
 
-def product_statement_pdf(statement: ProductStatement, *, language: str) -> bytes:
+def product_statement_pdf(statement: ProductStatementReport, *, language: str) -> bytes:
     return _pdf("billing/statement_product_pdf.html", statement, gettext_noop("Product statement"), language)
 
 
@@ -161,36 +163,42 @@ def _product_header() -> list[str]:
         _("Date"),
         _("Type"),
         _("Document"),
+        _("Invoice"),
         _("Description"),
         _("Quantity"),
-        _("Unit price"),
-        _("Discount (%)"),
         _("Net"),
-        _("Tax"),
-        _("Debit"),
-        _("Credit"),
+        _("Payment applied"),
         _("Share of the invoice (%)"),
+        _("Attributed to the product"),
     ]
 
 
-def _product_rows(statement: ProductStatement) -> Iterator[list]:
-    for line in statement.lines:
-        description = " · ".join(part for part in (line.description, line.note) if part)
+def _product_rows(statement: ProductStatementReport) -> Iterator[list]:
+    for row in statement.rows:
         yield [
-            line.entry_date,
-            line.kind_label,
-            line.document,
-            description,
-            line.quantity,
-            line.unit_price,
-            line.discount_percent,
-            line.net,
-            line.tax,
-            line.debit,
-            line.credit,
-            line.share_percent,
+            row.entry_date,
+            row.kind_label,
+            row.document,
+            row.invoice_number,
+            row.description,
+            row.quantity,
+            row.net,
+            row.applied,
+            row.share_percent,
+            row.attributed,
         ]
-    yield [statement.end, _("Total"), "", "", None, None, None, None, None, statement.debits, statement.credits, None]
+    yield [
+        statement.end,
+        _("Total"),
+        "",
+        "",
+        "",
+        statement.quantity_total,
+        statement.net_total,
+        None,
+        None,
+        statement.attributed_paid,
+    ]
 
 
 # --- CSV, streamed --------------------------------------------------------------------------------
@@ -219,7 +227,7 @@ def statement_csv_response(statement: AccountStatement, *, bom: bool) -> Streami
     return attachment(StreamingHttpResponse(stream, content_type=CSV), filename(statement, "csv"))
 
 
-def product_statement_csv_response(statement: ProductStatement, *, bom: bool) -> StreamingHttpResponse:
+def product_statement_csv_response(statement: ProductStatementReport, *, bom: bool) -> StreamingHttpResponse:
     stream = _csv_stream(
         organization=statement.organization,
         language=translation.get_language(),
@@ -317,11 +325,11 @@ def statement_xlsx(statement: AccountStatement) -> bytes:
     return _workbook_bytes(workbook)
 
 
-def product_statement_xlsx(statement: ProductStatement) -> bytes:
+def product_statement_xlsx(statement: ProductStatementReport) -> bytes:
     """The heading (rows 1–9: the product or category on row 9), then the table from row 11."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Product statement")[:31])
-    _widths(sheet, [12, 30, 16, 40, 10, 12, 10, 12, 12, 12, 12, 12])
+    _widths(sheet, [12, 30, 16, 16, 36, 10, 14, 16, 12, 16])
     _heading(sheet, statement, _("Product statement"))
     sheet.append([_cell(sheet, _("Product"), bold=True), _cell(sheet, statement.subject)])
     sheet.append([])
@@ -331,7 +339,7 @@ def product_statement_xlsx(statement: ProductStatement) -> bytes:
         for index, value in enumerate(row):
             if value is None:
                 cells.append(None)
-            elif index == 4:
+            elif index == 5:
                 cells.append(_cell(sheet, value, QUANTITY_FORMAT))
             else:
                 cells.append(_cell(sheet, value))

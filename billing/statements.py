@@ -1,87 +1,54 @@
-"""Statements of account, read from the ledger and the documents.
+"""Statements of account as the pages, files and mails present them, on billing.selectors'
+`statement` and `product_statement` (the ledger's figures, the aging, the pro rata attribution:
+computed there, once).
 
-- `statement_for_account`: the balance brought forward on the day before the period (the
-  opening), every ledger entry of the period (invoices, credit notes, payments, reversals) with
-  the running balance, the period's debits and credits, the closing balance, and the aging of
-  what is open at the end date. opening + debits − credits = closing, to the cent, and the
-  closing is the ledger's balance at the end date: both are sums of the same rows.
-- `product_statement`: the operations of one product, or of the products of a category: the
-  invoice lines and credit note lines, with quantities and amounts, and the payments applied
-  to the invoices that carry them, attributed pro rata to the product's share of each invoice.
+What this module adds:
+
+- `statement_for_account`: the core statement with its entries as rows a reader understands
+  (what each document is, in a sentence of their language), read a page at a time or streamed,
+  their number (for the pages), and the aging at the end date with the payments received by then
+  and not applied to any invoice (the account's credit), so that what is open less that credit
+  is the closing balance.
+- `product_statement_for`: the product statement as one table in date order: the product's
+  invoice and credit note lines (quantities and net amounts; a credit negative) and the payments
+  applied to those invoices, attributed pro rata (selectors.ATTRIBUTION_NOTE), each labelled so.
 - `statement_reader`: the account's finance contact, who the statement is for (the mailing's
   recipient, the PDF's language).
+- `statement_account_list`: the accounts whose statements a person may pull, with their balance.
 
-Set-based: each is a fixed number of queries whatever the number of entries (the running
-balance is a window function; the entries are read lazily, so a CSV of 10,000 lines streams
-them with a server-side cursor and a page reads only its slice). Callers pass an account they
-got through accounts.selectors.account_get, which asked whether the reader may see it.
-
-Pro rata, as the product statement says it: a payment applied to an invoice pays each of its
-lines in proportion to what is left of it. The product's share of an invoice is what its lines
-come to (net plus the tax at the line's rate) less what credit notes dated by the statement's
-end credited of them, over the same for all the invoice's lines; each allocation's attributed
-amount is that share of it, rounded half-up to the cent once (billing.totals.pro_rata). An
-allocation that ended in the period (its payment reversed, or released by a credit note) is
-attributed back the same way, on the day it ended.
+A fixed number of queries whatever the number of entries: the running balance is the core's
+window function; the entries are read lazily, so a CSV of 10,000 lines streams them through a
+server-side cursor, and a page reads only its slice. Callers pass an account they got through
+accounts.selectors.account_get, which asked whether the reader may see it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import (
-    BooleanField,
-    Count,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    Window,
-)
+from django.db.models import DecimalField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, AccountRole, AccountTeamMember
-from billing.models import (
-    Allocation,
-    AllocationEnd,
-    CreditNoteLine,
-    Invoice,
-    InvoiceLine,
-    InvoiceStatus,
-    LedgerEntry,
-    LedgerKind,
-    Payment,
-    PaymentMethod,
-)
-from billing.selectors import active_allocation, with_open_amounts
-from billing.totals import ZERO, pro_rata, tax_on
+from billing import selectors
+from billing.models import Allocation, LedgerEntry, LedgerKind, Payment, PaymentMethod
+from billing.selectors import BUCKET_LABELS, BUCKETS, active_allocation
+from billing.totals import ZERO
 from catalog.models import Category, Product
 from clients.models import BuyingRole, Contact
 from tenancy.models import Membership, Organization
 from tenancy.selectors import one_or_none
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-# A running balance adds up to as many entries as an account has: wider than one amount.
+# An account's balance adds up to as many entries as it has: wider than one amount.
 BALANCE = DecimalField(max_digits=20, decimal_places=2)
-
-
-def _money_sum(expression, condition: Q | None = None) -> Coalesce:
-    return Coalesce(Sum(expression, filter=condition, output_field=BALANCE), Value(ZERO), output_field=BALANCE)
 
 
 # --- The period ------------------------------------------------------------------------------------
@@ -98,75 +65,39 @@ def previous_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-# --- Aging at a date ------------------------------------------------------------------------------
-
-AGING_BUCKETS = [
-    ("current", gettext_lazy("Current")),
-    ("days_1_30", gettext_lazy("1–30 days")),
-    ("days_31_60", gettext_lazy("31–60 days")),
-    ("days_61_90", gettext_lazy("61–90 days")),
-    ("days_91_120", gettext_lazy("91–120 days")),
-    ("over_120", gettext_lazy("Over 120 days")),
-]
-# Days past due (the day asked about − the due date) of each bucket, both ends included.
-_BUCKET_DAYS = {
-    "current": (None, 0),
-    "days_1_30": (1, 30),
-    "days_31_60": (31, 60),
-    "days_61_90": (61, 90),
-    "days_91_120": (91, 120),
-    "over_120": (121, None),
-}
+# --- The aging at the end date ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Aging:
-    """What is open on an account's invoices on a day, by days past their due dates, and the
-    payments received by then that are not applied to any invoice (the account's credit).
-    `balance` (open − credit) is the ledger balance on that day."""
+class StatementAging:
+    """What is open on the account's invoices at `as_of` by days past due (the core's aging), and
+    the payments received by then that are not applied to any invoice (the account's credit):
+    `balance`, open − credit, is the ledger's balance that day."""
 
     as_of: date
-    amounts: dict[str, Decimal]
+    open: selectors.Aging
     unallocated: Decimal
 
     @property
     def buckets(self) -> list[tuple[str, str, Decimal]]:
-        return [(key, str(label), self.amounts[key]) for key, label in AGING_BUCKETS]
+        return [(key, str(BUCKET_LABELS[key]), getattr(self.open, key)) for key in BUCKETS]
 
     @property
     def total_open(self) -> Decimal:
-        return sum(self.amounts.values(), ZERO)
+        return self.open.total
 
     @property
     def overdue(self) -> Decimal:
-        return self.total_open - self.amounts["current"]
+        return self.open.overdue
 
     @property
     def balance(self) -> Decimal:
-        return self.total_open - self.unallocated
+        return self.open.total - self.unallocated
 
 
-def _bucket_condition(as_of: date, key: str) -> Q:
-    low, high = _BUCKET_DAYS[key]
-    condition = Q()
-    if low is not None:  # at least `low` days past due: due on or before as_of − low
-        condition &= Q(due_date__lte=as_of - timedelta(days=low))
-    if high is not None:
-        condition &= Q(due_date__gte=as_of - timedelta(days=high))
-    return condition
-
-
-def aging_at(*, organization: Organization, account: Account, as_of: date) -> Aging:
-    """The account's aging on `as_of`: two queries."""
-    invoices = with_open_amounts(
-        Invoice.objects.filter(
-            organization=organization, account=account, status=InvoiceStatus.ISSUED, issue_date__lte=as_of
-        ),
-        as_of=as_of,
-    )
-    amounts = invoices.aggregate(
-        **{key: _money_sum("outstanding", _bucket_condition(as_of, key)) for key, _label in AGING_BUCKETS}
-    )
+def unallocated_at(*, organization: Organization, account: Account, as_of: date) -> Decimal:
+    """The account's payments received by `as_of`, not reversed by then, less what of them was
+    applied to invoices by then (selectors.active_allocation). One query."""
     applied = (
         Allocation.objects.filter(active_allocation(as_of), organization=organization, payment=OuterRef("pk"))
         .order_by()
@@ -174,12 +105,14 @@ def aging_at(*, organization: Organization, account: Account, as_of: date) -> Ag
         .annotate(s=Sum("amount"))
         .values("s")
     )
-    unallocated = (
-        Payment.objects.filter(organization=organization, account=account, received_on__lte=as_of)
+    left = F("amount") - Coalesce(Subquery(applied), Value(ZERO), output_field=MONEY)
+    return (
+        Payment.objects.filter(
+            organization=organization, account=account, currency=account.currency, received_on__lte=as_of
+        )
         .filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
-        .aggregate(s=_money_sum(F("amount") - Coalesce(Subquery(applied), Value(ZERO), output_field=MONEY)))["s"]
+        .aggregate(s=Coalesce(Sum(left, output_field=BALANCE), Value(ZERO), output_field=BALANCE))["s"]
     )
-    return Aging(as_of=as_of, amounts=amounts, unallocated=unallocated)
 
 
 # --- The statement of an account ------------------------------------------------------------------
@@ -215,216 +148,223 @@ class StatementEntry:
         if self.kind == LedgerKind.CREDIT_NOTE:
             text = _("Corrects invoice %(number)s") % {"number": self.invoice_number}
             return f"{text} · {self.note}" if self.note else text
-        method = str(PaymentMethod(self.method).label) if self.method else ""
         if self.kind == LedgerKind.PAYMENT_REVERSAL:
             return _("Returned: %(reason)s") % {"reason": self.note} if self.note else _("Returned")
-        return method
+        return str(PaymentMethod(self.method).label) if self.method else ""
 
 
-_ENTRY_COLUMNS = ["entry_date", "kind", "debit", "credit", "invoice_id", "credit_note_id", "payment_id"]
+_ENTRY_COLUMNS = [
+    "entry_date",
+    "kind",
+    "debit",
+    "credit",
+    "balance",
+    "invoice_id",
+    "credit_note_id",
+    "payment_id",
+    "document_number",
+    "due_date",
+    "payment_reference",
+    "payment_method",
+]
 _ENTRY_DOCUMENTS = {
-    "invoice_number": F("invoice__number"),
-    "due_date": F("invoice__due_date"),
-    "credit_note_number": F("credit_note__number"),
     "corrected_number": F("credit_note__invoice__number"),
     "reason": F("credit_note__reason"),
-    "reference": F("payment__reference"),
-    "method": F("payment__method"),
     "reversal_reason": F("payment__reversal_reason"),
 }
 
 
 def _entry(row: dict) -> StatementEntry:
     kind = row["kind"]
-    if kind == LedgerKind.INVOICE:
-        extra = {"document": row["invoice_number"], "due_date": row["due_date"]}
-    elif kind == LedgerKind.CREDIT_NOTE:
-        extra = {
-            "document": row["credit_note_number"],
-            "invoice_number": row["corrected_number"],
-            "note": row["reason"],
-        }
-    else:
-        extra = {"document": row["reference"], "method": row["method"]}
-        if kind == LedgerKind.PAYMENT_REVERSAL:
-            extra["note"] = row["reversal_reason"]
+    is_payment = kind in (LedgerKind.PAYMENT, LedgerKind.PAYMENT_REVERSAL)
+    note = {LedgerKind.CREDIT_NOTE: row["reason"], LedgerKind.PAYMENT_REVERSAL: row["reversal_reason"]}
     return StatementEntry(
         entry_date=row["entry_date"],
         kind=kind,
+        document=(row["payment_reference"] if is_payment else row["document_number"]) or "",
         debit=row["debit"],
         credit=row["credit"],
         balance=row["balance"],
+        due_date=row["due_date"],
+        invoice_number=row["corrected_number"] or "",
+        method=row["payment_method"] or "",
+        note=note.get(kind) or "",
         invoice_id=row["invoice_id"],
         credit_note_id=row["credit_note_id"],
         payment_id=row["payment_id"],
-        **extra,
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class AccountStatement:
     organization: Organization
-    account: Account
-    start: date
-    end: date
-    opening: Decimal
-    debits: Decimal
-    credits: Decimal
+    core: selectors.Statement
     entry_count: int
-    aging: Aging
-    _entries: QuerySet = field(repr=False)
+    aging: StatementAging
+
+    @property
+    def account(self) -> Account:
+        return self.core.account
 
     @property
     def currency(self) -> str:
-        return self.account.currency
+        return self.core.currency
+
+    @property
+    def start(self) -> date:
+        return self.core.start
+
+    @property
+    def end(self) -> date:
+        return self.core.end
+
+    @property
+    def opening(self) -> Decimal:
+        return self.core.opening
+
+    @property
+    def debits(self) -> Decimal:
+        return self.core.debits
+
+    @property
+    def credits(self) -> Decimal:
+        return self.core.credits
 
     @property
     def closing(self) -> Decimal:
-        return self.opening + self.debits - self.credits
+        return self.core.closing
+
+    @property
+    def _rows(self) -> QuerySet:
+        return self.core.entries.values(*_ENTRY_COLUMNS, **_ENTRY_DOCUMENTS)
 
     def entries(self, offset: int = 0, limit: int | None = None) -> list[StatementEntry]:
         """The entries from `offset` (a page: `limit` of them), each with its running balance
         (the window runs over the whole period before the slice is cut). One query."""
-        rows = self._entries[offset : offset + limit] if limit is not None else self._entries[offset:]
+        rows = self._rows[offset : offset + limit] if limit is not None else self._rows[offset:]
         return [_entry(row) for row in rows]
 
     def iter_entries(self, chunk_size: int = 2000) -> Iterator[StatementEntry]:
         """Every entry, read in chunks through a server-side cursor: memory stays flat whatever
         the number of entries (a streamed CSV). Iterate inside the tenant scope."""
-        for row in self._entries.iterator(chunk_size=chunk_size):
+        for row in self._rows.iterator(chunk_size=chunk_size):
             yield _entry(row)
 
     def balance_before(self, offset: int) -> Decimal:
-        """The balance brought forward to the entry at `offset` (a page's first line)."""
+        """The balance brought forward to the entry at `offset` (a page's first line). One
+        query (none for the first)."""
         if offset <= 0:
             return self.opening
-        row = self._entries[offset - 1 : offset]
-        return next(iter(row))["balance"]
+        return next(iter(self._rows[offset - 1 : offset]))["balance"]
 
 
 def statement_for_account(*, organization: Organization, account: Account, start: date, end: date) -> AccountStatement:
-    """The account's statement for [start, end], both days included: three queries now (the
-    totals, the aging's two) and one for each read of its entries."""
-    totals = LedgerEntry.objects.filter(organization=organization, account=account, entry_date__lte=end).aggregate(
-        opening=_money_sum(F("debit") - F("credit"), Q(entry_date__lt=start)),
-        debits=_money_sum("debit", Q(entry_date__gte=start)),
-        credits=_money_sum("credit", Q(entry_date__gte=start)),
-        entry_count=Count("id", filter=Q(entry_date__gte=start)),
-    )
-    running = Window(Sum(F("debit") - F("credit"), output_field=BALANCE), order_by=[F("entry_date"), F("id")])
-    entries = (
-        LedgerEntry.objects.filter(
-            organization=organization, account=account, entry_date__gte=start, entry_date__lte=end
-        )
-        .order_by("entry_date", "id")
-        .values(
-            *_ENTRY_COLUMNS,
-            **_ENTRY_DOCUMENTS,
-            balance=ExpressionWrapper(Value(totals["opening"], output_field=BALANCE) + running, output_field=BALANCE),
-        )
-    )
+    """The account's statement for [start, end], both days included, in its currency: four
+    queries now (the core's two, the entries' number, the credit not applied) and one for each
+    read of its entries."""
+    core = selectors.statement(organization=organization, account=account, start=start, end=end)
     return AccountStatement(
         organization=organization,
-        account=account,
-        start=start,
-        end=end,
-        opening=totals["opening"],
-        debits=totals["debits"],
-        credits=totals["credits"],
-        entry_count=totals["entry_count"],
-        aging=aging_at(organization=organization, account=account, as_of=end),
-        _entries=entries,
+        core=core,
+        entry_count=core.entries.count(),
+        aging=StatementAging(
+            as_of=end,
+            open=core.aging,
+            unallocated=unallocated_at(organization=organization, account=account, as_of=end),
+        ),
     )
 
 
 def ledger_balance(*, organization: Organization, account: Account, as_of: date) -> Decimal:
-    """What the account owes at the end of `as_of` by its ledger: debit − credit of every entry
-    dated by then. One query."""
-    return LedgerEntry.objects.filter(organization=organization, account=account, entry_date__lte=as_of).aggregate(
-        s=_money_sum(F("debit") - F("credit"))
-    )["s"]
+    """What the account owes at the end of `as_of` by its ledger, in its currency (zero when it
+    has no entries)."""
+    balances = selectors.account_balance(organization=organization, account=account, as_of=as_of)
+    return balances.get(account.currency, ZERO)
 
 
 # --- The product statement ------------------------------------------------------------------------
 
 
-class ProductLineKind:
-    INVOICED = "invoiced"
-    CREDITED = "credited"
-    PAID = "paid"
-    UNPAID = "unpaid"  # an allocation that ended: its payment reversed, or released by a credit note
+def places_of(quantity: Decimal | None) -> int:
+    """The decimals a quantity needs to be read as it is: 3 hours, 1.5 hours, 0.125 kg."""
+    if quantity is None:
+        return 0
+    return max(0, -quantity.normalize().as_tuple().exponent)
 
-    ORDER = {INVOICED: 0, CREDITED: 1, PAID: 2, UNPAID: 3}
-    LABELS = {
-        INVOICED: gettext_lazy("Invoiced"),
-        CREDITED: gettext_lazy("Credited"),
-        PAID: gettext_lazy("Payment, attributed pro rata"),
-        UNPAID: gettext_lazy("Payment undone, attributed pro rata"),
-    }
+
+PRODUCT_ROW_LABELS = {
+    "invoice": gettext_lazy("Invoiced"),
+    "credit_note": gettext_lazy("Credited"),
+    "allocation": gettext_lazy("Payment, attributed pro rata"),
+    "ended": gettext_lazy("Payment undone, attributed pro rata"),
+}
+_ROW_ORDER = {"invoice": 0, "credit_note": 1, "allocation": 2, "ended": 3}
 
 
 @dataclass(frozen=True)
-class ProductStatementLine:
+class ProductRow:
+    """A row of the product statement: one of the product's invoice or credit note lines
+    (`quantity` and `net`; a credit negative), or a payment applied to an invoice that carries it
+    (`applied`, the allocation's amount, its `share` of the invoice and the part `attributed` to
+    the product; an allocation that ended negative)."""
+
     entry_date: date
-    kind: str
-    document: str  # the invoice's or credit note's number; for a payment, the invoice it paid
-    description: str  # the line's; for a payment, its bank reference
-    debit: Decimal
-    credit: Decimal
+    kind: str  # invoice, credit_note, allocation or ended
+    document: str  # the invoice's or credit note's number; the payment's reference
+    invoice_number: str  # the invoice a credit note corrects, a payment was applied to
+    description: str = ""
+    sku: str = ""
     quantity: Decimal | None = None
-    unit_price: Decimal | None = None
-    discount_percent: Decimal | None = None
     net: Decimal | None = None
-    tax: Decimal | None = None
-    tax_percent: Decimal | None = None
-    invoice_number: str = ""  # the invoice a credit note corrects
-    applied: Decimal | None = None  # a payment's amount applied to the whole invoice
-    share: Decimal | None = None  # the product's share of the invoice (0–1), for a payment
-    ended_by: str = ""  # why an allocation ended (AllocationEnd)
+    applied: Decimal | None = None
+    share: Decimal | None = None
+    attributed: Decimal | None = None
 
     @property
     def kind_label(self) -> str:
-        return str(ProductLineKind.LABELS[self.kind])
+        return str(PRODUCT_ROW_LABELS[self.kind])
 
     @property
     def is_attributed(self) -> bool:
-        return self.kind in (ProductLineKind.PAID, ProductLineKind.UNPAID)
-
-    @property
-    def quantity_places(self) -> int:
-        """The decimals the quantity needs (3 hours, 1.5 hours, 0.125 kg)."""
-        if self.quantity is None:
-            return 0
-        return max(0, -self.quantity.normalize().as_tuple().exponent)
+        return self.kind in ("allocation", "ended")
 
     @property
     def share_percent(self) -> Decimal | None:
         return None if self.share is None else (self.share * 100).quantize(Decimal("0.01"))
 
     @property
-    def note(self) -> str:
-        if self.kind == ProductLineKind.CREDITED:
-            return _("Corrects invoice %(number)s") % {"number": self.invoice_number}
-        if self.kind == ProductLineKind.UNPAID:
-            if self.ended_by == AllocationEnd.PAYMENT_REVERSED:
-                return _("The payment was reversed")
-            return _("Released by a credit note")
-        return ""
+    def quantity_places(self) -> int:
+        return places_of(self.quantity)
 
 
-@dataclass
-class ProductStatement:
+@dataclass(frozen=True)
+class ProductStatementReport:
     organization: Organization
-    account: Account
-    start: date
-    end: date
-    product: Product | None
-    category: Category | None
-    lines: list[ProductStatementLine]
+    core: selectors.ProductStatement
+
+    @property
+    def account(self) -> Account:
+        return self.core.account
 
     @property
     def currency(self) -> str:
-        return self.account.currency
+        return self.core.currency
+
+    @property
+    def start(self) -> date:
+        return self.core.start
+
+    @property
+    def end(self) -> date:
+        return self.core.end
+
+    @property
+    def product(self) -> Product | None:
+        return self.core.product
+
+    @property
+    def category(self) -> Category | None:
+        return self.core.category
 
     @property
     def subject(self) -> str:
@@ -432,58 +372,75 @@ class ProductStatement:
             return f"{self.product.sku} · {self.product.name}"
         return _("Category: %(name)s") % {"name": self.category.name}
 
-    def _sum(self, kind: str, name: str) -> Decimal:
-        return sum((getattr(line, name) for line in self.lines if line.kind == kind), Decimal(0))
+    @property
+    def attribution_note(self) -> str:
+        return self.core.attribution_note
+
+    @property
+    def rows(self) -> list[ProductRow]:
+        """The lines and the attributed payments in one table, in date order."""
+        rows = [
+            ProductRow(
+                entry_date=line.date,
+                kind=line.kind,
+                document=line.number,
+                invoice_number=line.invoice_number if line.kind == "credit_note" else "",
+                description=line.description,
+                sku=line.sku,
+                quantity=line.quantity,
+                net=line.net,
+            )
+            for line in self.core.lines
+        ]
+        rows += [
+            ProductRow(
+                entry_date=p.date,
+                kind=p.kind,
+                document=p.payment_reference,
+                invoice_number=p.invoice_number,
+                applied=p.amount,
+                share=p.share,
+                attributed=p.attributed,
+            )
+            for p in self.core.payments
+        ]
+        return sorted(rows, key=lambda row: (row.entry_date, _ROW_ORDER[row.kind]))
 
     @property
     def quantity_invoiced(self) -> Decimal:
-        return self._sum(ProductLineKind.INVOICED, "quantity")
+        return self.core.quantity_invoiced
 
     @property
     def quantity_credited(self) -> Decimal:
-        return self._sum(ProductLineKind.CREDITED, "quantity")
+        return self.core.quantity_credited
 
     @property
     def net_invoiced(self) -> Decimal:
-        return self._sum(ProductLineKind.INVOICED, "net")
+        return self.core.net_invoiced
 
     @property
     def net_credited(self) -> Decimal:
-        return self._sum(ProductLineKind.CREDITED, "net")
+        return self.core.net_credited
 
     @property
-    def invoiced(self) -> Decimal:
-        return self._sum(ProductLineKind.INVOICED, "debit")
+    def attributed_paid(self) -> Decimal:
+        return self.core.attributed_paid
 
     @property
-    def credited(self) -> Decimal:
-        return self._sum(ProductLineKind.CREDITED, "credit")
+    def quantity_total(self) -> Decimal:
+        """The quantity column's total: invoiced less credited."""
+        return self.quantity_invoiced - self.quantity_credited
 
     @property
-    def paid(self) -> Decimal:
-        """Payments attributed to the product in the period, less those undone in it."""
-        return self._sum(ProductLineKind.PAID, "credit") - self._sum(ProductLineKind.UNPAID, "debit")
+    def quantity_total_places(self) -> int:
+        return places_of(self.quantity_total)
 
     @property
-    def debits(self) -> Decimal:
-        return sum((line.debit for line in self.lines), ZERO)
-
-    @property
-    def credits(self) -> Decimal:
-        return sum((line.credit for line in self.lines), ZERO)
-
-    @property
-    def net_change(self) -> Decimal:
-        """What the period's operations of the product add to what the account owes."""
-        return self.debits - self.credits
+    def net_total(self) -> Decimal:
+        return self.net_invoiced - self.net_credited
 
 
-def _gross(net: Decimal, percent: Decimal) -> Decimal:
-    """A line's amount with its tax at its own rate: its weight in the invoice's total."""
-    return net + tax_on(net, percent)
-
-
-def product_statement(
+def product_statement_for(
     *,
     organization: Organization,
     account: Account,
@@ -491,171 +448,12 @@ def product_statement(
     end: date,
     product: Product | None = None,
     category: Category | None = None,
-) -> ProductStatement:
-    """The operations of `product` (or of every product of `category`) on the account in
-    [start, end]: five queries, whatever their number. See the module's notes for pro rata."""
-    if (product is None) == (category is None):
-        raise ValueError("A product statement is for a product or a category.")
-    in_scope = Q(product=product) if product is not None else Q(product__category=category)
-    invoice_lines = (
-        InvoiceLine.objects.filter(
-            in_scope,
-            organization=organization,
-            invoice__account=account,
-            invoice__status=InvoiceStatus.ISSUED,
-            invoice__issue_date__range=(start, end),
-        )
-        .order_by("invoice__issue_date", "invoice_id", "position")
-        .values(
-            "quantity",
-            "unit_price",
-            "discount_percent",
-            "net",
-            "tax_percent",
-            "description",
-            number=F("invoice__number"),
-            day=F("invoice__issue_date"),
-        )
+) -> ProductStatementReport:
+    """The core's product statement (three queries) for presenting."""
+    core = selectors.product_statement(
+        organization=organization, account=account, start=start, end=end, product=product, category=category
     )
-    credit_lines = (
-        CreditNoteLine.objects.filter(
-            organization=organization,
-            credit_note__account=account,
-            credit_note__issue_date__range=(start, end),
-            invoice_line__in=InvoiceLine.objects.filter(in_scope, organization=organization, invoice__account=account),
-        )
-        .order_by("credit_note__issue_date", "credit_note_id", "id")
-        .values(
-            "quantity",
-            "net",
-            "tax_percent",
-            number=F("credit_note__number"),
-            day=F("credit_note__issue_date"),
-            corrected=F("credit_note__invoice__number"),
-            description=F("invoice_line__description"),
-            unit_price=F("invoice_line__unit_price"),
-            discount_percent=F("invoice_line__discount_percent"),
-        )
-    )
-    carries_it = InvoiceLine.objects.filter(in_scope, organization=organization, invoice=OuterRef("invoice"))
-    allocations = (
-        Allocation.objects.filter(organization=organization, invoice__account=account)
-        .filter(Q(allocated_on__range=(start, end)) | Q(reversed_on__range=(start, end)))
-        .filter(Exists(carries_it))
-        .order_by("allocated_on", "id")
-        .values(
-            "invoice_id",
-            "amount",
-            "allocated_on",
-            "reversed_on",
-            "reversal",
-            number=F("invoice__number"),
-            reference=F("payment__reference"),
-        )
-    )
-    allocations = list(allocations)
-    # What is left of each invoice a payment of the period applied to, and of the product on it.
-    paid_invoices = Allocation.objects.filter(organization=organization, invoice__account=account).filter(
-        Q(allocated_on__range=(start, end)) | Q(reversed_on__range=(start, end))
-    )
-    lines_of_paid = InvoiceLine.objects.filter(
-        organization=organization, invoice__in=paid_invoices.values("invoice_id")
-    ).values_list("pk", "invoice_id", "net", "tax_percent", ExpressionWrapper(in_scope, output_field=BooleanField()))
-    left: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])  # invoice: [product's, all]
-    line_invoice: dict[int, tuple[int, bool]] = {}
-    for pk, invoice_id, net, percent, is_in_scope in lines_of_paid:
-        gross = _gross(net, percent)
-        left[invoice_id][1] += gross
-        if is_in_scope:
-            left[invoice_id][0] += gross
-        line_invoice[pk] = (invoice_id, is_in_scope)
-    credited_of_paid = CreditNoteLine.objects.filter(
-        organization=organization,
-        invoice_line__invoice__in=paid_invoices.values("invoice_id"),
-        credit_note__issue_date__lte=end,
-    ).values_list("invoice_line_id", "net", "tax_percent")
-    for line_id, net, percent in credited_of_paid:
-        invoice_id, is_in_scope = line_invoice[line_id]
-        gross = _gross(net, percent)
-        left[invoice_id][1] -= gross
-        if is_in_scope:
-            left[invoice_id][0] -= gross
-
-    lines: list[ProductStatementLine] = []
-    for row in invoice_lines:
-        tax = tax_on(row["net"], row["tax_percent"])
-        lines.append(
-            ProductStatementLine(
-                entry_date=row["day"],
-                kind=ProductLineKind.INVOICED,
-                document=row["number"],
-                description=row["description"],
-                quantity=row["quantity"],
-                unit_price=row["unit_price"],
-                discount_percent=row["discount_percent"],
-                net=row["net"],
-                tax=tax,
-                tax_percent=row["tax_percent"],
-                debit=row["net"] + tax,
-                credit=ZERO,
-            )
-        )
-    for row in credit_lines:
-        tax = tax_on(row["net"], row["tax_percent"])
-        lines.append(
-            ProductStatementLine(
-                entry_date=row["day"],
-                kind=ProductLineKind.CREDITED,
-                document=row["number"],
-                description=row["description"],
-                quantity=row["quantity"],
-                unit_price=row["unit_price"],
-                discount_percent=row["discount_percent"],
-                net=row["net"],
-                tax=tax,
-                tax_percent=row["tax_percent"],
-                invoice_number=row["corrected"],
-                debit=ZERO,
-                credit=row["net"] + tax,
-            )
-        )
-    for row in allocations:
-        part, whole = left[row["invoice_id"]]
-        share = (part / whole) if whole else ZERO
-        attributed = pro_rata(row["amount"], part, whole)
-        common = {
-            "document": row["number"],
-            "description": row["reference"],
-            "applied": row["amount"],
-            "share": share,
-        }
-        if start <= row["allocated_on"] <= end:
-            lines.append(
-                ProductStatementLine(
-                    entry_date=row["allocated_on"], kind=ProductLineKind.PAID, debit=ZERO, credit=attributed, **common
-                )
-            )
-        if row["reversed_on"] is not None and start <= row["reversed_on"] <= end:
-            lines.append(
-                ProductStatementLine(
-                    entry_date=row["reversed_on"],
-                    kind=ProductLineKind.UNPAID,
-                    debit=attributed,
-                    credit=ZERO,
-                    ended_by=row["reversal"],
-                    **common,
-                )
-            )
-    lines.sort(key=lambda line: (line.entry_date, ProductLineKind.ORDER[line.kind]))
-    return ProductStatement(
-        organization=organization,
-        account=account,
-        start=start,
-        end=end,
-        product=product,
-        category=category,
-        lines=lines,
-    )
+    return ProductStatementReport(organization=organization, core=core)
 
 
 # --- Who the statement is for ---------------------------------------------------------------------
@@ -729,7 +527,11 @@ def statement_account_list(*, organization: Organization, membership: Membership
     the day of their last ledger entry (`last_entry_on`): one query."""
     from accounts.selectors import visible_accounts
 
-    entries = LedgerEntry.objects.filter(organization=organization, account=OuterRef("pk")).order_by().values("account")
+    entries = (
+        LedgerEntry.objects.filter(organization=organization, account=OuterRef("pk"), currency=OuterRef("currency"))
+        .order_by()
+        .values("account")
+    )
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client", "sales_team")

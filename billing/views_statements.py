@@ -29,7 +29,7 @@ from billing.forms_statements import ProductStatementForm, StatementBatchForm, S
 from billing.models import StatementBatch, StatementBatchScope, StatementBatchStatus, StatementSending
 from billing.statements import (
     AccountStatement,
-    product_statement,
+    product_statement_for,
     statement_account_list,
     statement_for_account,
     statement_reader,
@@ -261,7 +261,7 @@ def statement_product(request: HttpRequest, org_slug: str, account_id: int) -> H
     if not form.is_valid():
         return render(request, "billing/statement_product.html", context, status=400)
     data = form.cleaned_data
-    statement = product_statement(
+    statement = product_statement_for(
         organization=organization,
         account=account,
         start=data["start"],

@@ -4,56 +4,18 @@ examples with every figure computed by hand."""
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from billing import services
 from billing.statements import (
     ledger_balance,
     previous_month,
-    product_statement,
+    product_statement_for,
     statement_for_account,
     statement_reader,
     year_to_date,
 )
+from tests.billing.conftest import FEBRUARY
 
 D = Decimal
-FEBRUARY = (date(2024, 2, 1), date(2024, 2, 29))
-
-
-@pytest.fixture
-def february(world, in_scope, issued, paid):
-    """Porta's account, in February 2024, with the history before it that gives it an opening:
-
-    - invoice C, 2023-11-01, 1 kit (145.20), due 2023-12-01, never paid;
-    - invoice A, 2024-01-10, 2 kits (290.40), due 2024-02-09; payment P1 of 100.00 on 2024-01-20;
-      opening on 1 February: 145.20 + 290.40 − 100.00 = 335.60.
-    In February:
-    - 02-05 invoice B, 3 hours of installation (235.95), due 2024-03-06;
-    - 02-10 credit note of one kit of A (145.20);
-    - 02-15 payment P2 of 200.00: 45.20 to A (paid now), 154.80 to B;
-    - 02-20 payment P3 of 50.00, not allocated, reversed (bounced) on 02-25.
-    """
-    p = world.porta
-    c = issued(p, issue_date=date(2023, 11, 1), lines=[{"product": p.product, "quantity": D("1")}])
-    a = issued(p, issue_date=date(2024, 1, 10), lines=[{"product": p.product, "quantity": D("2")}])
-    paid(p, "100.00", date(2024, 1, 20), allocations=[(a, D("100.00"))], reference="P1")
-    b = issued(p, issue_date=date(2024, 2, 5), lines=[{"product": p.product2, "quantity": D("3")}])
-    with in_scope(p.org):
-        note = services.credit_note_create(
-            organization=p.org,
-            actor=p.finance,
-            invoice=a,
-            reason="A kit came back.",
-            lines=[(a.lines.get(), D("1"))],
-            issue_date=date(2024, 2, 10),
-        )
-    paid(p, "200.00", date(2024, 2, 15), allocations=[(a, D("45.20")), (b, D("154.80"))], reference="P2")
-    bounced = paid(p, "50.00", date(2024, 2, 20), reference="P3", method="cheque")
-    with in_scope(p.org):
-        services.payment_reverse(
-            organization=p.org, actor=p.finance, payment=bounced, reversed_on=date(2024, 2, 25), reason="Bounced."
-        )
-    return {"a": a, "b": b, "c": c, "note": note}
 
 
 def _statement(p, in_scope, start, end):
@@ -155,87 +117,54 @@ def test_the_default_period_is_the_year_to_date_and_the_mailing_sends_the_previo
 # --- The product statement --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mixed_invoice(world, in_scope, issued, paid):
-    """Invoice M, 2024-02-05: 3 kits (360.00 + 21 % = 435.60) and 4 hours of installation
-    (260.00 + 21 % = 314.60): 750.20. Paid 333.33 on 02-10; one kit credited on 02-12
-    (145.20); the rest, 271.67, paid on 02-20. What is left of it after the credit note:
-    605.00, of which the kits 290.40 (48 %) and the installation 314.60 (52 %)."""
-    p = world.porta
-    m = issued(
-        p,
-        issue_date=date(2024, 2, 5),
-        lines=[{"product": p.product, "quantity": D("3")}, {"product": p.product2, "quantity": D("4")}],
-    )
-    paid(p, "333.33", date(2024, 2, 10), allocations=[(m, D("333.33"))], reference="Q")
-    with in_scope(p.org):
-        kits = m.lines.get(product=p.product)
-        note = services.credit_note_create(
-            organization=p.org,
-            actor=p.finance,
-            invoice=m,
-            reason="A kit came back.",
-            lines=[(kits, D("1"))],
-            issue_date=date(2024, 2, 12),
-        )
-    paid(p, "271.67", date(2024, 2, 20), allocations=[(m, D("271.67"))], reference="R")
-    return {"m": m, "note": note}
-
-
 def _product_statement(p, in_scope, **subject):
     with in_scope(p.org):
-        return product_statement(organization=p.org, account=p.account, start=FEBRUARY[0], end=FEBRUARY[1], **subject)
+        return product_statement_for(
+            organization=p.org, account=p.account, start=FEBRUARY[0], end=FEBRUARY[1], **subject
+        )
 
 
 def test_the_product_statement_attributes_each_payment_pro_rata_to_the_cent(world, in_scope, mixed_invoice):
     p = world.porta
-    number = mixed_invoice["m"].number
+    m, note = mixed_invoice["m"].number, mixed_invoice["note"].number
     kits = _product_statement(p, in_scope, product=p.product)
+    # the kits' share of M: 435.60 / 750.20 = 0.580645161…
     assert [
-        (line.entry_date, line.kind, line.document, line.quantity, line.net, line.tax, line.debit, line.credit)
-        for line in kits.lines
+        (r.entry_date, r.kind, r.document, r.invoice_number, r.quantity, r.net, r.applied, r.share, r.attributed)
+        for r in kits.rows
     ] == [
-        (date(2024, 2, 5), "invoiced", number, D("3.000"), D("360.00"), D("75.60"), D("435.60"), D("0.00")),
-        (date(2024, 2, 10), "paid", number, None, None, None, D("0.00"), D("160.00")),  # 333.33 × 0.48 = 159.9984
-        (
-            date(2024, 2, 12),
-            "credited",
-            mixed_invoice["note"].number,
-            D("1.000"),
-            D("120.00"),
-            D("25.20"),
-            D("0.00"),
-            D("145.20"),
-        ),
-        (date(2024, 2, 20), "paid", number, None, None, None, D("0.00"), D("130.40")),  # 271.67 × 0.48 = 130.4016
+        (date(2024, 2, 5), "invoice", m, "", D("3.000"), D("360.00"), None, None, None),
+        # 333.33 × 0.580645161… = 193.5464…
+        (date(2024, 2, 10), "allocation", "Q", m, None, None, D("333.33"), D("0.58064516"), D("193.55")),
+        (date(2024, 2, 12), "credit_note", note, m, D("-1.000"), D("-120.00"), None, None, None),
+        # 271.67 × 0.580645161… = 157.7438…
+        (date(2024, 2, 20), "allocation", "R", m, None, None, D("271.67"), D("0.58064516"), D("157.74")),
     ]
-    assert [(line.description, line.applied, line.share_percent) for line in kits.lines if line.is_attributed] == [
-        ("Q", D("333.33"), D("48.00")),
-        ("R", D("271.67"), D("48.00")),
+    assert [r.kind_label for r in kits.rows] == [
+        "Invoiced",
+        "Payment, attributed pro rata",
+        "Credited",
+        "Payment, attributed pro rata",
     ]
-    assert (kits.quantity_invoiced, kits.quantity_credited, kits.invoiced, kits.credited, kits.paid) == (
+    assert (kits.quantity_invoiced, kits.quantity_credited, kits.net_invoiced, kits.net_credited) == (
         D("3.000"),
         D("1.000"),
-        D("435.60"),
-        D("145.20"),
-        D("290.40"),
+        D("360.00"),
+        D("120.00"),
     )
-    assert kits.net_change == D("0.00")  # the kits are paid in full: what is left of them, 290.40
+    assert (kits.attributed_paid, kits.quantity_total, kits.net_total) == (D("351.29"), D("2.000"), D("240.00"))
     installation = _product_statement(p, in_scope, product=p.product2)
-    # 333.33 × 0.52 = 173.3316 and 271.67 × 0.52 = 141.2684: with the kits', each payment whole.
-    assert [line.credit for line in installation.lines if line.is_attributed] == [D("173.33"), D("141.27")]
-    assert (installation.invoiced, installation.paid, installation.net_change) == (
-        D("314.60"),
-        D("314.60"),
-        D("0.00"),
-    )
+    # 333.33 × 0.419354838… = 139.7833… and 271.67 × 0.419354838… = 113.9261…: each payment whole
+    # with the kits' part (193.55 + 139.78 = 333.33; 157.74 + 113.93 = 271.67).
+    assert [r.attributed for r in installation.rows if r.is_attributed] == [D("139.78"), D("113.93")]
+    assert installation.attributed_paid == D("253.71")
 
 
 def test_a_category_statement_holds_the_lines_of_its_products(world, in_scope, mixed_invoice):
     p = world.porta
     hardware = _product_statement(p, in_scope, category=p.category)
     kits = _product_statement(p, in_scope, product=p.product)
-    assert hardware.lines == kits.lines
+    assert hardware.rows == kits.rows
     assert (hardware.subject, kits.subject) == ("Category: Hardware", "PORTA-001 · Sensor kit")
 
 
@@ -252,25 +181,19 @@ def test_a_reversed_payment_is_attributed_back_on_the_day_it_bounced(world, in_s
             organization=p.org, actor=p.finance, payment=payment, reversed_on=date(2024, 2, 9), reason="Bounced."
         )
     kits = _product_statement(p, in_scope, product=p.product)
-    assert [(line.entry_date, line.kind, line.debit, line.credit, line.note) for line in kits.lines] == [
-        (date(2024, 2, 5), "invoiced", D("145.20"), D("0.00"), ""),
-        (date(2024, 2, 6), "paid", D("0.00"), D("64.86"), ""),  # 100 × 145.20 / 223.85 = 64.864…
-        (date(2024, 2, 9), "unpaid", D("64.86"), D("0.00"), "The payment was reversed"),
+    assert [(r.entry_date, r.kind, r.net, r.applied, r.attributed) for r in kits.rows] == [
+        (date(2024, 2, 5), "invoice", D("120.00"), None, None),
+        (date(2024, 2, 6), "allocation", None, D("100.00"), D("64.86")),  # 100 × 145.20 / 223.85 = 64.864…
+        (date(2024, 2, 9), "ended", None, D("-100.00"), D("-64.86")),
     ]
-    assert (kits.paid, kits.net_change) == (D("0.00"), D("145.20"))
+    assert kits.attributed_paid == D("0.00")
 
 
-def test_a_product_statement_leaves_out_other_accounts_and_other_periods(world, in_scope, mixed_invoice, issued):
+def test_a_product_statement_leaves_out_other_periods(world, in_scope, mixed_invoice, issued):
     p = world.porta
     issued(p, issue_date=date(2024, 3, 1), lines=[{"product": p.product, "quantity": D("5")}])
     kits = _product_statement(p, in_scope, product=p.product)
-    assert [line.kind for line in kits.lines] == ["invoiced", "paid", "credited", "paid"]
-
-
-def test_a_product_statement_is_for_a_product_or_a_category(world, in_scope):
-    p = world.porta
-    with pytest.raises(ValueError, match="for a product or a category"):
-        _product_statement(p, in_scope)
+    assert [r.kind for r in kits.rows] == ["invoice", "allocation", "credit_note", "allocation"]
 
 
 # --- Who reads it -----------------------------------------------------------------------------------
