@@ -60,7 +60,7 @@ def _requestable_teams(request: HttpRequest):
     if permissions.can_request_statements_of_everyone(membership):
         return teams
     if membership.is_sales_lead:
-        return teams.filter(members__membership=membership, members__is_lead=True)
+        return teams.filter(team_members__membership=membership, team_members__is_lead=True)
     return None
 
 
