@@ -13,6 +13,7 @@ class BillingConfig(AppConfig):
         from billing.exports import credit_note_rows, invoice_rows
         from billing.exports_payments import payment_rows
         from billing.exports_receivables import receivables_rows
+        from billing.exports_statements import statement_list_rows
         from tenancy.exports import register_export
         from tenancy.selectors import register_audit_actions
 
@@ -20,6 +21,7 @@ class BillingConfig(AppConfig):
         register_export("credit_notes", credit_note_rows, _("Credit notes"), "credit_notes")
         register_export("payments", payment_rows, _("Payments"), "payments")
         register_export("receivables", receivables_rows, _("Receivables"), "receivables")
+        register_export("statements", statement_list_rows, _("Statements"), "statements")
         register_audit_actions(
             {
                 "invoice.create": _("drafted the invoice"),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_payments")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_receivables")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls")),
+    path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_statements")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
@@ -34,5 +35,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("billing.urls_payments")),
     path("o/<slug:org_slug>/", include("billing.urls_receivables")),
     path("o/<slug:org_slug>/", include("billing.urls")),
+    path("o/<slug:org_slug>/", include("billing.urls_statements")),
     path("", include("tenancy.urls")),
 ]

@@ -36,6 +36,7 @@ ID_SOURCES = {
     "invoice_id": lambda org: org.invoice.pk,
     "line_id": lambda org: org.invoice_line.pk,
     "credit_note_id": lambda org: org.credit_note.pk,
+    "batch_id": lambda org: org.statement_batch.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.

@@ -329,6 +329,8 @@ def test_the_openapi_schema_lists_every_operation():
             "invoices_credit",
             "credit_notes_list",
             "credit_notes_retrieve",
+            "billing_statement_retrieve",
+            "billing_product_statement_retrieve",
         ]
     )
 
