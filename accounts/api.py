@@ -83,7 +83,7 @@ def _visible_account(request, account_id: int) -> Account:
     except Account.DoesNotExist:
         raise ApplicationError(
             _("Not found."), {"account": _("No account you can see has this id.")}, code="not_found", status=404
-        )
+        ) from None
 
 
 def _create_on_account(request, input_class, create, fetch):

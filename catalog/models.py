@@ -8,10 +8,10 @@ reads); catalog.services keeps the rest (who may change the catalogue, the lifec
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -50,7 +50,9 @@ class TaxRate(TenantOwned):
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        error_messages=dict.fromkeys(("invalid", "null", "max_digits", "max_whole_digits"), RATE_RANGE)
+        error_messages=dict.fromkeys(
+            ("invalid", "null", "max_digits", "max_whole_digits", "min_value", "max_value"), RATE_RANGE
+        )
         | {"max_decimal_places": _("At most two decimals.")},
     )
     is_exempt = models.BooleanField(_("exempt"), default=False)
@@ -78,7 +80,14 @@ class TaxRate(TenantOwned):
                 condition=Q(is_exempt=False) | Q(rate=0),
                 name="taxrate_exempt_has_no_rate",
                 field="rate",
-                violation_error_message=_("An exempt rate is 0 %."),
+                violation_error_message=_("An exempt rate charges no tax: its rate is 0."),
+            ),
+            # The invoice prints why no tax is charged (Spanish invoices must).
+            FieldCheckConstraint(
+                condition=Q(is_exempt=False) | ~Q(exemption_reason=""),
+                name="taxrate_exempt_says_why",
+                field="exemption_reason",
+                violation_error_message=_("An exempt rate says why: the legal reason the invoice prints."),
             ),
         ]
         verbose_name = _("tax rate")
@@ -145,7 +154,8 @@ class Product(OfOneOrganization, TenantOwned):
         error_messages=REQUIRED,
     )
     name = TrimmedCharField(_("name"), max_length=200, error_messages=REQUIRED)
-    description = TrimmedTextField(_("description"), blank=True, max_length=4000)
+    # A TextField's max_length only sizes a form's box: the validator says it to full_clean().
+    description = TrimmedTextField(_("description"), blank=True, max_length=4000, validators=[MaxLengthValidator(4000)])
     kind = models.CharField(
         _("kind"), max_length=10, choices=ProductKind.choices, default=ProductKind.PRODUCT, error_messages=ON_THE_LIST
     )
@@ -279,4 +289,13 @@ class ProductPrice(OfOneOrganization, TenantOwned):
         verbose_name_plural = _("prices")
 
     def __str__(self) -> str:
-        return f"{self.product_id} {self.currency} {self.list_price}"
+        return f"{self.product} · {self.currency}"
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        """What is left of the list price after the unit cost, in percent to one decimal; None
+        for a price of 0."""
+        if not self.list_price:
+            return None
+        margin = (self.list_price - self.unit_cost) * 100 / self.list_price
+        return margin.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -23,8 +23,10 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include("tenancy.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("clients.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("accounts.api_urls")),
+    path("api/v1/o/<slug:org_slug>/", include("catalog.api_urls")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
+    path("o/<slug:org_slug>/", include("catalog.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 
+from tenancy import services
 from tenancy.models import (
     ApiToken,
     AuditEvent,
@@ -55,6 +56,11 @@ admin_site = AccountDeskAdminSite(name="admin")
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "base_currency", "time_zone", "default_language", "is_active"]
     search_fields = ["name", "slug"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # what tenancy.services.organization_create gives a new one
+            services.organization_set_up(obj)
 
 
 @admin.register(User, site=admin_site)

@@ -9,6 +9,7 @@ NAV_SECTIONS = {
     "accounts": "portfolio",
     "clients": "clients",
     "contacts": "clients",
+    "catalog": "catalog",
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",

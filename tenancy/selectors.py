@@ -305,6 +305,11 @@ AUDIT_ACTIONS = {
 }
 
 
+def register_audit_actions(actions: dict[str, str]) -> None:
+    """An app's own actions, as the trail says them (lazy: read in each reader's language)."""
+    AUDIT_ACTIONS.update(actions)
+
+
 def export_of_requester(*, organization: Organization, membership: Membership, export_id: int) -> Export:
     """The export if `membership` asked for it: it holds what they may see, so no one else
     gets it (Export.DoesNotExist, a 404, whether it exists or not)."""

@@ -157,7 +157,21 @@ def organization_create(
     )
     organization.full_clean()
     organization.save()
+    organization_set_up(organization)
     return organization
+
+
+def organization_set_up(organization: Organization) -> None:
+    """What every app gives a new organisation (catalog: the VAT rates), each named by its
+    AppConfig's `organization_setup` and called inside the organisation's tenant scope, so
+    that tenancy imports none of them (the map's dependencies point one way)."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    for config in apps.get_app_configs():
+        if path := getattr(config, "organization_setup", None):
+            with tenant_scope(organization):
+                import_string(path)(organization)
 
 
 # --- People ------------------------------------------------------------------------------------
@@ -641,6 +655,6 @@ def export_request(
                 time_zone=time_zone,
             )
     except IntegrityError:  # the same person asked twice at once: the other request won
-        raise ApplicationError(busy, code="export_unfinished", status=409)
+        raise ApplicationError(busy, code="export_unfinished", status=409) from None
     transaction.on_commit(lambda: export_prepare.delay(organization_id=organization.pk, export_id=export.pk))
     return export

@@ -190,26 +190,63 @@ def build_portfolio(world: SimpleNamespace) -> None:
 
 
 def build_catalog(world: SimpleNamespace) -> None:
-    """VAT 21 %, a category, one product (`product`) with a EUR price."""
-    from catalog.models import Category, Product, ProductPrice, TaxRate
+    """The default tax rates (`vat21` among them), a category, two products and an obsolete
+    one, through the services: `product` (a sensor kit, EUR 120.00, cost 70.00: `price`),
+    `product2` (installation, a service by the hour, EUR 65.00, cost 30.00: `price2`) and
+    `old_product` (the kit's previous model, obsolete since 3 March 2025, replaced by `product`)."""
+    from datetime import date
 
-    org = world.org
+    from catalog import services as catalog_services
+    from catalog.models import TaxRate
+
+    org, slug, admin = world.org, world.org.slug.upper(), world.admin
     with transaction.atomic(), tenant_scope(org):
-        world.vat21 = TaxRate.objects.create(organization=org, name="VAT 21%", rate=Decimal("21.00"))
-        world.category = Category.objects.create(organization=org, name="Hardware")
-        world.product = Product.objects.create(
+        catalog_services.tax_rates_ensure_defaults(org)
+        world.vat21 = TaxRate.objects.get(organization=org, rate=Decimal("21.00"), is_exempt=False)
+        world.category = catalog_services.category_create(organization=org, actor=admin, name="Hardware")
+        world.product = catalog_services.product_create(
             organization=org,
-            sku=f"{org.slug.upper()}-001",
+            actor=admin,
+            sku=f"{slug}-001",
             name="Sensor kit",
             category=world.category,
             tax_rate=world.vat21,
         )
-        world.price = ProductPrice.objects.create(
+        world.price = catalog_services.product_price_set(
             organization=org,
+            actor=admin,
             product=world.product,
             currency="EUR",
             list_price=Decimal("120.00"),
             unit_cost=Decimal("70.00"),
+        )
+        world.product2 = catalog_services.product_create(
+            organization=org,
+            actor=admin,
+            sku=f"{slug}-002",
+            name="Installation",
+            kind="service",
+            unit="hour",
+            tax_rate=world.vat21,
+        )
+        world.price2 = catalog_services.product_price_set(
+            organization=org,
+            actor=admin,
+            product=world.product2,
+            currency="EUR",
+            list_price=Decimal("65.00"),
+            unit_cost=Decimal("30.00"),
+        )
+        old = catalog_services.product_create(
+            organization=org,
+            actor=admin,
+            sku=f"{slug}-000",
+            name="Sensor kit (2019)",
+            category=world.category,
+            tax_rate=world.vat21,
+        )
+        world.old_product = catalog_services.product_make_obsolete(
+            organization=org, actor=admin, product=old, replaced_by=world.product, obsolete_on=date(2025, 3, 3)
         )
 
 

@@ -29,6 +29,9 @@ ID_SOURCES = {
     "incident_id": lambda org: org.incident.pk,
     "export_id": lambda org: org.export.pk,
     "invitation_id": lambda org: org.invitation.pk,
+    "product_id": lambda org: org.product.pk,
+    "tax_rate_id": lambda org: org.vat21.pk,
+    "category_id": lambda org: org.category.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -43,8 +46,20 @@ API_LISTS = {
     "api-objectives": lambda org: [org.objective.pk],
     "api-activities": lambda org: [org.activity.pk],
     "api-incidents": lambda org: [org.incident.pk],
+    "api-products": lambda org: sorted([org.product.pk, org.product2.pk, org.old_product.pk]),
+    "api-tax-rates": lambda org: sorted(rate.pk for rate in tax_rates_of(org)),
+    "api-categories": lambda org: [org.category.pk],
 }
 API_NOT_LISTS = {"api-me"}
+
+
+def tax_rates_of(org) -> list:
+    """The organisation's tax rates (the defaults every organisation starts with)."""
+    from catalog.models import TaxRate
+
+    with transaction.atomic(), cross_tenant_scope_dangerously(user=SUPERUSER):
+        return list(TaxRate.objects.filter(organization=org.org))
+
 
 # Routes outside any organisation, and why they are safe there.
 NON_TENANT_ROUTES = {
@@ -129,6 +144,7 @@ def secrets_of(org) -> list[str]:
         org.activity.summary,
         org.incident.title,
         org.activity.next_step,
+        org.product.sku,
     ]
     books = [org.payment.reference]  # "PORTA-TRANSFER-1": invoice numbers repeat across organisations
     return (

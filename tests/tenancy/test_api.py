@@ -300,6 +300,15 @@ def test_the_openapi_schema_lists_every_operation():
             "incidents_list",
             "incidents_retrieve",
             "incidents_update",
+            "products_create",
+            "products_list",
+            "products_make_obsolete",
+            "products_reactivate",
+            "products_retrieve",
+            "products_set_price",
+            "products_update",
+            "tax_rates_list",
+            "categories_list",
         ]
     )
 
