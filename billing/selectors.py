@@ -22,32 +22,48 @@ What is open is computed at read time from the documents, never stored:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+from typing import Literal
 
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
+    Exists,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
+from accounts.selectors import visible_accounts
 from billing.models import (
     Allocation,
     BillingSettings,
     CreditNote,
+    CreditNoteLine,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
+    LedgerEntry,
+    Payment,
 )
-from billing.totals import ZERO
-from tenancy.models import Organization
+from billing.permissions import can_see_all_billing
+from billing.totals import ZERO, cents
+from catalog.models import Category, Product
+from tenancy.models import Membership, Organization
 from tenancy.selectors import one_or_none
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -116,3 +132,645 @@ def invoice_open_amounts(*, organization: Organization, invoice_ids: Iterable[in
     """{invoice id: outstanding now}, one query (the services read it under their locks)."""
     invoices = Invoice.objects.filter(organization=organization, pk__in=list(invoice_ids))
     return dict(with_open_amounts(invoices).values_list("pk", "outstanding"))
+
+
+def payment_unallocated(*, organization: Organization, payment: Payment) -> Decimal:
+    """What is left of a payment to allocate now: its amount less its active allocations (nothing
+    of a reversed payment). One query."""
+    if payment.is_reversed:
+        return ZERO
+    allocated = Allocation.objects.filter(
+        organization=organization, payment=payment, reversed_at__isnull=True
+    ).aggregate(s=Sum("amount"))["s"]
+    return payment.amount - (allocated or ZERO)
+
+
+# --- Lists and single documents ---------------------------------------------------------------------
+
+
+def _visible(queryset: QuerySet, *, organization: Organization, membership: Membership, path: str = "account"):
+    """Rows of the accounts `membership` sees (all of them for finance and admins)."""
+    queryset = queryset.filter(organization=organization)
+    if can_see_all_billing(membership):
+        return queryset
+    return queryset.filter(
+        **{f"{path}__in": visible_accounts(organization=organization, membership=membership).values("pk")}
+    )
+
+
+def _overdue(today: date) -> Case:
+    return Case(
+        When(Q(outstanding__gt=0, due_date__lt=today), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def invoice_list(*, organization: Organization, membership: Membership, today: date | None = None) -> QuerySet[Invoice]:
+    """Invoices (drafts too) of the accounts the viewer sees, with their account, `credited`,
+    `paid`, `outstanding` and `is_overdue` (outstanding and due before `today`); newest first,
+    drafts on top."""
+    invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
+    return (
+        with_open_amounts(invoices.select_related("account"))
+        .annotate(is_overdue=_overdue(today or timezone.localdate()))
+        .order_by(F("issue_date").desc(nulls_first=True), "-id")
+    )
+
+
+def invoice_get(*, organization: Organization, membership: Membership, invoice_id: int) -> Invoice:
+    """One invoice the viewer may see, with its account and client, its people, its lines (with
+    product and tax rate), its credit notes and its active allocations (with their payments),
+    and its open amounts; Invoice.DoesNotExist (a 404) otherwise."""
+    return (
+        invoice_list(organization=organization, membership=membership)
+        .select_related("account__client", "created_by__user", "issued_by__user")
+        .prefetch_related(
+            Prefetch("lines", InvoiceLine.objects.select_related("product", "tax_rate").order_by("position")),
+            Prefetch("credit_notes", CreditNote.objects.order_by("issue_date", "id")),
+            Prefetch(
+                "allocations",
+                Allocation.objects.filter(reversed_at__isnull=True).select_related("payment").order_by("id"),
+                to_attr="active_allocations",
+            ),
+        )
+        .get(pk=invoice_id)
+    )
+
+
+def invoice_outstanding(
+    *, organization: Organization, membership: Membership, as_of: date | None = None, account: Account | None = None
+) -> QuerySet[Invoice]:
+    """Issued invoices with something open (now, or as of a date), of the accounts the viewer
+    sees (or of one `account`), annotated `credited`, `paid`, `outstanding` and `is_overdue`;
+    oldest due first."""
+    invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership).filter(
+        status=InvoiceStatus.ISSUED
+    )
+    if as_of is not None:
+        invoices = invoices.filter(issue_date__lte=as_of)
+    if account is not None:
+        invoices = invoices.filter(account=account)
+    return (
+        with_open_amounts(invoices.select_related("account"), as_of)
+        .filter(outstanding__gt=0)
+        .annotate(is_overdue=_overdue(as_of or timezone.localdate()))
+        .order_by("due_date", "issue_date", "id")
+    )
+
+
+def credit_note_list(*, organization: Organization, membership: Membership) -> QuerySet[CreditNote]:
+    """Credit notes of the accounts the viewer sees, with their invoice and account; newest first."""
+    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
+    return notes.select_related("invoice", "account").order_by("-issue_date", "-id")
+
+
+def credit_note_get(*, organization: Organization, membership: Membership, credit_note_id: int) -> CreditNote:
+    """One credit note the viewer may see, with its lines (and their invoice lines); DoesNotExist otherwise."""
+    return (
+        credit_note_list(organization=organization, membership=membership)
+        .select_related("account__client", "created_by__user")
+        .prefetch_related(Prefetch("lines", CreditNoteLine.objects.select_related("invoice_line", "tax_rate")))
+        .get(pk=credit_note_id)
+    )
+
+
+def _with_allocated(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    allocated = Coalesce(
+        Subquery(
+            Allocation.objects.filter(payment=OuterRef("pk"), reversed_at__isnull=True)
+            .order_by()
+            .values("payment")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        ),
+        Value(ZERO),
+        output_field=MONEY,
+    )
+    return payments.annotate(
+        allocated=allocated,
+        unallocated=Case(
+            When(reversed_on__isnull=True, then=F("amount") - F("allocated")), default=Value(ZERO), output_field=MONEY
+        ),
+    )
+
+
+def payment_list(*, organization: Organization, membership: Membership) -> QuerySet[Payment]:
+    """Payments of the accounts the viewer sees, with their account, `allocated` (active
+    allocations) and `unallocated` (the account's credit from it; nothing once reversed);
+    newest first."""
+    payments = _visible(Payment.objects.all(), organization=organization, membership=membership)
+    return _with_allocated(payments.select_related("account")).order_by("-received_on", "-id")
+
+
+def payment_get(*, organization: Organization, membership: Membership, payment_id: int) -> Payment:
+    """One payment the viewer may see, with its allocations (all, ended ones too, with their
+    invoices); DoesNotExist otherwise."""
+    return (
+        payment_list(organization=organization, membership=membership)
+        .select_related("account__client", "recorded_by__user", "reversed_by__user")
+        .prefetch_related(Prefetch("allocations", Allocation.objects.select_related("invoice").order_by("id")))
+        .get(pk=payment_id)
+    )
+
+
+def payment_allocation_proposal(
+    *, organization: Organization, payment: Payment, amount: Decimal | None = None
+) -> list[tuple[Invoice, Decimal]]:
+    """How to allocate `amount` (what is left of the payment, by default) to its account's open
+    invoices in its currency: oldest due first, each up to what is open on it. One query for
+    the invoices (and one for what is left, when `amount` is not given)."""
+    left = payment_unallocated(organization=organization, payment=payment) if amount is None else amount
+    proposal = []
+    if left <= 0:
+        return proposal
+    invoices = with_open_amounts(
+        Invoice.objects.filter(
+            organization=organization,
+            account_id=payment.account_id,
+            currency=payment.currency,
+            status=InvoiceStatus.ISSUED,
+        )
+    ).filter(outstanding__gt=0)
+    for invoice in invoices.order_by("due_date", "issue_date", "id"):
+        if left <= 0:
+            break
+        take = min(left, invoice.outstanding)
+        proposal.append((invoice, take))
+        left -= take
+    return proposal
+
+
+# --- Balances ---------------------------------------------------------------------------------------
+
+
+def account_balances(
+    *, organization: Organization, accounts: Iterable[Account | int], as_of: date | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """{account id: {currency: balance}} from the ledger (debit − credit, entries dated by
+    `as_of`), for many accounts in one query; an account with no entries is left out."""
+    ids = [a if isinstance(a, int) else a.pk for a in accounts]
+    entries = LedgerEntry.objects.filter(organization=organization, account_id__in=ids)
+    if as_of is not None:
+        entries = entries.filter(entry_date__lte=as_of)
+    balances: dict[int, dict[str, Decimal]] = {}
+    for account_id, currency, debit, credit in (
+        entries.order_by()
+        .values("account_id", "currency")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .values_list("account_id", "currency", "d", "c")
+    ):
+        balances.setdefault(account_id, {})[currency] = debit - credit
+    return balances
+
+
+def account_balance(*, organization: Organization, account: Account, as_of: date | None = None) -> dict[str, Decimal]:
+    """{currency: balance} of one account from the ledger (see account_balances)."""
+    return account_balances(organization=organization, accounts=[account.pk], as_of=as_of).get(account.pk, {})
+
+
+@dataclass(frozen=True)
+class BillingSummary:
+    """What the portfolio and the account 360 page show of an account's billing."""
+
+    account_id: int
+    currency: str  # the account's
+    balance: Decimal  # in it, from the ledger
+    overdue: Decimal  # outstanding on invoices due before today
+    oldest_overdue_invoice_id: int | None
+    oldest_overdue_number: str | None
+    oldest_overdue_due_date: date | None
+
+    def days_overdue(self, today: date) -> int | None:
+        return (today - self.oldest_overdue_due_date).days if self.oldest_overdue_due_date else None
+
+
+def account_billing_summary(
+    *, organization: Organization, accounts: Iterable[Account | int], today: date | None = None
+) -> dict[int, BillingSummary]:
+    """{account id: BillingSummary} for many accounts in one query: the balance in the
+    account's currency, the overdue amount and the oldest overdue invoice (number and due date)."""
+    today = today or timezone.localdate()
+    ids = [a if isinstance(a, int) else a.pk for a in accounts]
+    ledger = (
+        LedgerEntry.objects.filter(account=OuterRef("pk"), currency=OuterRef("currency"))
+        .order_by()
+        .values("account")
+        .annotate(s=Sum(F("debit") - F("credit")))
+        .values("s")
+    )
+    overdue = with_open_amounts(
+        Invoice.objects.filter(
+            account=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_date__lt=today, currency=OuterRef("currency")
+        )
+    ).filter(outstanding__gt=0)
+    oldest = overdue.order_by("due_date", "issue_date", "id")
+    rows = (
+        Account.objects.filter(organization=organization, pk__in=ids)
+        .annotate(
+            balance=Coalesce(Subquery(ledger), Value(ZERO), output_field=MONEY),
+            overdue=Coalesce(
+                Subquery(overdue.order_by().values("account").annotate(s=Sum("outstanding")).values("s")),
+                Value(ZERO),
+                output_field=MONEY,
+            ),
+            oldest_id=Subquery(oldest.values("pk")[:1]),
+            oldest_number=Subquery(oldest.values("number")[:1]),
+            oldest_due=Subquery(oldest.values("due_date")[:1]),
+        )
+        .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
+    )
+    return {row[0]: BillingSummary(*row) for row in rows}
+
+
+# --- Aging --------------------------------------------------------------------------------------------
+
+BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_91_120", "over_120")
+BUCKET_LABELS = {
+    "current": _("Current"),
+    "days_1_30": _("1–30 days"),
+    "days_31_60": _("31–60 days"),
+    "days_61_90": _("61–90 days"),
+    "days_91_120": _("91–120 days"),
+    "over_120": _("Over 120 days"),
+}
+GroupBy = Literal["account", "owner", "team", "tenant"]
+_GROUPS: dict[str, tuple[str, str] | None] = {
+    "account": ("account_id", "account__name"),
+    "owner": ("account__owner_id", "account__owner__user__full_name"),
+    "team": ("account__sales_team_id", "account__sales_team__name"),
+    "tenant": None,
+}
+
+
+@dataclass(frozen=True)
+class Aging:
+    """Outstanding amounts by days past the due date."""
+
+    current: Decimal = ZERO
+    days_1_30: Decimal = ZERO
+    days_31_60: Decimal = ZERO
+    days_61_90: Decimal = ZERO
+    days_91_120: Decimal = ZERO
+    over_120: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return sum((getattr(self, b) for b in BUCKETS), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.total - self.current
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    group: str  # account, owner, team or tenant
+    key: int | None  # the account's, owner's (membership) or team's id; None for the tenant or no team
+    label: str
+    currency: str
+    amounts: Aging  # in `currency`
+    base: Aging  # in the organisation's base currency, at each invoice's stored rate
+
+
+def _bucket_conditions(as_of: date) -> dict[str, Q]:
+    days = [as_of - timedelta(days=n) for n in (30, 60, 90, 120)]
+    return {
+        "current": Q(due_date__gte=as_of),
+        "days_1_30": Q(due_date__lt=as_of, due_date__gte=days[0]),
+        "days_31_60": Q(due_date__lt=days[0], due_date__gte=days[1]),
+        "days_61_90": Q(due_date__lt=days[1], due_date__gte=days[2]),
+        "days_91_120": Q(due_date__lt=days[2], due_date__gte=days[3]),
+        "over_120": Q(due_date__lt=days[3]),
+    }
+
+
+def _aging_rows(invoices: QuerySet[Invoice], as_of: date, group_by: str) -> list[dict]:
+    """One aggregate query: per group and currency, each bucket's outstanding and its base amount."""
+    group = _GROUPS[group_by]
+    conditions = _bucket_conditions(as_of)
+    sums = {}
+    for bucket, condition in conditions.items():
+        sums[bucket] = Coalesce(
+            Sum(Case(When(condition, then=F("outstanding")), default=Value(ZERO), output_field=MONEY)),
+            Value(ZERO),
+            output_field=MONEY,
+        )
+        sums[f"base_{bucket}"] = Coalesce(
+            Sum(
+                Case(When(condition, then=F("outstanding") * F("rate_to_base")), default=Value(ZERO), output_field=WIDE)
+            ),
+            Value(ZERO),
+            output_field=WIDE,
+        )
+    fields = [*(group or ()), "currency"]
+    issued = invoices.filter(status=InvoiceStatus.ISSUED, issue_date__lte=as_of)
+    return list(with_open_amounts(issued, as_of).order_by().values(*fields).annotate(**sums))
+
+
+def _aging_of(row: dict, prefix: str = "") -> Aging:
+    if prefix:
+        return Aging(**{b: cents(Decimal(row[f"{prefix}{b}"])) for b in BUCKETS})
+    return Aging(**{b: row[b] for b in BUCKETS})
+
+
+def aging(
+    *, organization: Organization, membership: Membership, as_of: date, group_by: GroupBy = "account"
+) -> list[AgingRow]:
+    """What is outstanding on `as_of` by days past due, per account, owner (the account's
+    executive), sales team or the whole tenant, and currency; of the accounts the viewer sees.
+    Rows with nothing outstanding are left out; sorted by label and currency. One query."""
+    if group_by not in _GROUPS:
+        raise ValueError(f"group_by is one of {', '.join(_GROUPS)}")
+    invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
+    group = _GROUPS[group_by]
+    result = []
+    for row in _aging_rows(invoices, as_of, group_by):
+        amounts = _aging_of(row)
+        if amounts.total == 0:
+            continue
+        if group is None:
+            key, label = None, organization.name
+        else:
+            key = row[group[0]]
+            label = row[group[1]] if key is not None else str(_("No team"))
+        result.append(AgingRow(group_by, key, label, row["currency"], amounts, _aging_of(row, "base_")))
+    return sorted(result, key=lambda r: (r.label.casefold(), r.currency, r.key or 0))
+
+
+def dso(*, organization: Organization, membership: Membership, start: date, end: date) -> Decimal | None:
+    """Days sales outstanding over [start, end] in the base currency: what is outstanding at the
+    end ÷ what was invoiced (less credit notes) in the period × the period's days, to a tenth of a
+    day; None when nothing was invoiced. Of the accounts the viewer sees. Two queries."""
+    invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership).filter(
+        status=InvoiceStatus.ISSUED
+    )
+    receivable = with_open_amounts(invoices.filter(issue_date__lte=end), end).aggregate(
+        s=Sum(F("outstanding") * F("rate_to_base"), output_field=WIDE)
+    )["s"]
+    sold = invoices.filter(issue_date__range=(start, end)).aggregate(
+        s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
+    )["s"]
+    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
+    credited = notes.filter(issue_date__range=(start, end)).aggregate(
+        s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
+    )["s"]
+    sales = Decimal(sold or 0) - Decimal(credited or 0)
+    if sales <= 0:
+        return None
+    days = (end - start).days + 1
+    with localcontext(prec=40):
+        return (Decimal(receivable or 0) / sales * days).quantize(Decimal("0.1"))
+
+
+# --- Statements ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An account's statement for [start, end] in one currency.
+
+    `entries`: a lazy queryset of LedgerEntry in date order, each with `balance` (the running
+    balance after it, from `opening`), `document_number` (the invoice's or credit note's),
+    `due_date` (an invoice's), `payment_reference` and `payment_method` (a payment's). Evaluate
+    it inside the tenant scope; `.iterator()` streams it."""
+
+    account: Account
+    currency: str
+    start: date
+    end: date
+    opening: Decimal
+    debits: Decimal
+    credits: Decimal
+    closing: Decimal
+    entries: QuerySet[LedgerEntry]
+    aging: Aging  # what was outstanding at `end`, by days past due
+
+
+def statement(
+    *, organization: Organization, account: Account, start: date, end: date, currency: str | None = None
+) -> Statement:
+    """The statement of `account` (one the caller may see) from `start` to `end`, both included,
+    in `currency` (the account's by default): the opening balance (every entry before `start`),
+    every document and payment with the running balance, the totals, the closing balance (= the
+    ledger's balance at `end`) and the aging at `end`. Three queries (the entries when read)."""
+    currency = currency or account.currency
+    ledger = LedgerEntry.objects.filter(organization=organization, account=account, currency=currency)
+    in_period = Q(entry_date__gte=start, entry_date__lte=end)
+    sums = ledger.filter(entry_date__lte=end).aggregate(
+        opening=Coalesce(
+            Sum(F("debit") - F("credit"), filter=Q(entry_date__lt=start)), Value(ZERO), output_field=MONEY
+        ),
+        debits=Coalesce(Sum("debit", filter=in_period), Value(ZERO), output_field=MONEY),
+        credits=Coalesce(Sum("credit", filter=in_period), Value(ZERO), output_field=MONEY),
+    )
+    # (cents(): SQLite sums as floats and gives back Decimals of any exponent)
+    opening, debits, credits = cents(sums["opening"]), cents(sums["debits"]), cents(sums["credits"])
+    entries = (
+        ledger.filter(in_period)
+        .annotate(
+            balance=Value(opening, output_field=MONEY)
+            + Window(Sum(F("debit") - F("credit")), order_by=[F("entry_date").asc(), F("id").asc()]),
+            document_number=Coalesce(F("invoice__number"), F("credit_note__number")),
+            due_date=F("invoice__due_date"),
+            payment_reference=F("payment__reference"),
+            payment_method=F("payment__method"),
+        )
+        .order_by("entry_date", "id")
+    )
+    invoices = Invoice.objects.filter(organization=organization, account=account, currency=currency)
+    rows = _aging_rows(invoices, end, "tenant")
+    return Statement(
+        account=account,
+        currency=currency,
+        start=start,
+        end=end,
+        opening=opening,
+        debits=debits,
+        credits=credits,
+        closing=opening + debits - credits,
+        entries=entries,
+        aging=_aging_of(rows[0]) if rows else Aging(),
+    )
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """An invoice or credit note line of the product in the period; a credit's quantity and
+    net are negative."""
+
+    kind: str  # "invoice" or "credit_note"
+    date: date
+    number: str  # the document's
+    invoice_number: str
+    sku: str
+    description: str
+    quantity: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class AttributedPayment:
+    """A payment applied to an invoice with the product (or its allocation ended: negative), and
+    the part of it attributed to the product, pro rata to the product's share of the invoice."""
+
+    kind: str  # "allocation", or "ended" (the payment reversed, or released by a credit note)
+    date: date
+    payment_id: int
+    payment_reference: str
+    invoice_number: str
+    amount: Decimal  # the allocation's
+    share: Decimal  # of the invoice's total, 0–1, to 8 places (the attribution uses it unrounded)
+    attributed: Decimal
+
+
+SHARE = Decimal("0.00000001")
+ATTRIBUTION_NOTE = _(
+    "Payments are attributed to the product pro rata: the product's share of each invoice's total, tax included."
+)
+
+
+@dataclass(frozen=True)
+class ProductStatement:
+    account: Account
+    currency: str
+    start: date
+    end: date
+    product: Product | None
+    category: Category | None
+    lines: list[ProductLine]
+    payments: list[AttributedPayment]
+    quantity_invoiced: Decimal = ZERO
+    quantity_credited: Decimal = ZERO
+    net_invoiced: Decimal = ZERO
+    net_credited: Decimal = ZERO
+    attributed_paid: Decimal = ZERO
+
+    @property
+    def attribution_note(self) -> str:
+        return str(ATTRIBUTION_NOTE)
+
+
+def _gross(column: str = "net", percent: str = "tax_percent"):
+    return F(column) * (Value(Decimal(100)) + F(percent)) / Value(Decimal(100))
+
+
+def product_statement(
+    *,
+    organization: Organization,
+    account: Account,
+    start: date,
+    end: date,
+    product: Product | None = None,
+    category: Category | None = None,
+    currency: str | None = None,
+) -> ProductStatement:
+    """The operations of `account` (one the caller may see) with one product, or with the
+    products of one category, from `start` to `end`: the invoice and credit note lines of it with
+    their quantities and amounts, and the payments applied to those invoices in the period,
+    attributed pro rata to the product's share of each invoice (ATTRIBUTION_NOTE), an ended
+    allocation as a negative row on the day it ended. Three queries."""
+    if (product is None) == (category is None):
+        raise ValueError("Give a product or a category.")
+    currency = currency or account.currency
+    of_product = Q(product=product) if product is not None else Q(product__category=category)
+    invoice_lines = InvoiceLine.objects.filter(organization=organization).filter(of_product)
+    lines = [
+        ProductLine("invoice", day, number, number, sku or "", description, quantity, net)
+        for day, number, sku, description, quantity, net in invoice_lines.filter(
+            invoice__account=account,
+            invoice__currency=currency,
+            invoice__status=InvoiceStatus.ISSUED,
+            invoice__issue_date__range=(start, end),
+        )
+        .order_by("invoice__issue_date", "invoice__number", "position")
+        .values_list("invoice__issue_date", "invoice__number", "product__sku", "description", "quantity", "net")
+    ]
+    of_credited_product = (
+        Q(invoice_line__product=product) if product is not None else Q(invoice_line__product__category=category)
+    )
+    lines += [
+        ProductLine("credit_note", day, number, invoice_number, sku or "", description, -quantity, -net)
+        for day, number, invoice_number, sku, description, quantity, net in CreditNoteLine.objects.filter(
+            of_credited_product,
+            organization=organization,
+            credit_note__account=account,
+            credit_note__currency=currency,
+            credit_note__issue_date__range=(start, end),
+        )
+        .order_by("credit_note__issue_date", "credit_note__number", "invoice_line__position")
+        .values_list(
+            "credit_note__issue_date",
+            "credit_note__number",
+            "invoice_line__invoice__number",
+            "invoice_line__product__sku",
+            "invoice_line__description",
+            "quantity",
+            "net",
+        )
+    ]
+    lines.sort(key=lambda line: (line.date, line.kind != "invoice", line.number))
+    product_gross = (
+        invoice_lines.filter(invoice=OuterRef("invoice"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum(_gross()))
+        .values("s")
+    )
+    invoice_gross = (
+        InvoiceLine.objects.filter(invoice=OuterRef("invoice"))
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum(_gross()))
+        .values("s")
+    )
+    allocations = (
+        Allocation.objects.filter(organization=organization, invoice__account=account, invoice__currency=currency)
+        .filter(Q(allocated_on__range=(start, end)) | Q(reversed_on__range=(start, end)))
+        .filter(Exists(invoice_lines.filter(invoice=OuterRef("invoice"))))
+        .annotate(
+            product_gross=Subquery(product_gross, output_field=WIDE),
+            invoice_gross=Subquery(invoice_gross, output_field=WIDE),
+        )
+        .order_by("allocated_on", "id")
+        .values_list(
+            "allocated_on",
+            "reversed_on",
+            "payment_id",
+            "payment__reference",
+            "invoice__number",
+            "amount",
+            "product_gross",
+            "invoice_gross",
+        )
+    )
+    payments = []
+    for allocated_on, reversed_on, payment_id, reference, number, amount, part, whole in allocations:
+        with localcontext(prec=40):
+            exact = Decimal(part) / Decimal(whole) if whole else Decimal(0)
+            attributed = cents(amount * exact)
+        share = exact.quantize(SHARE)
+        if start <= allocated_on <= end:
+            payments.append(
+                AttributedPayment("allocation", allocated_on, payment_id, reference, number, amount, share, attributed)
+            )
+        if reversed_on is not None and start <= reversed_on <= end:
+            payments.append(
+                AttributedPayment("ended", reversed_on, payment_id, reference, number, -amount, share, -attributed)
+            )
+    payments.sort(key=lambda p: (p.date, p.kind != "allocation", p.payment_id))
+    return ProductStatement(
+        account=account,
+        currency=currency,
+        start=start,
+        end=end,
+        product=product,
+        category=category,
+        lines=lines,
+        payments=payments,
+        quantity_invoiced=sum((line.quantity for line in lines if line.kind == "invoice"), Decimal(0)),
+        quantity_credited=-sum((line.quantity for line in lines if line.kind == "credit_note"), Decimal(0)),
+        net_invoiced=sum((line.net for line in lines if line.kind == "invoice"), ZERO),
+        net_credited=-sum((line.net for line in lines if line.kind == "credit_note"), ZERO),
+        attributed_paid=sum((p.attributed for p in payments), ZERO),
+    )

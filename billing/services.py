@@ -40,7 +40,9 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Sum, Value
+from django.db.models.fields import DateField
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,8 +61,10 @@ from billing.models import (
     LedgerKind,
     NumberSeries,
     Payment,
+    PaymentMethod,
     SeriesKind,
 )
+from billing.selectors import invoice_open_amounts, payment_unallocated
 from billing.totals import (
     ZERO,
     CreditAmounts,
@@ -76,6 +80,7 @@ from catalog.models import Product, ProductPrice, TaxRate
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization
 from tenancy.services import audit_changes, audit_record, audit_snapshot, save_deciding_by_constraint
+from tenancy.text import money_text
 
 INVOICE_FIELDS = [
     "account",
@@ -92,6 +97,7 @@ INVOICE_FIELDS = [
 ]
 LINE_FIELDS = ["position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_rate", "net"]
 CREDIT_NOTE_FIELDS = ["number", "invoice", "issue_date", "reason", "net_total", "tax_total", "total"]
+PAYMENT_FIELDS = ["account", "currency", "amount", "received_on", "method", "reference", "rate_to_base"]
 SETTINGS_FIELDS = ["statements_monthly", "statement_day", "invoice_notes"]
 # The largest amount a MoneyField holds (14 digits, 2 decimals).
 MONEY_LIMIT = Decimal("1e12")
@@ -795,6 +801,223 @@ def credit_note_create(
 
 
 # --- Payments ---------------------------------------------------------------------------------------
+
+
+def _locked_payment(organization: Organization, payment_id: int) -> Payment:
+    return (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .get(organization=organization, pk=payment_id)
+    )
+
+
+def _allocate(
+    organization: Organization,
+    actor: Membership,
+    payment: Payment,
+    allocations: Sequence[tuple[Invoice, Decimal]],
+) -> list[Allocation]:
+    """Allocate a locked payment to invoices: lock them in id order, read what is open on each
+    side under the locks, refuse what exceeds either."""
+    if payment.is_reversed:
+        raise ApplicationError(
+            _("This payment has been reversed: it cannot be allocated."), code="payment_reversed", status=409
+        )
+    if not allocations:
+        raise ApplicationError(
+            _("Choose at least one invoice to allocate the payment to."), {"allocations": _("Choose an invoice.")}
+        )
+    field = Allocation._meta.get_field("amount")
+    asked: dict[int, tuple[int, Decimal]] = {}
+    for index, (invoice, amount) in enumerate(allocations):
+        try:
+            amount = field.clean(amount, None)
+        except ValidationError as error:
+            raise ValidationError({f"allocations.{index}.amount": error.error_list}) from None
+        if getattr(invoice, "pk", None) in asked:
+            raise ValidationError({f"allocations.{index}.invoice": _("Allocate to each invoice once.")})
+        asked[invoice.pk] = (index, amount)
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",))
+        .filter(organization=organization, pk__in=sorted(asked))
+        .order_by("pk")
+    }
+    for pk, (index, _amount) in asked.items():
+        if pk not in invoices:
+            raise ValidationError({f"allocations.{index}.invoice": _("Choose an invoice of this organisation.")})
+    unallocated = payment_unallocated(organization=organization, payment=payment)
+    wanted = sum((amount for _index, amount in asked.values()), ZERO)
+    if wanted > unallocated:
+        raise ApplicationError(
+            _("You cannot allocate more than the payment has left: %(left)s.")
+            % {"left": money_text(unallocated, payment.currency)},
+            {"allocations": _("At most %(left)s in all.") % {"left": money_text(unallocated, payment.currency)}},
+        )
+    open_amounts = invoice_open_amounts(organization=organization, invoice_ids=list(invoices))
+    made = []
+    for pk, (index, amount) in sorted(asked.items(), key=lambda item: item[1][0]):
+        invoice = invoices[pk]
+        allocation = Allocation(
+            organization=organization,
+            payment=payment,
+            invoice=invoice,
+            amount=amount,
+            allocated_on=max(payment.received_on, invoice.issue_date or payment.received_on),
+            created_by=actor,
+        )
+        _clean(allocation, prefix=f"allocations.{index}", exclude=["created_by"])
+        left = open_amounts.get(pk, ZERO)
+        if amount > left:
+            raise ApplicationError(
+                _("You cannot allocate more than is open on invoice %(number)s: %(left)s.")
+                % {"number": invoice.number, "left": money_text(left, invoice.currency)},
+                {f"allocations.{index}.amount": _("At most %(left)s.") % {"left": money_text(left, invoice.currency)}},
+            )
+        made.append(allocation)
+    Allocation.objects.bulk_create(made)
+    return made
+
+
+def _allocations_audit(allocations: list[Allocation]) -> list[dict]:
+    return [{"invoice": a.invoice_id, "amount": str(a.amount)} for a in allocations]
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    organization: Organization,
+    actor: Membership,
+    account: Account,
+    amount: Decimal,
+    received_on: date,
+    method: str = PaymentMethod.TRANSFER,
+    reference: str = "",
+    currency: str | None = None,
+    rate_to_base: Decimal | None = None,
+    allocations: Sequence[tuple[Invoice, Decimal]] | None = None,
+) -> Payment:
+    """Record money received from `account` in its currency (another is refused), written to
+    the ledger as a credit; with `allocations`, (invoice, amount) pairs, allocated at once (see
+    payment_allocate). What is not allocated is the account's credit."""
+    _require(permissions.can_record_payment(actor, account), actor, account, _("Only finance records payments."))
+    payment = Payment(
+        organization=organization,
+        account=account,
+        currency=currency or account.currency,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference,
+        rate_to_base=Decimal("1") if rate_to_base is None else rate_to_base,
+        recorded_by=actor,
+    )
+    payment.full_clean()
+    _require_rate(organization, payment.currency, rate_to_base)
+    payment.save()
+    _post(
+        organization=organization,
+        account_id=account.pk,
+        kind=LedgerKind.PAYMENT,
+        entry_date=payment.received_on,
+        currency=payment.currency,
+        rate=payment.rate_to_base,
+        credit=payment.amount,
+        payment=payment,
+    )
+    extra = {}
+    if allocations:  # the payment is new: no one else sees it before this transaction commits
+        extra["allocations"] = _allocations_audit(_allocate(organization, actor, payment, allocations))
+    _audit_new(organization, actor, payment, PAYMENT_FIELDS, **extra)
+    return payment
+
+
+@transaction.atomic
+def payment_allocate(
+    *,
+    organization: Organization,
+    actor: Membership,
+    payment: Payment,
+    allocations: Sequence[tuple[Invoice, Decimal]],
+) -> list[Allocation]:
+    """Allocate what is left of a payment to issued invoices of its account, (invoice, amount)
+    pairs, partial amounts allowed: never more than the payment has left in all, nor more than
+    is open on an invoice, also with two people allocating at once (the payment is locked first,
+    then the invoices in id order). billing.selectors.payment_allocation_proposal proposes the
+    pairs, oldest due first."""
+    payment = _locked_payment(organization, payment.pk)
+    _require(
+        permissions.can_allocate_payment(actor, payment), actor, payment.account, _("Only finance allocates payments.")
+    )
+    made = _allocate(organization, actor, payment, allocations)
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="payment.allocate",
+        obj=payment,
+        changes={"allocations": [None, _allocations_audit(made)]},
+    )
+    return made
+
+
+@transaction.atomic
+def payment_reverse(
+    *, organization: Organization, actor: Membership, payment: Payment, reversed_on: date, reason: str
+) -> Payment:
+    """Reverse (bounce) a payment on a date, with a reason: its allocations end (their rows
+    stay, marked), the invoices they paid are open again, and the ledger gets a debit of the
+    payment's amount. Once: a second reversal is refused."""
+    payment = _locked_payment(organization, payment.pk)
+    _require(
+        permissions.can_reverse_payment(actor, payment), actor, payment.account, _("Only finance reverses payments.")
+    )
+    if payment.is_reversed:
+        raise ApplicationError(_("This payment has been reversed already."), code="payment_reversed", status=409)
+    errors = {}
+    if reversed_on is None:
+        errors["reversed_on"] = _("This field is required.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the payment is reversed.")
+    if errors:
+        raise ApplicationError(
+            next(iter(errors.values())) if len(errors) == 1 else _("Some fields need attention."), errors
+        )
+    payment.reversed_on, payment.reversal_reason = reversed_on, reason
+    payment.reversed_by, payment.reversed_at = actor, timezone.now()
+    try:
+        payment.full_clean()
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "reversal_reason" in error.error_dict:
+            error.error_dict["reason"] = error.error_dict.pop("reversal_reason")
+        raise
+    payment.save(update_fields=["reversed_on", "reversal_reason", "reversed_by", "reversed_at"])
+    ended = Allocation.objects.filter(organization=organization, payment=payment, reversed_at__isnull=True).update(
+        reversed_at=payment.reversed_at,
+        reversed_on=Greatest("allocated_on", Value(payment.reversed_on, output_field=DateField())),
+        reversal=AllocationEnd.PAYMENT_REVERSED,
+    )
+    _post(
+        organization=organization,
+        account_id=payment.account_id,
+        kind=LedgerKind.PAYMENT_REVERSAL,
+        entry_date=payment.reversed_on,
+        currency=payment.currency,
+        rate=payment.rate_to_base,
+        debit=payment.amount,
+        payment=payment,
+    )
+    audit_record(
+        organization=organization,
+        actor=actor.user,
+        action="payment.reverse",
+        obj=payment,
+        changes={
+            "reversed_on": [None, payment.reversed_on.isoformat()],
+            "reversal_reason": [None, payment.reversal_reason],
+            "allocations_ended": [0, ended],
+        },
+    )
+    return payment
 
 
 # --- Settings ----------------------------------------------------------------------------------------

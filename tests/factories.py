@@ -259,7 +259,6 @@ def build_billing(world: SimpleNamespace) -> None:
     from django.utils import timezone
 
     from billing import services as billing_services
-    from billing.models import Allocation, LedgerEntry, Payment
 
     org, finance = world.org, world.finance
     issued_on = timezone.localdate() - timedelta(days=45)
@@ -284,35 +283,16 @@ def build_billing(world: SimpleNamespace) -> None:
             lines=[(world.invoice_line, Decimal("1"))],
             issue_date=issued_on + timedelta(days=10),
         )
-        # Payments come with billing's next commit: this one is written as payment_record will.
-        received_on = issued_on + timedelta(days=20)
-        world.payment = Payment.objects.create(
+        world.payment = billing_services.payment_record(
             organization=org,
+            actor=finance,
             account=world.account,
-            currency="EUR",
             amount=Decimal("200.00"),
-            received_on=received_on,
+            received_on=issued_on + timedelta(days=20),
             reference=f"{org.slug.upper()}-TRANSFER-1",
-            recorded_by=finance,
+            allocations=[(world.invoice, Decimal("200.00"))],
         )
-        world.allocation = Allocation.objects.create(
-            organization=org,
-            payment=world.payment,
-            invoice=world.invoice,
-            amount=Decimal("200.00"),
-            allocated_on=received_on,
-            created_by=finance,
-        )
-        LedgerEntry.objects.create(
-            organization=org,
-            account=world.account,
-            kind="payment",
-            entry_date=received_on,
-            currency="EUR",
-            credit=Decimal("200.00"),
-            base_credit=Decimal("200.00"),
-            payment=world.payment,
-        )
+        world.allocation = world.payment.allocations.get()
 
 
 def _prepared_export(world: SimpleNamespace):

@@ -52,3 +52,22 @@ def issued(in_scope):
             return services.invoice_issue(organization=o.org, actor=o.finance, invoice=invoice)
 
     return make
+
+
+@pytest.fixture
+def paid(in_scope):
+    """`paid(world_org, amount, on, allocations=…)`: a payment recorded by finance."""
+
+    def make(o, amount, received_on=ISSUED_ON, allocations=None, **fields):
+        with in_scope(o.org):
+            return services.payment_record(
+                organization=o.org,
+                actor=o.finance,
+                account=fields.pop("account", o.account),
+                amount=Decimal(amount),
+                received_on=received_on,
+                allocations=allocations,
+                **fields,
+            )
+
+    return make

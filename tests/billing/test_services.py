@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from billing import selectors, services
 from billing.models import (
+    Allocation,
     BillingSettings,
     CreditNote,
     CreditNoteLine,
@@ -368,7 +369,144 @@ def test_a_credit_note_credits_part_of_a_line_in_its_own_series_and_the_ledger(w
     ]
 
 
+def test_crediting_a_paid_invoice_gives_the_excess_back_to_the_payment_as_account_credit(world, in_scope, issued, paid):
+    # given an invoice of 290.40 paid in two payments of 190.40 and 100.00
+    p = world.porta
+    invoice = issued(p)
+    older = paid(p, "190.40", allocations=[(invoice, D("190.40"))])
+    newer = paid(p, "100.00", received_on=date(2024, 3, 5), allocations=[(invoice, D("100.00"))])
+    # when one of its two kits is credited (145.20)
+    with in_scope(p.org):
+        services.credit_note_create(
+            organization=p.org,
+            actor=p.finance,
+            invoice=invoice,
+            reason="One kit returned",
+            lines=[(invoice.lines.get(), D("1"))],
+            issue_date=date(2024, 3, 20),
+        )
+        allocations = list(
+            Allocation.objects.filter(invoice=invoice)
+            .order_by("id")
+            .values_list("payment", "amount", "allocated_on", "reversed_on", "reversal")
+        )
+        left = [selectors.payment_unallocated(organization=p.org, payment=pay) for pay in (older, newer)]
+    # then the newest allocation ends, the older is cut to what the invoice still asks (145.20)
+    assert allocations == [
+        (older.pk, D("190.40"), date(2024, 3, 1), date(2024, 3, 20), "invoice_credited"),
+        (newer.pk, D("100.00"), date(2024, 3, 5), date(2024, 3, 20), "invoice_credited"),
+        (older.pk, D("145.20"), date(2024, 3, 20), None, ""),
+    ]
+    assert left == [D("45.20"), D("100.00")]
+    assert _open(p.org, in_scope, invoice) == D("0.00")
+    assert _audit(p.org, in_scope, "creditnote.create")[-1][2]["released_to_account_credit"] == [None, "145.20"]
+
+
 # --- Payments -----------------------------------------------------------------------------------------------
+
+
+def test_a_payment_is_recorded_in_the_ledger_and_allocated_in_part(world, in_scope, issued):
+    # given two invoices of 290.40
+    p = world.porta
+    older, newer = issued(p), issued(p, issue_date=date(2024, 3, 5))
+    # when 400.00 is received and 300.00 allocated
+    with in_scope(p.org):
+        payment = services.payment_record(
+            organization=p.org,
+            actor=p.finance,
+            account=p.account,
+            amount=D("400.00"),
+            received_on=date(2024, 3, 10),
+            method="direct_debit",
+            reference=" SEPA-7 ",
+            allocations=[(older, D("290.40")), (newer, D("9.60"))],
+        )
+        more = services.payment_allocate(
+            organization=p.org, actor=p.finance, payment=payment, allocations=[(newer, D("100.00"))]
+        )
+        left = selectors.payment_unallocated(organization=p.org, payment=payment)
+        stored = Payment.objects.values_list("amount", "method", "reference", "recorded_by").get(pk=payment.pk)
+    # then
+    assert stored == (D("400.00"), "direct_debit", "SEPA-7", p.finance.pk)
+    assert (left, _open(p.org, in_scope, older), _open(p.org, in_scope, newer)) == (D("0.00"), D("0.00"), D("180.80"))
+    assert [(a.invoice_id, a.amount, a.allocated_on) for a in more] == [(newer.pk, D("100.00"), date(2024, 3, 10))]
+    assert _ledger(p.org, in_scope, payment=payment) == [
+        ("payment", date(2024, 3, 10), D("0.00"), D("400.00"), D("0.00"), D("400.00"))
+    ]
+    created = _audit(p.org, in_scope, "payment.create")[-1][2]
+    assert created["allocations"] == [
+        None,
+        [{"invoice": older.pk, "amount": "290.40"}, {"invoice": newer.pk, "amount": "9.60"}],
+    ]
+    assert _audit(p.org, in_scope, "payment.allocate")[-1][2] == {
+        "allocations": [None, [{"invoice": newer.pk, "amount": "100.00"}]]
+    }
+
+
+def test_an_allocation_applies_from_the_later_of_its_payments_and_invoices_dates(world, in_scope, issued, paid):
+    p = world.porta
+    early = paid(p, "50.00", received_on=date(2024, 1, 15))
+    invoice = issued(p, issue_date=date(2024, 2, 1))
+    with in_scope(p.org):
+        (allocation,) = services.payment_allocate(
+            organization=p.org, actor=p.finance, payment=early, allocations=[(invoice, D("50.00"))]
+        )
+    assert allocation.allocated_on == date(2024, 2, 1)
+
+
+def test_the_proposal_allocates_oldest_due_first(world, in_scope, issued, paid):
+    # given three invoices due 31 Mar, 30 Apr and 15 Apr (the last with 15 days' terms)
+    p = world.porta
+    march, april = issued(p), issued(p, issue_date=date(2024, 3, 31))
+    with in_scope(p.org):
+        short = services.invoice_create(
+            organization=p.org,
+            actor=p.finance,
+            account=p.account,
+            issue_date=date(2024, 3, 31),
+            due_date=date(2024, 4, 15),
+            lines=[{"product": p.product, "quantity": D("2")}],
+        )
+        short = services.invoice_issue(organization=p.org, actor=p.finance, invoice=short)
+    payment = paid(p, "400.00", received_on=date(2024, 4, 1))
+    # when
+    with in_scope(p.org):
+        proposal = selectors.payment_allocation_proposal(organization=p.org, payment=payment)
+    # then (the world's own invoice, overdue since long before, first)
+    assert [(invoice.pk, amount) for invoice, amount in proposal] == [(march.pk, D("290.40")), (short.pk, D("109.60"))]
+    assert april.due_date == date(2024, 4, 30)
+
+
+def test_a_reversed_payment_ends_its_allocations_and_debits_the_ledger_back(world, in_scope, issued, paid):
+    # given a payment of 300.00 allocated to an invoice of 290.40
+    p = world.porta
+    invoice = issued(p)
+    payment = paid(p, "300.00", received_on=date(2024, 3, 10), allocations=[(invoice, D("290.40"))])
+    # when it bounces
+    with in_scope(p.org):
+        services.payment_reverse(
+            organization=p.org,
+            actor=p.finance,
+            payment=payment,
+            reversed_on=date(2024, 3, 14),
+            reason=" Returned by the bank ",
+        )
+        stored = Payment.objects.values_list("reversed_on", "reversal_reason", "reversed_by").get(pk=payment.pk)
+        allocation = Allocation.objects.values_list("amount", "reversed_on", "reversal").get(payment=payment)
+        left = selectors.payment_unallocated(organization=p.org, payment=Payment.objects.get(pk=payment.pk))
+    # then
+    assert stored == (date(2024, 3, 14), "Returned by the bank", p.finance.pk)
+    assert allocation == (D("290.40"), date(2024, 3, 14), "payment_reversed")
+    assert (left, _open(p.org, in_scope, invoice)) == (D("0.00"), D("290.40"))
+    assert _ledger(p.org, in_scope, payment=payment) == [
+        ("payment", date(2024, 3, 10), D("0.00"), D("300.00"), D("0.00"), D("300.00")),
+        ("payment_reversal", date(2024, 3, 14), D("300.00"), D("0.00"), D("300.00"), D("0.00")),
+    ]
+    assert _audit(p.org, in_scope, "payment.reverse")[0][2] == {
+        "reversed_on": [None, "2024-03-14"],
+        "reversal_reason": [None, "Returned by the bank"],
+        "allocations_ended": [0, 1],
+    }
 
 
 def test_finance_sets_the_billing_settings(world, in_scope):
@@ -511,7 +649,12 @@ def test_a_retired_tax_rate_is_refused_on_a_new_line(world, in_scope, refused):
 
 def test_another_organisations_account_is_refused(world, refused):
     p, n = world.porta, world.nordwind
-    for call in (_create(p, account=n.account, lines=[]),):
+    for call in (
+        _create(p, account=n.account, lines=[]),
+        lambda: services.payment_record(
+            organization=p.org, actor=p.finance, account=n.account, amount=D("1.00"), received_on=ISSUED_ON
+        ),
+    ):
         error, unchanged = refused(p.org, call)
         assert (error.message, error.extra, unchanged) == (
             "Choose an account of this organisation.",
@@ -574,6 +717,9 @@ def test_another_organisations_invoice_is_not_found_and_nothing_is_written(world
         lambda: services.invoice_issue(organization=p.org, actor=p.finance, invoice=n.invoice),
         lambda: services.credit_note_create(
             organization=p.org, actor=p.finance, invoice=n.invoice, reason="x", whole=True
+        ),
+        lambda: services.payment_reverse(
+            organization=p.org, actor=p.finance, payment=n.payment, reversed_on=ISSUED_ON, reason="x"
         ),
         lambda: services.invoice_line_remove(organization=p.org, actor=p.finance, line=n.invoice_line),
     ):
@@ -661,6 +807,125 @@ def test_crediting_a_line_of_another_invoice_a_draft_or_what_is_credited_in_full
     ]
 
 
+def _allocate(o, payment, pairs):
+    return lambda: services.payment_allocate(organization=o.org, actor=o.finance, payment=payment, allocations=pairs)
+
+
+def test_allocating_more_than_is_open_on_either_side_is_refused(world, refused, paid):
+    # given the world's invoice, 90.40 open, and its payment of 200.00, allocated in full
+    p = world.porta
+    fresh = paid(p, "100.00")
+    answers = []
+    for call in (_allocate(p, fresh, [(p.invoice, D("90.41"))]), _allocate(p, p.payment, [(p.invoice, D("0.01"))])):
+        error, unchanged = refused(p.org, call)
+        answers.append((error.message, error.extra, unchanged))
+    assert answers == [
+        (
+            f"You cannot allocate more than is open on invoice {p.invoice.number}: €90.40.",
+            {"allocations.0.amount": "At most €90.40."},
+            True,
+        ),
+        ("You cannot allocate more than the payment has left: €0.00.", {"allocations": "At most €0.00 in all."}, True),
+    ]
+
+
+def test_allocating_to_what_is_not_an_open_invoice_of_the_account_is_refused(world, in_scope, refused, paid, issued):
+    p, n = world.porta, world.nordwind
+    elsewhere = issued(p, account=_second_account(p, in_scope))
+    with in_scope(p.org):
+        draft = services.invoice_create(organization=p.org, actor=p.finance, account=p.account)
+    fresh = paid(p, "100.00")
+    answers = []
+    for pairs in (
+        [(elsewhere, D("1.00"))],
+        [(draft, D("1.00"))],
+        [(n.invoice, D("1.00"))],
+        [(p.invoice, D("0"))],
+        [(p.invoice, D("1.001"))],
+        [(p.invoice, D("1.00")), (p.invoice, D("2.00"))],
+        [],
+    ):
+        error, unchanged = refused(p.org, _allocate(p, fresh, pairs))
+        answers.append((error.message, error.extra, unchanged))
+    assert answers == [
+        (
+            "Allocate a payment to invoices of its own account.",
+            {"allocations.0.invoice": "Allocate a payment to invoices of its own account."},
+            True,
+        ),
+        ("Only an issued invoice can be paid.", {"allocations.0.invoice": "Only an issued invoice can be paid."}, True),
+        (
+            "Choose an invoice of this organisation.",
+            {"allocations.0.invoice": "Choose an invoice of this organisation."},
+            True,
+        ),
+        ("It must be more than zero.", {"allocations.0.amount": "It must be more than zero."}, True),
+        ("At most two decimals.", {"allocations.0.amount": "At most two decimals."}, True),
+        ("Allocate to each invoice once.", {"allocations.1.invoice": "Allocate to each invoice once."}, True),
+        ("Choose at least one invoice to allocate the payment to.", {"allocations": "Choose an invoice."}, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message", "errors"),
+    [
+        ({"amount": D("0")}, "It must be more than zero.", {"amount": "It must be more than zero."}),
+        ({"amount": D("12.345")}, "At most two decimals.", {"amount": "At most two decimals."}),
+        ({"amount": D("1e12")}, "That amount is too large.", {"amount": "That amount is too large."}),
+        (
+            {"currency": "GBP"},
+            "The account is billed in EUR: use its currency.",
+            {"currency": "The account is billed in EUR: use its currency."},
+        ),
+        ({"method": "barter"}, "Choose a value from the list.", {"method": "Choose a value from the list."}),
+        (
+            {"received_on": date(1850, 1, 1)},
+            "Enter a date from 1900 to 2100.",
+            {"received_on": "Enter a date from 1900 to 2100."},
+        ),
+    ],
+)
+def test_a_payment_with_bad_input_is_refused_and_nothing_is_written(world, refused, fields, message, errors):
+    p = world.porta
+    values = {"account": p.account, "amount": D("10.00"), "received_on": ISSUED_ON} | fields
+    error, unchanged = refused(p.org, lambda: services.payment_record(organization=p.org, actor=p.finance, **values))
+    assert (error.message, error.extra, unchanged) == (message, errors, True)
+
+
+def test_reversing_twice_or_without_a_reason_or_before_receipt_is_refused(world, in_scope, refused, paid):
+    p = world.porta
+    bounced = paid(p, "10.00")
+    with in_scope(p.org):
+        services.payment_reverse(
+            organization=p.org, actor=p.finance, payment=bounced, reversed_on=ISSUED_ON, reason="Bounced"
+        )
+    answers = []
+    for payment, day, reason in (
+        (bounced, ISSUED_ON, "Again"),
+        (p.payment, p.payment.received_on, " "),
+        (p.payment, p.payment.received_on - timedelta(days=1), "Bounced"),
+    ):
+        error, unchanged = refused(
+            p.org,
+            lambda payment=payment, day=day, reason=reason: services.payment_reverse(
+                organization=p.org, actor=p.finance, payment=payment, reversed_on=day, reason=reason
+            ),
+        )
+        answers.append((error.status, error.message, error.extra, unchanged))
+    error, unchanged = refused(p.org, _allocate(p, bounced, [(p.invoice, D("1.00"))]))
+    assert answers + [(error.status, error.message, error.extra, unchanged)] == [
+        (409, "This payment has been reversed already.", {}, True),
+        (400, "Say why the payment is reversed.", {"reason": "Say why the payment is reversed."}, True),
+        (
+            400,
+            "A payment cannot be reversed before it was received.",
+            {"reversed_on": "A payment cannot be reversed before it was received."},
+            True,
+        ),
+        (409, "This payment has been reversed: it cannot be allocated.", {}, True),
+    ]
+
+
 def test_bad_billing_settings_are_refused(world, refused):
     p = world.porta
     error, unchanged = refused(
@@ -714,6 +979,24 @@ WRITES = {
         ),
         "Only finance credits invoices.",
     ),
+    "payment_record": (
+        lambda o, actor: services.payment_record(
+            organization=o.org, actor=actor, account=o.account, amount=D("5.00"), received_on=ISSUED_ON
+        ),
+        "Only finance records payments.",
+    ),
+    "payment_allocate": (
+        lambda o, actor: services.payment_allocate(
+            organization=o.org, actor=actor, payment=o.spare, allocations=[(o.invoice, D("5.00"))]
+        ),
+        "Only finance allocates payments.",
+    ),
+    "payment_reverse": (
+        lambda o, actor: services.payment_reverse(
+            organization=o.org, actor=actor, payment=o.payment, reversed_on=timezone.localdate(), reason="Bounced"
+        ),
+        "Only finance reverses payments.",
+    ),
     "billing_settings_update": (
         lambda o, actor: services.billing_settings_update(organization=o.org, actor=actor, statement_day=3),
         "Only finance changes the billing settings.",
@@ -723,9 +1006,9 @@ WRITES = {
 
 @pytest.mark.parametrize("service", WRITES)
 def test_only_finance_writes_the_books_and_who_cannot_see_the_account_is_told_it_is_not_there(
-    world, in_scope, refused, service
+    world, in_scope, refused, paid, service
 ):
-    # given a draft, and an account executive who does not see the account
+    # given a draft, a spare payment, and an account executive who does not see the account
     p = world.porta
     call, message = WRITES[service]
     outsider = add_member(p.org, "ae3", ["account_executive"])
@@ -733,6 +1016,7 @@ def test_only_finance_writes_the_books_and_who_cannot_see_the_account_is_told_it
         p.draft = services.invoice_create(
             organization=p.org, actor=p.finance, account=p.account, lines=[{"product": p.product, "quantity": D("1")}]
         )
+    p.spare = paid(p, "5.00")
     # when each role tries
     answers = {}
     for role, actor in {"admin": p.admin, "lead": p.lead, "ae": p.ae, "ae2": p.ae2, "ae3": outsider}.items():
