@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+    # seed_demo calls it for each demo organisation, after catalog's (INSTALLED_APPS order).
+    demo_seed = "billing.demo.seed_billing"
+
     # accounts.selectors.with_account_summaries calls it for the portfolio's and the account
     # page's accounts: each one's balance, overdue amount and oldest overdue invoice.
     account_summary = "billing.selectors.account_billing_summary"

@@ -20,6 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -101,8 +102,11 @@ def _date(verbose_name, **kwargs) -> models.DateField:
 
 
 def _totals_add_up(prefix: str) -> models.CheckConstraint:
+    # Rounded to the cent: exact on PostgreSQL's numeric either way, but SQLite (the embedded
+    # default) keeps decimals as binary floats, where 0.10 + 0.20 is not 0.30 (about one sum of
+    # cents in four misses by a float's last bit); its round() comes back to the nearest float.
     return models.CheckConstraint(
-        condition=Q(total=F("net_total") + F("tax_total")) & Q(net_total__gte=0, tax_total__gte=0),
+        condition=Q(total=Round(F("net_total") + F("tax_total"), 2)) & Q(net_total__gte=0, tax_total__gte=0),
         name=f"{prefix}_totals_add_up",
         violation_error_message=_("The total is the net amount plus the tax."),
     )
