@@ -22,7 +22,7 @@ What is open is computed at read time from the documents, never stored:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Literal
@@ -227,11 +227,17 @@ def credit_note_list(*, organization: Organization, membership: Membership) -> Q
 
 
 def credit_note_get(*, organization: Organization, membership: Membership, credit_note_id: int) -> CreditNote:
-    """One credit note the viewer may see, with its lines (and their invoice lines); DoesNotExist otherwise."""
+    """A credit note with its lines (`lines.all`, each with its invoice line and product) and who
+    made it; CreditNote.DoesNotExist (a 404) when its account is not one `membership` sees."""
+    lines = (
+        CreditNoteLine.objects.filter(organization=organization)
+        .select_related("invoice_line__product", "tax_rate")
+        .order_by("invoice_line__position", "id")
+    )
     return (
         credit_note_list(organization=organization, membership=membership)
-        .select_related("account__client", "created_by__user")
-        .prefetch_related(Prefetch("lines", CreditNoteLine.objects.select_related("invoice_line", "tax_rate")))
+        .select_related("created_by__user")
+        .prefetch_related(Prefetch("lines", queryset=lines))
         .get(pk=credit_note_id)
     )
 
@@ -341,9 +347,16 @@ class BillingSummary:
     oldest_overdue_invoice_id: int | None
     oldest_overdue_number: str | None
     oldest_overdue_due_date: date | None
+    # The day it was read for: what its pages say "N days late" from (not part of its value).
+    today: date | None = field(default=None, compare=False, repr=False)
 
     def days_overdue(self, today: date) -> int | None:
         return (today - self.oldest_overdue_due_date).days if self.oldest_overdue_due_date else None
+
+    @property
+    def oldest_overdue_days(self) -> int | None:
+        """How many days past its due date the oldest overdue invoice is, on the day read for."""
+        return self.days_overdue(self.today) if self.today else None
 
 
 def account_billing_summary(
@@ -381,7 +394,7 @@ def account_billing_summary(
         )
         .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
     )
-    return {row[0]: BillingSummary(*row) for row in rows}
+    return {row[0]: BillingSummary(*row, today=today) for row in rows}
 
 
 # --- Aging --------------------------------------------------------------------------------------------
@@ -499,20 +512,31 @@ def aging(
     return sorted(result, key=lambda r: (r.label.casefold(), r.currency, r.key or 0))
 
 
-def dso(*, organization: Organization, membership: Membership, start: date, end: date) -> Decimal | None:
+def dso(
+    *,
+    organization: Organization,
+    membership: Membership,
+    start: date,
+    end: date,
+    accounts: QuerySet[Account] | None = None,
+) -> Decimal | None:
     """Days sales outstanding over [start, end] in the base currency: what is outstanding at the
     end ÷ what was invoiced (less credit notes) in the period × the period's days, to a tenth of a
-    day; None when nothing was invoiced. Of the accounts the viewer sees. Two queries."""
+    day; None when nothing was invoiced. Of the accounts the viewer sees (of those among
+    `accounts`, when given: a page's filters). Three queries."""
     invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership).filter(
         status=InvoiceStatus.ISSUED
     )
+    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
+    if accounts is not None:
+        invoices = invoices.filter(account__in=accounts.order_by().values("pk"))
+        notes = notes.filter(account__in=accounts.order_by().values("pk"))
     receivable = with_open_amounts(invoices.filter(issue_date__lte=end), end).aggregate(
         s=Sum(F("outstanding") * F("rate_to_base"), output_field=WIDE)
     )["s"]
     sold = invoices.filter(issue_date__range=(start, end)).aggregate(
         s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
     )["s"]
-    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
     credited = notes.filter(issue_date__range=(start, end)).aggregate(
         s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
     )["s"]

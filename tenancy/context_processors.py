@@ -10,15 +10,13 @@ NAV_SECTIONS = {
     "clients": "clients",
     "contacts": "clients",
     "catalog": "catalog",
+    "billing": "billing",
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",
     "settings": "settings",
     "tokens": "tokens",
     "preferences": "preferences",
-    # Billing's pages, by their first two parts: billing/<section>/.
-    "billing/invoices": "invoices",
-    "billing/credit-notes": "credit_notes",
 }
 
 
@@ -28,8 +26,9 @@ def _nav_section(request) -> str:
         return ""
     if parts[3] == "":
         return "home"
-    if len(parts) > 4 and f"{parts[3]}/{parts[4]}" in NAV_SECTIONS:
-        return NAV_SECTIONS[f"{parts[3]}/{parts[4]}"]
+    if parts[3] == "billing" and len(parts) > 4:
+        # Billing's pages each have their link: /billing/payments/… is "payments".
+        return parts[4].split("/", 1)[0] or "billing"
     return NAV_SECTIONS.get(parts[3], "")
 
 

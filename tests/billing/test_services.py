@@ -54,7 +54,7 @@ def _open(org, in_scope, invoice):
 
 def _vat10(o, in_scope):
     with in_scope(o.org):
-        return TaxRate.objects.get(rate=D("10.00"))  # one of the rates every organisation starts with
+        return TaxRate.objects.get(organization=o.org, rate=D("10.00"))  # every organisation starts with it
 
 
 def _second_account(o, in_scope, **fields):

@@ -48,6 +48,7 @@ ROWS = {
     "token_id": "token",
     "member_id": "account_member",
     "product_id": "product",
+    "payment_id": "payment",
     "invoice_id": "invoice",
     "line_id": "invoice_line",
     "credit_note_id": "credit_note",

@@ -309,6 +309,14 @@ def test_the_openapi_schema_lists_every_operation():
             "products_update",
             "tax_rates_list",
             "categories_list",
+            "payments_allocate",
+            "payments_create",
+            "payments_list",
+            "payments_retrieve",
+            "payments_reverse",
+            "allocations_list",
+            "billing_aging",
+            "billing_dso",
             "invoices_list",
             "invoices_create",
             "invoices_retrieve",
@@ -321,6 +329,8 @@ def test_the_openapi_schema_lists_every_operation():
             "invoices_credit",
             "credit_notes_list",
             "credit_notes_retrieve",
+            "billing_statement_retrieve",
+            "billing_product_statement_retrieve",
         ]
     )
 

@@ -153,13 +153,16 @@ def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
             membership=everyone,
             roles=["admin", "sales_lead", "account_executive", "finance"],
         )
-    client = signed_in(everyone)
+    clients = [signed_in(everyone), signed_in(world.nordwind.finance)]
     for route, name, _callback, _pattern in tenant_routes():
         if route.startswith("api/"):
             continue
         url = fill_route(route, "nordwind", world.nordwind)
         for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
-            response = client.get(url, **extra)
+            for client in clients:
+                response = client.get(url, **extra)
+                if response.status_code != 403:
+                    break
             # a redirect stays in the organisation (an htmx fragment asked for without htmx sends
             # to its page), except the switcher's, to the page for choosing an organisation
             redirected_to = response["Location"] if response.status_code == 302 else None
