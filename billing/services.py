@@ -71,6 +71,7 @@ from billing.totals import (
     InvoicedLine,
     LineAmount,
     Totals,
+    cents,
     credit_amounts,
     document_totals,
     to_base,
@@ -280,7 +281,7 @@ def _product_refusals(
             else:
                 message = _("%(product)s is obsolete: choose another product.") % {"product": product}
             errors["product"] = [message]
-        if "unit_price" in given and given["unit_price"] is None:
+        elif "unit_price" in given and given["unit_price"] is None:
             price = (
                 ProductPrice.objects.filter(organization=organization, product=product, currency=invoice.currency)
                 .values_list("list_price", flat=True)
@@ -337,10 +338,14 @@ def _check_line(
     """The catalogue's refusals and the row's own, all at once, keyed under `prefix`."""
     _read_catalogue_afresh(organization, line)
     refusals = _product_refusals(organization, invoice, line, given, new_product)
+    # What the catalogue refused is said once, by the catalogue; a refused product gives the
+    # line nothing, so what was left to it is not asked about either.
+    unsaid = [*refusals]
+    if "product" in refusals:
+        unsaid += [name for name in ("unit_price", "tax_rate") if name in given and given[name] is None]
     try:
-        # The invoice is this organisation's and locked; the position is the service's; what
-        # the catalogue refused is said once, by the catalogue.
-        line.full_clean(exclude=["invoice", "position", *refusals])
+        # The invoice is this organisation's and locked; the position is the service's.
+        line.full_clean(exclude=["invoice", "position", *unsaid])
     except ValidationError as error:
         refusals = error.update_error_dict(refusals)
     if refusals:
@@ -670,7 +675,10 @@ def _release_overpayment(
     end the newest allocations for the difference (keeping the rest of a partly released one in
     a new allocation): that money is its payment's again, the account's credit. Returns how much
     was released."""
-    credited = CreditNote.objects.filter(organization=organization, invoice=invoice).aggregate(s=Sum("total"))["s"]
+    # In cents: SQLite (the embedded default) adds decimals as floats, with twelve places.
+    credited = cents(
+        CreditNote.objects.filter(organization=organization, invoice=invoice).aggregate(s=Sum("total"))["s"]
+    )
     active = list(
         Allocation.objects.select_for_update()
         .filter(organization=organization, invoice=invoice, reversed_at__isnull=True)
@@ -727,13 +735,15 @@ def credit_note_create(
             _("A draft is not credited: change it or delete it."), {"invoice": _("Choose an issued invoice.")}
         )
     invoice_lines = {line.pk: line for line in InvoiceLine.objects.filter(organization=organization, invoice=invoice)}
-    credited_before = dict(
-        CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
+    # To the quantity's three places: SQLite (the embedded default) adds decimals as floats.
+    credited_before = {
+        pk: quantity.quantize(Decimal("0.001"))
+        for pk, quantity in CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
         .values("invoice_line")
         .annotate(quantity=Sum("quantity"))
         .values_list("invoice_line", "quantity")
         .order_by()
-    )
+    }
     crediting = _credit_quantities(invoice_lines, credited_before, lines, whole)
     amounts: CreditAmounts = credit_amounts(
         {

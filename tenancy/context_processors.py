@@ -21,7 +21,7 @@ NAV_SECTIONS = {
 
 
 def _nav_section(request) -> str:
-    parts = request.path_info.split("/", 4)  # "", "o", slug, first, rest
+    parts = request.path_info.split("/", 5)  # "", "o", slug, first, second, rest
     if len(parts) < 4 or parts[1] != "o":
         return ""
     if parts[3] == "":

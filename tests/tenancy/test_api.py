@@ -315,6 +315,22 @@ def test_the_openapi_schema_lists_every_operation():
             "payments_retrieve",
             "payments_reverse",
             "allocations_list",
+            "billing_aging",
+            "billing_dso",
+            "invoices_list",
+            "invoices_create",
+            "invoices_retrieve",
+            "invoices_update",
+            "invoices_destroy",
+            "invoices_lines_add",
+            "invoices_lines_update",
+            "invoices_lines_remove",
+            "invoices_issue",
+            "invoices_credit",
+            "credit_notes_list",
+            "credit_notes_retrieve",
+            "billing_statement_retrieve",
+            "billing_product_statement_retrieve",
         ]
     )
 

@@ -142,8 +142,18 @@ def test_every_api_list_shows_exactly_the_askers_organisation(world):
 
 
 def test_every_page_of_ones_own_organisation_shows_nothing_of_another(world):
-    # The admin, and finance for the pages only finance opens (billing's forms answer the admin 403).
-    clients = [signed_in(world.nordwind.admin), signed_in(world.nordwind.finance)]
+    # Someone with every role, so that every page renders (finance's forms too), not a 403.
+    everyone = world.nordwind.admin
+    with transaction.atomic(), tenant_scope(world.nordwind.org):
+        from tenancy import services
+
+        services.membership_change_roles(
+            organization=world.nordwind.org,
+            actor=everyone,
+            membership=everyone,
+            roles=["admin", "sales_lead", "account_executive", "finance"],
+        )
+    clients = [signed_in(everyone), signed_in(world.nordwind.finance)]
     for route, name, _callback, _pattern in tenant_routes():
         if route.startswith("api/"):
             continue
