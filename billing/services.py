@@ -76,7 +76,8 @@ from billing.totals import (
     document_totals,
     to_base,
 )
-from catalog.models import Product, ProductPrice, TaxRate
+from catalog.models import Product, TaxRate
+from catalog.selectors import product_for_new_line
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization
 from tenancy.services import audit_changes, audit_record, audit_snapshot, save_deciding_by_constraint
@@ -243,63 +244,40 @@ class LineInput(TypedDict, total=False):
     tax_rate: TaxRate | None
 
 
-def _read_catalogue_afresh(organization: Organization, line: InvoiceLine) -> None:
-    """The line's product and tax rate as the catalogue has them now (a caller's instance may
-    predate the product's obsolescence or the rate's retirement); another organisation's are
-    left as given, for full_clean() to refuse. One query for each that is set."""
-    if line.product_id is not None:
-        product = (
-            Product.objects.filter(organization=organization, pk=line.product_id)
-            .select_related("replaced_by", "tax_rate")
-            .first()
-        )
-        if product is not None:
-            line.product = product
-    if line.tax_rate_id is not None:
-        tax_rate = TaxRate.objects.filter(organization=organization, pk=line.tax_rate_id).first()
-        if tax_rate is not None:
-            line.tax_rate = tax_rate
-
-
-def _product_refusals(
+def _catalogue_refusals(
     organization: Organization, invoice: Invoice, line: InvoiceLine, given: dict, new_product: bool
 ) -> dict:
-    """What the catalogue says against a line: a product chosen now that is obsolete (naming
-    its replacement), a product with no price in the invoice's currency when the price is left
-    to it, a retired tax rate. Fills the product's price and tax rate where `given` leaves
-    them to it (None)."""
-    errors = {}
-    product = line.product if line.product_id is not None else None
-    if product is not None and product.organization_id == organization.pk:
-        if new_product and product.is_obsolete:
-            replacement = product.replaced_by if product.replaced_by_id else None
-            if replacement is not None:
-                message = _("%(product)s is obsolete: use %(replacement)s.") % {
-                    "product": product,
-                    "replacement": replacement,
-                }
-            else:
-                message = _("%(product)s is obsolete: choose another product.") % {"product": product}
-            errors["product"] = [message]
-        elif "unit_price" in given and given["unit_price"] is None:
-            price = (
-                ProductPrice.objects.filter(organization=organization, product=product, currency=invoice.currency)
-                .values_list("list_price", flat=True)
-                .first()
+    """What the catalogue says of a line. A product chosen now is read through
+    catalog.selectors.product_for_new_line: refused when obsolete (naming what replaces it) or
+    not this organisation's; else it gives what `given` leaves to it (None): its price in the
+    invoice's currency (refused when it has none there) and its tax rate. A tax rate chosen now
+    (or the product's) must still be in use. Read afresh: a caller's instances may predate the
+    product's obsolescence or the rate's retirement."""
+    errors: dict = {}
+    if new_product and line.product_id is not None:
+        try:
+            chosen = product_for_new_line(
+                organization=organization, product_id_or_instance=line.product_id, currency=invoice.currency
             )
-            if price is None:
+        except ValidationError as error:
+            return error.update_error_dict(errors)
+        line.product = chosen.product
+        if "unit_price" in given and given["unit_price"] is None:
+            if chosen.unit_price is None:
                 errors["unit_price"] = [
                     _("%(product)s has no price in %(currency)s: give a unit price.")
-                    % {"product": product, "currency": invoice.currency}
+                    % {"product": chosen.product, "currency": invoice.currency}
                 ]
             else:
-                line.unit_price = price
+                line.unit_price = chosen.unit_price
         if "tax_rate" in given and given["tax_rate"] is None:
-            line.tax_rate = product.tax_rate
-    tax_rate = line.tax_rate if line.tax_rate_id is not None else None
-    rate_chosen = new_product or "tax_rate" in given
-    if rate_chosen and tax_rate is not None and tax_rate.organization_id == organization.pk and not tax_rate.is_active:
-        errors["tax_rate"] = [_("%(rate)s is no longer in use: choose another rate.") % {"rate": tax_rate}]
+            line.tax_rate = chosen.tax_rate
+    if line.tax_rate_id is not None and (new_product or "tax_rate" in given):
+        tax_rate = TaxRate.objects.filter(organization=organization, pk=line.tax_rate_id).first()
+        if tax_rate is not None:  # another organisation's: full_clean() says so
+            line.tax_rate = tax_rate
+            if not tax_rate.is_active:
+                errors["tax_rate"] = [_("%(rate)s is no longer in use: choose another rate.") % {"rate": tax_rate}]
     return errors
 
 
@@ -336,8 +314,7 @@ def _check_line(
     prefix: str | None = None,
 ) -> None:
     """The catalogue's refusals and the row's own, all at once, keyed under `prefix`."""
-    _read_catalogue_afresh(organization, line)
-    refusals = _product_refusals(organization, invoice, line, given, new_product)
+    refusals = _catalogue_refusals(organization, invoice, line, given, new_product)
     # What the catalogue refused is said once, by the catalogue; a refused product gives the
     # line nothing, so what was left to it is not asked about either.
     unsaid = [*refusals]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import services as accounts_services
 from billing import selectors, services
@@ -23,6 +23,7 @@ from billing.models import (
 )
 from catalog.models import Product, ProductPrice, TaxRate
 from tenancy.models import AuditEvent
+from tenancy.selectors import audit_display
 from tests.billing.conftest import ISSUED_ON
 from tests.factories import add_member
 from tests.tenancy.isolation import snapshot
@@ -260,6 +261,24 @@ def test_issuing_numbers_dates_totals_and_writes_the_ledger_debit(world, in_scop
     ]
     actor, _id, changes = _audit(p.org, in_scope, "invoice.issue")[-1]
     assert changes == {"status": ["draft", "issued"], "number": [None, "2024-000001"]}
+
+
+def test_the_audit_trail_says_what_finance_did_in_the_readers_language(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        events = audit_display(
+            list(AuditEvent.objects.filter(object_type__startswith="billing.").order_by("id")), organization=p.org
+        )
+        with translation.override("es"):
+            spanish = [str(event.display_action) for event in events]
+    assert [(event.action, str(event.display_action)) for event in events] == [
+        ("settings.billing", "changed the billing settings"),
+        ("invoice.create", "created the draft invoice"),
+        ("invoice.issue", "issued the invoice"),
+        ("creditnote.create", "issued the credit note"),
+        ("payment.create", "recorded the payment"),
+    ]
+    assert spanish[2] == "emitió la factura"
 
 
 def test_an_undated_draft_is_issued_today_and_due_after_the_terms(world, in_scope):
@@ -602,8 +621,8 @@ def test_a_line_on_an_obsolete_product_is_refused_naming_its_replacement(world, 
     p = world.porta
     error, unchanged = refused(p.org, _create(p, lines=[{"product": p.old_product, "quantity": D("1")}]))
     assert (error.message, error.extra, unchanged) == (
-        "PORTA-000 · Sensor kit (2019) is obsolete: use PORTA-001 · Sensor kit.",
-        {"lines.0.product": "PORTA-000 · Sensor kit (2019) is obsolete: use PORTA-001 · Sensor kit."},
+        "PORTA-000 Sensor kit (2019) is obsolete since 3 March 2025: use PORTA-001 Sensor kit.",
+        {"lines.0.product": "PORTA-000 Sensor kit (2019) is obsolete since 3 March 2025: use PORTA-001 Sensor kit."},
         True,
     )
 
