@@ -281,7 +281,7 @@ def _product_refusals(
             else:
                 message = _("%(product)s is obsolete: choose another product.") % {"product": product}
             errors["product"] = [message]
-        if "unit_price" in given and given["unit_price"] is None:
+        elif "unit_price" in given and given["unit_price"] is None:
             price = (
                 ProductPrice.objects.filter(organization=organization, product=product, currency=invoice.currency)
                 .values_list("list_price", flat=True)
@@ -338,10 +338,14 @@ def _check_line(
     """The catalogue's refusals and the row's own, all at once, keyed under `prefix`."""
     _read_catalogue_afresh(organization, line)
     refusals = _product_refusals(organization, invoice, line, given, new_product)
+    # What the catalogue refused is said once, by the catalogue; a refused product gives the
+    # line nothing, so what was left to it is not asked about either.
+    unsaid = [*refusals]
+    if "product" in refusals:
+        unsaid += [name for name in ("unit_price", "tax_rate") if name in given and given[name] is None]
     try:
-        # The invoice is this organisation's and locked; the position is the service's; what
-        # the catalogue refused is said once, by the catalogue.
-        line.full_clean(exclude=["invoice", "position", *refusals])
+        # The invoice is this organisation's and locked; the position is the service's.
+        line.full_clean(exclude=["invoice", "position", *unsaid])
     except ValidationError as error:
         refusals = error.update_error_dict(refusals)
     if refusals:
