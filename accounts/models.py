@@ -638,6 +638,13 @@ class Activity(OfOneOrganization, TenantOwned):
                 condition=Q(next_step_done_at__isnull=True) & ~Q(next_step=""),
                 name="activity_open_next_step_idx",
             ),
+            # Whether an account has an overdue next step (the portfolio's flag): per account,
+            # or, for a whole list, every open step of the organisation from the index alone.
+            models.Index(
+                fields=["organization", "account", "next_step_due"],
+                condition=Q(next_step_done_at__isnull=True) & ~Q(next_step=""),
+                name="activity_open_step_account_idx",
+            ),
         ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.apps import apps
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Now, Replace
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts import permissions
 from accounts.models import (
@@ -27,7 +29,7 @@ from accounts.models import (
 )
 from clients.models import Client, Contact
 from clients.selectors import matching
-from tenancy.models import AuditEvent, Membership, Organization, TeamMember
+from tenancy.models import AuditEvent, Membership, Organization, Team, TeamMember
 from tenancy.selectors import audit_display, one_or_none
 from tenancy.text import search_terms
 
@@ -158,18 +160,38 @@ PORTFOLIO_ORDER = ("name", "id")
 def portfolio_list(*, organization: Organization, membership: Membership) -> QuerySet[Account]:
     """The portfolio page's rows: the accounts of account_list, with only the columns a row
     shows and the owner's and team's names (`owner_name`, `sales_team_name`) instead of objects;
-    by name unless the list sorts them otherwise (accounts.filters.AccountFilter)."""
+    by name unless the list sorts them otherwise (accounts.filters.AccountFilter).
+
+    The names are subqueries, not joins: a page reads them for its 25 rows, and counting the
+    list's rows (the paginator's and an export's total) joins nothing. An export of the whole
+    list reads them with joins (accounts.exports.PORTFOLIO_COLUMNS)."""
+    owners = Membership.objects.filter(organization=organization, pk=OuterRef("owner_id"))
+    teams = Team.objects.filter(organization=organization, pk=OuterRef("sales_team_id")).order_by()
     return (
         visible_accounts(organization=organization, membership=membership)
         .select_related("client")
         .only(*PORTFOLIO_FIELDS)
         .annotate(
             has_overdue_next_steps=overdue_next_step_exists(organization),
-            owner_name=F("owner__user__full_name"),
-            sales_team_name=F("sales_team__name"),
+            owner_name=Subquery(owners.values("user__full_name")),
+            sales_team_name=Subquery(teams.values("name")),
         )
         .order_by(*PORTFOLIO_ORDER)
     )
+
+
+def with_account_summaries(accounts: list[Account], *, organization: Organization) -> list[Account]:
+    """Give each account what the apps to the right of accounts say of it, as
+    `<app label>_summary` (billing_summary: its balance, overdue amount and oldest overdue
+    invoice): one query per app for the whole list, whatever its length. Each app names its
+    function in its AppConfig's `account_summary`, (*, organization, accounts) -> {account id:
+    summary}: accounts imports none of them (the map's dependencies point one way)."""
+    for config in apps.get_app_configs():
+        if path := getattr(config, "account_summary", None):
+            summaries = import_string(path)(organization=organization, accounts=accounts)
+            for account in accounts:
+                setattr(account, f"{config.label}_summary", summaries.get(account.pk))
+    return accounts
 
 
 # --- Objectives -------------------------------------------------------------------------------
@@ -415,6 +437,7 @@ def account_360(
         .annotate(owner_name=F("owner__user__full_name"), sales_team_name=F("sales_team__name"))
         .get(pk=account_id)
     )
+    with_account_summaries([account], organization=organization)
     contacts = list(
         Contact.objects.filter(organization=organization, client_id=account.client_id).only(
             "full_name", "job_title", "buying_role", "email", "phone", "is_primary"

@@ -41,11 +41,12 @@ from accounts.forms import (
     ReassignForm,
     RiskRatingForm,
 )
-from accounts.models import Account, Activity, RiskRating
+from accounts.models import Account, AccountStatus, Activity, RiskRating, Tier
 from clients.selectors import client_get
 from config.forms import submit
 from tenancy.exports import list_export
 from tenancy.htmx import render
+from tenancy.text import choice_labels
 
 PAGE_SIZE = 25
 
@@ -63,13 +64,19 @@ def _refusal(form, fallback: str) -> str:
     return general[0] if general else fallback
 
 
-def _with_may_reassign(request: HttpRequest, accounts) -> list[Account]:
+def _portfolio_rows(request: HttpRequest, accounts) -> list[Account]:
     """Each row's `may_reassign`, from what the row read (its owner and team) and what the
-    person leads (one query for a lead, read once per request)."""
+    person leads (one query for a lead, read once per request), and the labels of its status,
+    tier and risk rating (`status_label`, `tier_label`, `risk_rating_label`), each translated
+    once for the page: get_FOO_display translates every choice of the field on each call."""
     rows = list(accounts)
+    status, tier, risk = choice_labels(AccountStatus), choice_labels(Tier), choice_labels(RiskRating)
     for account in rows:
         account.may_reassign = permissions.can_reassign_account(request.membership, account)
-    return rows
+        account.status_label = status.get(account.status, account.status)
+        account.tier_label = tier.get(account.tier, account.tier)
+        account.risk_rating_label = risk.get(account.risk_rating, account.risk_rating)
+    return selectors.with_account_summaries(rows, organization=request.organization)
 
 
 # --- Portfolio ---------------------------------------------------------------------------------
@@ -97,7 +104,7 @@ def _list_page(request: HttpRequest, filterset, default_sort: str) -> dict:
 @require_GET
 def portfolio(request: HttpRequest, org_slug: str) -> HttpResponse:
     context = _list_page(request, _portfolio(request).offer_choices(), "name")
-    context["page"].object_list = _with_may_reassign(request, context["page"].object_list)
+    context["page"].object_list = _portfolio_rows(request, context["page"].object_list)
     context["reassigning"] = False
     return render(request, "accounts/portfolio.html", context, partial="results")
 
@@ -260,7 +267,7 @@ def _portfolio_row(
 ) -> HttpResponse:
     """One row of the portfolio, as the person sees it; with the owner select when reassigning
     (only ever asked for by someone who may reassign the account)."""
-    rows = _with_may_reassign(
+    rows = _portfolio_rows(
         request,
         selectors.portfolio_list(organization=request.organization, membership=request.membership).filter(
             pk=account_id

@@ -20,6 +20,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.fields import (
@@ -100,8 +102,11 @@ def _date(verbose_name, **kwargs) -> models.DateField:
 
 
 def _totals_add_up(prefix: str) -> models.CheckConstraint:
+    # Rounded to the cent: exact on PostgreSQL's numeric either way, but SQLite (the embedded
+    # default) keeps decimals as binary floats, where 0.10 + 0.20 is not 0.30 (about one sum of
+    # cents in four misses by a float's last bit); its round() comes back to the nearest float.
     return models.CheckConstraint(
-        condition=Q(total=F("net_total") + F("tax_total")) & Q(net_total__gte=0, tax_total__gte=0),
+        condition=Q(total=Round(F("net_total") + F("tax_total"), 2)) & Q(net_total__gte=0, tax_total__gte=0),
         name=f"{prefix}_totals_add_up",
         violation_error_message=_("The total is the net amount plus the tax."),
     )
@@ -847,3 +852,169 @@ class LedgerEntry(OfOneOrganization, TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.entry_date} {self.debit - self.credit} {self.currency}"
+
+
+# --- Statements: prepared in bulk, and mailed ------------------------------------------------------
+
+
+class StatementFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class StatementBatchScope(models.TextChoices):
+    TENANT = "tenant", _("Every account")
+    TEAM = "team", _("A team's accounts")
+
+
+class StatementBatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+UNFINISHED_BATCH = [StatementBatchStatus.QUEUED, StatementBatchStatus.RUNNING]
+# A batch asked for again while one of these stands is that batch (its files, its progress).
+STANDING_BATCH = [*UNFINISHED_BATCH, StatementBatchStatus.DONE]
+
+
+class StatementBatchError(models.TextChoices):
+    """Why a batch failed, in words for the person (the worker's log has the details)."""
+
+    BROKEN = "broken", _("The statements could not be prepared. Try again; if it fails again, tell your administrator.")
+    INTERRUPTED = "interrupted", _("The statements were interrupted too many times. Try again.")
+    NOT_A_MEMBER = "not_a_member", _("The person who asked for them is no longer a member.")
+
+
+class StatementBatch(TenantOwned):
+    """The statements of every account of a team or of the organisation for one period, asked
+    for by one person: one Celery task (billing.tasks.statement_batch_build) writes each
+    account's statement, as that person may see the accounts, and delivers them as one ZIP,
+    written under a temporary name and moved into place when complete.
+
+    Progress is `accounts_done` of `accounts_total`, written as the task goes. The same request
+    again (same person, scope, period and format) while one stands, being prepared or ready, is
+    that batch: the constraints below make a second set of files impossible, even for two
+    requests at once."""
+
+    requested_by = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(
+        _("accounts"), max_length=8, choices=StatementBatchScope.choices, error_messages=ON_THE_LIST
+    )
+    team = models.ForeignKey(
+        "tenancy.Team",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        error_messages={"invalid": _("Choose a team of this organisation.")},
+    )
+    period_start = _date(_("from"))
+    period_end = _date(_("to"))
+    file_format = models.CharField(
+        _("format"), max_length=4, choices=StatementFormat.choices, error_messages=ON_THE_LIST
+    )
+    language = models.CharField(max_length=8)  # the asker's: file names and spreadsheet headings
+    status = models.CharField(max_length=8, choices=StatementBatchStatus.choices, default=StatementBatchStatus.QUEUED)
+    accounts_total = models.PositiveIntegerField(default=0)
+    accounts_done = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=255, blank=True)  # the ZIP's name in default storage, once complete
+    error = models.CharField(max_length=16, choices=StatementBatchError.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When a worker last wrote progress: a running batch silent for long was lost with its worker,
+    # and is taken up again (billing.tasks), a bounded number of times.
+    touched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "created_at"], name="statementbatch_age_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "requested_by", "scope", "team", "period_start", "period_end", "file_format"],
+                condition=Q(status__in=STANDING_BATCH, team__isnull=False),
+                name="statementbatch_team_request_once",
+                violation_error_message=_("These statements have been asked for already."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "requested_by", "scope", "period_start", "period_end", "file_format"],
+                condition=Q(status__in=STANDING_BATCH, team__isnull=True),
+                name="statementbatch_request_once",
+                violation_error_message=_("These statements have been asked for already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(scope=StatementBatchScope.TEAM, team__isnull=False)
+                | Q(scope=StatementBatchScope.TENANT, team__isnull=True),
+                name="statementbatch_team_when_team_scope",
+                violation_error_message=_("Choose the team whose accounts' statements you want."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="statementbatch_period_in_order",
+                field="period_end",
+                violation_error_message=_("The period ends on or after the day it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(accounts_done__lte=F("accounts_total")),
+                name="statementbatch_done_within_total",
+                violation_error_message=_("A batch cannot have done more accounts than it has."),
+            ),
+        ]
+        verbose_name = _("statement batch")
+        verbose_name_plural = _("statement batches")
+
+    def __str__(self) -> str:
+        return f"statements {self.scope} {self.period_start}–{self.period_end}.{self.file_format} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in UNFINISHED_BATCH
+
+
+class StatementSendingKind(models.TextChoices):
+    SCHEDULED = "scheduled", _("Monthly, scheduled")
+    BY_HAND = "by_hand", _("Sent by hand")
+
+
+class StatementSending(OfOneOrganization, TenantOwned):
+    """An account's statement for a period mailed to its finance contact, in their language,
+    the PDF attached. The row is written first and `sent_at` once the mail is out, in one
+    transaction: a monthly mailing run twice finds its row and sends nothing twice (one per
+    account and period, by constraint); a statement sent by hand is recorded each time."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="statement_sendings")
+    period_start = _date(_("from"))
+    period_end = _date(_("to"))
+    kind = models.CharField(max_length=10, choices=StatementSendingKind.choices)
+    recipient_name = models.CharField(_("recipient"), max_length=150, blank=True)
+    recipient_email = models.EmailField(_("email"), max_length=254)
+    language = models.CharField(_("language"), max_length=8)
+    requested_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "account", "period_end"], name="statementsending_account_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "account", "period_start", "period_end"],
+                condition=Q(kind=StatementSendingKind.SCHEDULED),
+                name="statementsending_scheduled_once",
+                violation_error_message=_("This account's statement for the period has been mailed already."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="statementsending_period_in_order",
+                field="period_end",
+                violation_error_message=_("The period ends on or after the day it starts."),
+            ),
+        ]
+        verbose_name = _("statement sending")
+        verbose_name_plural = _("statement sendings")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period_start}–{self.period_end} → {self.recipient_email}"

@@ -10,9 +10,9 @@ their teams', admins and finance every account); nobody but finance writes, admi
 from __future__ import annotations
 
 from accounts.models import Account
-from accounts.permissions import can_see_account, can_see_every_account
+from accounts.permissions import can_see_account, can_see_every_account, leadership
 from billing.models import CreditNote, Invoice, Payment
-from tenancy.models import Membership
+from tenancy.models import Membership, Team
 
 
 def keeps_the_books(membership: Membership) -> bool:
@@ -75,3 +75,29 @@ def can_reverse_payment(membership: Membership, payment: Payment | None = None) 
 
 def can_change_billing_settings(membership: Membership) -> bool:
     return keeps_the_books(membership)
+
+
+# --- Statements ---------------------------------------------------------------------------------
+
+
+def can_send_statement(membership: Membership, account: Account) -> bool:
+    """Mail an account's statement to its finance contact: the account executives, sales leads
+    and finance who see the account (admins read it, as everything, but do not write to clients)."""
+    return (
+        membership.is_active
+        and (membership.is_account_executive or membership.is_sales_lead or membership.is_finance)
+        and can_see_billing_of(membership, account)
+    )
+
+
+def can_request_statements_of_everyone(membership: Membership) -> bool:
+    """The statements of every account of the organisation, in one batch."""
+    return can_see_all_billing(membership)
+
+
+def can_request_statements_of_team(membership: Membership, team: Team) -> bool:
+    """The statements of every account of a team, in one batch: who sees every account, and the
+    team's leads (one query for a lead, read once per request's membership)."""
+    if can_see_all_billing(membership):
+        return True
+    return membership.is_sales_lead and team.pk in leadership(membership).team_ids

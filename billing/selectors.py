@@ -22,7 +22,7 @@ What is open is computed at read time from the documents, never stored:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Literal
@@ -61,10 +61,11 @@ from billing.models import (
     Payment,
 )
 from billing.permissions import can_see_all_billing
-from billing.totals import ZERO, cents
+from billing.totals import ZERO, LineAmount, cents, document_totals
 from catalog.models import Category, Product
-from tenancy.models import Membership, Organization
-from tenancy.selectors import one_or_none
+from tenancy.models import AuditEvent, Membership, Organization
+from tenancy.selectors import audit_display, one_or_none
+from tenancy.text import amount_text
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Sums of amounts times rates: wide enough for any of them, rounded to the cent in Python.
@@ -167,12 +168,12 @@ def _overdue(today: date) -> Case:
 
 
 def invoice_list(*, organization: Organization, membership: Membership, today: date | None = None) -> QuerySet[Invoice]:
-    """Invoices (drafts too) of the accounts the viewer sees, with their account, `credited`,
+    """Invoices (drafts too) of the accounts the viewer sees, with their account and its client, `credited`,
     `paid`, `outstanding` and `is_overdue` (outstanding and due before `today`); newest first,
     drafts on top."""
     invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
     return (
-        with_open_amounts(invoices.select_related("account"))
+        with_open_amounts(invoices.select_related("account__client"))
         .annotate(is_overdue=_overdue(today or timezone.localdate()))
         .order_by(F("issue_date").desc(nulls_first=True), "-id")
     )
@@ -220,17 +221,23 @@ def invoice_outstanding(
 
 
 def credit_note_list(*, organization: Organization, membership: Membership) -> QuerySet[CreditNote]:
-    """Credit notes of the accounts the viewer sees, with their invoice and account; newest first."""
+    """Credit notes of the accounts the viewer sees, with their invoice, account and client; newest first."""
     notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
-    return notes.select_related("invoice", "account").order_by("-issue_date", "-id")
+    return notes.select_related("invoice", "account__client").order_by("-issue_date", "-id")
 
 
 def credit_note_get(*, organization: Organization, membership: Membership, credit_note_id: int) -> CreditNote:
-    """One credit note the viewer may see, with its lines (and their invoice lines); DoesNotExist otherwise."""
+    """A credit note with its lines (`lines.all`, each with its invoice line and product) and who
+    made it; CreditNote.DoesNotExist (a 404) when its account is not one `membership` sees."""
+    lines = (
+        CreditNoteLine.objects.filter(organization=organization)
+        .select_related("invoice_line__product", "tax_rate")
+        .order_by("invoice_line__position", "id")
+    )
     return (
         credit_note_list(organization=organization, membership=membership)
-        .select_related("account__client", "created_by__user")
-        .prefetch_related(Prefetch("lines", CreditNoteLine.objects.select_related("invoice_line", "tax_rate")))
+        .select_related("created_by__user")
+        .prefetch_related(Prefetch("lines", queryset=lines))
         .get(pk=credit_note_id)
     )
 
@@ -340,9 +347,16 @@ class BillingSummary:
     oldest_overdue_invoice_id: int | None
     oldest_overdue_number: str | None
     oldest_overdue_due_date: date | None
+    # The day it was read for: what its pages say "N days late" from (not part of its value).
+    today: date | None = field(default=None, compare=False, repr=False)
 
     def days_overdue(self, today: date) -> int | None:
         return (today - self.oldest_overdue_due_date).days if self.oldest_overdue_due_date else None
+
+    @property
+    def oldest_overdue_days(self) -> int | None:
+        """How many days past its due date the oldest overdue invoice is, on the day read for."""
+        return self.days_overdue(self.today) if self.today else None
 
 
 def account_billing_summary(
@@ -380,7 +394,7 @@ def account_billing_summary(
         )
         .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
     )
-    return {row[0]: BillingSummary(*row) for row in rows}
+    return {row[0]: BillingSummary(*row, today=today) for row in rows}
 
 
 # --- Aging --------------------------------------------------------------------------------------------
@@ -498,20 +512,31 @@ def aging(
     return sorted(result, key=lambda r: (r.label.casefold(), r.currency, r.key or 0))
 
 
-def dso(*, organization: Organization, membership: Membership, start: date, end: date) -> Decimal | None:
+def dso(
+    *,
+    organization: Organization,
+    membership: Membership,
+    start: date,
+    end: date,
+    accounts: QuerySet[Account] | None = None,
+) -> Decimal | None:
     """Days sales outstanding over [start, end] in the base currency: what is outstanding at the
     end ÷ what was invoiced (less credit notes) in the period × the period's days, to a tenth of a
-    day; None when nothing was invoiced. Of the accounts the viewer sees. Two queries."""
+    day; None when nothing was invoiced. Of the accounts the viewer sees (of those among
+    `accounts`, when given: a page's filters). Three queries."""
     invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership).filter(
         status=InvoiceStatus.ISSUED
     )
+    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
+    if accounts is not None:
+        invoices = invoices.filter(account__in=accounts.order_by().values("pk"))
+        notes = notes.filter(account__in=accounts.order_by().values("pk"))
     receivable = with_open_amounts(invoices.filter(issue_date__lte=end), end).aggregate(
         s=Sum(F("outstanding") * F("rate_to_base"), output_field=WIDE)
     )["s"]
     sold = invoices.filter(issue_date__range=(start, end)).aggregate(
         s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
     )["s"]
-    notes = _visible(CreditNote.objects.all(), organization=organization, membership=membership)
     credited = notes.filter(issue_date__range=(start, end)).aggregate(
         s=Sum(F("total") * F("rate_to_base"), output_field=WIDE)
     )["s"]
@@ -773,4 +798,126 @@ def product_statement(
         net_invoiced=sum((line.net for line in lines if line.kind == "invoice"), ZERO),
         net_credited=-sum((line.net for line in lines if line.kind == "credit_note"), ZERO),
         attributed_paid=sum((p.attributed for p in payments), ZERO),
+    )
+
+
+# --- An invoice's page ------------------------------------------------------------------------------
+
+
+def with_credited(*, organization: Organization, invoice: Invoice, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """`lines` of `invoice`, each given the quantity credited so far (`credited_quantity`) and
+    what is left to credit (`left_to_credit`). One query."""
+    credited = dict(
+        CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
+        .order_by()
+        .values("invoice_line")
+        .annotate(quantity=Sum("quantity"))
+        .values_list("invoice_line", "quantity")
+    )
+    for line in lines:
+        line.credited_quantity = credited.get(line.pk, Decimal("0"))
+        line.left_to_credit = line.quantity - line.credited_quantity
+    return lines
+
+
+def invoice_lines(*, organization: Organization, invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines in order, with their product and tax rate, and of each what is
+    credited and what is left to credit (with_credited). Two queries."""
+    lines = InvoiceLine.objects.filter(organization=organization, invoice=invoice).select_related("product", "tax_rate")
+    return with_credited(organization=organization, invoice=invoice, lines=list(lines.order_by("position", "id")))
+
+
+@dataclass(frozen=True)
+class TaxSummaryRow:
+    name: str  # the tax rate's name
+    percent: Decimal
+    net: Decimal
+    tax: Decimal
+
+
+def tax_summary(lines: Iterable[InvoiceLine]) -> list[TaxSummaryRow]:
+    """Each tax rate of `lines` (with their tax rates selected): the base it applies to and its
+    tax, as billing.totals computes them (the highest rate first). No query."""
+    lines = list(lines)
+    names = {(line.tax_rate_id, line.tax_percent): line.tax_rate.name for line in lines}
+    totals = document_totals(
+        LineAmount((line.tax_rate_id, line.tax_percent), line.tax_percent, line.net) for line in lines
+    )
+    return [TaxSummaryRow(names[rate.rate_key], rate.percent, rate.net, rate.tax) for rate in totals.rates]
+
+
+def _stored_amount(value, places: int | None = None) -> str:
+    """An amount the trail stored as text, as the reader writes numbers; `places` None keeps
+    only the decimals it has (a quantity of 3.000 reads 3, of 1.500 reads 1.5)."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if places is None:
+        places = max(0, -amount.normalize().as_tuple().exponent)
+    return amount_text(amount, places)
+
+
+def _line_text(line: dict | None) -> str | None:
+    """A line as the trail stored it, in words: "Sensor kit · 3 × 120.00 (−10.00 %)"."""
+    if not isinstance(line, dict):
+        return line
+    text = f"{line.get('description', '')} · {_stored_amount(line.get('quantity'))} × {_stored_amount(line.get('unit_price'), 2)}"
+    if Decimal(str(line.get("discount_percent") or 0)):
+        text += f" (−{_stored_amount(line['discount_percent'], 2)} %)"
+    return text
+
+
+def invoice_history(
+    *, organization: Organization, invoice: Invoice, credit_notes: Iterable[CreditNote] = (), limit: int = 30
+) -> list[AuditEvent]:
+    """The invoice's audit trail, newest first, with its credit notes': who, when, what, from
+    what (audit_display), a changed line in words. Three queries whatever the events."""
+    about = Q(object_type="billing.invoice", object_id=invoice.pk)
+    note_ids = [note.pk for note in credit_notes]
+    if note_ids:
+        about |= Q(object_type="billing.creditnote", object_id__in=note_ids)
+    events = list(
+        AuditEvent.objects.filter(organization=organization)
+        .filter(about)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    for event in audit_display(events, organization=organization):
+        if "line" in event.changes:
+            before, after = (event.changes["line"] + [None, None])[:2]
+            event.display_changes = [
+                (
+                    str(InvoiceLine._meta.verbose_name),
+                    _line_text(before),
+                    _line_text(after),
+                )
+            ]
+    return events
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    invoice: Invoice
+    lines: list[InvoiceLine]  # with `credited_quantity` and `left_to_credit`
+    tax_summary: list[TaxSummaryRow]
+    allocations: list[Allocation]  # the active ones, with their payments
+    credit_notes: list[CreditNote]
+    history: list[AuditEvent]
+
+
+def invoice_detail(*, organization: Organization, membership: Membership, invoice_id: int) -> InvoiceDetail:
+    """Everything an invoice's page shows, in a fixed number of queries whatever its size:
+    invoice_get (the invoice with its open amounts, lines, credit notes and payments applied),
+    what is credited of each line, and the audit trail."""
+    invoice = invoice_get(organization=organization, membership=membership, invoice_id=invoice_id)
+    lines = with_credited(organization=organization, invoice=invoice, lines=list(invoice.lines.all()))
+    credit_notes = list(invoice.credit_notes.all())
+    return InvoiceDetail(
+        invoice=invoice,
+        lines=lines,
+        tax_summary=tax_summary(lines),
+        allocations=invoice.active_allocations,
+        credit_notes=credit_notes,
+        history=invoice_history(organization=organization, invoice=invoice, credit_notes=credit_notes),
     )

@@ -71,6 +71,7 @@ from billing.totals import (
     InvoicedLine,
     LineAmount,
     Totals,
+    cents,
     credit_amounts,
     document_totals,
     to_base,
@@ -651,7 +652,10 @@ def _release_overpayment(
     end the newest allocations for the difference (keeping the rest of a partly released one in
     a new allocation): that money is its payment's again, the account's credit. Returns how much
     was released."""
-    credited = CreditNote.objects.filter(organization=organization, invoice=invoice).aggregate(s=Sum("total"))["s"]
+    # In cents: SQLite (the embedded default) adds decimals as floats, with twelve places.
+    credited = cents(
+        CreditNote.objects.filter(organization=organization, invoice=invoice).aggregate(s=Sum("total"))["s"]
+    )
     active = list(
         Allocation.objects.select_for_update()
         .filter(organization=organization, invoice=invoice, reversed_at__isnull=True)
@@ -708,13 +712,15 @@ def credit_note_create(
             _("A draft is not credited: change it or delete it."), {"invoice": _("Choose an issued invoice.")}
         )
     invoice_lines = {line.pk: line for line in InvoiceLine.objects.filter(organization=organization, invoice=invoice)}
-    credited_before = dict(
-        CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
+    # To the quantity's three places: SQLite (the embedded default) adds decimals as floats.
+    credited_before = {
+        pk: quantity.quantize(Decimal("0.001"))
+        for pk, quantity in CreditNoteLine.objects.filter(organization=organization, invoice_line__invoice=invoice)
         .values("invoice_line")
         .annotate(quantity=Sum("quantity"))
         .values_list("invoice_line", "quantity")
         .order_by()
-    )
+    }
     crediting = _credit_quantities(invoice_lines, credited_before, lines, whole)
     amounts: CreditAmounts = credit_amounts(
         {

@@ -47,6 +47,15 @@ def to_base(amount: Decimal, rate: Decimal) -> Decimal:
         return cents(amount * rate)
 
 
+def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """The share `part / whole` of `amount`, rounded half-up to the cent once (a product's share
+    of a payment applied to an invoice: billing.statements). Zero when `whole` is zero."""
+    if not whole:
+        return ZERO
+    with localcontext(prec=_PRECISION):
+        return cents(amount * part / whole)
+
+
 @dataclass(frozen=True)
 class TaxLine:
     """One rate's share of a document: the base it applies to and its tax."""

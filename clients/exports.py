@@ -11,8 +11,10 @@ from django.utils.translation import gettext_noop
 
 from clients import selectors
 from clients.filters import ClientFilter
+from clients.models import ClientStatus, Sector
 from tenancy.exports import ExportRows
 from tenancy.models import Membership, Organization
+from tenancy.text import choice_labels
 
 CLIENT_HEADER = [
     gettext_noop("Legal name"),
@@ -33,20 +35,26 @@ def client_filter(*, organization: Organization, query: QueryDict) -> ClientFilt
 
 def client_rows(*, organization: Organization, membership: Membership, query: QueryDict) -> ExportRows:
     # Every member sees the whole directory (clients.permissions), so `membership` narrows
-    # nothing. A directory has hundreds of clients, not millions: one query reads them all, and
-    # their number is the total.
-    clients = list(client_filter(organization=organization, query=query).qs)
+    # nothing. A directory has hundreds of clients, not millions: one query reads them all (as
+    # values, not model instances), and their number is the total.
+    clients = list(
+        client_filter(organization=organization, query=query).qs.values_list(
+            "legal_name", "trade_name", "tax_id", "sector", "city", "status", "contact_count"
+        )
+    )
+    # Each label translated once for the whole file, not once per row.
+    sectors, statuses = choice_labels(Sector), choice_labels(ClientStatus)
     rows = (
         [
-            c.legal_name,
-            c.trade_name,
-            c.tax_id,
-            c.get_sector_display(),
-            c.city,
-            c.get_status_display(),
-            c.contact_count,
+            legal_name,
+            trade_name,
+            tax_id,
+            sectors.get(sector, sector),
+            city,
+            statuses.get(status, status),
+            contact_count,
         ]
-        for c in clients
+        for legal_name, trade_name, tax_id, sector, city, status, contact_count in clients
     )
     filename = f"clients-{organization.slug}-{timezone.localdate().isoformat()}"
     return ExportRows(filename, _("Clients"), [_(h) for h in CLIENT_HEADER], len(clients), rows)

@@ -3,7 +3,8 @@ what is private per person is the accounts (see accounts.selectors)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from clients.models import Client, Contact
 from tenancy.models import Organization
@@ -12,10 +13,21 @@ from tenancy.text import search_terms
 
 def client_list(*, organization: Organization) -> QuerySet[Client]:
     """The directory by name (ClientFilter sorts it otherwise), with each client's number of
-    contacts. No count of accounts: it would tell everyone how many private accounts a client has."""
+    contacts. No count of accounts: it would tell everyone how many private accounts a client has.
+
+    The number of contacts is a subquery per client shown rather than a join grouped over
+    the whole directory: a page of 25 reads 25 clients' contacts, and counting the
+    directory's rows does not read contacts at all."""
+    contacts = (
+        Contact.objects.filter(organization=organization, client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Client.objects.filter(organization=organization)
-        .annotate(contact_count=Count("contacts"))
+        .annotate(contact_count=Coalesce(Subquery(contacts), 0))
         .order_by("legal_name", "id")
     )
 

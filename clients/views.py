@@ -22,11 +22,12 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from clients import selectors, services
 from clients.exports import client_filter
 from clients.forms import ClientForm, ContactForm
-from clients.models import Client
+from clients.models import Client, ClientStatus, Sector
 from clients.permissions import can_change_clients
 from config.forms import submit
 from tenancy.exports import list_export
 from tenancy.htmx import render
+from tenancy.text import choice_labels
 
 PAGE_SIZE = 25
 
@@ -38,11 +39,23 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 # --- The directory -------------------------------------------------------------------------
 
 
+def _with_labels(clients) -> list[Client]:
+    """Each row's sector and status labels (`sector_label`, `status_label`), each translated
+    once for the page: get_FOO_display translates every choice of the field on each call."""
+    rows = list(clients)
+    sector, status = choice_labels(Sector), choice_labels(ClientStatus)
+    for client in rows:
+        client.sector_label = sector.get(client.sector, client.sector)
+        client.status_label = status.get(client.status, client.status)
+    return rows
+
+
 @require_GET
 def client_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     filterset = client_filter(organization=request.organization, query=request.GET)
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = _with_labels(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

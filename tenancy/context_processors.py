@@ -10,6 +10,7 @@ NAV_SECTIONS = {
     "clients": "clients",
     "contacts": "clients",
     "catalog": "catalog",
+    "billing": "billing",
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",
@@ -20,11 +21,14 @@ NAV_SECTIONS = {
 
 
 def _nav_section(request) -> str:
-    parts = request.path_info.split("/", 4)  # "", "o", slug, first, rest
+    parts = request.path_info.split("/", 5)  # "", "o", slug, first, second, rest
     if len(parts) < 4 or parts[1] != "o":
         return ""
     if parts[3] == "":
         return "home"
+    if parts[3] == "billing" and len(parts) > 4:
+        # Billing's pages each have their link: /billing/payments/… is "payments".
+        return parts[4].split("/", 1)[0] or "billing"
     return NAV_SECTIONS.get(parts[3], "")
 
 

@@ -52,8 +52,22 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer.write("\ufeff")  # so that spreadsheet programs read the accents as UTF-8
     writer = csv.writer(buffer)
     writer.writerow([str(h) for h in header])
-    for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+    zone = timezone.get_current_timezone()
+    # _csv_cell's rules, written out for files of thousands of rows (no call per cell): the csv
+    # module itself writes None as nothing and any other value as str(value), a date in ISO
+    # form and an amount as its digits; text that starts like a formula is made text, and a
+    # moment is written in the reader's time zone, to the minute.
+    writer.writerows(
+        [
+            ("'" + v if v.startswith(FORMULA_STARTS) else v)
+            if isinstance(v, str)
+            else v.astimezone(zone).isoformat(" ", "minutes")[:16]
+            if isinstance(v, datetime)
+            else v
+            for v in row
+        ]
+        for row in rows
+    )
     return buffer.getvalue().encode("utf-8")
 
 

@@ -1,5 +1,6 @@
 """Text for searching (accent-, case- and punctuation-insensitive, the same on every database),
-and amounts as people read and write them in their language (Babel)."""
+choices' labels for many rows, and amounts as people read and write them in their language
+(Babel)."""
 
 import functools
 import re
@@ -10,6 +11,14 @@ from babel import Locale
 from babel.numbers import NumberFormatError, format_currency, format_decimal, get_currency_symbol, parse_decimal
 from django.conf import settings
 from django.utils import translation
+
+
+def choice_labels(choices) -> dict[str, str]:
+    """{stored value: label} of a model's choices (a TextChoices class) in the current language,
+    each label translated once, for a list or an export that shows a choice on many rows:
+    a model's get_FOO_display translates every choice of the field on each call."""
+    return {value: str(label) for value, label in choices.choices}
+
 
 _NON_WORD = re.compile(r"[^0-9a-z@.]+")
 

@@ -91,6 +91,7 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
     build_portfolio(world)
     build_catalog(world)
     build_billing(world)
+    build_statements(world)
     return world
 
 
@@ -293,6 +294,54 @@ def build_billing(world: SimpleNamespace) -> None:
             allocations=[(world.invoice, Decimal("200.00"))],
         )
         world.allocation = world.payment.allocations.get()
+
+
+def build_statements(world: SimpleNamespace) -> None:
+    """A batch of statements the admin asked for, ready (its ZIP in the default storage), and
+    the account's statement of last month sent by hand to its client by the account executive."""
+    import io
+    import zipfile
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from billing.models import StatementBatch, StatementSending
+
+    org, today = world.org, timezone.localdate()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zip_file:
+        zip_file.writestr(f"{world.client.legal_name}.csv", f"Date;Type\n{today.isoformat()};Invoice\n")
+    name = default_storage.save(f"statements/{org.pk}/statements-all-{org.slug}.zip", ContentFile(archive.getvalue()))
+    month_end = today.replace(day=1) - timedelta(days=1)
+    with transaction.atomic(), tenant_scope(org):
+        world.statement_batch = StatementBatch.objects.create(
+            organization=org,
+            requested_by=world.admin,
+            scope="tenant",
+            period_start=today.replace(month=1, day=1),
+            period_end=today,
+            file_format="csv",
+            language="en",
+            status="done",
+            accounts_total=1,
+            accounts_done=1,
+            file=name,
+            finished_at=timezone.now(),
+        )
+        world.statement_sending = StatementSending.objects.create(
+            organization=org,
+            account=world.account,
+            period_start=month_end.replace(day=1),
+            period_end=month_end,
+            kind="by_hand",
+            recipient_name=world.contact.full_name,
+            recipient_email=world.contact.email,
+            language="es",
+            requested_by=world.ae,
+            sent_at=timezone.now(),
+        )
 
 
 def _prepared_export(world: SimpleNamespace):

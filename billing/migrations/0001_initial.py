@@ -5,6 +5,7 @@ import datetime
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
+import django.db.models.functions.math
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -234,7 +235,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('net_total'), '+', models.F('tax_total'))), ('net_total__gte', 0), ('tax_total__gte', 0)), name='invoice_totals_add_up', violation_error_message='The total is the net amount plus the tax.'),
+            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.functions.math.Round(django.db.models.expressions.CombinedExpression(models.F('net_total'), '+', models.F('tax_total')), 2)), ('net_total__gte', 0), ('tax_total__gte', 0)), name='invoice_totals_add_up', violation_error_message='The total is the net amount plus the tax.'),
         ),
         migrations.AddConstraint(
             model_name='invoice',
@@ -250,7 +251,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='creditnote',
-            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('net_total'), '+', models.F('tax_total'))), ('net_total__gte', 0), ('tax_total__gte', 0)), name='creditnote_totals_add_up', violation_error_message='The total is the net amount plus the tax.'),
+            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.functions.math.Round(django.db.models.expressions.CombinedExpression(models.F('net_total'), '+', models.F('tax_total')), 2)), ('net_total__gte', 0), ('tax_total__gte', 0)), name='creditnote_totals_add_up', violation_error_message='The total is the net amount plus the tax.'),
         ),
         migrations.AddConstraint(
             model_name='creditnote',

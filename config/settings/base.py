@@ -278,7 +278,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "tenancy.tasks.worker_heartbeat", "schedule": 15.0},
     "exports-clean": {"task": "tenancy.tasks.exports_clean", "schedule": crontab(minute=17)},
+    # Daily: each organisation whose statement day it is (in its time zone) mails last month's.
+    "billing-statements-monthly": {"task": "billing.tasks.statements_monthly", "schedule": crontab(hour=6, minute=5)},
+    "billing-statement-batches-tend": {"task": "billing.tasks.statement_batches_tend", "schedule": crontab(minute=23)},
 }
+# A statement batch whose worker wrote no progress for this long was lost with it: taken up again.
+STATEMENT_BATCH_STALE_SECONDS = env_int("STATEMENT_BATCH_STALE_SECONDS", 120)
 # /healthz counts the worker as up while its last heartbeat is younger than this.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", 60)
 

@@ -231,10 +231,11 @@ def test_the_portfolio_takes_the_same_number_of_queries_with_1_and_50_accounts(w
     client = signed_in(world.porta.lead)
     client.get("/o/porta/portfolio/")
     # user, organisation, membership, row count, led teams, the owner and team filter
-    # options, page rows; plus the tenant transaction's savepoint, setting, reset and
-    # release (the test's own transaction makes the middleware's a savepoint). The owner
-    # select of a row loads when the lead opens it; the organisation switcher, when opened.
-    with django_assert_num_queries(12):
+    # options, page rows, the rows' billing summary; plus the tenant transaction's savepoint,
+    # setting, reset and release (the test's own transaction makes the middleware's a
+    # savepoint). The owner select of a row loads when the lead opens it; the organisation
+    # switcher, when opened.
+    with django_assert_num_queries(13):
         response = client.get("/o/porta/portfolio/")
     assert len(_names(response)) == min(count, 25)
 
@@ -481,8 +482,9 @@ def test_the_account_page_takes_the_same_number_of_queries_with_1_and_50_rows(wo
     client.get(url)
     # user, organisation, membership; the account, contacts, team, objectives, actuals,
     # activities and their contacts, next steps, incidents, audit events and the people and
-    # teams they name, the people offered by the forms; plus savepoint, setting, reset, release
-    with django_assert_num_queries(20):
+    # teams they name, the people offered by the forms, its billing summary; plus savepoint,
+    # setting, reset, release
+    with django_assert_num_queries(21):
         response = client.get(url)
     text = response.content.decode()
     assert text.count('data-testid="activity"') == min(count, 10)
@@ -1049,6 +1051,19 @@ def test_the_xlsx_export_writes_dates_in_the_persons_time_zone_and_money_as_numb
             tzinfo=None, microsecond=row[10].microsecond
         ),
     )
+
+
+def test_the_csv_export_writes_moments_in_the_persons_time_zone_to_the_minute_and_money_as_digits(world):
+    rows = list(
+        csv.reader(
+            io.StringIO(signed_in(world.porta.admin).get("/o/porta/portfolio/export.csv").content.decode("utf-8-sig"))
+        )
+    )
+    with transaction.atomic(), tenant_scope(world.porta.org):
+        last = Account.objects.get(pk=world.porta.account.pk).last_activity_at
+    madrid = timezone.localtime(last, timezone=__import__("zoneinfo").ZoneInfo("Europe/Madrid"))
+    row = next(r for r in rows if r[0] == "Porta Account")
+    assert (row[8], row[9], row[10]) == ("15000.00", "30", madrid.strftime("%Y-%m-%d %H:%M"))
 
 
 def test_the_incidents_export_holds_exactly_the_listed_rows_overdue_first(world):

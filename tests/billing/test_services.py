@@ -54,7 +54,7 @@ def _open(org, in_scope, invoice):
 
 def _vat10(o, in_scope):
     with in_scope(o.org):
-        return TaxRate.objects.get(rate=D("10.00"))  # one of the rates every organisation starts with
+        return TaxRate.objects.get(organization=o.org, rate=D("10.00"))  # every organisation starts with it
 
 
 def _second_account(o, in_scope, **fields):
@@ -273,9 +273,9 @@ def test_the_audit_trail_says_what_finance_did_in_the_readers_language(world, in
             spanish = [str(event.display_action) for event in events]
     assert [(event.action, str(event.display_action)) for event in events] == [
         ("settings.billing", "changed the billing settings"),
-        ("invoice.create", "created the draft invoice"),
+        ("invoice.create", "drafted the invoice"),
         ("invoice.issue", "issued the invoice"),
-        ("creditnote.create", "issued the credit note"),
+        ("creditnote.create", "credited the invoice"),
         ("payment.create", "recorded the payment"),
     ]
     assert spanish[2] == "emitió la factura"

@@ -32,6 +32,11 @@ ID_SOURCES = {
     "product_id": lambda org: org.product.pk,
     "tax_rate_id": lambda org: org.vat21.pk,
     "category_id": lambda org: org.category.pk,
+    "payment_id": lambda org: org.payment.pk,
+    "invoice_id": lambda org: org.invoice.pk,
+    "line_id": lambda org: org.invoice_line.pk,
+    "credit_note_id": lambda org: org.credit_note.pk,
+    "batch_id": lambda org: org.statement_batch.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -49,8 +54,12 @@ API_LISTS = {
     "api-products": lambda org: sorted([org.product.pk, org.product2.pk, org.old_product.pk]),
     "api-tax-rates": lambda org: sorted(rate.pk for rate in tax_rates_of(org)),
     "api-categories": lambda org: [org.category.pk],
+    "api-payments": lambda org: [org.payment.pk],
+    "api-allocations": lambda org: [org.allocation.pk],
+    "api-invoices": lambda org: [org.invoice.pk],
+    "api-credit-notes": lambda org: [org.credit_note.pk],
 }
-API_NOT_LISTS = {"api-me"}
+API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso"}  # reads of one report, not lists of rows
 
 
 def tax_rates_of(org) -> list:

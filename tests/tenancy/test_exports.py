@@ -95,7 +95,7 @@ def test_a_short_export_downloads_at_once_from_the_button(world):
 @pytest.mark.parametrize(
     ("kind", "file_format", "message"),
     [
-        ("payments", "csv", "There is no such list to export."),
+        ("payroll", "csv", "There is no such list to export."),
         ("portfolio", "pdf", "Export as CSV or XLSX."),
         ("portfolio", "csv", "The list's filters are too long to export."),
     ],
