@@ -27,14 +27,14 @@ class BillingConfig(AppConfig):
         register_export("statements", statement_list_rows, _("Statements"), "statements")
         register_audit_actions(
             {
-                "invoice.create": _("drafted the invoice"),
-                "invoice.update": _("changed the draft"),
-                "invoice.line_add": _("added a line"),
-                "invoice.line_update": _("changed a line"),
-                "invoice.line_remove": _("removed a line"),
+                "invoice.create": _("created the draft invoice"),
+                "invoice.update": _("changed the draft invoice"),
+                "invoice.line_add": _("added a line to the draft invoice"),
+                "invoice.line_update": _("changed a line of the draft invoice"),
+                "invoice.line_remove": _("removed a line from the draft invoice"),
+                "invoice.delete": _("deleted the draft invoice"),
                 "invoice.issue": _("issued the invoice"),
-                "invoice.delete": _("deleted the draft"),
-                "creditnote.create": _("credited the invoice"),
+                "creditnote.create": _("issued the credit note"),
                 "payment.create": _("recorded the payment"),
                 "payment.allocate": _("allocated the payment"),
                 "payment.reverse": _("reversed the payment"),

@@ -273,9 +273,9 @@ def test_the_audit_trail_says_what_finance_did_in_the_readers_language(world, in
             spanish = [str(event.display_action) for event in events]
     assert [(event.action, str(event.display_action)) for event in events] == [
         ("settings.billing", "changed the billing settings"),
-        ("invoice.create", "drafted the invoice"),
+        ("invoice.create", "created the draft invoice"),
         ("invoice.issue", "issued the invoice"),
-        ("creditnote.create", "credited the invoice"),
+        ("creditnote.create", "issued the credit note"),
         ("payment.create", "recorded the payment"),
     ]
     assert spanish[2] == "emitió la factura"
