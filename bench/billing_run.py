@@ -48,7 +48,7 @@ from django.urls import Resolver404, resolve  # noqa: E402
 from bench.billing import SLUG, BillingTenant, generate_billing, tenant_facts, verify  # noqa: E402
 from bench.measure import BATCH_GOAL_RATIO, PAGE_GOAL_MS, measure_page, print_line  # noqa: E402
 from billing.selectors import BUCKETS, aging, statement  # noqa: E402
-from billing.totals import cents  # noqa: E402
+from billing.totals import ZERO, cents  # noqa: E402
 from tenancy.models import Membership, Organization, User  # noqa: E402
 from tenancy.scope import tenant_scope  # noqa: E402
 
@@ -148,8 +148,8 @@ def _floor_rows(group_by: str, organization: Organization, day: date) -> dict:
         cursor.execute(sql, {"org": organization.pk, "day": day})
         rows = cursor.fetchall()
     if by_account:
-        return {(r[0], r[1]): tuple(cents(v or 0) for v in r[2:8]) for r in rows}
-    return {(None, r[0]): tuple(cents(v or 0) for v in r[1:7]) for r in rows}
+        return {(r[0], r[1]): tuple(cents(v or ZERO) for v in r[2:8]) for r in rows}
+    return {(None, r[0]): tuple(cents(v or ZERO) for v in r[1:7]) for r in rows}
 
 
 def _selector_rows(group_by: str, organization: Organization, membership: Membership, day: date) -> dict:

@@ -10,6 +10,7 @@ from accounts.filters import YES_NO_ANY, DayFilter, SortFilter, TenantFilterSet
 from accounts.models import Account
 from accounts.permissions import account_visibility
 from billing.models import Allocation, Payment, PaymentMethod
+from tenancy.forms import NativeDateInput
 
 PAYMENT_ORDERS = {
     "received_on": ("received_on", "id"),
@@ -33,8 +34,12 @@ class PaymentStatus:
 class PaymentFilter(TenantFilterSet):
     account = django_filters.ModelChoiceFilter(queryset=_no_accounts, label=_("Account"), empty_label=_("Any account"))
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method"), empty_label=_("Any method"))
-    received_from = DayFilter(field_name="received_on", lookup_expr="gte", label=_("Received from"))
-    received_to = DayFilter(field_name="received_on", lookup_expr="lte", label=_("Received until"))
+    received_from = DayFilter(
+        field_name="received_on", lookup_expr="gte", label=_("Received from"), widget=NativeDateInput()
+    )
+    received_to = DayFilter(
+        field_name="received_on", lookup_expr="lte", label=_("Received until"), widget=NativeDateInput()
+    )
     status = django_filters.ChoiceFilter(
         method="filter_status", choices=PaymentStatus.choices, label=_("Status"), empty_label=_("Any status")
     )

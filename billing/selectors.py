@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 from typing import Literal
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -459,27 +460,95 @@ def _bucket_conditions(as_of: date) -> dict[str, Q]:
     }
 
 
-def _aging_rows(invoices: QuerySet[Invoice], as_of: date, group_by: str) -> list[dict]:
-    """One aggregate query: per group and currency, each bucket's outstanding and its base amount."""
+def _aging_rows(
+    invoices: QuerySet[Invoice], as_of: date, group_by: str, organization: Organization, every_invoice: bool = False
+) -> list[dict]:
+    """One statement: per group and currency, each bucket's outstanding and its base amount.
+
+    Set-based: the invoices' credit notes and the allocations that count on `as_of` are summed
+    once per invoice and joined to the invoices (of the invoices asked about only), and each
+    invoice's outstanding amount is computed once, then put in its bucket. `every_invoice`: the
+    invoices are all the organisation's (finance's and admins' aging), so the sums need not be
+    restricted to them. (With with_open_amounts' annotations instead, each bucket's sum repeated
+    the two subqueries per invoice: 24 of them per invoice, some twenty times the time of this at
+    100,000 invoices.)"""
     group = _GROUPS[group_by]
-    conditions = _bucket_conditions(as_of)
-    sums = {}
-    for bucket, condition in conditions.items():
-        sums[bucket] = Coalesce(
-            Sum(Case(When(condition, then=F("outstanding")), default=Value(ZERO), output_field=MONEY)),
-            Value(ZERO),
-            output_field=MONEY,
-        )
-        sums[f"base_{bucket}"] = Coalesce(
-            Sum(
-                Case(When(condition, then=F("outstanding") * F("rate_to_base")), default=Value(ZERO), output_field=WIDE)
-            ),
-            Value(ZERO),
-            output_field=WIDE,
-        )
-    fields = [*(group or ()), "currency"]
-    issued = invoices.filter(status=InvoiceStatus.ISSUED, issue_date__lte=as_of)
-    return list(with_open_amounts(issued, as_of).order_by().values(*fields).annotate(**sums))
+    columns = {
+        "i_id": F("pk"),
+        "i_currency": F("currency"),
+        "i_due": F("due_date"),
+        "i_rate": F("rate_to_base"),
+        "i_total": F("total"),
+    }
+    if group:
+        columns |= {"g_key": F(group[0]), "g_label": F(group[1])}
+    issued = invoices.filter(status=InvoiceStatus.ISSUED, issue_date__lte=as_of).order_by()
+    inner, inner_params = issued.values(**columns).query.sql_with_params()
+    # The invoices asked about, again, for the sums: inline rather than a CTE, so that the planner
+    # estimates them (one account's: an index look-up per invoice; some accounts': a hash join).
+    if every_invoice:
+        of_these, ids_params = "", ()
+    else:
+        ids, ids_params = issued.values("pk").query.sql_with_params()
+        of_these = f"AND invoice_id IN ({ids})"
+    upper = [None, as_of, *(as_of - timedelta(days=n) for n in (30, 60, 90, 120))]
+    bucket_sql, bucket_params = [], []
+    for name, (below, at_least) in zip(BUCKETS, zip(upper, [*upper[1:], None], strict=True), strict=True):
+        conditions = [c for c in ("x.due < %s" if below else "", "x.due >= %s" if at_least else "") if c]
+        params = [d for d in (below, at_least) if d]
+        when = " AND ".join(conditions)
+        bucket_sql += [
+            f"SUM(CASE WHEN {when} THEN x.outstanding ELSE 0 END) AS {name}",
+            f"SUM(CASE WHEN {when} THEN x.outstanding * x.rate ELSE 0 END) AS base_{name}",
+        ]
+        bucket_params += params + params
+    keys = "x.g_key, x.g_label, " if group else ""
+    sql = f"""
+        SELECT {keys}x.currency, {", ".join(bucket_sql)}
+        FROM (
+            SELECT {"inv.g_key, inv.g_label, " if group else ""}inv.i_currency AS currency, inv.i_due AS due,
+                   inv.i_rate AS rate, inv.i_total - COALESCE(c.s, 0) - COALESCE(p.s, 0) AS outstanding
+            FROM ({inner}) inv
+            LEFT JOIN (
+                SELECT invoice_id, SUM(total) AS s FROM {CreditNote._meta.db_table}
+                WHERE organization_id = %s AND issue_date <= %s {of_these}
+                GROUP BY invoice_id
+            ) c ON c.invoice_id = inv.i_id
+            LEFT JOIN (
+                SELECT invoice_id, SUM(amount) AS s FROM {Allocation._meta.db_table}
+                WHERE organization_id = %s AND allocated_on <= %s AND (reversed_on IS NULL OR reversed_on > %s)
+                  {of_these}
+                GROUP BY invoice_id
+            ) p ON p.invoice_id = inv.i_id
+        ) x
+        WHERE x.outstanding > 0
+        GROUP BY {keys}x.currency
+    """
+    organization_id = organization.pk
+    params = [
+        *bucket_params,
+        *inner_params,
+        *(organization_id, as_of, *ids_params),
+        *(organization_id, as_of, as_of, *ids_params),
+    ]
+    with connections[issued.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    renamed = {"g_key": group[0], "g_label": group[1]} if group else {}
+    return [{renamed.get(name, name): _exact(name, value) for name, value in row.items()} for row in rows]
+
+
+def _exact(name: str, value):
+    """A sum as a Decimal (PostgreSQL's numeric is one already; SQLite's is a float), a bucket's
+    to the cent (a base amount is rounded by _aging_of); the other columns as they are."""
+    if name in BUCKETS:
+        return cents(_exact(f"base_{name}", value))
+    if not name.startswith("base_"):
+        return value
+    if value is None:
+        return ZERO
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _aging_of(row: dict, prefix: str = "") -> Aging:
@@ -499,7 +568,7 @@ def aging(
     invoices = _visible(Invoice.objects.all(), organization=organization, membership=membership)
     group = _GROUPS[group_by]
     result = []
-    for row in _aging_rows(invoices, as_of, group_by):
+    for row in _aging_rows(invoices, as_of, group_by, organization, can_see_all_billing(membership)):
         amounts = _aging_of(row)
         if amounts.total == 0:
             continue
@@ -604,7 +673,7 @@ def statement(
         .order_by("entry_date", "id")
     )
     invoices = Invoice.objects.filter(organization=organization, account=account, currency=currency)
-    rows = _aging_rows(invoices, end, "tenant")
+    rows = _aging_rows(invoices, end, "tenant", organization)
     return Statement(
         account=account,
         currency=currency,

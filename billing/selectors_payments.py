@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from billing.models import Allocation, Invoice, InvoiceStatus, LedgerEntry, Payment
@@ -48,6 +49,10 @@ def open_invoices(*, organization: Organization, account: Account, currency: str
     return list(with_open_amounts(invoices).filter(outstanding__gt=0).order_by("due_date", "issue_date", "id"))
 
 
+# What the services record beside the payment's fields, as people read it.
+HISTORY_LABELS = {"allocations_ended": _("allocations ended")}
+
+
 def payment_history(*, organization: Organization, payment: Payment, limit: int = 30) -> list[AuditEvent]:
     """The payment's audit trail, newest first, ready to show (tenancy.selectors.audit_display);
     the allocations an event made as `allocation_texts` [(invoice number, amount)]. The same
@@ -75,5 +80,9 @@ def payment_history(*, organization: Organization, payment: Payment, limit: int 
             (numbers.get(item.get("invoice"), "—"), money_text(Decimal(item["amount"]), payment.currency))
             for item in made(event)
         ]
-        event.display_changes = [row for row in event.display_changes if row[0] != "allocations"]
+        event.display_changes = [
+            (HISTORY_LABELS.get(label, label), before, after)
+            for label, before, after in event.display_changes
+            if label != "allocations"
+        ]
     return events

@@ -225,17 +225,18 @@ def statement_sending_deliver(*, organization: Organization, sending_id: int) ->
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def statements_monthly() -> list[int]:
+def statements_monthly(today: str | None = None) -> list[int]:
     """Daily (beat): for each organisation that mails statements monthly and whose statement
     day it is today, in its own time zone, one task mails the previous month's statements.
-    Returns the organisations it started the mailing for."""
+    `today` (ISO) stands for every organisation's today when given. Returns the organisations
+    it started the mailing for."""
     started = []
     for organization in Organization.objects.filter(is_active=True).order_by("id"):
-        today = timezone.localdate(timezone=ZoneInfo(organization.time_zone))
+        day = date.fromisoformat(today) if today else timezone.localdate(timezone=ZoneInfo(organization.time_zone))
         with tenant_scope(organization):
             preferences = billing_settings(organization=organization)
-        if preferences.statements_monthly and preferences.statement_day == today.day:
-            start, end = previous_month(today)
+        if preferences.statements_monthly and preferences.statement_day == day.day:
+            start, end = previous_month(day)
             statements_monthly_send.delay(
                 organization_id=organization.pk, period_start=start.isoformat(), period_end=end.isoformat()
             )

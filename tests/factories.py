@@ -313,7 +313,7 @@ def build_statements(world: SimpleNamespace) -> None:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zip_file:
         zip_file.writestr(f"{world.client.legal_name}.csv", f"Date;Type\n{today.isoformat()};Invoice\n")
-    name = default_storage.save(f"statements/{org.pk}/statements-all-{org.slug}.zip", ContentFile(archive.getvalue()))
+    name = default_storage.save(f"statements/{org.pk}/seed-{org.slug}.zip", ContentFile(archive.getvalue()))
     month_end = today.replace(day=1) - timedelta(days=1)
     with transaction.atomic(), tenant_scope(org):
         world.statement_batch = StatementBatch.objects.create(

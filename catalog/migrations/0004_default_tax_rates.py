@@ -11,19 +11,23 @@ def add_default_tax_rates(apps, schema_editor):
     Organization = apps.get_model("tenancy", "Organization")
     TaxRate = apps.get_model("catalog", "TaxRate")
     connection = schema_editor.connection
-    for organization in Organization.objects.order_by("pk"):
+    # Through the connection that migrates (the owner's when `migrate --database owner`), where
+    # the setting below is: a model's manager alone would write through `default`, another
+    # role's connection and transaction, which row-level security refuses.
+    db = connection.alias
+    for organization in Organization.objects.using(db).order_by("pk"):
         if connection.vendor == "postgresql":
             # Row-level security binds the owner too (forced): work as this organisation, for
             # the rest of this migration's transaction.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization.pk)])
-        rates = TaxRate.objects.filter(organization=organization)
+        rates = TaxRate.objects.using(db).filter(organization=organization)
         present = set(rates.values_list("rate", "is_exempt"))
         names = {name.lower() for name in rates.values_list("name", flat=True)}
         for values in default_tax_rates(organization.default_language):
             if (values["rate"], values["is_exempt"]) in present or values["name"].lower() in names:
                 continue
-            TaxRate.objects.create(organization=organization, **values)
+            TaxRate.objects.using(db).create(organization=organization, **values)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('app.organization_id', '', true)")

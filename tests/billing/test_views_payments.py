@@ -396,7 +396,7 @@ def test_finance_reverses_a_payment_once_and_its_allocations_show_as_ended(world
     assert 'data-testid="reversal-notice"' in page and "Bounced: no funds." in page
     assert re.findall(r'data-testid="allocation-row" data-active="(\w+)"', page) == ["false"]
     assert 'data-testid="reverse-form"' not in page and 'data-testid="allocate-form"' not in page
-    assert "reversed the payment" in page
+    assert "reversed the payment" in page and "allocations ended: 0 → 1" in page
     # the list says so, and filters by it
     listing = browser.get(f"{LIST}?status=reversed")
     assert _row_ids(listing.content) == [p.payment.pk] and b'data-testid="reversed-badge"' in listing.content
