@@ -64,12 +64,14 @@ def test_a_document_one_may_not_see_is_not_found(world, in_scope):
             assert type(error.value).__name__ == "DoesNotExist"
 
 
-def test_an_invoice_is_read_with_its_lines_notes_payments_and_history_in_seven_queries(
+def test_an_invoice_is_read_with_its_lines_notes_payments_and_history_in_eight_queries(
     world, in_scope, django_assert_num_queries
 ):
     p = world.porta
     today = timezone.localdate()
-    with in_scope(p.org), django_assert_num_queries(7):
+    # the invoice, its lines, credit notes and active allocations; what is credited of each
+    # line; the audit events, and the people and teams they name (audit_display's two)
+    with in_scope(p.org), django_assert_num_queries(8):
         detail = selectors.invoice_detail(organization=p.org, membership=p.ae, invoice_id=p.invoice.pk)
         invoice = detail.invoice
         lines = [(line.description, line.product.sku, line.tax_rate.name, line.net) for line in detail.lines]
