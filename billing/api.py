@@ -30,6 +30,7 @@ from config.api import (
     read_input,
 )
 from config.api_pagination import CursorPagination
+from config.errors import ApplicationError
 from tenancy.permissions import IsTenantMember
 
 InvoiceStatusField = named_enum("InvoiceStatusEnum", InvoiceStatus.choices)
@@ -169,11 +170,22 @@ class CreditNoteOutput(CreditNoteSummaryOutput):
 # --- Input ----------------------------------------------------------------------------------------
 
 
+class ItemRow(TenantRow):
+    """TenantRow in an item of a list of inputs (an invoice's lines, a credit's lines): refused
+    as a field of that item, so that the error names its place (`lines.0.product`)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ApplicationError:
+            raise serializers.ValidationError(self.message, code="does_not_exist") from None
+
+
 class LineUpdateInput(StrictSerializer):
     """A line; a PATCH sends only what changes. A product chosen brings its price, tax rate
     and name unless they are sent too; `null` price or rate: the product's."""
 
-    product = TenantRow(
+    product = ItemRow(
         Product,
         message=PRODUCT_OF_THIS_ORGANISATION,
         required=False,
@@ -188,7 +200,7 @@ class LineUpdateInput(StrictSerializer):
         InvoiceLine, "unit_price", required=False, allow_null=True, help_text="Null: the product's list price."
     )
     discount_percent = _number(InvoiceLine, "discount_percent", required=False, help_text="0 to 100.")
-    tax_rate = TenantRow(
+    tax_rate = ItemRow(
         TaxRate,
         message=TAX_RATE_OF_THIS_ORGANISATION,
         required=False,
@@ -229,7 +241,7 @@ class InvoiceCreateInput(InvoiceUpdateInput):
 
 
 class CreditLineInput(StrictSerializer):
-    invoice_line = TenantRow(InvoiceLine, message=LINE_OF_THIS_INVOICE, help_text="The id of a line of the invoice.")
+    invoice_line = ItemRow(InvoiceLine, message=LINE_OF_THIS_INVOICE, help_text="The id of a line of the invoice.")
     quantity = _number(CreditNoteLine, "quantity", help_text="At most what is left to credit of the line.")
 
 

@@ -408,8 +408,11 @@ def test_a_line_is_changed_in_place_and_the_totals_follow(world, in_scope):
         url,
         {
             f"line-{line.pk}-product": p.product.pk,
+            f"line-{line.pk}-description": "Sensor kit",
             f"line-{line.pk}-quantity": "3",
+            f"line-{line.pk}-unit_price": "120.00",
             f"line-{line.pk}-discount_percent": "10",
+            f"line-{line.pk}-tax_rate": p.vat21.pk,
         },
         HTTP_HX_REQUEST="true",
     )
