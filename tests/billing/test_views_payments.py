@@ -578,3 +578,26 @@ def test_the_list_speaks_spanish_and_catalan(world, language, heading, amount, b
     html = signed_in(p.ae).get(LIST, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert f'<h1 class="h3 mb-0">{heading}</h1>' in html
     assert amount in html and f"{badge}</span>" in html
+
+
+def test_an_account_in_another_currency_asks_for_its_rate(world, in_scope):
+    p = world.porta
+    with in_scope(p.org):
+        dollars = accounts_services.account_create(
+            organization=p.org, actor=p.admin, client=p.client, name="Dollar Account", owner=p.ae, currency="USD"
+        )
+    browser = signed_in(p.finance)
+    proposal = browser.get(f"{NEW}?account={dollars.pk}&amount=10", HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="rate_to_base"' in proposal
+    assert (
+        'name="rate_to_base"'
+        not in browser.get(f"{NEW}?account={p.account.pk}", HTTP_HX_REQUEST="true").content.decode()
+    )
+    data = {"account": dollars.pk, **NEW_DATA}
+    response, unchanged = post_unchanged(p.finance, NEW, data)
+    assert (response.status_code, unchanged) == (400, True)
+    assert _field_error(response.content, "rate_to_base") == "This field is required."
+    assert "Give the rate from USD to EUR, the organisation&#x27;s base currency." in response.content.decode()
+    recorded = browser.post(NEW, data | {"rate_to_base": "0.9215", "reference": "USD-1"})
+    payment = _rows(in_scope, p.org, Payment, reference="USD-1")[0]
+    assert (recorded.status_code, payment.currency, payment.rate_to_base) == (302, "USD", Decimal("0.92150000"))
