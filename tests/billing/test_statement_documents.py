@@ -208,3 +208,20 @@ def test_the_product_statement_files_hold_the_same_rows(world, mixed_invoice):
     assert rows[8] == ["Product", "PORTA-001 · Sensor kit"]
     assert rows[11] == [_midnight(date(2024, 2, 5)), "Invoiced", m, None, "Sensor kit", 3, 360]
     assert rows[-1] == [_midnight(date(2024, 2, 29)), "Total", None, None, None, 2, 240, None, None, 351.29]
+
+
+def test_the_pdf_speaks_the_finance_contacts_language(world, february):
+    p = world.porta
+    with transaction.atomic(), tenant_scope(p.org):
+        statement = statement_for_account(organization=p.org, account=p.account, start=FEBRUARY[0], end=FEBRUARY[1])
+        spanish = documents.statement_pdf(statement, language="es")
+        catalan = documents.statement_pdf(statement, language="ca")
+    spanish_lines = _lines(_read_pdf(spanish, "statement-es")[0])
+    catalan_lines = _lines(_read_pdf(catalan, "statement-ca")[0])
+    assert spanish_lines[:2] == ["Porta Digital Extracto de cuenta", "Del 01/02/2024 al 29/02/2024"]
+    assert "Porta Digital Client SL Saldo inicial 335,60 €" in spanish_lines
+    assert "25/02/2024 Cobro devuelto P3 Devuelto: Bounced. 50,00 226,35" in spanish_lines
+    assert spanish_lines[-1] == "Porta Digital Client SL · NIF B12345674 Página 1 de 1"
+    assert catalan_lines[:2] == ["Porta Digital Extracte de compte", "Del 01/02/2024 al 29/02/2024"]
+    assert "61–90 dies 145,20 €" in catalan_lines
+    assert catalan_lines[-1] == "Porta Digital Client SL · NIF B12345674 Pàgina 1 de 1"

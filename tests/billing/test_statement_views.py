@@ -53,7 +53,8 @@ def test_the_statement_page_shows_the_period_with_its_balances_entries_and_aging
     assert (
         re.findall(r'data-testid="statement-entry"', response.content.decode()) == ['data-testid="statement-entry"'] * 5
     )
-    assert "05/02/2024 Invoice 2024-000002 Due 06/03/2024 Due 06/03/2024 €235.95 €571.55" in text
+    # (with the phone's copies of the date, the description and the amount)
+    assert "05/02/2024 Invoice 2024-000002 05/02/2024 · Due 06/03/2024 Due 06/03/2024 €235.95 €235.95 €571.55" in text
     assert "61–90 days €145.20" in text and "Balance €226.35" in text
     assert (
         "The PDF is in English. This account has no finance contact with an email: add one to the account team "
@@ -174,7 +175,10 @@ def test_the_product_page_asks_for_a_product_then_shows_its_lines_and_attributed
     ]
     text = _text(shown)
     assert "Paid, attributed pro rata €351.29" in text
-    assert "Payment, attributed pro rata Q applied to invoice 2024-000001 €333.33 58.06 % €193.55" in text
+    assert (  # (with the phone's copies of the date, the share and the amount)
+        "10/02/2024 Payment, attributed pro rata Q 10/02/2024 · applied to invoice 2024-000001 · 58.06 % "
+        "€333.33 58.06 % €193.55 €193.55" in text
+    )
     assert "Payments are attributed to the product pro rata" in text
     both = browser.get(f"{url}?{PERIOD}&product={p.product.pk}&category={p.category.pk}")
     assert both.status_code == 400 and "Choose a product or a category, not both." in _text(both)
