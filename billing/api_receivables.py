@@ -16,6 +16,7 @@ from billing.receivables import BUCKET_CHOICES, AgingAmounts, Group
 from config.api import filter_parameters, filtered, named_enum
 from tenancy.permissions import IsTenantMember
 
+# Component names start with "Receivables": billing's statements have an aging of their own.
 AgingGroupField = named_enum("AgingGroupEnum", Group.CHOICES)
 
 
@@ -25,7 +26,7 @@ def _amount(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=20, decimal_places=2, coerce_to_string=True, **kwargs)
 
 
-class AgingAmountsOutput(serializers.Serializer):
+class ReceivablesAmountsOutput(serializers.Serializer):
     current = _amount(help_text="Not due yet, or due on the day asked about.")
     days_1_30 = _amount(help_text="1 to 30 days past the due date.")
     days_31_60 = _amount()
@@ -38,7 +39,7 @@ class AgingAmountsOutput(serializers.Serializer):
     balance = _amount(help_text="Outstanding less credit: the ledger balance.")
 
 
-class AgingRowOutput(AgingAmountsOutput):
+class ReceivablesRowOutput(ReceivablesAmountsOutput):
     id = serializers.IntegerField(
         source="key",
         allow_null=True,
@@ -49,21 +50,23 @@ class AgingRowOutput(AgingAmountsOutput):
     client = serializers.CharField(source="client_name", help_text="An account's client; empty in other groups.")
     owner = serializers.CharField(source="owner_name", help_text="An account's owner; empty in other groups.")
     team = serializers.CharField(source="team_name", help_text="An account's team; empty in other groups.")
-    in_base_currency = AgingAmountsOutput(source="base", help_text="At each document's rate.")
+    in_base_currency = ReceivablesAmountsOutput(source="base", help_text="At each document's rate.")
 
 
-class CurrencyTotalOutput(AgingAmountsOutput):
+class ReceivablesCurrencyTotalOutput(ReceivablesAmountsOutput):
     currency = serializers.CharField()
-    in_base_currency = AgingAmountsOutput(source="base", help_text="At each document's rate.")
+    in_base_currency = ReceivablesAmountsOutput(source="base", help_text="At each document's rate.")
 
 
-class AgingOutput(serializers.Serializer):
+class ReceivablesAgingOutput(serializers.Serializer):
     as_of = serializers.DateField()
     group = AgingGroupField()
     base_currency = serializers.CharField()
-    rows = AgingRowOutput(many=True)
-    totals = CurrencyTotalOutput(many=True, help_text="One per currency of the rows.")
-    total_in_base_currency = AgingAmountsOutput(source="base_total", help_text="Every row, at each document's rate.")
+    rows = ReceivablesRowOutput(many=True)
+    totals = ReceivablesCurrencyTotalOutput(many=True, help_text="One per currency of the rows.")
+    total_in_base_currency = ReceivablesAmountsOutput(
+        source="base_total", help_text="Every row, at each document's rate."
+    )
 
 
 def _flat(amounts: AgingAmounts) -> dict:
@@ -87,7 +90,7 @@ class AgingApi(APIView):
         "and in the base currency at the documents' rates. Rows: the accounts with something open or some credit; "
         "every row, in the order of `sort` (by default, most overdue first).",
         parameters=filter_parameters(ReceivablesFilter, exclude=("dso_from", "dso_to")),
-        responses=AgingOutput,
+        responses=ReceivablesAgingOutput,
     )
     def get(self, request, org_slug):
         filterset = ReceivablesFilter(
@@ -96,7 +99,7 @@ class AgingApi(APIView):
         filtered(filterset)
         aging = report_aging(filterset)
         return Response(
-            AgingOutput(
+            ReceivablesAgingOutput(
                 {
                     "as_of": aging.as_of,
                     "group": aging.group,
@@ -128,7 +131,7 @@ def _visible(request):
     return visible_accounts(organization=request.organization, membership=request.membership)
 
 
-class DsoOutput(serializers.Serializer):
+class ReceivablesDsoOutput(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     days = serializers.IntegerField()
@@ -152,11 +155,11 @@ class DsoApi(APIView):
         description="Days sales outstanding of the accounts over a period (`dso_from`–`dso_to`, both included; "
         "by default the 90 days that end on `as_of`, today unless given), in the base currency at the documents' rates.",
         parameters=filter_parameters(ReceivablesFilter, exclude=("group", "overdue", "sort")),
-        responses=DsoOutput,
+        responses=ReceivablesDsoOutput,
     )
     def get(self, request, org_slug):
         filterset = ReceivablesFilter(
             request.GET, queryset=_visible(request), request=request, organization=request.organization
         )
         filtered(filterset)
-        return Response(DsoOutput(report_dso(filterset)).data)
+        return Response(ReceivablesDsoOutput(report_dso(filterset)).data)

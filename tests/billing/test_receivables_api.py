@@ -176,3 +176,11 @@ def test_the_schema_documents_the_parameters_and_the_shapes():
         "sales_team",
     ]
     assert schema["components"]["schemas"]["AgingGroupEnum"]["enum"] == ["account", "owner", "team"]
+    # its own components: the statements' aging is another shape
+    responses = {
+        op["operationId"]: op["responses"]["200"]["content"]["application/json"]["schema"] for op in (aging, dso)
+    }
+    assert responses == {
+        "billing_aging": {"$ref": "#/components/schemas/ReceivablesAgingOutput"},
+        "billing_dso": {"$ref": "#/components/schemas/ReceivablesDsoOutput"},
+    }
