@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.bench
 .venv/bin/python scripts/pg_setup.py accountdesk_bench > /dev/null
 .venv/bin/python manage.py migrate --database owner --noinput -v 0
-exec .venv/bin/python -m bench.run "$@"
+exec .venv/bin/python -m "${BENCH_MODULE:-bench.run}" "$@"
