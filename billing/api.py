@@ -15,7 +15,9 @@ from accounts.models import Account
 from billing import selectors, services
 from billing.filters import CreditNoteFilter, InvoiceFilter
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
+from catalog.api import ProductRefOutput
 from catalog.models import Product, TaxRate
+from clients.api import ClientRefOutput
 from config.api import (
     ERROR_COMPONENT,
     LIST_ORDER,
@@ -43,6 +45,10 @@ ISSUED = OpenApiResponse(
     response={"$ref": f"#/components/schemas/{ERROR_COMPONENT}"},
     description="The invoice has been issued: it cannot change any more (correct it with a credit note).",
 )
+NOTHING_TO_ISSUE = OpenApiResponse(
+    response={"$ref": f"#/components/schemas/{ERROR_COMPONENT}"},
+    description="Nothing to issue: the draft has no lines, or they add up to zero (`fields` says which).",
+)
 
 
 def _number(model, name: str, **kwargs) -> serializers.DecimalField:
@@ -67,18 +73,7 @@ class RefOutput(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ClientRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-
-
-class ProductRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    sku = serializers.CharField()
-    name = serializers.CharField()
-
-
-class TaxRateRefOutput(serializers.Serializer):
+class LineTaxRateOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -91,7 +86,7 @@ class InvoiceLineOutput(serializers.Serializer):
     quantity = _number(InvoiceLine, "quantity")
     unit_price = money()
     discount_percent = _number(InvoiceLine, "discount_percent", help_text="Percent.")
-    tax_rate = TaxRateRefOutput()
+    tax_rate = LineTaxRateOutput()
     tax_percent = _number(InvoiceLine, "tax_percent", help_text="The rate's percentage when the line was written.")
     net = money(help_text="Quantity × unit price less the discount, rounded half-up to the cent.")
     credited_quantity = _number(InvoiceLine, "quantity", help_text="Credited so far by credit notes.")
@@ -389,7 +384,7 @@ class InvoiceIssueApi(APIView):
         "its issue date (today if it had none), its due date, and a debit in the ledger; from then on it cannot "
         "change. Takes no body. A draft without lines, or adding up to zero, is refused; an issued one answers 409.",
         request=None,
-        responses={200: InvoiceOutput, 409: ISSUED},
+        responses={200: InvoiceOutput, 400: NOTHING_TO_ISSUE, 409: ISSUED},
     )
     def post(self, request, org_slug, invoice_id):
         invoice = _invoice(request, invoice_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,11 +20,13 @@ from accounts.api import AccountRefOutput
 from accounts.models import Account
 from accounts.selectors import account_get
 from billing import services
+from billing.api import InvoiceRefOutput
 from billing.filters_payments import AllocationFilter, PaymentFilter
 from billing.models import Allocation, AllocationEnd, Invoice, Payment, PaymentMethod
 from billing.selectors import payment_get, payment_list
 from billing.selectors_payments import allocation_list
 from config.api import (
+    ERROR_COMPONENT,
     LIST_ORDER,
     StrictSerializer,
     filter_parameters,
@@ -42,11 +44,10 @@ from tenancy.permissions import IsTenantMember
 PaymentMethodField = named_enum("PaymentMethodEnum", PaymentMethod.choices)
 # An invoice of no one, or of another organisation: the model's own sentence for it.
 INVOICE_OF_THIS_ORGANISATION = Allocation._meta.get_field("invoice").error_messages["invalid"]
-
-
-class InvoiceRefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.CharField()
+REVERSED = OpenApiResponse(
+    response={"$ref": f"#/components/schemas/{ERROR_COMPONENT}"},
+    description="The payment has been reversed: it cannot be allocated or reversed again.",
+)
 
 
 class AllocationOutput(serializers.Serializer):
@@ -206,7 +207,7 @@ class PaymentAllocateApi(APIView):
         "allowed: never more than the payment has left, nor more than is open on an invoice (all or nothing). "
         "A reversed payment answers 409.",
         request=AllocateInput,
-        responses={200: PaymentOutput},
+        responses={200: PaymentOutput, 409: REVERSED},
     )
     def post(self, request, org_slug, payment_id):
         payment = _payment(request, payment_id)
@@ -232,7 +233,7 @@ class PaymentReverseApi(APIView):
         description="Finance reverses (bounces) a payment, once: its allocations end (their rows stay), the invoices "
         "they paid are open again and the ledger is debited back. A second reversal answers 409.",
         request=ReverseInput,
-        responses={200: PaymentOutput},
+        responses={200: PaymentOutput, 409: REVERSED},
     )
     def post(self, request, org_slug, payment_id):
         payment = _payment(request, payment_id)
