@@ -3,6 +3,7 @@ application role), Redis, a Celery worker process, and the demo-like organisatio
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -89,13 +90,75 @@ def _clear_cache():
     yield
 
 
+# The world is built once and committed; each test that uses it runs in a transaction that is
+# rolled back, as Django's TestCase.setUpTestData does for a class. The database tests that do
+# not use it run before it is built; the tests that need a transaction of their own run after
+# all of them, and the first of those empties the database (the next ones flush after
+# themselves).
+_committed = {"world": False}
+
+
+def _needs_own_transaction(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """pytest-django's order, with the database tests that use the committed `world` after
+    those that do not (which start from an empty database, as before)."""
+
+    def order(item) -> int:
+        if _needs_own_transaction(item):
+            return 2
+        if "world" in item.fixturenames:
+            return 1
+        return 0 if "db" in item.fixturenames or item.get_closest_marker("django_db") else 3
+
+    items.sort(key=order)
+
+
+def _media_files() -> set[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+@pytest.fixture(scope="session")
+def _world_rows(django_db_setup, django_db_blocker):
+    before = _media_files()
+    with django_db_blocker.unblock():
+        built = SimpleNamespace(
+            porta=build_organization("porta", "Porta Digital"),
+            nordwind=build_organization("nordwind", "Nordwind Components"),
+        )
+    _committed["world"] = True
+    # The world's files (a prepared export): a test that deletes one is rolled back in the
+    # database only, so each test gets them back.
+    built_files = {path: path.read_bytes() for path in _media_files() - before}
+    return built, built_files
+
+
+@pytest.fixture(autouse=True)
+def _empty_database_before_own_transactions(request, django_db_blocker):
+    if _committed["world"] and _needs_own_transaction(request.node):
+        with django_db_blocker.unblock():
+            call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+        _committed["world"] = False
+
+
 @pytest.fixture
-def world(db):
-    """Two organisations shaped like the demo: porta and nordwind, five people each, a team."""
-    return SimpleNamespace(
-        porta=build_organization("porta", "Porta Digital"),
-        nordwind=build_organization("nordwind", "Nordwind Components"),
-    )
+def world(_world_rows, db):
+    """Two organisations shaped like the demo: porta and nordwind, five people each, a team.
+    Each test gets its own copy of the objects; its changes to the rows are rolled back."""
+    assert _committed["world"], "A test using `world` ran after the database was emptied for a transactional test."
+    built, files = _world_rows
+    for path, content in files.items():
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    return copy.deepcopy(built)
 
 
 @pytest.fixture

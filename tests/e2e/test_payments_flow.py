@@ -3,6 +3,7 @@ the proposal of what it pays (oldest due first), changes one amount and records 
 reverses the world's payment. Screenshots of the list, the form with its proposal and a
 reversed payment's page, at desktop and phone widths, light and dark."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -82,6 +83,9 @@ def test_finance_records_a_payment_from_the_proposal_and_reverses_another(
     # the world's payment bounces
     page.goto(f"/o/porta/billing/payments/{p.payment.pk}/")
     page.locator("[data-testid=reverse-toggle]").click()
+    # Bootstrap names the card `collapsing` while it opens, and `show` once it has: a click in
+    # between lands where the growing card is moving the button from
+    expect(page.locator("#reverse-card")).to_have_class(re.compile(r"\bshow\b"))
     page.fill("#id_reason", "Returned by the bank: no funds.")
     page.locator("[data-testid=reverse]").click()
     expect(page.locator("[data-testid=reversal-notice]")).to_contain_text("Returned by the bank: no funds.")
