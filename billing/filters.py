@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,10 @@ CREDIT_NOTE_ORDERS = {
     "issue_date": ("issue_date", "id"),
     "total": ("total", "id"),
 }
+
+
+# The most accounts a billing list's account filter lists (see BillingFilterSet.offer_choices).
+ACCOUNT_CHOICES = 300
 
 
 def _no_accounts(request):
@@ -59,10 +63,25 @@ class BillingFilterSet(TenantFilterSet):
             )
 
     def offer_choices(self) -> BillingFilterSet:
-        """For the page: the accounts from one values() query, without model instances."""
+        """For the page: the accounts from one values() query, without model instances. A person
+        who sees more than ACCOUNT_CHOICES accounts (finance, at a large tenant) gets only the
+        account asked for: a list of thousands is of no use to pick from (the search box finds an
+        account by name) and rendering it was most of the page's time."""
         super().offer_choices()
         field = self.form.fields["account"]
-        field.widget.choices = [("", field.empty_label)] + list(field.queryset.values_list("pk", "name"))
+        bound = self.form["account"]
+        asked = bound.value()
+        asked = int(asked) if str(asked or "").isdigit() else None
+        asked_name = Subquery(field.queryset.filter(pk=asked).values("name")[:1])
+        options = list(
+            field.queryset.order_by("name", "id")
+            .annotate(asked_name=asked_name)
+            .values_list("pk", "name", "asked_name")[: ACCOUNT_CHOICES + 1]
+        )
+        if len(options) > ACCOUNT_CHOICES:
+            options = [(asked, options[0][2], None)] if options[0][2] is not None else []
+            bound.help_text = _("Only the account asked for is listed: search for one by name.")
+        field.widget.choices = [("", field.empty_label)] + [(pk, name) for pk, name, _asked in options]
         return self
 
 

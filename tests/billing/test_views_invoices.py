@@ -879,3 +879,25 @@ def test_an_invoices_page_takes_the_same_queries_with_1_and_with_50_lines(
         django_assert_num_queries, browser, f"/o/porta/billing/invoices/{p.invoice.pk}/", ISSUED_QUERIES[role]
     )
     assert b'data-testid="allocation-row"' in issued.content
+
+
+def test_the_account_filter_lists_every_account_seen_or_past_a_bound_only_the_one_asked_for(world, monkeypatch):
+    from billing import filters
+
+    p = world.porta
+    option = re.compile(r'<option value="(\d*)"( selected)?>([^<]*)</option>')
+
+    def offered(query=""):
+        text = signed_in(p.finance).get(f"/o/porta/billing/invoices/{query}").content.decode()
+        select = re.search(r'<select name="account".*?</select>', text, re.S).group(0)
+        return option.findall(select), "Only the account asked for is listed" in text
+
+    # finance sees one account: it is offered
+    assert offered() == ([("", " selected", "Any account"), (str(p.account.pk), "", "Porta Account")], False)
+    # past the bound, only the account asked for (selected), and a word on why
+    monkeypatch.setattr(filters, "ACCOUNT_CHOICES", 0)
+    assert offered() == ([("", " selected", "Any account")], True)
+    assert offered(f"?account={p.account.pk}") == (
+        [("", "", "Any account"), (str(p.account.pk), " selected", "Porta Account")],
+        True,
+    )
