@@ -11,6 +11,9 @@ class BillingConfig(AppConfig):
     # accounts.selectors.with_account_summaries calls it for the portfolio's and the account
     # page's accounts: each one's balance, overdue amount and oldest overdue invoice.
     account_summary = "billing.selectors.account_billing_summary"
+    # tenancy calls it for each new organisation, inside its tenant scope: version 1 of the
+    # risk policy.
+    organization_setup = "billing.services_risk.risk_policy_ensure_default"
 
     def ready(self) -> None:
         from billing.exports import credit_note_rows, invoice_rows
@@ -39,5 +42,7 @@ class BillingConfig(AppConfig):
                 "payment.allocate": _("allocated the payment"),
                 "payment.reverse": _("reversed the payment"),
                 "settings.billing": _("changed the billing settings"),
+                "risk_policy.create": _("set the first version of the risk policy"),
+                "risk_policy.update": _("saved a new version of the risk policy"),
             }
         )

@@ -1018,3 +1018,142 @@ class StatementSending(OfOneOrganization, TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.period_start}–{self.period_end} → {self.recipient_email}"
+
+
+# --- Finance's risk policy ---------------------------------------------------------------------
+
+PERCENT_RANGE = _("A percentage from 0 to 100.")
+DAYS_IN_A_YEAR = _("A number of days from 0 to 365.")
+PERCENT_ERRORS = {
+    "invalid": _("Enter a percentage, like 15 or 12.5."),
+    "null": _("Enter a percentage, like 15 or 12.5."),
+    "max_digits": _("That percentage is too large."),
+    "max_whole_digits": _("That percentage is too large."),
+    "max_decimal_places": _("At most two decimals."),
+}
+DAYS_ERRORS = dict.fromkeys(("invalid", "null", "min_value", "max_value"), DAYS_IN_A_YEAR)
+
+
+def _percent(verbose_name, default: str) -> ExactDecimalField:
+    return ExactDecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[
+            MinValueValidator(Decimal("0"), message=PERCENT_RANGE),
+            MaxValueValidator(Decimal("100"), message=PERCENT_RANGE),
+        ],
+        error_messages=PERCENT_ERRORS,
+    )
+
+
+def _days(verbose_name, default: int) -> WholeSmallNumberField:
+    return WholeSmallNumberField(
+        verbose_name, default=default, validators=[MaxValueValidator(365)], error_messages=DAYS_ERRORS
+    )
+
+
+def _percent_in_range(name: str) -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 100}),
+        name=f"riskpolicy_{name}_range",
+        field=name,
+        violation_error_message=PERCENT_RANGE,
+    )
+
+
+def _days_in_range(name: str) -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 365}),
+        name=f"riskpolicy_{name}_range",
+        field=name,
+        violation_error_message=DAYS_IN_A_YEAR,
+    )
+
+
+RISK_POLICY_VERSION_UNIQUE = "riskpolicy_org_version_unique"
+# The rules of a version, in the order the page and the API say them (the defaults are the
+# fields' own: version 1 of every organisation).
+RISK_POLICY_RULES = (
+    "max_exposure_percent",
+    "overdue_tolerance_amount",
+    "overdue_tolerance_days",
+    "min_margin_percent",
+    "max_line_discount_percent",
+    "max_discount_percent",
+    "max_payment_terms_days",
+)
+
+
+class RiskPolicy(TenantOwned):
+    """Finance's risk policy, the rules an offer is graded against: one per organisation, in
+    versions. A change is a new version (the next number, by constraint: two saved at once get
+    two numbers or one refusal) and a version is never changed (a database trigger refuses any
+    UPDATE), so what an offer was graded with stays readable by its foreign key.
+
+    Exposure is what an account may owe (open receivables + open orders + the offer) as a
+    percentage of its credit limit; the overdue tolerance is an amount, in the organisation's
+    base currency, that may be more than a number of days past due."""
+
+    version = models.PositiveIntegerField(
+        _("version"), validators=[MinValueValidator(1)], error_messages={"min_value": _("Versions count from 1.")}
+    )
+    max_exposure_percent = ExactDecimalField(
+        _("most an account may owe (% of its credit limit)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0"), message=NOT_NEGATIVE)],
+        error_messages=PERCENT_ERRORS | {"min_value": NOT_NEGATIVE},
+    )
+    overdue_tolerance_amount = _money(_("overdue tolerance (amount)"), default=Decimal("2000.00"))
+    overdue_tolerance_days = _days(_("overdue tolerance (days late)"), 60)
+    min_margin_percent = _percent(_("minimum margin (%)"), "15.00")
+    max_line_discount_percent = _percent(_("maximum discount on a line (%)"), "15.00")
+    max_discount_percent = _percent(_("maximum overall discount (%)"), "10.00")
+    max_payment_terms_days = _days(_("maximum payment terms (days)"), 60)
+    note = TrimmedTextField(_("why it changed"), max_length=1000, blank=True)
+    # None: the version every organisation starts with, set by the system.
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "version"],
+                name=RISK_POLICY_VERSION_UNIQUE,
+                violation_error_message=_(
+                    "Someone else changed the risk policy at the same time: read the version in force and save again."
+                ),
+            ),
+            FieldCheckConstraint(
+                condition=Q(version__gte=1),
+                name="riskpolicy_version_from_one",
+                field="version",
+                violation_error_message=_("Versions count from 1."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(max_exposure_percent__gte=0),
+                name="riskpolicy_max_exposure_percent_not_negative",
+                field="max_exposure_percent",
+                violation_error_message=NOT_NEGATIVE,
+            ),
+            FieldCheckConstraint(
+                condition=Q(overdue_tolerance_amount__gte=0),
+                name="riskpolicy_overdue_tolerance_amount_not_negative",
+                field="overdue_tolerance_amount",
+                violation_error_message=NOT_NEGATIVE,
+            ),
+            _days_in_range("overdue_tolerance_days"),
+            _percent_in_range("min_margin_percent"),
+            _percent_in_range("max_line_discount_percent"),
+            _percent_in_range("max_discount_percent"),
+            _days_in_range("max_payment_terms_days"),
+        ]
+        verbose_name = _("risk policy")
+        verbose_name_plural = _("risk policies")
+
+    def __str__(self) -> str:
+        return str(_("Risk policy, version %(version)s") % {"version": self.version})

@@ -101,3 +101,16 @@ def can_request_statements_of_team(membership: Membership, team: Team) -> bool:
     if can_see_all_billing(membership):
         return True
     return membership.is_sales_lead and team.pk in leadership(membership).team_ids
+
+
+# --- The risk policy ----------------------------------------------------------------------------
+
+
+def can_see_risk_policy(membership: Membership) -> bool:
+    """Everyone reads the rules their offers are graded against."""
+    return membership.is_active
+
+
+def can_change_risk_policy(membership: Membership) -> bool:
+    """Finance defines the risk an offer may carry: a new version (finance alone, not admins)."""
+    return keeps_the_books(membership)

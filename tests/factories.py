@@ -252,7 +252,8 @@ def build_catalog(world: SimpleNamespace) -> None:
 
 
 def build_billing(world: SimpleNamespace) -> None:
-    """Finance's books for the account: the billing settings, an invoice of 3 × `product`
+    """Finance's books for the account: the billing settings, version 1 of the risk policy (what
+    every organisation starts with), an invoice of 3 × `product`
     (EUR 360.00 + 21 % = 435.60) issued 45 days ago (due 15 days ago), a credit note of one of
     them (145.20) and a payment of 200.00 allocated to it: 90.40 outstanding and overdue."""
     from datetime import timedelta
@@ -260,6 +261,7 @@ def build_billing(world: SimpleNamespace) -> None:
     from django.utils import timezone
 
     from billing import services as billing_services
+    from billing import services_risk as risk_services
 
     org, finance = world.org, world.finance
     issued_on = timezone.localdate() - timedelta(days=45)
@@ -267,6 +269,8 @@ def build_billing(world: SimpleNamespace) -> None:
         world.billing_settings = billing_services.billing_settings_update(
             organization=org, actor=finance, invoice_notes="Payment by bank transfer."
         )
+        # What every organisation gets when created (tenancy's organisation set-up).
+        world.risk_policy = risk_services.risk_policy_ensure_default(org)
         world.invoice = billing_services.invoice_create(
             organization=org,
             actor=finance,
