@@ -5,10 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class OffersConfig(AppConfig):
     name = "offers"
     verbose_name = _("Offers")
+    # seed_demo calls it for each demo organisation, after billing's (INSTALLED_APPS order).
+    demo_seed = "offers.demo.seed_offers"
 
     def ready(self) -> None:
+        from offers.exports import offer_rows
+        from tenancy.exports import register_export
         from tenancy.selectors import register_audit_actions
 
+        register_export("offers", offer_rows, _("Offers"), "offers")
         register_audit_actions(
             {
                 "offer.create": _("drafted the offer"),
