@@ -36,7 +36,8 @@ def test_every_operation_documents_its_refusals_in_the_one_error_shape():
     assert answers["GET /api/v1/o/{org_slug}/accounts/"] == ["400", "401", "403", "404"]
     assert answers["PATCH /api/v1/o/{org_slug}/accounts/{account_id}/"] == ["400", "401", "403", "404"]
     assert answers["DELETE /api/v1/o/{org_slug}/teams/{team_id}/"] == ["401", "403", "404"]
-    # 409 only where a document's state refuses the change: an issued invoice, a reversed payment
+    # 409 only where a document's state refuses the change: an issued invoice, a reversed
+    # payment, an offer whose stage does not allow it
     assert answers["POST /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/issue/"] == [
         "400",
         "401",
@@ -53,6 +54,10 @@ def test_every_operation_documents_its_refusals_in_the_one_error_shape():
         "POST /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/lines/",
         "POST /api/v1/o/{org_slug}/billing/payments/{payment_id}/allocate/",
         "POST /api/v1/o/{org_slug}/billing/payments/{payment_id}/reverse/",
+        *(
+            f"POST /api/v1/o/{{org_slug}}/offers/{{offer_id}}/{operation}/"
+            for operation in ("decide", "lines", "lose", "revise", "send", "submit", "win", "withdraw")
+        ),
     ]
     assert {code for codes in answers.values() for code in codes} == {"400", "401", "403", "404", "409"}
     assert document["components"]["schemas"]["Error"]["properties"]["error"]["required"] == [

@@ -60,6 +60,7 @@ API_LISTS = {
     "api-allocations": lambda org: [org.allocation.pk],
     "api-invoices": lambda org: [org.invoice.pk],
     "api-credit-notes": lambda org: [org.credit_note.pk],
+    "api-offers": lambda org: [org.offer.pk],
 }
 API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso"}  # reads of one report, not lists of rows
 

@@ -1,0 +1,109 @@
+"""The offers API: the pipeline, an offer with its reasons, drafting, and the lifecycle as
+operations in the one error shape."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from offers.models import Offer
+from tenancy.scope import tenant_scope
+from tests.factories import send_json, signed_in
+from tests.tenancy.isolation import snapshot
+
+API = "/api/v1/o/porta/offers"
+
+
+def _signed_in(membership):
+    browser = signed_in(membership)
+    browser.get("/api/v1/o/porta/me/")
+    return browser
+
+
+def _refused(membership, method: str, url: str, body=None):
+    browser = _signed_in(membership)
+    before = snapshot()
+    response = send_json(browser, method, url, body)
+    return response.status_code, response.json(), snapshot() == before
+
+
+def test_the_pipeline_lists_the_offers_one_sees(world):
+    p = world.porta
+    body = _signed_in(p.ae).get(f"{API}/").json()
+    assert [(o["id"], o["number"], o["status"], o["grade"], o["net_total"]) for o in body["results"]] == [
+        (p.offer.pk, p.offer.number, "approved", "B", "1090.00")
+    ]
+
+
+def test_an_offer_says_its_reasons_in_the_readers_language(world):
+    p = world.porta
+    p.ae.user.language = "es"
+    p.ae.user.save(update_fields=["language"])
+    body = _signed_in(p.ae).get(f"{API}/{p.offer.pk}/").json()
+    assert [(r["kind"], r["rule"], r["text"]) for r in body["reasons"]] == [
+        ("commercial", "line_discount", "Descuento del 20 % en la línea 1; la política permite el 15 %."),
+        ("commercial", "discount", "Descuento total del 18,1 %; la política permite el 10 %."),
+    ]
+    assert [(line["position"], line["net"]) for line in body["lines"]] == [(1, "960.00"), (2, "130.00")]
+    assert [(a["kind"], a["decision"], a["grade"]) for a in body["approvals"]] == [("commercial", "approved", "B")]
+
+
+def test_an_ae_drafts_submits_and_the_lead_approves_through_the_api(world):
+    p = world.porta
+    ae = _signed_in(p.ae)
+    response = send_json(
+        ae,
+        "post",
+        f"{API}/",
+        {
+            "account": p.account.pk,
+            "title": "Gateways",
+            "lines": [{"product": p.product.pk, "quantity": "3", "discount_percent": "20"}],
+        },
+    )
+    assert (response.status_code, response.json()["grade"], response.json()["number"]) == (
+        201,
+        "B",
+        f"O{timezone.localdate().year}-000002",
+    )
+    offer_id = response.json()["id"]
+    assert send_json(ae, "post", f"{API}/{offer_id}/submit/").json()["status"] == "submitted"
+    # the ae may not send it yet, nor approve it
+    assert _refused(p.ae, "post", f"{API}/{offer_id}/send/")[:2] == (
+        409,
+        {
+            "error": {
+                "code": "offer_state",
+                "message": "This offer waits for approval: it cannot be sent yet.",
+                "fields": {},
+            }
+        },
+    )
+    decide = {"kind": "commercial", "decision": "approved", "grade_seen": "B"}
+    status, body, unchanged = _refused(p.ae, "post", f"{API}/{offer_id}/decide/", decide)
+    assert (status, body["error"]["message"], unchanged) == (403, "Nobody approves their own offer.", True)
+    response = send_json(_signed_in(p.lead), "post", f"{API}/{offer_id}/decide/", decide)
+    assert (response.status_code, response.json()["status"]) == (200, "approved")
+
+
+def test_bad_input_and_another_organisations_ids_are_refused_and_nothing_is_written(world):
+    p, n = world.porta, world.nordwind
+    status, body, unchanged = _refused(
+        p.ae,
+        "post",
+        f"{API}/",
+        {"account": p.account.pk, "title": "X", "lines": [{"product": n.product.pk, "quantity": "1"}]},
+    )
+    assert (status, body["error"]["fields"], unchanged) == (
+        400,
+        {"lines.0.product": "Choose a product of this organisation."},
+        True,
+    )
+    status, body, unchanged = _refused(p.ae, "post", f"{API}/", {"account": n.account.pk, "title": "X"})
+    assert (status, body["error"]["fields"], unchanged) == (
+        400,
+        {"account": "Choose an account of this organisation."},
+        True,
+    )
+    assert _refused(p.ae, "get", f"{API}/{n.offer.pk}/")[0] == 404
+    with tenant_scope(p.org):
+        assert Offer.objects.count() == 1
