@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.forms import submit
@@ -171,11 +172,11 @@ def offer_line_remove(request: HttpRequest, org_slug: str, offer_id: int, offer_
 
 
 ACTIONS = {
-    "submit": (services.offer_submit, _("Submitted: %(grade)s.")),
-    "send": (services.offer_send, _("Marked as sent.")),
-    "revise": (services.offer_revise, _("A new revision is open: change it and submit it again.")),
-    "win": (services.offer_win, _("Won.")),
-    "withdraw": (services.offer_withdraw, _("Withdrawn.")),
+    "submit": (services.offer_submit, None),
+    "send": (services.offer_send, gettext_lazy("Marked as sent.")),
+    "revise": (services.offer_revise, gettext_lazy("A new revision is open: change it and submit it again.")),
+    "win": (services.offer_win, gettext_lazy("Won.")),
+    "withdraw": (services.offer_withdraw, gettext_lazy("Withdrawn.")),
 }
 
 
@@ -222,7 +223,13 @@ def offer_action(request: HttpRequest, org_slug: str, offer_id: int, action: str
         service, said = ACTIONS[action]
         service(organization=organization, actor=membership, offer=offer)
         offer.refresh_from_db()
-        messages.success(request, said % {"grade": offer.get_status_display()})
+        if said is None:  # submitted: approved at once within the policy, or waiting for approval
+            said = (
+                _("Within the policy: approved.")
+                if offer.status == OfferStatus.APPROVED
+                else _("Submitted for approval.")
+            )
+        messages.success(request, said)
     else:
         raise PermissionDenied
     return redirect(_offer_page(request, offer))
