@@ -258,6 +258,9 @@ def aging(
     if overdue is not None:
         late = " + ".join(f"COALESCE(SUM(amount) FILTER (WHERE bucket = {n}), 0)" for n in range(1, CREDIT))
         having = f"HAVING {late} {'>' if overdue else '='} 0"
+    # The accounts asked about restrict the invoices and the payments directly (a semi-join), not
+    # through a CTE of their ids: PostgreSQL cannot see a CTE's row count (it guessed 47 rows for
+    # 2,000 and probed the invoices' index once per account instead of hashing them).
     template = f"""
     WITH open_invoices AS (
         SELECT i.account_id, i.rate_to_base AS rate, {{as_of}}::date - i.due_date AS late,
