@@ -340,6 +340,9 @@ class OfferLine(OfOneOrganization, TenantOwned):
 
     revision = models.ForeignKey(OfferRevision, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
+    # The same line through the offer's revisions (a revision copies it, key and all; a new line
+    # takes the offer's next key), so that two revisions are compared line by line.
+    line_key = models.PositiveIntegerField(editable=False)
     product = models.ForeignKey(
         Product,
         on_delete=models.PROTECT,

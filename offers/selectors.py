@@ -114,3 +114,68 @@ def weighted_total(stages: list[Stage]) -> dict[str, Decimal]:
         for currency, amount in stage.weighted.items():
             total[currency] = total.get(currency, ZERO) + amount
     return dict(sorted(total.items()))
+
+
+def approvals_queue(*, organization: Organization, membership: Membership) -> QuerySet[Offer]:
+    """The submitted offers waiting for a decision this person may make, oldest first: finance
+    the financial risk of every account's offers, a sales lead the commercial terms of the
+    accounts they lead; never their own offers, never a kind already decided in this round."""
+    from django.db.models import Exists, Q
+
+    from accounts.models import Account
+    from accounts.permissions import led_accounts
+    from offers.models import ApprovalKind, Grade
+
+    decided = OfferApproval.objects.filter(offer=OuterRef("pk"), round=OuterRef("approval_round"))
+    waiting = Q()
+    if membership.is_finance:
+        waiting |= Q(grade__in=(Grade.C, Grade.D)) & ~Exists(decided.filter(kind=ApprovalKind.FINANCIAL))
+    if membership.is_sales_lead:
+        led = Account.objects.filter(organization=organization).filter(led_accounts(membership)).values("pk")
+        waiting |= Q(grade__in=(Grade.B, Grade.D), account__in=led) & ~Exists(
+            decided.filter(kind=ApprovalKind.COMMERCIAL)
+        )
+    if not (membership.is_finance or membership.is_sales_lead):
+        return offer_list(organization=organization, membership=membership).none()
+    return (
+        offer_list(organization=organization, membership=membership)
+        .filter(status=OfferStatus.SUBMITTED)
+        .exclude(owner=membership)
+        .filter(waiting)
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class LineChange:
+    position: int
+    description: str
+    change: str  # "added", "removed" or "changed"
+    fields: list[tuple[str, object, object]]  # (field, before, after)
+
+
+DIFF_FIELDS = ("description", "quantity", "unit_price", "discount_percent", "lead_time_days", "net")
+
+
+def revision_diff(*, organization: Organization, offer: Offer, older: int, newer: int) -> list[LineChange]:
+    """What changed in an offer's lines from revision `older` to revision `newer`, line by line
+    (the same line through revisions: its `line_key`): lines removed and changed in their
+    order, then those added, each changed field from → to. One query."""
+    lines = OfferLine.objects.filter(
+        organization=organization, revision__offer=offer, revision__number__in=(older, newer)
+    ).values("revision__number", "line_key", "position", *DIFF_FIELDS)
+    before = {row["line_key"]: row for row in lines if row["revision__number"] == older}
+    after = {row["line_key"]: row for row in lines if row["revision__number"] == newer}
+    changes = []
+    for key in before.keys() | after.keys():
+        a, b = before.get(key), after.get(key)
+        if a is None:
+            changes.append(LineChange(b["position"], b["description"], "added", []))
+        elif b is None:
+            changes.append(LineChange(a["position"], a["description"], "removed", []))
+        else:
+            fields = [(name, a[name], b[name]) for name in DIFF_FIELDS if a[name] != b[name]]
+            if fields:
+                changes.append(LineChange(b["position"], b["description"], "changed", fields))
+    order = {"removed": 0, "changed": 1, "added": 2}
+    return sorted(changes, key=lambda c: (order[c.change] == 2, c.position, order[c.change]))

@@ -19,7 +19,7 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,13 +212,14 @@ def _regrade(organization: Organization, actor: Membership, offer: Offer, revisi
 
 
 def _build_line(
-    organization: Organization, offer: Offer, revision: OfferRevision, position: int, given: dict
+    organization: Organization, offer: Offer, revision: OfferRevision, position: int, given: dict, line_key: int
 ) -> OfferLine:
     product = given.get("product")
     line = OfferLine(
         organization=organization,
         revision=revision,
         position=position,
+        line_key=line_key,
         description=given.get("description") or "",
         quantity=given.get("quantity"),
         discount_percent=given.get("discount_percent", Decimal("0.00")),
@@ -307,7 +308,7 @@ def offer_create(
     built = []
     for index, given in enumerate(lines):
         try:
-            built.append(_build_line(organization, offer, revision, index + 1, dict(given)))
+            built.append(_build_line(organization, offer, revision, index + 1, dict(given), index + 1))
         except ValidationError as error:
             raise ValidationError(
                 {f"lines.{index}.{field}": messages for field, messages in error.message_dict.items()}
@@ -370,8 +371,10 @@ def offer_line_add(
     _require(permissions.can_work_offer(actor, offer), actor, offer.account, _("Only the offer's owner changes it."))
     _editable(offer)
     revision = _current(offer)
-    last = OfferLine.objects.filter(organization=organization, revision=revision).aggregate(p=Max("position"))["p"]
-    line = _build_line(organization, offer, revision, (last or 0) + 1, dict(given))
+    last = OfferLine.objects.filter(organization=organization, revision__offer=offer).aggregate(
+        p=Max("position", filter=Q(revision=revision)), k=Max("line_key")
+    )
+    line = _build_line(organization, offer, revision, (last["p"] or 0) + 1, dict(given), (last["k"] or 0) + 1)
     line.save()
     _refresh_totals(organization, revision)
     _regrade(organization, actor, offer, revision)
@@ -408,7 +411,7 @@ def offer_line_update(
             name: getattr(line, name) for name in ("description", "quantity", "discount_percent", "lead_time_days")
         }
         given |= {"description": "", "unit_price": None} | dict(changes)
-        rebuilt = _build_line(organization, offer, line.revision, line.position, given)
+        rebuilt = _build_line(organization, offer, line.revision, line.position, given, line.line_key)
     else:  # the line keeps the prices it was given from the catalogue
         rebuilt = line
         for name, value in changes.items():

@@ -62,8 +62,24 @@ def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "stages": stages,
         "weighted": selectors.weighted_total(stages),
         "can_draft": membership.is_account_executive or membership.is_sales_lead,
+        "can_approve": membership.is_finance or membership.is_sales_lead,
     }
     return render(request, "offers/offer_list.html", context, partial="offer-results")
+
+
+@require_GET
+def approvals_queue(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """What waits for this person's decision: finance the financial risk, a lead the commercial
+    terms of the accounts they lead."""
+    offers = selectors.approvals_queue(organization=request.organization, membership=request.membership)
+    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(offer, [(r["kind"], reason_text(r)) for r in offer.grade_reasons]) for offer in page.object_list]
+    context = {
+        "rows": rows,
+        "page": page,
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+    }
+    return render(request, "offers/approvals.html", context, partial="approval-results")
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,9 +158,27 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
     return context | extra
 
 
+def _compared(request: HttpRequest, offer) -> dict:
+    """Two revisions to compare (?compare=1&with=2), by default the one before the current."""
+    numbers = [r.number for r in offer.all_revisions]
+    if len(numbers) < 2:
+        return {}
+
+    def asked(name: str, default: int) -> int:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() and int(value) in numbers else default
+
+    older, newer = asked("compare", numbers[-2]), asked("with", numbers[-1])
+    return {
+        "compare": (older, newer),
+        "diff": selectors.revision_diff(organization=request.organization, offer=offer, older=older, newer=newer),
+    }
+
+
 @require_GET
 def offer_detail(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
-    return render(request, "offers/offer_detail.html", _detail_context(request, offer_id))
+    context = _detail_context(request, offer_id)
+    return render(request, "offers/offer_detail.html", context | _compared(request, context["offer"]))
 
 
 @require_POST

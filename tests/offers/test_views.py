@@ -171,3 +171,56 @@ def test_an_offers_page_takes_the_same_queries_with_1_and_with_50_lines(world, c
     with CaptureQueriesContext(connection) as queries:
         response = browser.get(f"/o/porta/offers/{offer.pk}/")
     assert (response.status_code, len(queries)) == (200, 12)
+
+
+def test_the_approvals_queue_shows_each_approver_what_waits_for_them(world):
+    # given three submitted offers: over the discount (B), over the credit limit (C), both (D)
+    p = world.porta
+    with tenant_scope(p.org):
+        made = {}
+        for name, lines in {
+            "B": [{"product": p.product, "quantity": D("1"), "discount_percent": D("30")}],
+            "C": [{"product": p.product, "quantity": D("150")}],
+            "D": [{"product": p.product, "quantity": D("150"), "discount_percent": D("16")}],
+        }.items():
+            offer = services.offer_create(organization=p.org, actor=p.ae, account=p.account, title=name, lines=lines)
+            made[name] = services.offer_submit(organization=p.org, actor=p.ae, offer=offer)
+        # finance has decided on D's financial risk already
+        services.offer_decide(
+            organization=p.org, actor=p.finance, offer=made["D"], kind="financial", decision="approved", grade_seen="D"
+        )
+
+    def queue(membership):
+        text = signed_in(membership).get("/o/porta/offers/approvals/").content.decode()
+        return re.findall(r'data-testid="approval-row" data-offer-id="(\d+)"', text)
+
+    # then the lead sees B and D (commercial), finance C only, the ae nothing
+    assert [made[k].grade for k in "BCD"] == ["B", "C", "D"]
+    assert queue(p.lead) == [str(made["B"].pk), str(made["D"].pk)]
+    assert queue(p.finance) == [str(made["C"].pk)]
+    assert queue(p.ae) == []
+
+
+def test_an_offers_page_shows_what_changed_between_two_revisions(world):
+    # given the world's offer sent, revised: line 1 at 10 % instead of 20 %, line 2 removed, a line added
+    p = world.porta
+    with tenant_scope(p.org):
+        services.offer_send(organization=p.org, actor=p.ae, offer=p.offer)
+        revision = services.offer_revise(organization=p.org, actor=p.ae, offer=p.offer)
+        first, second = OfferLine.objects.filter(revision=revision).order_by("position")
+        services.offer_line_update(organization=p.org, actor=p.ae, line=first, discount_percent=D("10"))
+        services.offer_line_remove(organization=p.org, actor=p.ae, line=second)
+        services.offer_line_add(
+            organization=p.org, actor=p.ae, offer=p.offer, description="Training", quantity=D("1"), unit_price=D("300")
+        )
+    text = signed_in(p.ae).get(f"/o/porta/offers/{p.offer.pk}/").content.decode()
+    diff = re.search(r'data-testid="revision-diff">(.*?)</ul>', text, re.S).group(1)
+    items = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", diff, re.S)
+    ]
+    assert items == [
+        "1. Sensor kit: discount (%) 20.00 → 10.00; net 960.00 → 1080.00",
+        "2. Installation: removed",
+        "2. Training: added",
+    ]
