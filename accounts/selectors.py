@@ -194,6 +194,18 @@ def with_account_summaries(accounts: list[Account], *, organization: Organizatio
     return accounts
 
 
+def with_account_page_summaries(accounts: list[Account], *, organization: Organization) -> list[Account]:
+    """As with_account_summaries, for the account page only (what is too much for a list of
+    accounts): each app's AppConfig `account_page_summary` (offers: the account's open offers),
+    as `<app label>_page_summary`."""
+    for config in apps.get_app_configs():
+        if path := getattr(config, "account_page_summary", None):
+            summaries = import_string(path)(organization=organization, accounts=accounts)
+            for account in accounts:
+                setattr(account, f"{config.label}_page_summary", summaries.get(account.pk))
+    return accounts
+
+
 # --- Objectives -------------------------------------------------------------------------------
 
 
@@ -438,6 +450,7 @@ def account_360(
         .get(pk=account_id)
     )
     with_account_summaries([account], organization=organization)
+    with_account_page_summaries([account], organization=organization)
     contacts = list(
         Contact.objects.filter(organization=organization, client_id=account.client_id).only(
             "full_name", "job_title", "buying_role", "email", "phone", "is_primary"

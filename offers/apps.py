@@ -7,6 +7,8 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
     # seed_demo calls it for each demo organisation, after billing's (INSTALLED_APPS order).
     demo_seed = "offers.demo.seed_offers"
+    # accounts.selectors.with_account_page_summaries calls it for the account page: its open offers.
+    account_page_summary = "offers.selectors.account_offers_summary"
 
     def ready(self) -> None:
         from offers.exports import offer_rows

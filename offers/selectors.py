@@ -179,3 +179,34 @@ def revision_diff(*, organization: Organization, offer: Offer, older: int, newer
                 changes.append(LineChange(b["position"], b["description"], "changed", fields))
     order = {"removed": 0, "changed": 1, "added": 2}
     return sorted(changes, key=lambda c: (order[c.change] == 2, c.position, order[c.change]))
+
+
+@dataclass(frozen=True)
+class AccountOffers:
+    """An account's open offers for its page: the newest few, how many, and their net per currency."""
+
+    open_offers: list[Offer]
+    open_count: int
+    open_net: dict[str, Decimal]
+
+
+ACCOUNT_OFFERS_SHOWN = 5
+
+
+def account_offers_summary(*, organization: Organization, accounts: list) -> dict[int, AccountOffers]:
+    """{account id: AccountOffers} of the accounts' open offers, in one query (the account page's
+    hook, accounts.selectors.with_account_page_summaries)."""
+    offers = list(
+        Offer.objects.filter(organization=organization, account__in=[a.pk for a in accounts], status__in=OPEN)
+        .annotate(net_total=_current_revision("net_total"))
+        .only("pk", "account_id", "number", "title", "status", "grade", "currency", "valid_until")
+        .order_by("-created_at", "-id")
+    )
+    summaries = {}
+    for account in accounts:
+        own = [offer for offer in offers if offer.account_id == account.pk]
+        net: dict[str, Decimal] = {}
+        for offer in own:
+            net[offer.currency] = net.get(offer.currency, ZERO) + (offer.net_total or ZERO)
+        summaries[account.pk] = AccountOffers(own[:ACCOUNT_OFFERS_SHOWN], len(own), net)
+    return summaries
