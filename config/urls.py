@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_receivables")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_statements")),
+    path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_risk")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
@@ -36,5 +37,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("billing.urls_receivables")),
     path("o/<slug:org_slug>/", include("billing.urls")),
     path("o/<slug:org_slug>/", include("billing.urls_statements")),
+    path("o/<slug:org_slug>/", include("billing.urls_risk")),
     path("", include("tenancy.urls")),
 ]
