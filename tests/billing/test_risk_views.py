@@ -53,8 +53,11 @@ def test_everyone_reads_the_policy_in_force_in_words(world, role):
 
 
 def test_the_page_is_in_spanish_for_a_spanish_reader(world):
-    response = signed_in(world.porta.ae).get(URL, HTTP_ACCEPT_LANGUAGE="es")
-    assert _texts(response, "policy-rule")[1] == "No más de 2.000,00\xa0€ pueden llevar más de 60 días de retraso."
+    person = world.porta.ae.user
+    person.language = "es"
+    person.save(update_fields=["language"])
+    response = signed_in(world.porta.ae).get(URL)
+    assert _texts(response, "policy-rule")[1] == "No más de 2.000,00 € pueden llevar más de 60 días de retraso."
 
 
 def test_finance_saves_a_new_version_and_the_history_says_what_changed(world, in_scope):
