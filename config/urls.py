@@ -38,5 +38,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("billing.urls")),
     path("o/<slug:org_slug>/", include("billing.urls_statements")),
     path("o/<slug:org_slug>/", include("billing.urls_risk")),
+    path("o/<slug:org_slug>/", include("offers.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -11,6 +11,7 @@ NAV_SECTIONS = {
     "contacts": "clients",
     "catalog": "catalog",
     "billing": "billing",
+    "offers": "offers",
     "incidents": "incidents",
     "people": "people",
     "teams": "teams",

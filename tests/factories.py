@@ -92,6 +92,7 @@ def build_organization(slug: str, name: str) -> SimpleNamespace:
     build_catalog(world)
     build_billing(world)
     build_statements(world)
+    build_offers(world)
     return world
 
 
@@ -407,6 +408,35 @@ def send_json(browser, method: str, url: str, body=None, raw: str | None = None)
     return getattr(browser, method)(
         url, data=raw if raw is not None else json.dumps(body), content_type="application/json"
     )
+
+
+def build_offers(world: SimpleNamespace) -> None:
+    """`offer`: the ae's offer on the account (10 sensor kits at 20 % off, line 1, over the
+    policy's 15 % line discount, and 2 hours of installation: `offer_lines`), graded B, submitted
+    and approved by the lead (`offer_approval`); the organisation's offer settings."""
+    from offers import services as offers_services
+    from offers.models import OfferLine
+
+    org = world.org
+    with transaction.atomic(), tenant_scope(org):
+        world.offer_settings = offers_services.offer_settings(organization=org)
+        offer = offers_services.offer_create(
+            organization=org,
+            actor=world.ae,
+            account=world.account,
+            title=f"{org.slug.title()} sensors",
+            lines=[
+                {"product": world.product, "quantity": Decimal("10"), "discount_percent": Decimal("20.00")},
+                {"product": world.product2, "quantity": Decimal("2"), "lead_time_days": 5},
+            ],
+        )
+        offers_services.offer_submit(organization=org, actor=world.ae, offer=offer)
+        world.offer_approval = offers_services.offer_decide(
+            organization=org, actor=world.lead, offer=offer, kind="commercial", decision="approved", grade_seen="B"
+        )
+        offer.refresh_from_db()
+        world.offer = offer
+        world.offer_lines = list(OfferLine.objects.filter(organization=org, revision__offer=offer).order_by("position"))
 
 
 def dni(number: int) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "billing",
+    "offers",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     # Daily: each organisation whose statement day it is (in its time zone) mails last month's.
     "billing-statements-monthly": {"task": "billing.tasks.statements_monthly", "schedule": crontab(hour=6, minute=5)},
     "billing-statement-batches-tend": {"task": "billing.tasks.statement_batches_tend", "schedule": crontab(minute=23)},
+    # Daily: each organisation's open offers past their valid-until date expire (idempotent).
+    "offers-expire": {"task": "offers.tasks.offers_expire_daily", "schedule": crontab(hour=0, minute=35)},
 }
 # A statement batch whose worker wrote no progress for this long was lost with it: taken up again.
 STATEMENT_BATCH_STALE_SECONDS = env_int("STATEMENT_BATCH_STALE_SECONDS", 120)

@@ -37,6 +37,8 @@ ID_SOURCES = {
     "line_id": lambda org: org.invoice_line.pk,
     "credit_note_id": lambda org: org.credit_note.pk,
     "batch_id": lambda org: org.statement_batch.pk,
+    "offer_id": lambda org: org.offer.pk,
+    "offer_line_id": lambda org: org.offer_lines[0].pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.

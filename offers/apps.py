@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OffersConfig(AppConfig):
+    name = "offers"
+    verbose_name = _("Offers")
+    # seed_demo calls it for each demo organisation, after billing's (INSTALLED_APPS order).
+    demo_seed = "offers.demo.seed_offers"
+
+    def ready(self) -> None:
+        from offers.exports import offer_rows
+        from tenancy.exports import register_export
+        from tenancy.selectors import register_audit_actions
+
+        register_export("offers", offer_rows, _("Offers"), "offers")
+        register_audit_actions(
+            {
+                "offer.create": _("drafted the offer"),
+                "offer.update": _("changed the offer"),
+                "offer.line_add": _("added a line to the offer"),
+                "offer.line_update": _("changed a line of the offer"),
+                "offer.line_remove": _("removed a line from the offer"),
+                "offer.submit": _("submitted the offer for approval"),
+                "offer.approve": _("approved the offer"),
+                "offer.reject": _("rejected the offer"),
+                "offer.regrade": _("sent the offer back for approval: its grade changed"),
+                "offer.send": _("sent the offer"),
+                "offer.revise": _("opened a new revision of the offer"),
+                "offer.win": _("marked the offer won"),
+                "offer.lose": _("marked the offer lost"),
+                "offer.withdraw": _("withdrew the offer"),
+                "offer.expire": _("the offer expired"),
+            }
+        )

@@ -1,0 +1,228 @@
+"""Pages of offers: the pipeline (the offers a person may see, by stage, with its totals and
+exports), a new offer, an offer's page (its lines, totals and margin, its grade with every reason,
+its approvals and revisions, and what the person may do with it now).
+
+Who may (offers.permissions): whoever sees an account sees its offers; refusals of the services
+become the page's message (config.errors.RefusalMiddleware)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.forms import submit
+from offers import permissions, selectors, services
+from offers.exports import offer_filter
+from offers.forms import DecideForm, LoseForm, OfferForm, OfferLineForm, draftable_accounts
+from offers.grading import reason_text
+from offers.models import OfferLine, OfferStatus
+from tenancy.exports import list_export
+from tenancy.htmx import render
+
+PAGE_SIZE = 25
+
+
+def _offer_page(request: HttpRequest, offer) -> str:
+    return reverse("offer_detail", kwargs={"org_slug": request.organization.slug, "offer_id": offer.pk})
+
+
+def _offer(request: HttpRequest, offer_id: int):
+    return selectors.offer_get(organization=request.organization, membership=request.membership, offer_id=offer_id)
+
+
+# --- The pipeline -----------------------------------------------------------------------------
+
+
+@require_GET
+def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization, membership = request.organization, request.membership
+    filterset = offer_filter(organization=organization, membership=membership, query=request.GET).offer_choices()
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or ["-created"]
+    stages = selectors.pipeline_stages(offers=filterset.qs, settings=services.offer_settings(organization=organization))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "sort": sort[0],
+        "query": query.urlencode(),
+        "active_filters": sum(1 for name in ("status", "grade", "owner", "open") if request.GET.get(name)),
+        "stages": stages,
+        "weighted": selectors.weighted_total(stages),
+        "can_draft": membership.is_account_executive or membership.is_sales_lead,
+    }
+    return render(request, "offers/offer_list.html", context, partial="offer-results")
+
+
+@require_http_methods(["GET", "POST"])
+def offer_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
+    return list_export(request, kind="offers", file_format=fmt)
+
+
+# --- A new offer ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def offer_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization, membership = request.organization, request.membership
+    if not (membership.is_account_executive or membership.is_sales_lead):
+        raise PermissionDenied
+    accounts = draftable_accounts(organization=organization, membership=membership)
+    initial = {"account": request.GET.get("account")} if request.GET.get("account") else None
+    form = OfferForm(request.POST if request.method == "POST" else None, accounts=accounts, initial=initial)
+    offer = form.is_bound and submit(
+        form, lambda data: services.offer_create(organization=organization, actor=membership, **data)
+    )
+    if offer:
+        messages.success(request, _("Offer %(number)s drafted: add its lines.") % {"number": offer.number})
+        return redirect(_offer_page(request, offer))
+    return render(request, "offers/offer_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- An offer -----------------------------------------------------------------------------------
+
+
+def _margin_percent(revision) -> Decimal | None:
+    if not revision.net_total:
+        return None
+    return (revision.margin * 100 / revision.net_total).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+
+
+def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
+    offer = _offer(request, offer_id)
+    membership = request.membership
+    works = permissions.can_work_offer(membership, offer)
+    pending = [
+        kind
+        for kind in services.approvals_needed(offer)
+        if offer.status == OfferStatus.SUBMITTED
+        and not any(a.round == offer.approval_round and a.kind == kind for a in offer.approvals.all())
+    ]
+    decide = [
+        (kind, DecideForm(prefix=kind, initial={"kind": kind, "grade_seen": offer.grade}))
+        for kind in pending
+        if permissions.can_decide_offer(membership, offer, kind)
+    ]
+    context = {
+        "offer": offer,
+        "lines": offer.current_lines,
+        "revision": offer.current,
+        "margin_percent": (offer.current.margin * 100 / offer.current.net_total).quantize(
+            offer.current.net_total.__class__("0.1")
+        )
+        if offer.current.net_total
+        else None,
+        "reasons": [(reason["kind"], reason_text(reason)) for reason in offer.grade_reasons],
+        "pending": pending,
+        "decide_forms": decide,
+        "works": works,
+        "editable": works and offer.is_editable,
+        "add_form": OfferLineForm(prefix="add", organization=request.organization)
+        if works and offer.is_editable
+        else None,
+        "can_submit": works and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED, OfferStatus.NEGOTIATION),
+        "can_send": works and offer.status == OfferStatus.APPROVED,
+        "can_revise": works and offer.status == OfferStatus.SENT,
+        "can_win": works and offer.status in (OfferStatus.SENT, OfferStatus.NEGOTIATION),
+        "can_close": works and offer.is_open,
+        "lose_form": LoseForm(prefix="lose") if works and offer.is_open else None,
+    }
+    return context | extra
+
+
+@require_GET
+def offer_detail(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
+    return render(request, "offers/offer_detail.html", _detail_context(request, offer_id))
+
+
+@require_POST
+def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
+    offer = _offer(request, offer_id)
+    form = OfferLineForm(request.POST, prefix="add", organization=request.organization)
+    line = submit(
+        form,
+        lambda data: services.offer_line_add(
+            organization=request.organization, actor=request.membership, offer=offer, **form.line()
+        ),
+    )
+    if line is None:
+        context = _detail_context(request, offer_id, add_form=form)
+        return render(request, "offers/offer_detail.html", context, status=400)
+    return redirect(_offer_page(request, offer) + "#lines")
+
+
+@require_POST
+def offer_line_remove(request: HttpRequest, org_slug: str, offer_id: int, offer_line_id: int) -> HttpResponse:
+    offer = _offer(request, offer_id)
+    line = OfferLine.objects.get(organization=request.organization, revision__offer=offer, pk=offer_line_id)
+    services.offer_line_remove(organization=request.organization, actor=request.membership, line=line)
+    return redirect(_offer_page(request, offer) + "#lines")
+
+
+ACTIONS = {
+    "submit": (services.offer_submit, _("Submitted: %(grade)s.")),
+    "send": (services.offer_send, _("Marked as sent.")),
+    "revise": (services.offer_revise, _("A new revision is open: change it and submit it again.")),
+    "win": (services.offer_win, _("Won.")),
+    "withdraw": (services.offer_withdraw, _("Withdrawn.")),
+}
+
+
+@require_POST
+def offer_action(request: HttpRequest, org_slug: str, offer_id: int, action: str) -> HttpResponse:
+    """submit, send, revise, win, withdraw: one button each; lose and decide have a form."""
+    offer = _offer(request, offer_id)
+    organization, membership = request.organization, request.membership
+    if action == "lose":
+        form = LoseForm(request.POST, prefix="lose")
+        done = submit(
+            form,
+            lambda data: services.offer_lose(
+                organization=organization, actor=membership, offer=offer, reason=data["reason"], lost_to=data["lost_to"]
+            ),
+            aliases={"lost_reason": "reason"},
+        )
+        if not done:
+            return render(
+                request, "offers/offer_detail.html", _detail_context(request, offer_id, lose_form=form), status=400
+            )
+        messages.success(request, _("Marked as lost."))
+    elif action == "decide":
+        kind = request.POST.get("kind", "")
+        form = DecideForm(request.POST, prefix=kind if kind in ("commercial", "financial") else None)
+        done = submit(
+            form,
+            lambda data: services.offer_decide(
+                organization=organization,
+                actor=membership,
+                offer=offer,
+                kind=data["kind"],
+                decision=data["decision"],
+                grade_seen=data["grade_seen"],
+                comment=data["comment"],
+            ),
+        )
+        if not done:
+            forms = [(k, form if k == kind else f) for k, f in _detail_context(request, offer_id)["decide_forms"]]
+            context = _detail_context(request, offer_id, decide_forms=forms)
+            return render(request, "offers/offer_detail.html", context, status=400)
+        messages.success(request, _("Your decision is recorded."))
+    elif action in ACTIONS:
+        service, said = ACTIONS[action]
+        service(organization=organization, actor=membership, offer=offer)
+        offer.refresh_from_db()
+        messages.success(request, said % {"grade": offer.get_status_display()})
+    else:
+        raise PermissionDenied
+    return redirect(_offer_page(request, offer))

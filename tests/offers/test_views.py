@@ -1,0 +1,173 @@
+"""The offer pages: the pipeline with its stages and exports, a new offer, an offer's page and
+what it lets each person do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from offers import services
+from offers.models import Offer, OfferLine
+from tenancy.scope import tenant_scope
+from tests.factories import post_unchanged, signed_in
+
+
+def _rows(text: str) -> list[str]:
+    return re.findall(r'data-testid="offer-row" data-offer-id="(\d+)"', text)
+
+
+def _more_offers(o, count: int) -> list[Offer]:
+    with tenant_scope(o.org):
+        return [
+            services.offer_create(
+                organization=o.org,
+                actor=o.ae,
+                account=o.account,
+                title=f"Offer {n}",
+                lines=[{"product": o.product, "quantity": D("1")}],
+            )
+            for n in range(count)
+        ]
+
+
+def test_the_pipeline_shows_the_offers_one_sees_with_each_stage_and_the_weighted_total(world):
+    p = world.porta
+    _more_offers(p, 2)  # two drafts besides the world's approved offer
+    text = signed_in(p.ae).get("/o/porta/offers/").content.decode()
+    with tenant_scope(p.org):
+        ids = [str(pk) for pk in Offer.objects.order_by("-created_at", "-id").values_list("pk", flat=True)]
+    assert _rows(text) == ids
+    assert re.search(r'data-testid="stage-draft">2 offers<', text)
+    assert re.search(r'data-testid="stage-approved">1 offer<', text)
+    # 2 drafts of 120.00 at 10 % and the approved 1,090.00 at 30 %: 24.00 + 327.00
+    assert re.search(r'data-testid="weighted-total">€351.00<', text)
+    # another organisation's offers are not there, nor is its number
+    assert world.nordwind.offer.title not in text
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_pipeline_takes_the_same_queries_with_1_and_with_50_offers(world, count):
+    p = world.porta
+    _more_offers(p, count - 1)
+    browser = signed_in(p.lead)
+    browser.get("/o/porta/offers/")
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/o/porta/offers/?sort=-net")
+    assert (response.status_code, len(queries)) == (200, 12)
+
+
+def test_the_pipeline_filters_by_stage_and_exports_exactly_what_it_shows(world):
+    p = world.porta
+    _more_offers(p, 1)
+    text = signed_in(p.ae).get("/o/porta/offers/?status=approved").content.decode()
+    assert _rows(text) == [str(p.offer.pk)]
+    response = signed_in(p.ae).get("/o/porta/offers/export.csv?status=approved")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Number", "Title", "Stage", "Grade"]
+    assert [row[:4] for row in rows[1:]] == [[p.offer.number, "Porta sensors", "Approved", "B"]]
+
+
+def test_an_ae_drafts_an_offer_adds_a_line_and_submits_it(world):
+    p = world.porta
+    browser = signed_in(p.ae)
+    valid = (timezone.localdate().replace(day=1) + timezone.timedelta(days=62)).isoformat()
+    response = browser.post(
+        "/o/porta/offers/new/", {"account": p.account.pk, "title": "Gateway roll-out", "valid_until": valid}
+    )
+    with tenant_scope(p.org):
+        offer = Offer.objects.get(title="Gateway roll-out")
+    assert response.status_code == 302 and response["Location"] == f"/o/porta/offers/{offer.pk}/"
+    response = browser.post(
+        f"/o/porta/offers/{offer.pk}/lines/",
+        {"add-product": p.product.pk, "add-quantity": "4", "add-discount_percent": "25", "add-lead_time_days": "10"},
+    )
+    assert response.status_code == 302
+    text = browser.get(f"/o/porta/offers/{offer.pk}/").content.decode()
+    assert "Discount 25 % on line 1; the policy allows 15 %." in text
+    assert browser.post(f"/o/porta/offers/{offer.pk}/submit/").status_code == 302
+    with tenant_scope(p.org):
+        offer.refresh_from_db()
+        line = OfferLine.objects.get(revision__offer=offer)
+    assert (offer.status, offer.grade, line.net, line.lead_time_days) == ("submitted", "B", D("360.00"), 10)
+
+
+def test_a_bad_line_comes_back_under_its_field_and_nothing_is_written(world):
+    p = world.porta
+    response, unchanged = post_unchanged(
+        p.ae,
+        f"/o/porta/offers/{p.offer.pk}/lines/",
+        {"add-product": p.product.pk, "add-quantity": "1", "add-discount_percent": "120"},
+    )
+    assert (response.status_code, unchanged) == (400, True)
+    assert "A discount is a percentage from 0 to 100." in response.content.decode()
+
+
+def test_the_lead_sees_the_approval_form_and_the_ae_does_not(world):
+    p = world.porta
+    offer = _more_offers(p, 1)[0]
+    with tenant_scope(p.org):
+        services.offer_line_update(
+            organization=p.org,
+            actor=p.ae,
+            line=OfferLine.objects.get(revision__offer=offer),
+            discount_percent=D("30"),
+        )
+        services.offer_submit(organization=p.org, actor=p.ae, offer=offer)
+    url = f"/o/porta/offers/{offer.pk}/"
+    assert 'data-testid="decide-commercial"' not in signed_in(p.ae).get(url).content.decode()
+    assert 'data-testid="decide-commercial"' in signed_in(p.lead).get(url).content.decode()
+    # the lead rejects it without a word: refused, nothing written
+    response, unchanged = post_unchanged(
+        p.lead,
+        f"{url}decide/",
+        {
+            "kind": "commercial",
+            "commercial-kind": "commercial",
+            "commercial-grade_seen": "B",
+            "commercial-decision": "rejected",
+        },
+    )
+    assert (response.status_code, unchanged) == (400, True)
+    assert "Say why you reject it." in response.content.decode()
+    # then approves it
+    response = signed_in(p.lead).post(
+        f"{url}decide/",
+        {
+            "kind": "commercial",
+            "commercial-kind": "commercial",
+            "commercial-grade_seen": "B",
+            "commercial-decision": "approved",
+        },
+    )
+    with tenant_scope(p.org):
+        offer.refresh_from_db()
+    assert (response.status_code, offer.status) == (302, "approved")
+
+
+def test_finance_reads_an_offer_but_may_not_submit_it(world):
+    p = world.porta
+    offer = _more_offers(p, 1)[0]
+    assert signed_in(p.finance).get(f"/o/porta/offers/{offer.pk}/").status_code == 200
+    response, unchanged = post_unchanged(p.finance, f"/o/porta/offers/{offer.pk}/submit/", {})
+    assert (response.status_code, unchanged) == (403, True)
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_an_offers_page_takes_the_same_queries_with_1_and_with_50_lines(world, count):
+    p = world.porta
+    offer = _more_offers(p, 1)[0]
+    with tenant_scope(p.org):
+        for _ in range(count - 1):
+            services.offer_line_add(organization=p.org, actor=p.ae, offer=offer, product=p.product2, quantity=D("1"))
+    browser = signed_in(p.ae)
+    browser.get(f"/o/porta/offers/{offer.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(f"/o/porta/offers/{offer.pk}/")
+    assert (response.status_code, len(queries)) == (200, 12)
