@@ -17,7 +17,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
@@ -1113,7 +1113,7 @@ class RiskPolicy(TenantOwned):
     max_line_discount_percent = _percent(_("maximum discount on a line (%)"), "15.00")
     max_discount_percent = _percent(_("maximum overall discount (%)"), "10.00")
     max_payment_terms_days = _days(_("maximum payment terms (days)"), 60)
-    note = TrimmedTextField(_("why it changed"), max_length=1000, blank=True)
+    note = TrimmedTextField(_("why it changed"), max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
     # None: the version every organisation starts with, set by the system.
     created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)

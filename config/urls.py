@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_receivables")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls")),
     path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_statements")),
+    path("api/v1/o/<slug:org_slug>/", include("billing.api_urls_risk")),
     path("api/v1/o/<slug:org_slug>/", include("offers.api_urls")),
     path("o/<slug:org_slug>/", include("tenancy.tenant_urls")),
     path("o/<slug:org_slug>/", include("clients.urls")),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("billing.urls_receivables")),
     path("o/<slug:org_slug>/", include("billing.urls")),
     path("o/<slug:org_slug>/", include("billing.urls_statements")),
+    path("o/<slug:org_slug>/", include("billing.urls_risk")),
     path("o/<slug:org_slug>/", include("offers.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -165,7 +165,15 @@ class Migration(migrations.Migration):
                         verbose_name="maximum payment terms (days)",
                     ),
                 ),
-                ("note", accounts.fields.TrimmedTextField(blank=True, max_length=1000, verbose_name="why it changed")),
+                (
+                    "note",
+                    accounts.fields.TrimmedTextField(
+                        blank=True,
+                        max_length=1000,
+                        verbose_name="why it changed",
+                        validators=[django.core.validators.MaxLengthValidator(1000)],
+                    ),
+                ),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
                 (
                     "created_by",

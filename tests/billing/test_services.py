@@ -273,12 +273,13 @@ def test_the_audit_trail_says_what_finance_did_in_the_readers_language(world, in
             spanish = [str(event.display_action) for event in events]
     assert [(event.action, str(event.display_action)) for event in events] == [
         ("settings.billing", "changed the billing settings"),
+        ("risk_policy.create", "set the first version of the risk policy"),
         ("invoice.create", "created the draft invoice"),
         ("invoice.issue", "issued the invoice"),
         ("creditnote.create", "issued the credit note"),
         ("payment.create", "recorded the payment"),
     ]
-    assert spanish[2] == "emitió la factura"
+    assert spanish[3] == "emitió la factura"
 
 
 def test_an_undated_draft_is_issued_today_and_due_after_the_terms(world, in_scope):

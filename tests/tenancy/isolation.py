@@ -61,8 +61,10 @@ API_LISTS = {
     "api-invoices": lambda org: [org.invoice.pk],
     "api-credit-notes": lambda org: [org.credit_note.pk],
     "api-offers": lambda org: [org.offer.pk],
+    "api-risk-policy-versions": lambda org: [org.risk_policy.pk],
 }
-API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso"}  # reads of one report, not lists of rows
+# reads of one report or row, not lists of rows
+API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso", "api-risk-policy"}
 
 
 def tax_rates_of(org) -> list:

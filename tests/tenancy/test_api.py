@@ -331,6 +331,9 @@ def test_the_openapi_schema_lists_every_operation():
             "credit_notes_retrieve",
             "billing_statement_retrieve",
             "billing_product_statement_retrieve",
+            "risk_policy_retrieve",
+            "risk_policy_create",
+            "risk_policy_versions_list",
         ]
     )
 
