@@ -227,7 +227,7 @@ class OfferDetailApi(APIView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
-        operation_id="offers_read",
+        operation_id="offers_retrieve",
         description="An offer with its current lines, its grade and every reason, its approvals and its revisions.",
         responses=OfferOutput,
     )

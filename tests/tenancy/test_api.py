@@ -334,6 +334,17 @@ def test_the_openapi_schema_lists_every_operation():
             "risk_policy_retrieve",
             "risk_policy_create",
             "risk_policy_versions_list",
+            "offers_list",
+            "offers_create",
+            "offers_retrieve",
+            "offers_lines_add",
+            "offers_submit",
+            "offers_decide",
+            "offers_send",
+            "offers_revise",
+            "offers_win",
+            "offers_lose",
+            "offers_withdraw",
         ]
     )
 
