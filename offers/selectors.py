@@ -210,3 +210,38 @@ def account_offers_summary(*, organization: Organization, accounts: list) -> dic
             net[offer.currency] = net.get(offer.currency, ZERO) + (offer.net_total or ZERO)
         summaries[account.pk] = AccountOffers(own[:ACCOUNT_OFFERS_SHOWN], len(own), net)
     return summaries
+
+
+def value_warnings(*, client, lines: list[OfferLine], settings: OfferSettings) -> list[str]:
+    """Where the offer works against what the client values most (its largest weight, when one
+    weight leads): a client who weighs delivery time or time to market most getting a lead time
+    over the organisation's threshold; a price-driven client getting no discount."""
+    from django.utils.translation import gettext as _
+
+    drivers = client.value_drivers
+    if len(drivers) < 2 or drivers[0][2] == drivers[1][2]:
+        return []
+    field, label, weight = drivers[0]
+    warnings = []
+    if field in ("weight_delivery_time", "weight_time_to_market"):
+        threshold = settings.lead_time_warning_days
+        for line in lines:
+            if line.lead_time_days > threshold:
+                warnings.append(
+                    _(
+                        "The client values %(driver)s most (%(weight)s %%): line %(line)s takes %(days)s days, "
+                        "over the %(threshold)s days that warn."
+                    )
+                    % {
+                        "driver": str(label).lower(),
+                        "weight": weight,
+                        "line": line.position,
+                        "days": line.lead_time_days,
+                        "threshold": threshold,
+                    }
+                )
+    if field == "weight_price" and lines and not any(line.discount_percent for line in lines):
+        warnings.append(
+            _("The client values price most (%(weight)s %%) and the offer has no discount.") % {"weight": weight}
+        )
+    return warnings

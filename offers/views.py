@@ -141,6 +141,12 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
         if offer.current.net_total
         else None,
         "reasons": [(reason["kind"], reason_text(reason)) for reason in offer.grade_reasons],
+        "client": offer.account.client,
+        "value_warnings": selectors.value_warnings(
+            client=offer.account.client,
+            lines=offer.current_lines,
+            settings=services.offer_settings(organization=request.organization),
+        ),
         "pending": pending,
         "decide_forms": decide,
         "works": works,

@@ -170,7 +170,7 @@ def test_an_offers_page_takes_the_same_queries_with_1_and_with_50_lines(world, c
     browser.get(f"/o/porta/offers/{offer.pk}/")
     with CaptureQueriesContext(connection) as queries:
         response = browser.get(f"/o/porta/offers/{offer.pk}/")
-    assert (response.status_code, len(queries)) == (200, 12)
+    assert (response.status_code, len(queries)) == (200, 13)
 
 
 def test_the_approvals_queue_shows_each_approver_what_waits_for_them(world):
@@ -224,3 +224,52 @@ def test_an_offers_page_shows_what_changed_between_two_revisions(world):
         "2. Installation: removed",
         "2. Training: added",
     ]
+
+
+@pytest.mark.parametrize(
+    ("weights", "line", "expected"),
+    [
+        # what the client values is even: nothing to say
+        ((25, 25, 25, 25), {"quantity": D("1")}, []),
+        # price leads and the offer has no discount
+        (
+            (40, 20, 20, 20),
+            {"quantity": D("1")},
+            ["The client values price most (40 %) and the offer has no discount."],
+        ),
+        ((40, 20, 20, 20), {"quantity": D("1"), "discount_percent": D("5")}, []),
+        # delivery time leads: a lead time over the 30 days that warn, not one of 30
+        (
+            (20, 20, 40, 20),
+            {"quantity": D("1"), "lead_time_days": 45},
+            ["The client values delivery time most (40 %): line 1 takes 45 days, over the 30 days that warn."],
+        ),
+        ((20, 20, 40, 20), {"quantity": D("1"), "lead_time_days": 30}, []),
+    ],
+)
+def test_an_offers_page_shows_what_the_client_values_and_warns_where_the_offer_works_against_it(
+    world, weights, line, expected
+):
+    from clients import services as clients_services
+
+    p = world.porta
+    price, time_to_market, delivery_time, quality = weights
+    with tenant_scope(p.org):
+        clients_services.client_update(
+            organization=p.org,
+            actor=p.admin,
+            client=p.client,
+            weight_price=price,
+            weight_time_to_market=time_to_market,
+            weight_delivery_time=delivery_time,
+            weight_quality=quality,
+        )
+        offer = services.offer_create(
+            organization=p.org, actor=p.ae, account=p.account, title="Fit", lines=[{"product": p.product, **line}]
+        )
+    text = signed_in(p.ae).get(f"/o/porta/offers/{offer.pk}/").content.decode()
+    warnings = [
+        re.sub(r"<[^>]+>", "", w).strip() for w in re.findall(r'data-testid="value-warning">(.*?)</div>', text, re.S)
+    ]
+    assert 'data-testid="value-drivers"' in text
+    assert warnings == expected
