@@ -187,6 +187,24 @@ def offer_detail(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResp
     return render(request, "offers/offer_detail.html", context | _compared(request, context["offer"]))
 
 
+@require_GET
+def offer_pdf(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
+    """The offer as the client reads it: a PDF in their contact's language (?language= another)."""
+    from django.conf import settings
+
+    from offers.documents import offer_pdf as render_pdf
+    from offers.documents import offer_reader
+
+    offer = _offer(request, offer_id)
+    language = request.GET.get("language", "")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = offer_reader(organization=request.organization, offer=offer).language
+    pdf = render_pdf(organization=request.organization, offer=offer, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{offer.number}.pdf"'
+    return response
+
+
 @require_POST
 def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
     offer = _offer(request, offer_id)

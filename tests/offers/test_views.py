@@ -220,7 +220,7 @@ def test_an_offers_page_shows_what_changed_between_two_revisions(world):
         for item in re.findall(r"<li[^>]*>(.*?)</li>", diff, re.S)
     ]
     assert items == [
-        "1. Sensor kit: discount (%) 20.00 → 10.00; net 960.00 → 1080.00",
+        "1. Sensor kit: Discount 20.00 → 10.00; Net 960.00 → 1080.00",
         "2. Installation: removed",
         "2. Training: added",
     ]
@@ -273,3 +273,20 @@ def test_an_offers_page_shows_what_the_client_values_and_warns_where_the_offer_w
     ]
     assert 'data-testid="value-drivers"' in text
     assert warnings == expected
+
+
+def test_the_offer_pdf_is_in_the_language_of_the_clients_contact(world, tmp_path):
+    import subprocess
+
+    p = world.porta
+    response = signed_in(p.ae).get(f"/o/porta/offers/{p.offer.pk}/offer.pdf")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    pdf = tmp_path / "offer.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the world's contact reads Spanish: the title, the lines and the total (1,318.90 with tax) in Spanish
+    assert f"Oferta {p.offer.number}" in text
+    assert "Kit de sensores" in text or "Sensor kit" in text
+    assert "1318,90" in text.replace(".", "").replace("\xa0", "")
+    # another organisation's offer is not found
+    assert signed_in(p.ae).get(f"/o/porta/offers/{world.nordwind.offer.pk}/offer.pdf").status_code == 404
