@@ -364,38 +364,108 @@ def account_billing_summary(
     *, organization: Organization, accounts: Iterable[Account | int], today: date | None = None
 ) -> dict[int, BillingSummary]:
     """{account id: BillingSummary} for many accounts in one query: the balance in the
-    account's currency, the overdue amount and the oldest overdue invoice (number and due date)."""
+    account's currency, the overdue amount and the oldest overdue invoice (number and due date).
+
+    One SQL statement, set-based as _aging_rows is: the overdue invoices' credit notes and active
+    allocations are summed once per invoice and joined to them, each invoice's outstanding amount
+    is computed once, and a window gives each account's overdue sum and its oldest overdue invoice
+    (by due date, issue date, id). (With with_open_amounts' annotations, Django compiled four
+    copies of the two subqueries per invoice on every call: a third of the pages' Python time.)"""
     today = today or timezone.localdate()
     ids = [a if isinstance(a, int) else a.pk for a in accounts]
-    ledger = (
-        LedgerEntry.objects.filter(account=OuterRef("pk"), currency=OuterRef("currency"))
-        .order_by()
-        .values("account")
-        .annotate(s=Sum(F("debit") - F("credit")))
-        .values("s")
-    )
-    overdue = with_open_amounts(
-        Invoice.objects.filter(
-            account=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_date__lt=today, currency=OuterRef("currency")
-        )
-    ).filter(outstanding__gt=0)
-    oldest = overdue.order_by("due_date", "issue_date", "id")
-    rows = (
+    if not ids:
+        return {}
+    # The accounts through their manager: outside a tenant scope it refuses, as it always did.
+    chosen, chosen_params = (
         Account.objects.filter(organization=organization, pk__in=ids)
-        .annotate(
-            balance=Coalesce(Subquery(ledger), Value(ZERO), output_field=MONEY),
-            overdue=Coalesce(
-                Subquery(overdue.order_by().values("account").annotate(s=Sum("outstanding")).values("s")),
-                Value(ZERO),
-                output_field=MONEY,
-            ),
-            oldest_id=Subquery(oldest.values("pk")[:1]),
-            oldest_number=Subquery(oldest.values("number")[:1]),
-            oldest_due=Subquery(oldest.values("due_date")[:1]),
-        )
-        .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
+        .order_by()
+        .values("id", "currency")
+        .query.sql_with_params()
     )
-    return {row[0]: BillingSummary(*row, today=today) for row in rows}
+    connection = connections[Account.objects.db]
+    table = connection.ops.quote_name
+    in_ids = ", ".join(["%s"] * len(ids))
+    # The issued invoices of these accounts due before today (in any currency: the sums' filter).
+    due = f"""
+        SELECT id FROM {table(Invoice._meta.db_table)}
+        WHERE organization_id = %s AND account_id IN ({in_ids}) AND status = %s AND due_date < %s
+    """
+    due_params = [organization.pk, *ids, InvoiceStatus.ISSUED, today]
+    sql = f"""
+        SELECT a.id, a.currency, l.balance, o.overdue, o.id, o.number, o.due_date
+        FROM ({chosen}) a
+        LEFT JOIN (
+            SELECT account_id, currency, SUM(debit - credit) AS balance
+            FROM {table(LedgerEntry._meta.db_table)}
+            WHERE organization_id = %s AND account_id IN ({in_ids})
+            GROUP BY account_id, currency
+        ) l ON l.account_id = a.id AND l.currency = a.currency
+        LEFT JOIN (
+            SELECT y.account_id, y.id, y.number, y.due_date, y.overdue
+            FROM (
+                SELECT x.account_id, x.id, x.number, x.due_date,
+                       SUM(x.outstanding) OVER (PARTITION BY x.account_id) AS overdue,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY x.account_id ORDER BY x.due_date, x.issue_date, x.id
+                       ) AS n
+                FROM (
+                    SELECT inv.account_id, inv.id, inv.number, inv.due_date, inv.issue_date,
+                           inv.total - COALESCE(c.s, 0) - COALESCE(p.s, 0) AS outstanding
+                    FROM {table(Invoice._meta.db_table)} inv
+                    JOIN {table(Account._meta.db_table)} ia ON ia.id = inv.account_id AND ia.currency = inv.currency
+                    LEFT JOIN (
+                        SELECT invoice_id, SUM(total) AS s FROM {table(CreditNote._meta.db_table)}
+                        WHERE organization_id = %s AND invoice_id IN ({due})
+                        GROUP BY invoice_id
+                    ) c ON c.invoice_id = inv.id
+                    LEFT JOIN (
+                        SELECT invoice_id, SUM(amount) AS s FROM {table(Allocation._meta.db_table)}
+                        WHERE organization_id = %s AND reversed_at IS NULL AND invoice_id IN ({due})
+                        GROUP BY invoice_id
+                    ) p ON p.invoice_id = inv.id
+                    WHERE inv.id IN ({due})
+                ) x
+                WHERE x.outstanding > 0.005
+            ) y
+            WHERE y.n = 1
+        ) o ON o.account_id = a.id
+    """
+    params = [
+        *chosen_params,
+        organization.pk,
+        *ids,
+        organization.pk,
+        *due_params,
+        organization.pk,
+        *due_params,
+        *due_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        account_id: BillingSummary(
+            account_id,
+            currency,
+            _money(balance),
+            _money(overdue),
+            oldest_id,
+            oldest_number,
+            date.fromisoformat(oldest_due) if isinstance(oldest_due, str) else oldest_due,
+            today=today,
+        )
+        for account_id, currency, balance, overdue, oldest_id, oldest_number, oldest_due in rows
+    }
+
+
+def _money(value) -> Decimal:
+    """A sum of amounts as a Decimal: PostgreSQL's numeric as it is (to the cent already), SQLite's
+    float or integer to the cent; nothing summed is 0.00."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    return cents(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
 
 
 # --- Aging --------------------------------------------------------------------------------------------
