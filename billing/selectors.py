@@ -465,7 +465,8 @@ def _money(value) -> Decimal:
         return ZERO
     if isinstance(value, Decimal):
         return value
-    return cents(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    amount = cents(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    return amount if amount else ZERO  # not -0.00, what a float a hair below zero rounds to
 
 
 # --- Aging --------------------------------------------------------------------------------------------
