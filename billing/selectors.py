@@ -366,10 +366,9 @@ def account_billing_summary(
     """{account id: BillingSummary} for many accounts in one query: the balance in the
     account's currency, the overdue amount and the oldest overdue invoice (number and due date).
 
-    One SQL statement, set-based as _aging_rows is: the overdue invoices' credit notes and active
-    allocations are summed once per invoice and joined to them, each invoice's outstanding amount
-    is computed once, and a window gives each account's overdue sum and its oldest overdue invoice
-    (by due date, issue date, id). (With with_open_amounts' annotations, Django compiled four
+    One SQL statement: each overdue invoice's credit notes and active allocations are summed
+    once, its outstanding amount computed once, and a window gives each account's overdue sum
+    and its oldest overdue invoice (by due date, issue date, id). (With with_open_amounts' annotations, Django compiled four
     copies of the two subqueries per invoice on every call: a third of the pages' Python time.)"""
     today = today or timezone.localdate()
     ids = [a if isinstance(a, int) else a.pk for a in accounts]
@@ -385,12 +384,11 @@ def account_billing_summary(
     connection = connections[Account.objects.db]
     table = connection.ops.quote_name
     in_ids = ", ".join(["%s"] * len(ids))
-    # The issued invoices of these accounts due before today (in any currency: the sums' filter).
-    due = f"""
-        SELECT id FROM {table(Invoice._meta.db_table)}
-        WHERE organization_id = %s AND account_id IN ({in_ids}) AND status = %s AND due_date < %s
-    """
-    due_params = [organization.pk, *ids, InvoiceStatus.ISSUED, today]
+    # Each overdue invoice's credit notes and active allocations summed once, by index look-ups
+    # on (organisation, invoice): the invoices of a page's accounts are a few thousand at most,
+    # and the sums joined instead (as _aging_rows, over all of them) read every allocation of
+    # the organisation: for 50 accounts of the billing bench tenant 209 ms against 41 (the ORM
+    # version: 79), on a busy machine.
     sql = f"""
         SELECT a.id, a.currency, l.balance, o.overdue, o.id, o.number, o.due_date
         FROM ({chosen}) a
@@ -410,21 +408,22 @@ def account_billing_summary(
                        ) AS n
                 FROM (
                     SELECT inv.account_id, inv.id, inv.number, inv.due_date, inv.issue_date,
-                           inv.total - COALESCE(c.s, 0) - COALESCE(p.s, 0) AS outstanding
+                           inv.total
+                           - COALESCE((
+                               SELECT SUM(c.total) FROM {table(CreditNote._meta.db_table)} c
+                               WHERE c.organization_id = %s AND c.invoice_id = inv.id
+                           ), 0)
+                           - COALESCE((
+                               SELECT SUM(p.amount) FROM {table(Allocation._meta.db_table)} p
+                               WHERE p.organization_id = %s AND p.invoice_id = inv.id AND p.reversed_at IS NULL
+                           ), 0) AS outstanding
                     FROM {table(Invoice._meta.db_table)} inv
                     JOIN {table(Account._meta.db_table)} ia ON ia.id = inv.account_id AND ia.currency = inv.currency
-                    LEFT JOIN (
-                        SELECT invoice_id, SUM(total) AS s FROM {table(CreditNote._meta.db_table)}
-                        WHERE organization_id = %s AND invoice_id IN ({due})
-                        GROUP BY invoice_id
-                    ) c ON c.invoice_id = inv.id
-                    LEFT JOIN (
-                        SELECT invoice_id, SUM(amount) AS s FROM {table(Allocation._meta.db_table)}
-                        WHERE organization_id = %s AND reversed_at IS NULL AND invoice_id IN ({due})
-                        GROUP BY invoice_id
-                    ) p ON p.invoice_id = inv.id
-                    WHERE inv.id IN ({due})
+                    WHERE inv.organization_id = %s AND inv.account_id IN ({in_ids})
+                      AND inv.status = %s AND inv.due_date < %s
                 ) x
+                -- above half a cent: on PostgreSQL's exact numeric the same as above zero; on
+                -- SQLite's floats a settled invoice can be left a hair above it
                 WHERE x.outstanding > 0.005
             ) y
             WHERE y.n = 1
@@ -432,13 +431,9 @@ def account_billing_summary(
     """
     params = [
         *chosen_params,
-        organization.pk,
-        *ids,
-        organization.pk,
-        *due_params,
-        organization.pk,
-        *due_params,
-        *due_params,
+        *(organization.pk, *ids),
+        *(organization.pk, organization.pk),
+        *(organization.pk, *ids, InvoiceStatus.ISSUED, today),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
