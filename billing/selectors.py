@@ -368,8 +368,9 @@ def account_billing_summary(
 
     One SQL statement: each overdue invoice's credit notes and active allocations are summed
     once, its outstanding amount computed once, and a window gives each account's overdue sum
-    and its oldest overdue invoice (by due date, issue date, id). (With with_open_amounts' annotations, Django compiled four
-    copies of the two subqueries per invoice on every call: a third of the pages' Python time.)"""
+    and its oldest overdue invoice (by due date, issue date, id). (With with_open_amounts'
+    annotations Django compiled four copies of those sums on every call: a third of the
+    instructions of the portfolio and account pages.)"""
     today = today or timezone.localdate()
     ids = [a if isinstance(a, int) else a.pk for a in accounts]
     if not ids:
