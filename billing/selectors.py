@@ -364,38 +364,105 @@ def account_billing_summary(
     *, organization: Organization, accounts: Iterable[Account | int], today: date | None = None
 ) -> dict[int, BillingSummary]:
     """{account id: BillingSummary} for many accounts in one query: the balance in the
-    account's currency, the overdue amount and the oldest overdue invoice (number and due date)."""
+    account's currency, the overdue amount and the oldest overdue invoice (number and due date).
+
+    One SQL statement: each overdue invoice's credit notes and active allocations are summed
+    once, its outstanding amount computed once, and a window gives each account's overdue sum
+    and its oldest overdue invoice (by due date, issue date, id). (With with_open_amounts'
+    annotations Django compiled four copies of those sums on every call: a third of the
+    instructions of the portfolio and account pages.)"""
     today = today or timezone.localdate()
     ids = [a if isinstance(a, int) else a.pk for a in accounts]
-    ledger = (
-        LedgerEntry.objects.filter(account=OuterRef("pk"), currency=OuterRef("currency"))
-        .order_by()
-        .values("account")
-        .annotate(s=Sum(F("debit") - F("credit")))
-        .values("s")
-    )
-    overdue = with_open_amounts(
-        Invoice.objects.filter(
-            account=OuterRef("pk"), status=InvoiceStatus.ISSUED, due_date__lt=today, currency=OuterRef("currency")
-        )
-    ).filter(outstanding__gt=0)
-    oldest = overdue.order_by("due_date", "issue_date", "id")
-    rows = (
+    if not ids:
+        return {}
+    # The accounts through their manager: outside a tenant scope it refuses, as it always did.
+    chosen, chosen_params = (
         Account.objects.filter(organization=organization, pk__in=ids)
-        .annotate(
-            balance=Coalesce(Subquery(ledger), Value(ZERO), output_field=MONEY),
-            overdue=Coalesce(
-                Subquery(overdue.order_by().values("account").annotate(s=Sum("outstanding")).values("s")),
-                Value(ZERO),
-                output_field=MONEY,
-            ),
-            oldest_id=Subquery(oldest.values("pk")[:1]),
-            oldest_number=Subquery(oldest.values("number")[:1]),
-            oldest_due=Subquery(oldest.values("due_date")[:1]),
-        )
-        .values_list("pk", "currency", "balance", "overdue", "oldest_id", "oldest_number", "oldest_due")
+        .order_by()
+        .values("id", "currency")
+        .query.sql_with_params()
     )
-    return {row[0]: BillingSummary(*row, today=today) for row in rows}
+    connection = connections[Account.objects.db]
+    table = connection.ops.quote_name
+    in_ids = ", ".join(["%s"] * len(ids))
+    # Each overdue invoice's credit notes and active allocations summed once, by index look-ups
+    # on (organisation, invoice): the invoices of a page's accounts are a few thousand at most,
+    # and the sums joined instead (as _aging_rows, over all of them) read every allocation of
+    # the organisation: for 50 accounts of the billing bench tenant 209 ms against 41 (the ORM
+    # version: 79), on a busy machine.
+    sql = f"""
+        SELECT a.id, a.currency, l.balance, o.overdue, o.id, o.number, o.due_date
+        FROM ({chosen}) a
+        LEFT JOIN (
+            SELECT account_id, currency, SUM(debit - credit) AS balance
+            FROM {table(LedgerEntry._meta.db_table)}
+            WHERE organization_id = %s AND account_id IN ({in_ids})
+            GROUP BY account_id, currency
+        ) l ON l.account_id = a.id AND l.currency = a.currency
+        LEFT JOIN (
+            SELECT y.account_id, y.id, y.number, y.due_date, y.overdue
+            FROM (
+                SELECT x.account_id, x.id, x.number, x.due_date,
+                       SUM(x.outstanding) OVER (PARTITION BY x.account_id) AS overdue,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY x.account_id ORDER BY x.due_date, x.issue_date, x.id
+                       ) AS n
+                FROM (
+                    SELECT inv.account_id, inv.id, inv.number, inv.due_date, inv.issue_date,
+                           inv.total
+                           - COALESCE((
+                               SELECT SUM(c.total) FROM {table(CreditNote._meta.db_table)} c
+                               WHERE c.organization_id = %s AND c.invoice_id = inv.id
+                           ), 0)
+                           - COALESCE((
+                               SELECT SUM(p.amount) FROM {table(Allocation._meta.db_table)} p
+                               WHERE p.organization_id = %s AND p.invoice_id = inv.id AND p.reversed_at IS NULL
+                           ), 0) AS outstanding
+                    FROM {table(Invoice._meta.db_table)} inv
+                    JOIN {table(Account._meta.db_table)} ia ON ia.id = inv.account_id AND ia.currency = inv.currency
+                    WHERE inv.organization_id = %s AND inv.account_id IN ({in_ids})
+                      AND inv.status = %s AND inv.due_date < %s
+                ) x
+                -- above half a cent: on PostgreSQL's exact numeric the same as above zero; on
+                -- SQLite's floats a settled invoice can be left a hair above it
+                WHERE x.outstanding > 0.005
+            ) y
+            WHERE y.n = 1
+        ) o ON o.account_id = a.id
+    """
+    params = [
+        *chosen_params,
+        *(organization.pk, *ids),
+        *(organization.pk, organization.pk),
+        *(organization.pk, *ids, InvoiceStatus.ISSUED, today),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        account_id: BillingSummary(
+            account_id,
+            currency,
+            _money(balance),
+            _money(overdue),
+            oldest_id,
+            oldest_number,
+            date.fromisoformat(oldest_due) if isinstance(oldest_due, str) else oldest_due,
+            today=today,
+        )
+        for account_id, currency, balance, overdue, oldest_id, oldest_number, oldest_due in rows
+    }
+
+
+def _money(value) -> Decimal:
+    """A sum of amounts as a Decimal: PostgreSQL's numeric as it is (to the cent already), SQLite's
+    float or integer to the cent; nothing summed is 0.00."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    amount = cents(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    return amount if amount else ZERO  # not -0.00, what a float a hair below zero rounds to
 
 
 # --- Aging --------------------------------------------------------------------------------------------

@@ -20,12 +20,22 @@ from django.db import connection, transaction  # noqa: E402
 call_command("migrate", verbosity=0, interactive=False)
 
 from accounts import services as accounts_services  # noqa: E402
-from billing import services  # noqa: E402
+from billing import selectors, services  # noqa: E402
 from billing.models import Allocation, CreditNoteLine, LedgerEntry, Payment  # noqa: E402
 from catalog.models import TaxRate  # noqa: E402
 from clients import services as clients_services  # noqa: E402
 from tenancy import services as tenancy_services  # noqa: E402
 from tenancy.scope import tenant_scope  # noqa: E402
+
+
+def summary_of(organization, account) -> list:
+    """The account's billing summary on 31 December 2024, as text (its due date as a date)."""
+    s = selectors.account_billing_summary(organization=organization, accounts=[account], today=date(2024, 12, 31))[
+        account.pk
+    ]
+    due = s.oldest_overdue_due_date
+    return [str(s.balance), str(s.overdue), s.oldest_overdue_number, due.isoformat() if due else None]
+
 
 organization = tenancy_services.organization_create(name="Embedded", slug="embedded")
 with transaction.atomic(), tenant_scope(organization):
@@ -59,6 +69,8 @@ with transaction.atomic(), tenant_scope(organization):
         ],
     )
     invoice = services.invoice_issue(organization=organization, actor=person, invoice=draft)
+    # The billing summary (raw SQL: SQLite's sums are floats, its dates text) while it is open.
+    unpaid = summary_of(organization, account)
     # Paid in full (rows as billing's payment services write them).
     payment = Payment.objects.create(
         organization=organization,
@@ -102,6 +114,7 @@ with transaction.atomic(), tenant_scope(organization):
         ],
         "allocations": [[str(a.amount), a.reversal or "active"] for a in Allocation.objects.order_by("pk")],
         "ledger": [[e.kind, str(e.debit), str(e.credit)] for e in LedgerEntry.objects.order_by("pk")],
+        "summary": [unpaid, summary_of(organization, account)],
     }
 
 print(json.dumps(result))

@@ -11,6 +11,7 @@ from accounts import services as accounts_services
 from billing import selectors, services
 from billing.selectors import Aging, AgingRow, AttributedPayment, BillingSummary, ProductLine
 from catalog.models import ProductPrice, TaxRate
+from tenancy.scope import TenantScopeMissing
 from tests.billing.conftest import ISSUED_ON
 from tests.factories import add_member
 
@@ -150,6 +151,78 @@ def test_the_billing_summary_of_many_accounts_is_one_query(world, in_scope, djan
         second.pk: BillingSummary(second.pk, "EUR", D("0.00"), D("0.00"), None, None, None),
     }
     assert summary[p.account.pk].days_overdue(today) == 15
+
+
+def test_the_billing_summary_sums_what_is_open_on_the_overdue_invoices_in_the_accounts_currency(
+    world, in_scope, issued, paid, django_assert_num_queries
+):
+    # given the world's account (its invoice: 90.40 open, due 15 days ago) with invoices of 290.40:
+    # three due 20 days ago (one issued later, paid 40.40 of it; two issued the same day), one
+    # paid in full, one with a kit credited, one whose payment bounced, one due today, and a draft
+    p = world.porta
+    today = timezone.localdate()
+
+    def ago(days):
+        return today - timedelta(days=days)
+
+    issued_later = issued(p, issue_date=ago(50), due_date=ago(20))
+    oldest = issued(p, issue_date=ago(60), due_date=ago(20))
+    same_day = issued(p, issue_date=ago(60), due_date=ago(20))
+    paid_in_full = issued(p, issue_date=ago(90), due_date=ago(60))
+    credited = issued(p, issue_date=ago(40), due_date=ago(10))
+    bounced = issued(p, issue_date=ago(40), due_date=ago(5))
+    issued(p, issue_date=ago(30), due_date=today)
+    paid(p, "290.40", received_on=ago(30), allocations=[(paid_in_full, D("290.40"))])
+    paid(p, "40.40", received_on=ago(8), allocations=[(issued_later, D("40.40"))])
+    bouncing = paid(p, "290.40", received_on=ago(4), allocations=[(bounced, D("290.40"))])
+    with in_scope(p.org):
+        services.payment_reverse(
+            organization=p.org, actor=p.finance, payment=bouncing, reversed_on=ago(2), reason="Bounced"
+        )
+        services.credit_note_create(
+            organization=p.org,
+            actor=p.finance,
+            invoice=credited,
+            reason="One kit returned",
+            lines=[(credited.lines.get(), D("1"))],
+            issue_date=ago(3),
+        )
+        services.invoice_create(
+            organization=p.org,
+            actor=p.finance,
+            account=p.account,
+            issue_date=ago(90),
+            due_date=ago(80),
+            lines=[{"product": p.product, "quantity": D("1")}],
+        )
+    second = _second_account(p, in_scope)
+    # when the summary of both accounts, and of nordwind's account, is read in one query
+    with in_scope(p.org), django_assert_num_queries(1):
+        summary = selectors.account_billing_summary(
+            organization=p.org, accounts=[p.account, second.pk, world.nordwind.account]
+        )
+    # then the account's is in euros: its ledger balance, what is open on the invoices due
+    # before today, and the oldest of them by due date, then issue date, then id
+    assert summary == {
+        p.account.pk: BillingSummary(
+            p.account.pk, "EUR", D("1647.20"), D("1356.80"), oldest.pk, oldest.number, ago(20)
+        ),
+        second.pk: BillingSummary(second.pk, "EUR", D("0.00"), D("0.00"), None, None, None),
+    }
+    assert [str(summary[second.pk].balance), str(summary[second.pk].overdue)] == ["0.00", "0.00"]
+    assert (same_day.pk > oldest.pk, summary[p.account.pk].today) == (True, today)
+    assert summary[p.account.pk].oldest_overdue_days == 20
+
+
+def test_the_billing_summary_of_no_accounts_asks_nothing(world, in_scope, django_assert_num_queries):
+    with in_scope(world.porta.org), django_assert_num_queries(0):
+        summary = selectors.account_billing_summary(organization=world.porta.org, accounts=[])
+    assert summary == {}
+
+
+def test_the_billing_summary_is_read_inside_a_tenant_scope_only(world):
+    with pytest.raises(TenantScopeMissing):
+        selectors.account_billing_summary(organization=world.porta.org, accounts=[world.porta.account])
 
 
 # --- Aging and DSO ---------------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ def test_the_embedded_sqlite_database_adds_up_to_the_cent(tmp_path):
         text=True,
         timeout=300,
     )
-    # then every amount is exact, and the payment is the account's credit again
+    # then every amount is exact, and the payment is the account's credit again; the account's
+    # billing summary (raw SQL) is to the cent, with its due date a date
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {
         "vendor": "sqlite",
@@ -41,4 +42,5 @@ def test_the_embedded_sqlite_database_adds_up_to_the_cent(tmp_path):
         "credited_quantities": ["1.000", "1.000"],
         "allocations": [["20.33", "invoice_credited"], ["10.17", "invoice_credited"]],
         "ledger": [["invoice", "20.33", "0.00"], ["credit_note", "0.00", "10.16"], ["credit_note", "0.00", "10.17"]],
+        "summary": [["20.33", "20.33", "2024-000001", "2024-03-31"], ["0.00", "0.00", None, None]],
     }
