@@ -84,7 +84,11 @@ def test_winning_an_offer_makes_its_order_with_the_accepted_lines_and_a_planned_
                 "order_line"
             )
         ]
-        audit = list(AuditEvent.objects.filter(organization=p.org, action="order.create").values_list("object_id"))
+        audit = list(
+            AuditEvent.objects.filter(organization=p.org, action="order.create", object_id=order.pk).values_list(
+                "object_id", "actor"
+            )
+        )
     assert (order.reference, order.currency, order.invoice_by, order.account_id) == (
         p.offer.number,
         p.account.currency,
@@ -96,7 +100,7 @@ def test_winning_an_offer_makes_its_order_with_the_accepted_lines_and_a_planned_
     ]
     assert [x.tax_rate_id for x in lines] == [p.product.tax_rate_id, p.product2.tax_rate_id]
     assert sorted(planned) == [(1, today, D("10.000")), (2, today + timedelta(days=5), D("2.000"))]
-    assert audit == [(order.pk,)]
+    assert audit == [(order.pk, p.ae.user_id)]
 
 
 def test_the_billing_check_on_a_partly_delivered_invoiced_and_credited_order(world):
@@ -300,5 +304,9 @@ def test_the_finance_list_has_every_line_with_a_difference_in_fixed_queries(worl
         rows = list(selectors_orders.order_differences(organization=p.org, membership=p.finance))
         said = [(c.line.pk, c.differences) for c in selectors_orders.differences_page(rows)]
     # then
-    assert said == [(kits.pk, ["delivered, not invoiced: 2", "delivered, not received: 2"])]
+    assert said == [
+        # the world's order: 1 hour delivered, its link to the world's invoice line (3 invoiced, 1 credited)
+        (p.order_lines[0].pk, ["invoiced, not delivered: 1", "delivered, not received: 1"]),
+        (kits.pk, ["delivered, not invoiced: 2", "delivered, not received: 2"]),
+    ]
     assert len(queries) == 1
