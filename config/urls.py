@@ -40,5 +40,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("billing.urls_statements")),
     path("o/<slug:org_slug>/", include("billing.urls_risk")),
     path("o/<slug:org_slug>/", include("offers.urls")),
+    path("o/<slug:org_slug>/", include("offers.urls_orders")),
     path("", include("tenancy.urls")),
 ]

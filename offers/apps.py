@@ -33,5 +33,11 @@ class OffersConfig(AppConfig):
                 "offer.lose": _("marked the offer lost"),
                 "offer.withdraw": _("withdrew the offer"),
                 "offer.expire": _("the offer expired"),
+                "order.create": _("created the order of the won offer"),
+                "order.invoice_by": _("changed how the order is invoiced"),
+                "order.plan_delivery": _("planned a delivery of the order"),
+                "order.invoice": _("invoiced the order"),
+                "delivery.record": _("recorded a delivery"),
+                "delivery.receipt": _("confirmed the client received a delivery"),
             }
         )

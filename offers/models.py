@@ -485,3 +485,208 @@ class OfferApproval(OfOneOrganization, TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.offer_id} {self.kind} {self.decision}"
+
+
+# --- Orders and deliveries --------------------------------------------------------------------
+
+
+class InvoiceBy(models.TextChoices):
+    ORDERED = "ordered", _("Ordered quantity")
+    DELIVERED = "delivered", _("Delivered quantity")
+
+
+def _quantity(verbose_name, **kwargs) -> ExactDecimalField:
+    return ExactDecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"), message=QUANTITY_MORE_THAN_ZERO)],
+        error_messages={
+            "invalid": _("Enter a quantity, like 2 or 1.5."),
+            "null": _("Enter a quantity, like 2 or 1.5."),
+            "max_digits": _("That quantity is too large."),
+            "max_whole_digits": _("That quantity is too large."),
+            "max_decimal_places": _("At most three decimals."),
+        },
+        **kwargs,
+    )
+
+
+def _quantity_positive(model: str, field: str = "quantity") -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        condition=Q(**{f"{field}__gt": 0}),
+        name=f"{model}_{field}_positive",
+        field=field,
+        violation_error_message=QUANTITY_MORE_THAN_ZERO,
+    )
+
+
+class Order(OfOneOrganization, TenantOwned):
+    """What a won offer became: the lines of its accepted revision, to deliver and invoice. One
+    per offer; its reference is the offer's number. Invoiced by the ordered or the delivered
+    quantity (a setting of each order)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("offer"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"))
+    currency = CurrencyField(_("currency"), choices=CURRENCY_CHOICES)
+    reference = models.CharField(_("reference"), max_length=20)
+    invoice_by = models.CharField(
+        _("invoice by"),
+        max_length=9,
+        choices=InvoiceBy.choices,
+        default=InvoiceBy.DELIVERED,
+        error_messages=ON_THE_LIST,
+    )
+    created_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "offer"],
+                name="order_org_offer_unique",
+                violation_error_message=_("This offer has its order already."),
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "account"], name="order_org_account_idx")]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class OrderLine(OfOneOrganization, TenantOwned):
+    """A line of an order, copied from the accepted revision's line: what was sold, at what
+    price and tax rate (the product's, or the organisation's general rate for free text)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="order_lines", verbose_name=_("product")
+    )
+    description = TrimmedCharField(_("description"), max_length=500)
+    quantity = _quantity(_("quantity"))
+    unit_price = _money(_("unit price"))
+    discount_percent = ExactDecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        error_messages=dict.fromkeys(("invalid", "null", "min_value", "max_value"), DISCOUNT_RANGE),
+    )
+    net = _money(_("net"))
+    tax_rate = models.ForeignKey(
+        "catalog.TaxRate", on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("tax rate")
+    )
+    lead_time_days = WholeSmallNumberField(_("lead time (days)"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "order", "position"],
+                name="orderline_org_order_position_unique",
+                violation_error_message=_("The order has a line at this position already."),
+            ),
+            _quantity_positive("orderline"),
+            FieldCheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="orderline_discount_is_a_percentage",
+                field="discount_percent",
+                violation_error_message=DISCOUNT_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, net__gte=0),
+                name="orderline_amounts_not_negative",
+                violation_error_message=NOT_NEGATIVE,
+            ),
+        ]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PlannedDelivery(OfOneOrganization, TenantOwned):
+    """A delivery planned for a line: a date and a quantity (the line's planned deliveries
+    add up to no more than its quantity: offers.services_orders)."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="planned_deliveries")
+    planned_on = _date(_("planned on"))
+    quantity = _quantity(_("quantity"))
+
+    class Meta:
+        ordering = ["planned_on", "id"]
+        constraints = [_quantity_positive("planneddelivery")]
+        verbose_name = _("planned delivery")
+        verbose_name_plural = _("planned deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id}: {self.quantity} @ {self.planned_on}"
+
+
+class Delivery(OfOneOrganization, TenantOwned):
+    """A delivery made: its date and quantity, and what the client confirmed as received
+    (partial receipts allowed, never more than delivered)."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="deliveries")
+    delivered_on = _date(_("delivered on"))
+    quantity = _quantity(_("quantity delivered"))
+    received_quantity = ExactDecimalField(
+        _("quantity received"),
+        max_digits=12,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), message=NOT_NEGATIVE)],
+    )
+    received_on = _date(_("received on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["delivered_on", "id"]
+        constraints = [
+            _quantity_positive("delivery"),
+            FieldCheckConstraint(
+                condition=Q(received_quantity__gte=0, received_quantity__lte=F("quantity")),
+                name="delivery_received_at_most_delivered",
+                field="received_quantity",
+                violation_error_message=_("The client cannot receive more than was delivered."),
+            ),
+            FieldCheckConstraint(
+                condition=Q(received_quantity=0) | Q(received_on__isnull=False),
+                name="delivery_received_has_a_date",
+                field="received_on",
+                violation_error_message=_("Say when the client received it."),
+            ),
+        ]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id}: {self.quantity} @ {self.delivered_on}"
+
+
+class OrderInvoiceLine(OfOneOrganization, TenantOwned):
+    """Which billing invoice line invoiced which order line (billing knows nothing of orders)."""
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="invoice_links")
+    invoice_line = models.ForeignKey("billing.InvoiceLine", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "invoice_line"],
+                name="orderinvoiceline_org_invoice_line_unique",
+                violation_error_message=_("This invoice line invoices an order line already."),
+            ),
+        ]
+        verbose_name = _("order invoice line")
+        verbose_name_plural = _("order invoice lines")
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id} → {self.invoice_line_id}"

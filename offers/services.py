@@ -615,7 +615,11 @@ def offer_win(*, organization: Organization, actor: Membership, offer: Offer) ->
     _require(permissions.can_work_offer(actor, offer), actor, offer.account, _("Only the offer's owner closes it."))
     if offer.status not in (OfferStatus.SENT, OfferStatus.NEGOTIATION):
         raise _state(_("Only a sent offer is won."))
-    return _transition(organization, actor, offer, "offer.win", OfferStatus.WON, closed_at=timezone.now())
+    from offers.services_orders import order_create_from_offer
+
+    won = _transition(organization, actor, offer, "offer.win", OfferStatus.WON, closed_at=timezone.now())
+    order_create_from_offer(organization=organization, actor=actor, offer=won)
+    return won
 
 
 @transaction.atomic

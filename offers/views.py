@@ -25,6 +25,7 @@ from offers.exports import offer_filter
 from offers.forms import DecideForm, LoseForm, OfferForm, OfferLineForm, draftable_accounts
 from offers.grading import reason_text
 from offers.models import OfferLine, OfferStatus
+from offers.views_orders import order_card
 from tenancy.exports import list_export
 from tenancy.htmx import render
 
@@ -160,6 +161,7 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
         "can_win": works and offer.status in (OfferStatus.SENT, OfferStatus.NEGOTIATION),
         "can_close": works and offer.is_open,
         "lose_form": LoseForm(prefix="lose") if works and offer.is_open else None,
+        "order": order_card(request, offer),
     }
     return context | extra
 

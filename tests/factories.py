@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import factory
 from django.db import transaction
+from django.utils import timezone
 
 from tenancy import services
 from tenancy.models import Organization, User
@@ -415,7 +416,8 @@ def build_offers(world: SimpleNamespace) -> None:
     policy's 15 % line discount, and 2 hours of installation: `offer_lines`), graded B, submitted
     and approved by the lead (`offer_approval`); the organisation's offer settings."""
     from offers import services as offers_services
-    from offers.models import OfferLine
+    from offers import services_orders
+    from offers.models import OfferLine, Order, OrderInvoiceLine, OrderLine
 
     org = world.org
     with transaction.atomic(), tenant_scope(org):
@@ -437,6 +439,34 @@ def build_offers(world: SimpleNamespace) -> None:
         offer.refresh_from_db()
         world.offer = offer
         world.offer_lines = list(OfferLine.objects.filter(organization=org, revision__offer=offer).order_by("position"))
+        # A second offer, within the policy, sent and won: its order (`order`, `order_lines`),
+        # with 1 of its 2 hours delivered (`delivery`).
+        won = offers_services.offer_create(
+            organization=org,
+            actor=world.ae,
+            account=world.account,
+            title=f"{org.slug.title()} installation",
+            lines=[{"product": world.product2, "quantity": Decimal("2")}],
+        )
+        offers_services.offer_submit(organization=org, actor=world.ae, offer=won)
+        offers_services.offer_send(organization=org, actor=world.ae, offer=won)
+        offers_services.offer_win(organization=org, actor=world.ae, offer=won)
+        won.refresh_from_db()
+        world.won_offer = won
+        world.order = Order.objects.get(organization=org, offer=won)
+        world.order_lines = list(OrderLine.objects.filter(organization=org, order=world.order).order_by("position"))
+        world.delivery = services_orders.delivery_record(
+            organization=org,
+            actor=world.ae,
+            order_line=world.order_lines[0],
+            delivered_on=timezone.localdate(),
+            quantity=Decimal("1"),
+        )
+        # Linked by hand to the world's invoice line (invoicing the order would add an invoice to
+        # the world, which billing's tests count): the isolation suite sees a link in each org.
+        world.order_invoice_line = OrderInvoiceLine.objects.create(
+            organization=org, order_line=world.order_lines[0], invoice_line=world.invoice_line
+        )
 
 
 def dni(number: int) -> str:

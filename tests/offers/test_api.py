@@ -30,7 +30,8 @@ def test_the_pipeline_lists_the_offers_one_sees(world):
     p = world.porta
     body = _signed_in(p.ae).get(f"{API}/").json()
     assert [(o["id"], o["number"], o["status"], o["grade"], o["net_total"]) for o in body["results"]] == [
-        (p.offer.pk, p.offer.number, "approved", "B", "1090.00")
+        (p.won_offer.pk, p.won_offer.number, "won", "A", "130.00"),
+        (p.offer.pk, p.offer.number, "approved", "B", "1090.00"),
     ]
 
 
@@ -63,7 +64,7 @@ def test_an_ae_drafts_submits_and_the_lead_approves_through_the_api(world):
     assert (response.status_code, response.json()["grade"], response.json()["number"]) == (
         201,
         "B",
-        f"O{timezone.localdate().year}-000002",
+        f"O{timezone.localdate().year}-000003",
     )
     offer_id = response.json()["id"]
     assert send_json(ae, "post", f"{API}/{offer_id}/submit/").json()["status"] == "submitted"
@@ -106,4 +107,4 @@ def test_bad_input_and_another_organisations_ids_are_refused_and_nothing_is_writ
     )
     assert _refused(p.ae, "get", f"{API}/{n.offer.pk}/")[0] == 404
     with tenant_scope(p.org):
-        assert Offer.objects.count() == 1
+        assert Offer.objects.count() == 2

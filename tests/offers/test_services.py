@@ -328,7 +328,7 @@ def test_expiry_closes_open_offers_past_their_date_once(world):
         unchanged = snapshot() == before
         statuses = dict(Offer.objects.values_list("pk", "status"))
     assert (first, second, unchanged) == (1, 0, True)
-    assert statuses == {p.offer.pk: "approved", draft.pk: "expired"}
+    assert statuses == {p.offer.pk: "approved", p.won_offer.pk: "won", draft.pk: "expired"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -39,6 +39,9 @@ ID_SOURCES = {
     "batch_id": lambda org: org.statement_batch.pk,
     "offer_id": lambda org: org.offer.pk,
     "offer_line_id": lambda org: org.offer_lines[0].pk,
+    "order_id": lambda org: org.order.pk,
+    "order_line_id": lambda org: org.order_lines[0].pk,
+    "delivery_id": lambda org: org.delivery.pk,
 }
 
 # API list operations (url name) -> the ids the asker's organisation must show, exactly.
@@ -60,7 +63,7 @@ API_LISTS = {
     "api-allocations": lambda org: [org.allocation.pk],
     "api-invoices": lambda org: [org.invoice.pk],
     "api-credit-notes": lambda org: [org.credit_note.pk],
-    "api-offers": lambda org: [org.offer.pk],
+    "api-offers": lambda org: sorted([org.offer.pk, org.won_offer.pk]),
     "api-risk-policy-versions": lambda org: [org.risk_policy.pk],
 }
 # reads of one report or row, not lists of rows

@@ -1,0 +1,158 @@
+"""Orders' reads: an order with its lines, planned and recorded deliveries, and the billing
+check, line by line: ordered, delivered, received, invoiced (the quantities of its linked lines
+on issued invoices), credited (credit notes' quantities of those invoice lines), and each
+difference in words. Set-based: a fixed number of queries for any number of lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from accounts.selectors import visible_accounts
+from billing.models import CreditNoteLine, InvoiceStatus
+from offers.models import Delivery, Order, OrderInvoiceLine, OrderLine, PlannedDelivery
+from tenancy.models import Membership, Organization
+
+QUANTITY = DecimalField(max_digits=15, decimal_places=3)
+NOTHING = Value(Decimal("0"), output_field=QUANTITY)
+
+
+def _sum(queryset: QuerySet, column: str) -> Coalesce:
+    """The sum of `column` over `queryset`'s rows of the outer order line, 0 when none."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(order_line=OuterRef("pk"))
+            .order_by()
+            .values("order_line")
+            .annotate(s=Sum(column))
+            .values("s")[:1],
+            output_field=QUANTITY,
+        ),
+        NOTHING,
+        output_field=QUANTITY,
+    )
+
+
+def order_lines_checked(*, organization: Organization) -> QuerySet[OrderLine]:
+    """Order lines with `delivered`, `received`, `invoiced`, `credited` annotated (one query)."""
+    deliveries = Delivery.objects.filter(organization=organization)
+    issued = OrderInvoiceLine.objects.filter(
+        organization=organization, invoice_line__invoice__status=InvoiceStatus.ISSUED
+    )
+    credited = Coalesce(
+        Subquery(
+            CreditNoteLine.objects.filter(
+                organization=organization,
+                invoice_line__in=issued.filter(order_line=OuterRef(OuterRef("pk"))).values("invoice_line"),
+            )
+            .order_by()
+            .values("organization")
+            .annotate(s=Sum("quantity"))
+            .values("s")[:1],
+            output_field=QUANTITY,
+        ),
+        NOTHING,
+        output_field=QUANTITY,
+    )
+    return OrderLine.objects.filter(organization=organization).annotate(
+        delivered=_sum(deliveries, "quantity"),
+        received=_sum(deliveries, "received_quantity"),
+        invoiced=_sum(issued, "invoice_line__quantity"),
+        credited=credited,
+    )
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    line: OrderLine
+    ordered: Decimal
+    delivered: Decimal
+    received: Decimal
+    invoiced: Decimal
+    credited: Decimal
+
+    @property
+    def net_invoiced(self) -> Decimal:
+        """Invoiced less what credit notes took back."""
+        return self.invoiced - self.credited
+
+    @property
+    def differences(self) -> list[str]:
+        said = []
+        if self.delivered > self.net_invoiced:
+            said.append(_("delivered, not invoiced: %(q)s") % {"q": _plain(self.delivered - self.net_invoiced)})
+        if self.net_invoiced > self.delivered:
+            said.append(_("invoiced, not delivered: %(q)s") % {"q": _plain(self.net_invoiced - self.delivered)})
+        if self.received < self.delivered:
+            said.append(_("delivered, not received: %(q)s") % {"q": _plain(self.delivered - self.received)})
+        return said
+
+
+def _plain(quantity: Decimal) -> str:
+    """2.000 → 2, 1.500 → 1.5."""
+    text = f"{quantity:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _checked(line: OrderLine) -> LineCheck:
+    q = Decimal("0.001")
+    return LineCheck(
+        line=line,
+        ordered=line.quantity,
+        delivered=line.delivered.quantize(q),
+        received=line.received.quantize(q),
+        invoiced=line.invoiced.quantize(q),
+        credited=line.credited.quantize(q),
+    )
+
+
+def order_check(*, organization: Organization, order: Order) -> list[LineCheck]:
+    """The billing check of one order, line by line, with each line's planned deliveries and
+    deliveries (`planned`, `recorded`): three queries."""
+    lines = (
+        order_lines_checked(organization=organization)
+        .filter(order=order)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch(
+                "planned_deliveries",
+                PlannedDelivery.objects.filter(organization=organization).order_by("planned_on", "id"),
+                to_attr="planned",
+            ),
+            Prefetch(
+                "deliveries",
+                Delivery.objects.filter(organization=organization).order_by("delivered_on", "id"),
+                to_attr="recorded",
+            ),
+        )
+        .order_by("position")
+    )
+    return [_checked(line) for line in lines]
+
+
+def order_of_offer(*, organization: Organization, offer) -> Order | None:
+    return Order.objects.filter(organization=organization, offer=offer).first()
+
+
+def order_differences(*, organization: Organization, membership: Membership) -> QuerySet[OrderLine]:
+    """For finance: every order line, of the accounts the person sees, whose delivered and
+    invoiced (less credited) quantities differ, or whose delivery the client has not received
+    in full; oldest order first. One query."""
+    accounts = visible_accounts(organization=organization, membership=membership).values("pk")
+    return (
+        order_lines_checked(organization=organization)
+        .filter(order__account__in=accounts)
+        .filter(
+            ~Q(delivered=F("invoiced") - F("credited")) | Q(received__lt=F("delivered")),
+        )
+        .select_related("order__account__client", "order__offer")
+        .order_by("order__created_at", "order_id", "position")
+    )
+
+
+def differences_page(lines) -> list[LineCheck]:
+    return [_checked(line) for line in lines]

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from offers import views_orders
+
+urlpatterns = [
+    path("offers/orders/check/", views_orders.order_check_list, name="order_check"),
+    path("offers/orders/<int:order_id>/invoice/", views_orders.order_invoice, name="order_invoice"),
+    path(
+        "offers/orders/lines/<int:order_line_id>/deliveries/",
+        views_orders.delivery_record,
+        name="order_delivery_record",
+    ),
+    path(
+        "offers/orders/deliveries/<int:delivery_id>/receipt/",
+        views_orders.delivery_confirm_receipt,
+        name="order_delivery_receipt",
+    ),
+]

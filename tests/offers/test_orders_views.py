@@ -1,0 +1,194 @@
+"""The order pages: the order card on a won offer's page, its forms and buttons for each role,
+finance's billing-check list, their query counts, and another organisation's ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from billing.models import Invoice
+from offers import services, services_orders
+from offers.models import Delivery, Order, OrderLine
+from tenancy.scope import tenant_scope
+from tests.factories import post_unchanged, signed_in
+
+
+def _won_with(o, count: int) -> Order:
+    """A won offer of `count` small lines (within the policy: approved at once), its order."""
+    with tenant_scope(o.org):
+        offer = services.offer_create(
+            organization=o.org,
+            actor=o.ae,
+            account=o.account,
+            title="Spares",
+            lines=[{"product": o.product2, "quantity": D("0.01")} for _ in range(count)],
+        )
+        services.offer_submit(organization=o.org, actor=o.ae, offer=offer)
+        services.offer_send(organization=o.org, actor=o.ae, offer=offer)
+        services.offer_win(organization=o.org, actor=o.ae, offer=offer)
+        return Order.objects.get(organization=o.org, offer=offer)
+
+
+def test_the_won_offers_page_shows_its_order_with_the_check_and_each_roles_forms(world):
+    # given the world's won offer (1 of 2 hours delivered, linked to the world's invoice line)
+    p = world.porta
+    url = f"/o/porta/offers/{p.won_offer.pk}/"
+    # when the ae and finance read it
+    ae_page = signed_in(p.ae).get(url).content.decode()
+    finance_page = signed_in(p.finance).get(url).content.decode()
+    # then both see the check; the ae the delivery forms, finance the invoice button
+    for page in (ae_page, finance_page):
+        assert re.findall(r'data-testid="order-difference">([^<]+)<', page) == [
+            "invoiced, not delivered: 1",
+            "delivered, not received: 1",
+        ]
+    assert ('data-testid="delivery-form"' in ae_page, 'data-testid="order-invoice"' in ae_page) == (True, False)
+    assert ('data-testid="delivery-form"' in finance_page, 'data-testid="order-invoice"' in finance_page) == (
+        False,
+        True,
+    )
+
+
+def test_an_ae_records_a_delivery_and_a_receipt_on_the_page(world):
+    # given the world's order (1 of 2 hours delivered)
+    p = world.porta
+    line = p.order_lines[0]
+    today = timezone.localdate()
+    browser = signed_in(p.ae)
+    # when the ae records the other hour and the client's receipt of the first
+    first = browser.post(
+        f"/o/porta/offers/orders/lines/{line.pk}/deliveries/", {"on": today.isoformat(), "quantity": "1"}
+    )
+    second = browser.post(
+        f"/o/porta/offers/orders/deliveries/{p.delivery.pk}/receipt/", {"on": today.isoformat(), "quantity": "1"}
+    )
+    # then
+    with tenant_scope(p.org):
+        rows = sorted(
+            Delivery.objects.filter(organization=p.org, order_line=line).values_list("quantity", "received_quantity")
+        )
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert rows == [(D("1.000"), D("0.000")), (D("1.000"), D("1.000"))]
+
+
+def test_delivering_more_than_ordered_on_the_page_says_why_and_writes_nothing(world):
+    p = world.porta
+    line = p.order_lines[0]
+    response, unchanged = post_unchanged(
+        p.ae,
+        f"/o/porta/offers/orders/lines/{line.pk}/deliveries/",
+        {"on": timezone.localdate().isoformat(), "quantity": "2"},
+    )
+    browser = signed_in(p.ae)
+    browser.post(
+        f"/o/porta/offers/orders/lines/{line.pk}/deliveries/", {"on": timezone.localdate().isoformat(), "quantity": "2"}
+    )
+    page = browser.get(response["Location"]).content.decode()
+    assert (response.status_code, unchanged) == (302, True)
+    assert "You cannot deliver more than was ordered: 1.000 of line 1 (Installation) is left to deliver." in page
+
+
+def test_finance_invoices_what_is_invoiceable_from_the_page(world):
+    # given an order invoiced by delivery with 3 of 50 lines' … one line delivered
+    p = world.porta
+    order = _won_with(p, 2)
+    with tenant_scope(p.org):
+        line = OrderLine.objects.filter(organization=p.org, order=order).order_by("position").first()
+        services_orders.delivery_record(
+            organization=p.org,
+            actor=p.ae,
+            order_line=line,
+            delivered_on=timezone.localdate() - timedelta(days=1),
+            quantity=D("0.01"),
+        )
+    # when finance presses the button; the ae cannot
+    refused, unchanged = post_unchanged(p.ae, f"/o/porta/offers/orders/{order.pk}/invoice/", {})
+    response = signed_in(p.finance).post(f"/o/porta/offers/orders/{order.pk}/invoice/")
+    # then a draft of the delivered line
+    with tenant_scope(p.org):
+        invoice = Invoice.objects.filter(organization=p.org).order_by("-pk").first()
+        lines = list(invoice.lines.values_list("quantity", flat=True))
+    assert (refused.status_code, unchanged) == (302, True)
+    assert (response.status_code, response["Location"]) == (302, f"/o/porta/billing/invoices/{invoice.pk}/")
+    assert (invoice.status, lines) == ("draft", [D("0.010")])
+
+
+def test_another_organisations_order_ids_are_not_found(world):
+    p, n = world.porta, world.nordwind
+    for url in (
+        f"/o/porta/offers/orders/{n.order.pk}/invoice/",
+        f"/o/porta/offers/orders/lines/{n.order_lines[0].pk}/deliveries/",
+        f"/o/porta/offers/orders/deliveries/{n.delivery.pk}/receipt/",
+    ):
+        response, unchanged = post_unchanged(
+            p.finance if "invoice" in url else p.ae, url, {"on": "2026-01-01", "quantity": "1"}
+        )
+        assert (url, response.status_code, unchanged) == (url, 404, True)
+
+
+def test_the_billing_check_list_is_finances(world):
+    p = world.porta
+    assert signed_in(p.ae).get("/o/porta/offers/orders/check/").status_code == 403
+    page = signed_in(p.finance).get("/o/porta/offers/orders/check/").content.decode()
+    assert re.findall(r'data-testid="order-check-row" data-order-line-id="(\d+)"', page) == [str(p.order_lines[0].pk)]
+
+
+def _queries(browser, url: str) -> tuple[int, str]:
+    browser.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_order_card_takes_four_queries_with_1_and_with_50_order_lines(world, count):
+    # given a sent offer of `count` lines, its page's queries before it is won
+    p = world.porta
+    with tenant_scope(p.org):
+        offer = services.offer_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            title="Spares",
+            lines=[{"product": p.product2, "quantity": D("0.01")} for _ in range(count)],
+        )
+        services.offer_submit(organization=p.org, actor=p.ae, offer=offer)
+        services.offer_send(organization=p.org, actor=p.ae, offer=offer)
+    browser = signed_in(p.ae)
+    url = f"/o/porta/offers/{offer.pk}/"
+    before, _page = _queries(browser, url)
+    # when it is won and each line partly delivered
+    with tenant_scope(p.org):
+        services.offer_win(organization=p.org, actor=p.ae, offer=offer)
+        for line in OrderLine.objects.filter(organization=p.org, order__offer=offer):
+            services_orders.delivery_record(
+                organization=p.org, actor=p.ae, order_line=line, delivered_on=timezone.localdate(), quantity=D("0.005")
+            )
+    after, page = _queries(browser, url)
+    # then the order card costs the order, its lines with the check, their plans and deliveries
+    assert (page.count('data-testid="order-line"'), after - before) == (count, 4)
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_billing_check_list_takes_the_same_queries_with_1_and_with_50_rows(world, count):
+    p = world.porta
+    order = _won_with(p, count)
+    with tenant_scope(p.org):
+        for line in OrderLine.objects.filter(organization=p.org, order=order):
+            services_orders.delivery_record(
+                organization=p.org, actor=p.ae, order_line=line, delivered_on=timezone.localdate(), quantity=D("0.005")
+            )
+    browser = signed_in(p.finance)
+    browser.get("/o/porta/offers/orders/check/?page=1")
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/o/porta/offers/orders/check/")
+    shown = response.content.decode().count('data-testid="order-check-row"')
+    assert (response.status_code, shown) == (200, min(count + 1, 25))
+    assert len(queries) == 9
