@@ -51,6 +51,8 @@ def test_finance_issues_is_paid_in_part_and_pulls_the_statement_and_the_ae_sees_
     # a part payment of 50.00: the proposal puts it on the oldest due invoice (the world's, 90.40 open)
     page.goto("/o/porta/billing/payments/new/")
     page.select_option("#id_account", str(p.account.pk))
+    # the account's open invoices are proposed (the world's and the one just issued) before the amount
+    expect(page.locator("[data-testid=proposal-row]")).to_have_count(2)
     page.fill("#id_amount", "50")
     page.locator("#id_amount").press("Tab")
     expect(page.locator(f"#id_invoice_{p.invoice.pk}")).to_have_value("50.00")
