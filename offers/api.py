@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api import AccountRefOutput, PersonRefOutput
 from accounts.models import Account
-from billing.api import ItemRow
+from billing.api import ItemRow, _number
 from catalog.api import ProductRefOutput
 from catalog.models import Product
 from config.api import (
@@ -45,22 +45,6 @@ STATE = OpenApiResponse(
     description="The offer's stage does not allow it (an approval it does not wait for, a closed offer, an "
     "offer graded differently since it was seen…).",
 )
-
-
-def _decimal(model, name: str, **kwargs) -> serializers.DecimalField:
-    field = model._meta.get_field(name)
-    messages = {
-        key: field.error_messages[key]
-        for key in ("invalid", "max_digits", "max_whole_digits", "max_decimal_places")
-        if key in field.error_messages
-    }
-    return serializers.DecimalField(
-        max_digits=field.max_digits,
-        decimal_places=field.decimal_places,
-        coerce_to_string=True,
-        error_messages=messages,
-        **kwargs,
-    )
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -99,11 +83,11 @@ class OfferLineOutput(serializers.Serializer):
     position = serializers.IntegerField()
     product = ProductRefOutput(allow_null=True)
     description = serializers.CharField()
-    quantity = _decimal(OfferLine, "quantity")
+    quantity = _number(OfferLine, "quantity")
     list_price = money()
     unit_cost = money()
     unit_price = money()
-    discount_percent = _decimal(OfferLine, "discount_percent")
+    discount_percent = _number(OfferLine, "discount_percent")
     lead_time_days = serializers.IntegerField()
     net = money()
 
@@ -154,9 +138,9 @@ class OfferLineInput(StrictSerializer):
         help_text="A product of the catalogue: its list price and cost come with it.",
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    quantity = _decimal(OfferLine, "quantity", help_text="More than zero, up to three decimals.")
-    unit_price = _decimal(OfferLine, "unit_price", required=False, help_text="Omitted: the list price.")
-    discount_percent = _decimal(OfferLine, "discount_percent", required=False)
+    quantity = _number(OfferLine, "quantity", help_text="More than zero, up to three decimals.")
+    unit_price = _number(OfferLine, "unit_price", required=False, help_text="Omitted: the list price.")
+    discount_percent = _number(OfferLine, "discount_percent", required=False)
     lead_time_days = serializers.IntegerField(required=False)
 
 

@@ -24,34 +24,26 @@ from accounts.fields import (
     CurrencyField,
     ExactDecimalField,
     FieldCheckConstraint,
-    MoneyField,
     TrimmedCharField,
     TrimmedTextField,
     WholeSmallNumberField,
 )
 from accounts.models import Account, OfOneOrganization
+from billing.models import (
+    DISCOUNT_RANGE,
+    NOT_NEGATIVE,
+    ON_THE_LIST,
+    QUANTITY_MORE_THAN_ZERO,
+    _date,
+    _money,
+    _quantity_field,
+)
 from catalog.models import Product
 from clients.reference import CURRENCY_CHOICES
-from config.validators import sane_date
 from tenancy.models import Membership, TenantOwned
 
-ON_THE_LIST = {"invalid_choice": _("Choose a value from the list.")}
-A_DATE = {"invalid": _("Enter a valid date."), "invalid_date": _("Enter a valid date.")}
-NOT_NEGATIVE = _("It cannot be negative.")
-QUANTITY_MORE_THAN_ZERO = _("The quantity must be more than zero.")
-DISCOUNT_RANGE = _("A discount is a percentage from 0 to 100.")
 LEAD_TIME_RANGE = _("A lead time is from 0 to 3650 days.")
 PROBABILITY_RANGE = _("A probability is a percentage from 0 to 100.")
-
-
-def _date(verbose_name, **kwargs) -> models.DateField:
-    return models.DateField(verbose_name, validators=sane_date, error_messages=A_DATE, **kwargs)
-
-
-def _money(verbose_name, **kwargs) -> MoneyField:
-    kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
-    kwargs.setdefault("error_messages", {"min_value": NOT_NEGATIVE})
-    return MoneyField(verbose_name, **kwargs)
 
 
 def _probability(verbose_name, default: int) -> WholeSmallNumberField:
@@ -353,19 +345,7 @@ class OfferLine(OfOneOrganization, TenantOwned):
         error_messages={"invalid": _("Choose a product of this organisation.")},
     )
     description = TrimmedCharField(_("description"), max_length=500)
-    quantity = ExactDecimalField(
-        _("quantity"),
-        max_digits=12,
-        decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"), message=QUANTITY_MORE_THAN_ZERO)],
-        error_messages={
-            "invalid": _("Enter a quantity, like 2 or 1.5."),
-            "null": _("Enter a quantity, like 2 or 1.5."),
-            "max_digits": _("That quantity is too large."),
-            "max_whole_digits": _("That quantity is too large."),
-            "max_decimal_places": _("At most three decimals."),
-        },
-    )
+    quantity = _quantity_field(_("quantity"))
     list_price = _money(_("list price"), default=Decimal("0.00"))
     unit_cost = _money(_("unit cost"), default=Decimal("0.00"))
     unit_price = _money(_("unit price"))
