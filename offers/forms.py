@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -118,6 +119,21 @@ class DecideForm(forms.Form):
     )
     kind = forms.CharField(widget=forms.HiddenInput)
     grade_seen = forms.CharField(widget=forms.HiddenInput, max_length=1)
+
+
+class SendForm(forms.Form):
+    """Mail the offer: to whom (the client's contact by default), in which language, with a
+    message. Left without an address, the offer is only marked as sent."""
+
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    language = forms.ChoiceField(label=_("Language of the offer"), choices=settings.LANGUAGES, required=False)
+    message = forms.CharField(
+        label=_("Message"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, mailing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = mailing
 
 
 class LoseForm(forms.Form):

@@ -23,7 +23,15 @@ from django_htmx.http import reswap, retarget
 from config.forms import submit
 from offers import permissions, selectors, services
 from offers.exports import offer_filter
-from offers.forms import DecideForm, LoseForm, OfferForm, OfferLineChangeForm, OfferLineForm, draftable_accounts
+from offers.forms import (
+    DecideForm,
+    LoseForm,
+    OfferForm,
+    OfferLineChangeForm,
+    OfferLineForm,
+    SendForm,
+    draftable_accounts,
+)
 from offers.grading import reason_text
 from offers.models import OfferLine, OfferStatus
 from offers.views_orders import order_card
@@ -155,6 +163,7 @@ def _detail_context(request: HttpRequest, offer_id: int, failed: dict | None = N
         else None,
         "can_submit": works and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED, OfferStatus.NEGOTIATION),
         "can_send": works and offer.status == OfferStatus.APPROVED,
+        "send_form": _send_form(request, offer) if works and offer.status == OfferStatus.APPROVED else None,
         "can_revise": works and offer.status == OfferStatus.SENT,
         "can_win": works and offer.status in (OfferStatus.SENT, OfferStatus.NEGOTIATION),
         "can_close": works and offer.is_open,
@@ -162,6 +171,13 @@ def _detail_context(request: HttpRequest, offer_id: int, failed: dict | None = N
         "order": order_card(request, offer),
     }
     return context | extra
+
+
+def _send_form(request: HttpRequest, offer) -> SendForm:
+    from offers.documents import offer_reader
+
+    reader = offer_reader(organization=request.organization, offer=offer)
+    return SendForm(prefix="send", initial={"email": reader.email, "language": reader.language})
 
 
 def _compared(request: HttpRequest, offer) -> dict:
@@ -294,7 +310,6 @@ def offer_line_remove(request: HttpRequest, org_slug: str, offer_id: int, offer_
 
 ACTIONS = {
     "submit": (services.offer_submit, None),
-    "send": (services.offer_send, gettext_lazy("Marked as sent.")),
     "revise": (services.offer_revise, gettext_lazy("A new revision is open: change it and submit it again.")),
     "win": (services.offer_win, gettext_lazy("Won.")),
     "withdraw": (services.offer_withdraw, gettext_lazy("Withdrawn.")),
@@ -340,6 +355,31 @@ def offer_action(request: HttpRequest, org_slug: str, offer_id: int, action: str
             context = _detail_context(request, offer_id, decide_forms=forms)
             return render(request, "offers/offer_detail.html", context, status=400)
         messages.success(request, _("Your decision is recorded."))
+    elif action == "send":
+        mailing = "mail" in request.POST
+        form = SendForm(request.POST, prefix="send", mailing=mailing)
+        done = submit(
+            form,
+            lambda data: services.offer_send(
+                organization=organization,
+                actor=membership,
+                offer=offer,
+                mail_to=data["email"] if mailing else "",
+                language=data["language"],
+                message=data["message"],
+            ),
+            aliases={"recipient_email": "email"},
+        )
+        if not done:
+            return render(
+                request, "offers/offer_detail.html", _detail_context(request, offer_id, send_form=form), status=400
+            )
+        messages.success(
+            request,
+            _("Sent by mail to %(email)s.") % {"email": form.cleaned_data["email"]}
+            if mailing
+            else _("Marked as sent."),
+        )
     elif action in ACTIONS:
         service, said = ACTIONS[action]
         service(organization=organization, actor=membership, offer=offer)
