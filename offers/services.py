@@ -137,7 +137,51 @@ def _next_number(organization: Organization, year: int) -> str:
 
 
 def offer_settings(*, organization: Organization) -> OfferSettings:
-    settings, _created = OfferSettings.objects.get_or_create(organization=organization)
+    """The organisation's offer settings, or the defaults (unsaved) while nobody changed them."""
+    return OfferSettings.objects.filter(organization=organization).first() or OfferSettings(organization=organization)
+
+
+SETTINGS_FIELDS = (
+    "probability_draft",
+    "probability_submitted",
+    "probability_approved",
+    "probability_sent",
+    "probability_negotiation",
+    "valid_days",
+    "lead_time_warning_days",
+)
+
+
+class SettingsChanges(TypedDict, total=False):
+    probability_draft: int
+    probability_submitted: int
+    probability_approved: int
+    probability_sent: int
+    probability_negotiation: int
+    valid_days: int
+    lead_time_warning_days: int
+
+
+@transaction.atomic
+def offer_settings_update(
+    *, organization: Organization, actor: Membership, **changes: Unpack[SettingsChanges]
+) -> OfferSettings:
+    """An admin changes the probabilities by stage (the forecast's weights), the days a new
+    offer is valid or the lead time that warns a client who values delivery time."""
+    if not permissions.can_change_offer_settings(actor):
+        raise ApplicationError(
+            _("Only an admin of this organisation may do that."), code="permission_denied", status=403
+        )
+    unknown = sorted(set(changes) - set(SETTINGS_FIELDS))
+    if unknown:
+        raise TypeError(f"offer_settings_update() got unexpected settings: {', '.join(unknown)}")
+    settings, _created = OfferSettings.objects.select_for_update().get_or_create(organization=organization)
+    before = audit_snapshot(settings, SETTINGS_FIELDS)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    settings.full_clean()
+    settings.save()
+    audit_changes(organization=organization, actor=actor.user, action="settings.offers", obj=settings, before=before)
     return settings
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("offers/export.xlsx", views.offer_export, {"fmt": "xlsx"}, name="offers_export_xlsx"),
     path("offers/new/", views.offer_create, name="offer_create"),
     path("offers/approvals/", views.approvals_queue, name="offer_approvals"),
+    path("offers/settings/", views.offer_settings, name="offer_settings"),
     path("offers/<int:offer_id>/", views.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/lines/", views.offer_line_add, name="offer_line_add"),
     path("offers/<int:offer_id>/offer.pdf", views.offer_pdf, name="offer_pdf"),

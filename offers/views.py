@@ -29,6 +29,7 @@ from offers.forms import (
     OfferForm,
     OfferLineChangeForm,
     OfferLineForm,
+    OfferSettingsForm,
     SendForm,
     draftable_accounts,
 )
@@ -115,6 +116,22 @@ def offer_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.success(request, _("Offer %(number)s drafted: add its lines.") % {"number": offer.number})
         return redirect(_offer_page(request, offer))
     return render(request, "offers/offer_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def offer_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The admins' page of the organisation's offer settings: the probability of winning at each
+    open stage, the days a new offer is valid, the lead time that warns."""
+    organization, membership = request.organization, request.membership
+    if not permissions.can_change_offer_settings(membership):
+        raise PermissionDenied
+    form = OfferSettingsForm(request.POST or None, instance=services.offer_settings(organization=organization))
+    if request.method == "POST" and submit(
+        form, lambda data: services.offer_settings_update(organization=organization, actor=membership, **data)
+    ):
+        messages.success(request, _("Offer settings saved. The pipeline weighs its stages with them from now on."))
+        return redirect("offer_settings", org_slug=org_slug)
+    return render(request, "offers/settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- An offer -----------------------------------------------------------------------------------

@@ -421,7 +421,7 @@ def build_offers(world: SimpleNamespace) -> None:
 
     org = world.org
     with transaction.atomic(), tenant_scope(org):
-        world.offer_settings = offers_services.offer_settings(organization=org)
+        world.offer_settings = offers_services.offer_settings_update(organization=org, actor=world.admin)
         offer = offers_services.offer_create(
             organization=org,
             actor=world.ae,
