@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from config.forms import submit
 from offers import permissions, selectors, services
@@ -305,17 +304,11 @@ def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_
             organization=request.organization, actor=request.membership, line=line, **form.changes()
         ),
     )
-    status = 200 if changed else 400
-    if not request.htmx:
-        return _lines_changed(request, offer_id, status=status, failed={line.pk: form})
-    context = _detail_context(request, offer_id, failed={} if changed else {line.pk: form})
-    rows = context["line_rows"] or []
-    context["changed"] = next((row for row in rows if row[0].pk == line.pk), None)
-    if context["changed"] is None:  # no longer editable here: the lines as they are, and why
-        messages.error(request, " ".join(form.non_field_errors()) or _("The offer cannot change now."))
-        response = render(request, "offers/offer_detail.html", context, partial="lines-changed", status=status)
-        return retarget(reswap(response, "outerHTML"), "#lines")
-    return render(request, "offers/offer_detail.html", context, partial="line-changed", status=status)
+    if changed is None:
+        if request.htmx and form.non_field_errors():  # a refusal of the offer, not of a field: said aloud
+            messages.error(request, " ".join(form.non_field_errors()))
+        return _lines_changed(request, offer_id, status=400, failed={line.pk: form})
+    return _lines_changed(request, offer_id)
 
 
 @require_POST

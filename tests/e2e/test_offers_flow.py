@@ -40,6 +40,15 @@ def test_an_offer_over_the_discount_is_approved_by_the_lead_sent_and_won(tworld,
         "Discount 25 % on line 1; the policy allows 15 %."
     )
     expect(page.locator("[data-testid=offer-margin]")).to_contain_text("€80.00")
+    # it changes the line where it stands: the totals, margin and grade follow without a reload
+    discount = page.locator("[data-testid=offer-line] input[name$=discount_percent]")
+    discount.fill("30")
+    discount.press("Tab")
+    expect(page.locator("[data-testid=grade-reasons]")).to_contain_text(
+        "Discount 30 % on line 1; the policy allows 15 %."
+    )
+    expect(page.locator("[data-testid=offer-margin]")).to_contain_text("€56.00")
+    expect(page.locator("[data-testid=line-net]")).to_have_text("€336.00")
     page.locator("[data-testid=submit-offer]").click()
     expect(page.locator("[data-testid=offer-status]")).to_have_text("Submitted")
     expect(page.locator("[data-testid=pending-approvals]")).to_contain_text("the account's sales lead")
@@ -50,7 +59,7 @@ def test_an_offer_over_the_discount_is_approved_by_the_lead_sent_and_won(tworld,
     page.context.clear_cookies()
     _sign_in(page, "lead@porta.example")
     page.goto(offer_url)
-    expect(page.locator("[data-testid=grade-reasons]")).to_contain_text("Discount 25 % on line 1")
+    expect(page.locator("[data-testid=grade-reasons]")).to_contain_text("Discount 30 % on line 1")
     page.select_option("#id_commercial-decision", "approved")
     page.fill("#id_commercial-comment", "Fine for a first order.")
     page.locator("[data-testid=decide-commercial-submit]").click()
