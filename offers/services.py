@@ -20,7 +20,7 @@ from typing import TypedDict, Unpack
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -48,7 +48,14 @@ from offers.models import (
     OfferStatus,
 )
 from tenancy.models import AuditEvent, Membership, Organization
-from tenancy.services import audit_changes, audit_created, audit_record, audit_snapshot, save_deciding_by_constraint
+from tenancy.services import (
+    audit_changes,
+    audit_created,
+    audit_record,
+    audit_snapshot,
+    save_deciding_by_constraint,
+    series_next,
+)
 
 OFFER_FIELDS = [
     "account",
@@ -124,16 +131,7 @@ def _current(offer: Offer) -> OfferRevision:
 def _next_number(organization: Organization, year: int) -> str:
     """The next offer number of the year, inside the caller's transaction (gapless: a rolled-back
     draft gives its number back; a concurrent one waits on the series row)."""
-    table = OfferSeries._meta.db_table
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, year, last_number) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (organization_id, year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [organization.pk, year],
-        )
-        (number,) = cursor.fetchone()
-    return OfferSeries.format(year, number)
+    return OfferSeries.format(year, series_next(OfferSeries, organization=organization, year=year))
 
 
 def offer_settings(*, organization: Organization) -> OfferSettings:
