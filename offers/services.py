@@ -320,15 +320,21 @@ def offer_create(
     competitors: str = "",
     notes: str = "",
     lines: Sequence[LineInput] = (),
+    currency: str | None = None,
 ) -> Offer:
-    """A draft offer on `account`, in its currency, numbered now (O2026-000123), valid for the
-    organisation's `valid_days` unless said otherwise, with `lines` (positions 1, 2, …), graded."""
+    """A draft offer on `account`, in its currency (a `currency` given must be the account's),
+    numbered now (O2026-000123), valid for the organisation's `valid_days` unless said otherwise,
+    with `lines` (positions 1, 2, …), graded."""
     _require(
         permissions.can_draft_offer(actor, account),
         actor,
         account,
         _("Only the account's executives and its sales lead draft offers."),
     )
+    if currency is not None and currency != account.currency:
+        raise ValidationError(
+            {"currency": _("An offer is in its account's currency, %(currency)s.") % {"currency": account.currency}}
+        )
     today = timezone.localdate()
     if valid_until is None:
         valid_until = today + timedelta(days=offer_settings(organization=organization).valid_days)
