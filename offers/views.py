@@ -52,6 +52,20 @@ def _offer(request: HttpRequest, offer_id: int):
 # --- The pipeline -----------------------------------------------------------------------------
 
 
+def _pipeline_chart(stages, currency: str) -> dict:
+    """The chart beside the stages' table: each open stage's net and weighted net in the
+    organisation's currency (offers in another currency are in the table only)."""
+    return {
+        "currency": currency,
+        "labels": [str(stage.label) for stage in stages],
+        "datasets": [
+            {"label": str(_("Net")), "data": [str(stage.totals.get(currency, 0)) for stage in stages]},
+            {"label": str(_("Weighted")), "data": [str(stage.weighted.get(currency, 0)) for stage in stages]},
+        ],
+        "others": sorted({c for stage in stages for c in stage.totals} - {currency}),
+    }
+
+
 @require_GET
 def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization, membership = request.organization, request.membership
@@ -70,6 +84,7 @@ def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "active_filters": sum(1 for name in ("status", "grade", "owner", "open") if request.GET.get(name)),
         "stages": stages,
+        "chart": _pipeline_chart(stages, organization.base_currency),
         "weighted": selectors.weighted_total(stages),
         "can_draft": membership.is_account_executive or membership.is_sales_lead,
         "can_approve": membership.is_finance or membership.is_sales_lead,

@@ -45,10 +45,10 @@ def test_the_pipeline_shows_the_offers_one_sees_with_each_stage_and_the_weighted
     with tenant_scope(p.org):
         ids = [str(pk) for pk in Offer.objects.order_by("-created_at", "-id").values_list("pk", flat=True)]
     assert _rows(text) == ids
-    assert re.search(r'data-testid="stage-draft">2 offers<', text)
-    assert re.search(r'data-testid="stage-approved">1 offer<', text)
+    assert re.search(r'data-testid="stage-draft">2<', text)
+    assert re.search(r'data-testid="stage-approved">1<', text)
     # 2 drafts of 120.00 at 10 % and the approved 1,090.00 at 30 %: 24.00 + 327.00
-    assert re.search(r'data-testid="weighted-total">€351.00<', text)
+    assert re.search(r'data-testid="weighted-total"><div>€351.00</div><', text)
     # another organisation's offers are not there, nor is its number
     assert world.nordwind.offer.title not in text
 
