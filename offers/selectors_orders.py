@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import visible_accounts
 from billing.models import CreditNoteLine, InvoiceStatus
+from billing.totals import ZERO, line_net, tax_on
 from offers.models import Delivery, Order, OrderInvoiceLine, OrderLine, PlannedDelivery
 from tenancy.models import Membership, Organization
 
@@ -132,6 +133,35 @@ def order_check(*, organization: Organization, order: Order) -> list[LineCheck]:
         .order_by("position")
     )
     return [_checked(line) for line in lines]
+
+
+def open_orders_amounts(*, organization: Organization, account_ids) -> dict[int, Decimal]:
+    """{account id: what its orders will still invoice} for the accounts among `account_ids`
+    (0 for one with nothing open), in each order's currency (an account's): the quantity of
+    each order line not yet invoiced (ordered less invoiced on issued invoices, plus what
+    credit notes took back; drafts are not in the ledger yet, so they still count here),
+    valued as billing values it: the line's net half-up to the cent, the tax per rate on the
+    sum of those nets, net + tax. One query: the open lines come back, the sums are Decimal."""
+    ids = sorted(set(account_ids))
+    amounts = dict.fromkeys(ids, ZERO)
+    if not ids:
+        return amounts
+    rows = (
+        order_lines_checked(organization=organization)
+        .filter(order__account__in=ids, quantity__gt=F("invoiced") - F("credited"))
+        .values_list(
+            "order__account", "quantity", "invoiced", "credited", "unit_price", "discount_percent", "tax_rate__rate"
+        )
+        .order_by()
+    )
+    nets: dict[tuple[int, Decimal], Decimal] = {}
+    for account_id, ordered, invoiced, credited, unit_price, discount, rate in rows:
+        open_quantity = ordered - (invoiced - credited)
+        key = (account_id, rate)
+        nets[key] = nets.get(key, ZERO) + line_net(open_quantity, unit_price, discount)
+    for (account_id, rate), net in nets.items():
+        amounts[account_id] += net + tax_on(net, rate)
+    return amounts
 
 
 def order_of_offer(*, organization: Organization, offer) -> Order | None:
