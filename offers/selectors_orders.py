@@ -6,10 +6,12 @@ difference in words. Set-based: a fixed number of queries for any number of line
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import visible_accounts
@@ -19,14 +21,15 @@ from offers.models import Delivery, Order, OrderInvoiceLine, OrderLine, PlannedD
 from tenancy.models import Membership, Organization
 
 QUANTITY = DecimalField(max_digits=15, decimal_places=3)
+ZERO_QUANTITY = Decimal("0.000")
 NOTHING = Value(Decimal("0"), output_field=QUANTITY)
 
 
-def _sum(queryset: QuerySet, column: str) -> Coalesce:
+def _sum(queryset: QuerySet, column: str, line=None) -> Coalesce:
     """The sum of `column` over `queryset`'s rows of the outer order line, 0 when none."""
     return Coalesce(
         Subquery(
-            queryset.filter(order_line=OuterRef("pk"))
+            queryset.filter(order_line=OuterRef("pk") if line is None else line)
             .order_by()
             .values("order_line")
             .annotate(s=Sum(column))
@@ -67,6 +70,26 @@ def order_lines_checked(*, organization: Organization) -> QuerySet[OrderLine]:
     )
 
 
+def planned_deliveries_checked(*, organization: Organization, today: date) -> QuerySet[PlannedDelivery]:
+    """Planned deliveries with `late` annotated: how much of each is past its date and not
+    delivered. A line's deliveries fill its planned deliveries in date order (the first
+    planned is the first delivered), so a planned delivery is late by what its line's
+    deliveries leave of it: min(its quantity, planned up to and including it − delivered),
+    when its date has passed. One query (a window over the line's plans)."""
+    planned_so_far = Window(Sum("quantity"), partition_by=[F("order_line_id")], order_by=[F("planned_on"), F("id")])
+    delivered = _sum(Delivery.objects.filter(organization=organization), "quantity", line=OuterRef("order_line_id"))
+    return PlannedDelivery.objects.filter(organization=organization).annotate(
+        late=Case(
+            When(
+                planned_on__lt=today,
+                then=Greatest(Least(F("quantity"), planned_so_far - delivered, output_field=QUANTITY), NOTHING),
+            ),
+            default=NOTHING,
+            output_field=QUANTITY,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class LineCheck:
     line: OrderLine
@@ -80,6 +103,16 @@ class LineCheck:
     def net_invoiced(self) -> Decimal:
         """Invoiced less what credit notes took back."""
         return self.invoiced - self.credited
+
+    @property
+    def left_to_plan(self) -> Decimal:
+        """Ordered less planned (order_check's lines only: it reads their planned deliveries)."""
+        return self.ordered - sum((planned.quantity for planned in self.line.planned), ZERO_QUANTITY)
+
+    @property
+    def late(self) -> Decimal:
+        """What of the line's planned deliveries is past its date and not delivered (order_check's)."""
+        return sum((planned.late for planned in self.line.planned), ZERO_QUANTITY)
 
     @property
     def differences(self) -> list[str]:
@@ -111,9 +144,11 @@ def _checked(line: OrderLine) -> LineCheck:
     )
 
 
-def order_check(*, organization: Organization, order: Order) -> list[LineCheck]:
-    """The billing check of one order, line by line, with each line's planned deliveries and
-    deliveries (`planned`, `recorded`): three queries."""
+def order_check(*, organization: Organization, order: Order, today: date | None = None) -> list[LineCheck]:
+    """The billing check of one order, line by line, with each line's planned deliveries (each
+    with what is `late` of it on `today`, by default the local date) and deliveries (`planned`,
+    `recorded`): three queries."""
+    today = today or timezone.localdate()
     lines = (
         order_lines_checked(organization=organization)
         .filter(order=order)
@@ -121,7 +156,7 @@ def order_check(*, organization: Organization, order: Order) -> list[LineCheck]:
         .prefetch_related(
             Prefetch(
                 "planned_deliveries",
-                PlannedDelivery.objects.filter(organization=organization).order_by("planned_on", "id"),
+                planned_deliveries_checked(organization=organization, today=today).order_by("planned_on", "id"),
                 to_attr="planned",
             ),
             Prefetch(

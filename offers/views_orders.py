@@ -8,6 +8,7 @@ order of an account the person does not see, answer 404 (config.errors.RefusalMi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django import forms
@@ -27,7 +28,7 @@ from billing import permissions as billing_permissions
 from billing.forms import QuantityField
 from config.errors import ApplicationError, refusal_messages
 from offers import permissions, selectors_orders, services_orders
-from offers.models import Delivery, Offer, OfferStatus, Order, OrderLine
+from offers.models import Delivery, InvoiceBy, Offer, OfferStatus, Order, OrderLine
 from tenancy.htmx import render
 
 PAGE_SIZE = 25
@@ -52,6 +53,8 @@ def order_card(request: HttpRequest, offer: Offer) -> SimpleNamespace | None:
         checks=checks,
         can_deliver=permissions.can_work_offer(membership, offer),
         can_invoice=billing_permissions.can_create_invoice(membership, offer.account),
+        invoice_by_choices=InvoiceBy.choices,
+        late=sum((check.late for check in checks), Decimal("0")),
         today=timezone.localdate(),
     )
 
@@ -106,6 +109,40 @@ def delivery_record(request: HttpRequest, org_slug: str, order_line_id: int) -> 
 
 
 @require_POST
+def delivery_plan(request: HttpRequest, org_slug: str, order_line_id: int) -> HttpResponse:
+    line = _order_line(request, order_line_id)
+
+    def call():
+        data = _parsed(request)
+        services_orders.order_plan_delivery(
+            organization=request.organization,
+            actor=request.membership,
+            order_line=line,
+            planned_on=data["on"],
+            quantity=data["quantity"],
+        )
+
+    _said(request, call, _("Delivery planned."))
+    return _back(request, line.order)
+
+
+@require_POST
+def order_set_invoice_by(request: HttpRequest, org_slug: str, order_id: int) -> HttpResponse:
+    order = _order(request, order_id)
+
+    def call():
+        services_orders.order_set_invoice_by(
+            organization=request.organization,
+            actor=request.membership,
+            order=order,
+            invoice_by=request.POST.get("invoice_by", ""),
+        )
+
+    _said(request, call, _("Invoicing basis saved."))
+    return _back(request, order)
+
+
+@require_POST
 def delivery_confirm_receipt(request: HttpRequest, org_slug: str, delivery_id: int) -> HttpResponse:
     accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
     delivery = Delivery.objects.select_related("order_line__order").get(
@@ -126,10 +163,14 @@ def delivery_confirm_receipt(request: HttpRequest, org_slug: str, delivery_id: i
     return _back(request, delivery.order_line.order)
 
 
+def _order(request: HttpRequest, order_id: int) -> Order:
+    accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
+    return Order.objects.get(organization=request.organization, account__in=accounts, pk=order_id)
+
+
 @require_POST
 def order_invoice(request: HttpRequest, org_slug: str, order_id: int) -> HttpResponse:
-    accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
-    order = Order.objects.get(organization=request.organization, account__in=accounts, pk=order_id)
+    order = _order(request, order_id)
     result = {}
 
     def call():

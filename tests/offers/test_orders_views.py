@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from offers import services, services_orders
-from offers.models import Delivery, Order, OrderLine
+from offers.models import Delivery, Order, OrderLine, PlannedDelivery
 from tenancy.scope import tenant_scope
 from tests.factories import post_unchanged, signed_in
 
@@ -192,3 +192,89 @@ def test_the_billing_check_list_takes_the_same_queries_with_1_and_with_50_rows(w
     shown = response.content.decode().count('data-testid="order-check-row"')
     assert (response.status_code, shown) == (200, min(count + 1, 25))
     assert len(queries) == 9
+
+
+def _planned(o, order) -> list[tuple[int, str, D]]:
+    with tenant_scope(o.org):
+        return [
+            (position, on.isoformat(), quantity)
+            for position, on, quantity in PlannedDelivery.objects.filter(organization=o.org, order_line__order=order)
+            .order_by("order_line__position", "planned_on", "id")
+            .values_list("order_line__position", "planned_on", "quantity")
+        ]
+
+
+def test_an_ae_plans_a_delivery_in_two_on_the_page_and_more_than_the_line_is_refused(world):
+    # given an order of 2 small lines (0.01 each), each planned in full; the first plan removed
+    p = world.porta
+    order = _won_with(p, 2)
+    with tenant_scope(p.org):
+        first = OrderLine.objects.get(organization=p.org, order=order, position=1)
+        PlannedDelivery.objects.filter(organization=p.org, order_line=first).delete()
+    page = signed_in(p.ae).get(f"/o/porta/offers/{order.offer_id}/").content.decode()
+    url = f"/o/porta/offers/orders/lines/{first.pk}/plan/"
+    # when the ae plans 0.004 and 0.006 of it, then 0.001 more
+    browser = signed_in(p.ae)
+    answers = [
+        browser.post(url, {"on": "2027-01-10", "quantity": "0.004"}).status_code,
+        browser.post(url, {"on": "2027-02-10", "quantity": "0.006"}).status_code,
+    ]
+    refused, unchanged = post_unchanged(p.ae, url, {"on": "2027-03-10", "quantity": "0.001"})
+    browser.post(url, {"on": "2027-03-10", "quantity": "0.001"})
+    said = browser.get(refused["Location"]).content.decode()
+    # then the plan form was on the line left to plan only; two plans written, the third refused
+    assert re.findall(r'action="/o/porta/offers/orders/lines/(\d+)/plan/"', page) == [str(first.pk)]
+    assert (answers, refused.status_code, unchanged) == ([302, 302], 302, True)
+    assert _planned(p, order)[:2] == [(1, "2027-01-10", D("0.004")), (1, "2027-02-10", D("0.006"))]
+    assert "Line 1 (Installation) has 0.000 left to plan of the 0.010 ordered. At most 0.000." in said
+
+
+def test_finance_sets_the_invoicing_basis_and_an_ae_cannot(world):
+    # given the world's order, invoiced by delivery
+    p = world.porta
+    url = f"/o/porta/offers/orders/{p.order.pk}/invoice-by/"
+    # when the ae tries to invoice it by the ordered quantity, then finance does
+    refused, unchanged = post_unchanged(p.ae, url, {"invoice_by": "ordered"})
+    ae_said = signed_in(p.ae)
+    ae_said.post(url, {"invoice_by": "ordered"})
+    ae_page = ae_said.get(refused["Location"]).content.decode()
+    done = signed_in(p.finance).post(url, {"invoice_by": "ordered"})
+    bad, bad_unchanged = post_unchanged(p.finance, url, {"invoice_by": "whenever"})
+    # then only finance's change is written
+    with tenant_scope(p.org):
+        basis = Order.objects.get(organization=p.org, pk=p.order.pk).invoice_by
+    assert (refused.status_code, unchanged, "Only finance decides how an order is invoiced." in ae_page) == (
+        302,
+        True,
+        True,
+    )
+    assert (done.status_code, done["Location"], basis) == (302, f"/o/porta/offers/{p.won_offer.pk}/#order", "ordered")
+    assert (bad.status_code, bad_unchanged) == (302, True)
+    assert 'data-testid="invoice-by-form"' not in ae_page
+
+
+def test_the_order_card_shows_what_is_late(world):
+    # given an order of 2 lines of 0.01, the first planned in two (0.004 ten days ago, 0.006 two
+    # days ago), the second planned today; 0.005 of the first delivered
+    p = world.porta
+    order = _won_with(p, 2)
+    today = timezone.localdate()
+    with tenant_scope(p.org):
+        first = OrderLine.objects.get(organization=p.org, order=order, position=1)
+        PlannedDelivery.objects.filter(organization=p.org, order_line=first).update(
+            planned_on=today - timedelta(days=10), quantity=D("0.004")
+        )
+        services_orders.order_plan_delivery(
+            organization=p.org, actor=p.ae, order_line=first, planned_on=today - timedelta(days=2), quantity=D("0.006")
+        )
+        services_orders.delivery_record(
+            organization=p.org, actor=p.ae, order_line=first, delivered_on=today, quantity=D("0.005")
+        )
+    # when the ae reads the card
+    page = signed_in(p.ae).get(f"/o/porta/offers/{order.offer_id}/").content.decode()
+    # then the second plan of the first line is late by 0.005; the first and today's are not
+    assert re.findall(r'data-testid="order-late">([^<]+)<', page) == ["late: 0.005 not delivered"]
+    assert re.findall(r'data-testid="order-late-total">.*?</i> ([^<]+)<', page) == [
+        "Late: 0.005 planned and not delivered"
+    ]
+    assert page.count('data-testid="order-planned"') == 3
