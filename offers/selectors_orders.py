@@ -9,10 +9,25 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When, Window
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import visible_accounts
 from billing.models import CreditNoteLine, InvoiceStatus
@@ -21,8 +36,29 @@ from offers.models import Delivery, Order, OrderInvoiceLine, OrderLine, PlannedD
 from tenancy.models import Membership, Organization
 
 QUANTITY = DecimalField(max_digits=15, decimal_places=3)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO_QUANTITY = Decimal("0.000")
 NOTHING = Value(Decimal("0"), output_field=QUANTITY)
+
+
+class Difference(TextChoices):
+    """The ways an order line's numbers can disagree (finance's list filters by them), and
+    its credits, which finance looks at too."""
+
+    DELIVERED_NOT_INVOICED = "delivered_not_invoiced", gettext_lazy("Delivered, not invoiced")
+    INVOICED_NOT_DELIVERED = "invoiced_not_delivered", gettext_lazy("Invoiced, not delivered")
+    NOT_RECEIVED = "not_received", gettext_lazy("Delivered, not received")
+    CREDITED = "credited", gettext_lazy("Credited")
+
+
+# Each kind as a condition on order_lines_checked's annotations (invoiced less credited is
+# what is invoiced in the end). Said once: the list, its filter and its export use these.
+DIFFERENCE_CONDITIONS = {
+    Difference.DELIVERED_NOT_INVOICED: Q(delivered__gt=F("invoiced") - F("credited")),
+    Difference.INVOICED_NOT_DELIVERED: Q(delivered__lt=F("invoiced") - F("credited")),
+    Difference.NOT_RECEIVED: Q(received__lt=F("delivered")),
+    Difference.CREDITED: Q(credited__gt=0),
+}
 
 
 def _sum(queryset: QuerySet, column: str, line=None) -> Coalesce:
@@ -115,15 +151,31 @@ class LineCheck:
         return sum((planned.late for planned in self.line.planned), ZERO_QUANTITY)
 
     @property
-    def differences(self) -> list[str]:
-        said = []
+    def difference_items(self) -> list[tuple[str, Decimal]]:
+        """(Difference, quantity) for each way the line's numbers disagree (never CREDITED:
+        a credit is a fact of the line, not a difference of it)."""
+        items = []
         if self.delivered > self.net_invoiced:
-            said.append(_("delivered, not invoiced: %(q)s") % {"q": _plain(self.delivered - self.net_invoiced)})
+            items.append((Difference.DELIVERED_NOT_INVOICED.value, self.delivered - self.net_invoiced))
         if self.net_invoiced > self.delivered:
-            said.append(_("invoiced, not delivered: %(q)s") % {"q": _plain(self.net_invoiced - self.delivered)})
+            items.append((Difference.INVOICED_NOT_DELIVERED.value, self.net_invoiced - self.delivered))
         if self.received < self.delivered:
-            said.append(_("delivered, not received: %(q)s") % {"q": _plain(self.delivered - self.received)})
-        return said
+            items.append((Difference.NOT_RECEIVED.value, self.delivered - self.received))
+        return items
+
+    @property
+    def differences(self) -> list[str]:
+        return [difference_text(kind, quantity) for kind, quantity in self.difference_items]
+
+
+def difference_text(kind: str, quantity: Decimal) -> str:
+    """A difference in words, in the active language: "delivered, not invoiced: 3"."""
+    said = {
+        Difference.DELIVERED_NOT_INVOICED: _("delivered, not invoiced: %(q)s"),
+        Difference.INVOICED_NOT_DELIVERED: _("invoiced, not delivered: %(q)s"),
+        Difference.NOT_RECEIVED: _("delivered, not received: %(q)s"),
+    }[kind]
+    return said % {"q": _plain(quantity)}
 
 
 def _plain(quantity: Decimal) -> str:
@@ -132,7 +184,8 @@ def _plain(quantity: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _checked(line: OrderLine) -> LineCheck:
+def line_check(line: OrderLine) -> LineCheck:
+    """An order line of order_lines_checked, its numbers to three decimals."""
     q = Decimal("0.001")
     return LineCheck(
         line=line,
@@ -167,7 +220,7 @@ def order_check(*, organization: Organization, order: Order, today: date | None 
         )
         .order_by("position")
     )
-    return [_checked(line) for line in lines]
+    return [line_check(line) for line in lines]
 
 
 def open_orders_amounts(*, organization: Organization, account_ids) -> dict[int, Decimal]:
@@ -205,19 +258,50 @@ def order_of_offer(*, organization: Organization, offer) -> Order | None:
 
 def order_differences(*, organization: Organization, membership: Membership) -> QuerySet[OrderLine]:
     """For finance: every order line, of the accounts the person sees, whose delivered and
-    invoiced (less credited) quantities differ, or whose delivery the client has not received
-    in full; oldest order first. One query."""
+    invoiced (less credited) quantities differ, whose delivery the client has not received in
+    full, or that a credit note credited; oldest order first. One query."""
     accounts = visible_accounts(organization=organization, membership=membership).values("pk")
+    disagree = Q()
+    for condition in DIFFERENCE_CONDITIONS.values():
+        disagree |= condition
     return (
         order_lines_checked(organization=organization)
         .filter(order__account__in=accounts)
-        .filter(
-            ~Q(delivered=F("invoiced") - F("credited")) | Q(received__lt=F("delivered")),
-        )
+        .filter(disagree)
         .select_related("order__account__client", "order__offer")
-        .order_by("order__created_at", "order_id", "position")
+        .order_by(*CHECK_ORDER)
     )
 
 
+CHECK_ORDER = ("order__created_at", "order_id", "position")
+
+
+def order_list(*, organization: Organization, membership: Membership) -> QuerySet[Order]:
+    """The orders of the accounts the person sees, newest first, with their account, client and
+    offer, and `net_total` (the sum of their lines' nets). One query."""
+    accounts = visible_accounts(organization=organization, membership=membership).values("pk")
+    net = (
+        OrderLine.objects.filter(organization=organization, order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(s=Sum("net"))
+        .values("s")[:1]
+    )
+    return (
+        Order.objects.filter(organization=organization, account__in=accounts)
+        .select_related("account__client", "offer")
+        .annotate(net_total=Coalesce(Subquery(net, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY))
+        .order_by("-created_at", "-id")
+    )
+
+
+def order_get(*, organization: Organization, membership: Membership, order_id: int) -> Order:
+    """One order the person may see (Order.DoesNotExist, a 404, otherwise) with `checks`, its
+    lines' billing check with their planned deliveries and deliveries: four queries."""
+    order = order_list(organization=organization, membership=membership).get(pk=order_id)
+    order.checks = order_check(organization=organization, order=order)
+    return order
+
+
 def differences_page(lines) -> list[LineCheck]:
-    return [_checked(line) for line in lines]
+    return [line_check(line) for line in lines]
