@@ -3,6 +3,8 @@ finance's billing-check list, their query counts, and another organisation's ids
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal as D
@@ -278,3 +280,84 @@ def test_the_order_card_shows_what_is_late(world):
         "Late: 0.005 planned and not delivered"
     ]
     assert page.count('data-testid="order-planned"') == 3
+
+
+def _check_rows(page: str) -> list[str]:
+    return re.findall(r'data-testid="order-check-row" data-order-line-id="(\d+)"', page)
+
+
+def test_the_billing_check_list_filters_sorts_and_exports_exactly_what_it_shows(world):
+    # given the world's credited line and a new order with 0.005 of each of its 2 lines delivered
+    p = world.porta
+    order = _won_with(p, 2)
+    with tenant_scope(p.org):
+        lines = list(OrderLine.objects.filter(organization=p.org, order=order).order_by("position"))
+        for line in lines:
+            services_orders.delivery_record(
+                organization=p.org, actor=p.ae, order_line=line, delivered_on=timezone.localdate(), quantity=D("0.005")
+            )
+    browser = signed_in(p.finance)
+    url = "/o/porta/offers/orders/check/"
+    # when finance filters by kind of difference and by the order's reference, and sorts
+    every = _check_rows(browser.get(url).content.decode())
+    credited = _check_rows(browser.get(f"{url}?difference=credited").content.decode())
+    not_invoiced = _check_rows(browser.get(f"{url}?difference=delivered_not_invoiced").content.decode())
+    searched = _check_rows(browser.get(f"{url}?q={order.reference}").content.decode())
+    newest = _check_rows(browser.get(f"{url}?sort=-order").content.decode())
+    exported = browser.get(f"{url}export.csv?difference=delivered_not_invoiced")
+    xlsx = browser.get(f"{url}export.xlsx?difference=delivered_not_invoiced")
+    # then
+    world_line, first, second = str(p.order_line.pk), str(lines[0].pk), str(lines[1].pk)
+    assert every == [world_line, first, second]
+    assert credited == [world_line]
+    assert not_invoiced == searched == [first, second]
+    assert newest == [second, first, world_line]
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows == [
+        [
+            "Order",
+            "Account",
+            "Client",
+            "Line",
+            "Description",
+            "Ordered",
+            "Delivered",
+            "Received",
+            "Invoiced",
+            "Credited",
+            "Differences",
+        ],
+        *(
+            [
+                order.reference,
+                p.account.name,
+                p.client.display_name,
+                str(position),
+                "Installation",
+                "0.010",
+                "0.005",
+                "0.000",
+                "0.000",
+                "0.000",
+                "delivered, not invoiced: 0.005; delivered, not received: 0.005",
+            ]
+            for position in (1, 2)
+        ),
+    ]
+    assert (xlsx.status_code, xlsx["Content-Type"]) == (
+        200,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def test_the_billing_check_is_linked_for_finance_only_and_its_export_is_finances(world):
+    p = world.porta
+    finance_page = signed_in(p.finance).get("/o/porta/offers/").content.decode()
+    ae_page = signed_in(p.ae).get("/o/porta/offers/").content.decode()
+    assert (
+        'data-testid="nav-order-check"' in finance_page,
+        'data-testid="order-check-link"' in finance_page,
+        'data-testid="nav-order-check"' in ae_page,
+        'data-testid="order-check-link"' in ae_page,
+    ) == (True, True, False, False)
+    assert signed_in(p.ae).get("/o/porta/offers/orders/check/export.csv").status_code == 403
