@@ -223,17 +223,30 @@ def order_check(*, organization: Organization, order: Order, today: date | None 
     return [line_check(line) for line in lines]
 
 
+def _to_invoice(rows) -> dict:
+    """{key: net + tax} of (key, ordered, invoiced, credited, unit price, discount %, tax %)
+    rows: each line's quantity not yet invoiced (never below 0) valued as billing values it,
+    the line's net half-up to the cent and the tax per rate on the sum of those nets."""
+    nets: dict[tuple, Decimal] = {}
+    for key, ordered, invoiced, credited, unit_price, discount, rate in rows:
+        open_quantity = max(ordered - (invoiced - credited), ZERO_QUANTITY)
+        nets[key, rate] = nets.get((key, rate), ZERO) + line_net(open_quantity, unit_price, discount)
+    amounts: dict = {}
+    for (key, rate), net in nets.items():
+        amounts[key] = amounts.get(key, ZERO) + net + tax_on(net, rate)
+    return amounts
+
+
 def open_orders_amounts(*, organization: Organization, account_ids) -> dict[int, Decimal]:
     """{account id: what its orders will still invoice} for the accounts among `account_ids`
     (0 for one with nothing open), in each order's currency (an account's): the quantity of
     each order line not yet invoiced (ordered less invoiced on issued invoices, plus what
     credit notes took back; drafts are not in the ledger yet, so they still count here),
-    valued as billing values it: the line's net half-up to the cent, the tax per rate on the
-    sum of those nets, net + tax. One query: the open lines come back, the sums are Decimal."""
+    valued as billing values it (_to_invoice). One query: the open lines come back, the sums
+    are Decimal."""
     ids = sorted(set(account_ids))
-    amounts = dict.fromkeys(ids, ZERO)
     if not ids:
-        return amounts
+        return {}
     rows = (
         order_lines_checked(organization=organization)
         .filter(order__account__in=ids, quantity__gt=F("invoiced") - F("credited"))
@@ -242,14 +255,87 @@ def open_orders_amounts(*, organization: Organization, account_ids) -> dict[int,
         )
         .order_by()
     )
-    nets: dict[tuple[int, Decimal], Decimal] = {}
-    for account_id, ordered, invoiced, credited, unit_price, discount, rate in rows:
-        open_quantity = ordered - (invoiced - credited)
-        key = (account_id, rate)
-        nets[key] = nets.get(key, ZERO) + line_net(open_quantity, unit_price, discount)
-    for (account_id, rate), net in nets.items():
-        amounts[account_id] += net + tax_on(net, rate)
-    return amounts
+    return dict.fromkeys(ids, ZERO) | _to_invoice(rows)
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    order_id: int
+    offer_id: int
+    reference: str
+    currency: str
+    to_invoice: Decimal  # with tax
+    to_deliver: Decimal  # quantity, all lines
+
+
+@dataclass(frozen=True)
+class LateDelivery:
+    offer_id: int
+    reference: str
+    position: int
+    description: str
+    planned_on: date
+    late: Decimal
+
+
+@dataclass(frozen=True)
+class AccountOrders:
+    """An account's open orders (something left to deliver or to invoice), newest first, and
+    its late deliveries, oldest first, for its page."""
+
+    open_orders: list[OpenOrder]
+    late_deliveries: list[LateDelivery]
+
+
+def account_orders_summary(*, organization: Organization, account_ids, today: date) -> dict[int, AccountOrders]:
+    """{account id: AccountOrders} for the account page (offers.selectors.account_offers_summary,
+    its hook): two queries whatever the number of orders and lines."""
+    ids = sorted(set(account_ids))
+    rows = list(
+        order_lines_checked(organization=organization)
+        .filter(order__account__in=ids)
+        .filter(Q(quantity__gt=F("invoiced") - F("credited")) | Q(quantity__gt=F("delivered")))
+        .values_list(
+            "order__account",
+            "order",
+            "order__offer",
+            "order__reference",
+            "order__currency",
+            "quantity",
+            "delivered",
+            "invoiced",
+            "credited",
+            "unit_price",
+            "discount_percent",
+            "tax_rate__rate",
+        )
+        .order_by("-order__created_at", "-order", "position")
+    )
+    to_invoice = _to_invoice((row[1], *row[5:6], *row[7:]) for row in rows)
+    orders: dict[int, dict[int, OpenOrder]] = {pk: {} for pk in ids}
+    for account_id, order_id, offer_id, reference, currency, ordered, delivered, *_rest in rows:
+        known = orders[account_id].get(order_id)
+        to_deliver = max(ordered - delivered, ZERO_QUANTITY) + (known.to_deliver if known else ZERO_QUANTITY)
+        orders[account_id][order_id] = OpenOrder(
+            order_id, offer_id, reference, currency, to_invoice.get(order_id, ZERO), to_deliver
+        )
+    late: dict[int, list[LateDelivery]] = {pk: [] for pk in ids}
+    for account_id, *fields in (
+        planned_deliveries_checked(organization=organization, today=today)
+        .filter(order_line__order__account__in=ids, planned_on__lt=today, late__gt=0)
+        .values_list(
+            "order_line__order__account",
+            "order_line__order__offer",
+            "order_line__order__reference",
+            "order_line__position",
+            "order_line__description",
+            "planned_on",
+            "late",
+        )
+        .order_by("planned_on", "id")
+    ):
+        late[account_id].append(LateDelivery(*fields))
+    return {pk: AccountOrders(list(orders[pk].values()), late[pk]) for pk in ids}
 
 
 def order_of_offer(*, organization: Organization, offer) -> Order | None:

@@ -361,3 +361,41 @@ def test_the_billing_check_is_linked_for_finance_only_and_its_export_is_finances
         'data-testid="order-check-link"' in ae_page,
     ) == (True, True, False, False)
     assert signed_in(p.ae).get("/o/porta/offers/orders/check/export.csv").status_code == 403
+
+
+def test_the_account_page_shows_its_open_orders_and_late_deliveries(world):
+    # given the world's order (1 of 2 hours left to deliver, nothing to invoice) and the world's
+    # offer won: 10 kits and 2 hours to deliver and 1,318.90 to invoice, the kits planned 3 days ago
+    p = world.porta
+    order, (kits, _hours) = _won_offer_of_world(p)
+    today = timezone.localdate()
+    with tenant_scope(p.org):
+        PlannedDelivery.objects.filter(organization=p.org, order_line=kits).update(planned_on=today - timedelta(days=3))
+        services_orders.delivery_record(
+            organization=p.org, actor=p.ae, order_line=kits, delivered_on=today, quantity=D("4")
+        )
+    # when the ae opens the account page
+    page = signed_in(p.ae).get(f"/o/porta/accounts/{p.account.pk}/").content.decode()
+    # then the newest order first, with what is left to deliver and to invoice; the kits late by 6
+    orders = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r'data-testid="account-order">(.*?)</li>', page)
+    ]
+    late = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r'data-testid="account-late-delivery">(.*?)</li>', page)
+    ]
+    day = (today - timedelta(days=3)).strftime("%d/%m/%Y")
+    assert orders == [
+        f"{order.reference} 8 to deliver · €1,318.90 to invoice",
+        f"{p.order.reference} 1 to deliver · €0.00 to invoice",
+    ]
+    assert late == [f"{order.reference} · 1. Sensor kit: 6 planned for {day}, not delivered"]
+
+
+def _won_offer_of_world(o):
+    with tenant_scope(o.org):
+        services.offer_send(organization=o.org, actor=o.ae, offer=o.offer)
+        services.offer_win(organization=o.org, actor=o.ae, offer=o.offer)
+        order = Order.objects.get(organization=o.org, offer=o.offer)
+        return order, list(OrderLine.objects.filter(organization=o.org, order=order).order_by("position"))
