@@ -43,10 +43,6 @@ NOTHING_TO_INVOICE = OpenApiResponse(
 )
 
 
-def _quantity(model, name: str = "quantity", **kwargs) -> serializers.DecimalField:
-    return _number(model, name, **kwargs)
-
-
 # --- Output -----------------------------------------------------------------------------------
 
 
@@ -79,7 +75,7 @@ class DifferenceOutput(serializers.Serializer):
 class PlannedDeliveryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     planned_on = serializers.DateField()
-    quantity = _quantity(PlannedDelivery)
+    quantity = _number(PlannedDelivery, "quantity")
     late = serializers.DecimalField(
         max_digits=15,
         decimal_places=3,
@@ -92,8 +88,8 @@ class PlannedDeliveryOutput(serializers.Serializer):
 class DeliveryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     delivered_on = serializers.DateField()
-    quantity = _quantity(Delivery)
-    received_quantity = _quantity(Delivery, "received_quantity")
+    quantity = _number(Delivery, "quantity")
+    received_quantity = _number(Delivery, "received_quantity")
     received_on = serializers.DateField(allow_null=True)
 
 
@@ -139,17 +135,19 @@ class OrderCheckRowOutput(LineCheckNumbers):
 
 class PlanInput(StrictSerializer):
     planned_on = serializers.DateField()
-    quantity = _quantity(PlannedDelivery, help_text="More than zero; the line's plans add up to at most its quantity.")
+    quantity = _number(
+        PlannedDelivery, "quantity", help_text="More than zero; the line's plans add up to at most its quantity."
+    )
 
 
 class DeliveryInput(StrictSerializer):
     delivered_on = serializers.DateField(help_text="Today or earlier.")
-    quantity = _quantity(Delivery, help_text="More than zero, at most what is left to deliver of the line.")
+    quantity = _number(Delivery, "quantity", help_text="More than zero, at most what is left to deliver of the line.")
 
 
 class ReceiptInput(StrictSerializer):
     received_on = serializers.DateField(help_text="On or after the delivery.")
-    quantity = _quantity(Delivery, help_text="Received now: at most what is left to receive of the delivery.")
+    quantity = _number(Delivery, "quantity", help_text="Received now: at most what is left to receive of the delivery.")
 
 
 class InvoiceByInput(StrictSerializer):
