@@ -320,7 +320,10 @@ def test_an_admin_sets_the_probabilities_and_the_pipeline_weighs_with_them(world
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("probability_sent", "101", "A probability is a percentage from 0 to 100."), ("valid_days", "0", "From 1 to 365 days.")],
+    [
+        ("probability_sent", "101", "A probability is a percentage from 0 to 100."),
+        ("valid_days", "0", "From 1 to 365 days."),
+    ],
 )
 def test_a_setting_out_of_range_is_refused_and_nothing_changes(world, field, value, message):
     p = world.porta
