@@ -12,10 +12,12 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         from offers.exports import offer_rows
+        from offers.exports_orders import order_check_rows
         from tenancy.exports import register_export
         from tenancy.selectors import register_audit_actions
 
         register_export("offers", offer_rows, _("Offers"), "offers")
+        register_export("order_check", order_check_rows, _("Billing check"), "order_check")
         register_audit_actions(
             {
                 "offer.create": _("drafted the offer"),

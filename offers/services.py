@@ -187,9 +187,11 @@ def offer_settings_update(
 
 
 def open_orders_amount(*, organization: Organization, account: Account) -> Decimal:
-    """What the account's open orders will still invoice. Orders are not built yet (issue 13,
-    part 2): until they are, an account has none."""
-    return ZERO
+    """What the account's open orders will still invoice, with tax (as the ledger will owe it):
+    offers.selectors_orders.open_orders_amounts, one query."""
+    from offers.selectors_orders import open_orders_amounts
+
+    return open_orders_amounts(organization=organization, account_ids=[account.pk])[account.pk]
 
 
 def offer_terms(*, organization: Organization, offer: Offer, revision: OfferRevision, policy) -> grading.Terms:

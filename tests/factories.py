@@ -466,6 +466,7 @@ def build_offers(world: SimpleNamespace) -> None:
         )
         world.order = Order.objects.get(organization=org, offer=won)
         world.order_lines = list(OrderLine.objects.filter(organization=org, order=world.order).order_by("position"))
+        world.order_line = world.order_lines[0]
         world.delivery = services_orders.delivery_record(
             organization=org,
             actor=world.ae,

@@ -138,4 +138,5 @@ def test_a_line_change_takes_the_same_queries_with_1_and_with_50_lines(world, co
     browser.get(f"/o/porta/offers/{offer.pk}/")
     with CaptureQueriesContext(connection) as queries:
         response = browser.post(_url(line, offer), _change(line, quantity="2", unit_price="65.00"), **HTMX)
-    assert (response.status_code, len(queries)) == (200, 44)
+    # grading reads the account's open orders too (offers.selectors_orders.open_orders_amounts: 1)
+    assert (response.status_code, len(queries)) == (200, 45)
