@@ -9,6 +9,9 @@ class OffersConfig(AppConfig):
     demo_seed = "offers.demo.seed_offers"
     # accounts.selectors.with_account_page_summaries calls it for the account page: its open offers.
     account_page_summary = "offers.selectors.account_offers_summary"
+    # catalog.selectors.product_page_cards calls it for a product's page: the accounts to move
+    # off an obsolete product, or to tell of a new one.
+    product_page_card = "offers.selectors_products.product_page_card"
 
     def ready(self) -> None:
         from offers.exports import offer_rows
@@ -39,5 +42,7 @@ class OffersConfig(AppConfig):
                 "order.invoice": _("invoiced the order"),
                 "delivery.record": _("recorded a delivery"),
                 "delivery.receipt": _("confirmed the client received a delivery"),
+                "offer.replace_product": _("drafted the offer to replace an obsolete product"),
+                "product.launch_inform": _("informed the account of a product's launch"),
             }
         )
