@@ -15,10 +15,18 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         from offers.exports import offer_rows
+        from offers.exports_products import launch_rows, replacement_rows
         from tenancy.exports import register_export
         from tenancy.selectors import register_audit_actions
 
         register_export("offers", offer_rows, _("Offers"), "offers")
+        register_export(
+            "product_replacements",
+            replacement_rows,
+            _("Accounts to move to the replacement"),
+            "product_replacements_of",
+        )
+        register_export("product_launch", launch_rows, _("Accounts to inform"), "product_launch_of")
         register_audit_actions(
             {
                 "offer.create": _("drafted the offer"),

@@ -33,4 +33,31 @@ urlpatterns = [
         views_products.product_launch_inform,
         name="product_launch_inform",
     ),
+    path(
+        "offers/products/<int:product_id>/replacements/export.csv",
+        views_products.product_replacements_export,
+        {"fmt": "csv"},
+        name="product_replacements_export_csv",
+    ),
+    path(
+        "offers/products/<int:product_id>/replacements/export.xlsx",
+        views_products.product_replacements_export,
+        {"fmt": "xlsx"},
+        name="product_replacements_export_xlsx",
+    ),
+    path(
+        "offers/products/<int:product_id>/launch/export.csv",
+        views_products.product_launch_export,
+        {"fmt": "csv"},
+        name="product_launch_export_csv",
+    ),
+    path(
+        "offers/products/<int:product_id>/launch/export.xlsx",
+        views_products.product_launch_export,
+        {"fmt": "xlsx"},
+        name="product_launch_export_xlsx",
+    ),
+    # The lists as the export registry knows them: the product in the query (?product=).
+    path("offers/products/replacements/", views_products.product_replacements_of, name="product_replacements_of"),
+    path("offers/products/launch/", views_products.product_launch_of, name="product_launch_of"),
 ]

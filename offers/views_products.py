@@ -16,16 +16,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import ActivityKind
 from accounts.selectors import account_get
 from catalog.selectors import product_successor
 from offers import selectors_products, services_products
-from offers.filters_products import LaunchAccountFilter, ReplacementAccountFilter
+from offers.exports_products import launch_filter, query_product, replacement_filter
+from tenancy.exports import list_export
 from tenancy.htmx import render
 
 PAGE_SIZE = 25
+
+
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _list_context(request: HttpRequest, filterset, default_sort: str, filters: tuple[str, ...]) -> dict:
@@ -38,6 +45,7 @@ def _list_context(request: HttpRequest, filterset, default_sort: str, filters: t
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
         "sort": sort[0],
         "active_filters": sum(1 for name in filters if request.GET.get(name)),
+        "query": _without_page(request),
         "can_draft": request.membership.is_account_executive or request.membership.is_sales_lead,
     }
 
@@ -47,12 +55,7 @@ def product_replacements(request: HttpRequest, org_slug: str, product_id: int) -
     """An obsolete product's accounts to move to its successor."""
     organization, membership = request.organization, request.membership
     product = selectors_products.product_for_page(organization=organization, product_id=product_id)
-    accounts = selectors_products.obsolete_product_accounts(
-        organization=organization, membership=membership, product=product
-    )
-    filterset = ReplacementAccountFilter(
-        request.GET, queryset=accounts, organization=organization, membership=membership
-    )
+    filterset = replacement_filter(organization=organization, membership=membership, product=product, query=request.GET)
     context = _list_context(request, filterset, "account", ("q", "has", "owner"))
     context |= {
         "product": product,
@@ -81,8 +84,7 @@ def product_launch(request: HttpRequest, org_slug: str, product_id: int) -> Http
     """A launched product's accounts that bought in its category in the last 12 months."""
     organization, membership = request.organization, request.membership
     product = selectors_products.product_for_page(organization=organization, product_id=product_id)
-    accounts = selectors_products.launch_accounts(organization=organization, membership=membership, product=product)
-    filterset = LaunchAccountFilter(request.GET, queryset=accounts, organization=organization, membership=membership)
+    filterset = launch_filter(organization=organization, membership=membership, product=product, query=request.GET)
     context = _list_context(request, filterset, "account", ("q", "informed", "owner"))
     context |= {
         "product": product,
@@ -112,3 +114,45 @@ def product_launch_inform(request: HttpRequest, org_slug: str, product_id: int, 
     back = reverse("product_launch", kwargs={"org_slug": organization.slug, "product_id": product.pk})
     query = request.POST.get("next_query", "")
     return redirect(f"{back}?{query}" if query else back)
+
+
+# --- Exports (offers.exports_products): the product travels in the query ---------------------
+
+
+def _with_product(request: HttpRequest, product_id: int) -> None:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["product"] = str(product_id)
+    request.GET = query
+
+
+@require_http_methods(["GET", "POST"])
+def product_replacements_export(request: HttpRequest, org_slug: str, product_id: int, fmt: str) -> HttpResponse:
+    _with_product(request, product_id)
+    return list_export(request, kind="product_replacements", file_format=fmt)
+
+
+@require_http_methods(["GET", "POST"])
+def product_launch_export(request: HttpRequest, org_slug: str, product_id: int, fmt: str) -> HttpResponse:
+    _with_product(request, product_id)
+    return list_export(request, kind="product_launch", file_format=fmt)
+
+
+def _product_list(request: HttpRequest, url_name: str) -> HttpResponse:
+    """The way back from an export, which knows the list by its query alone: the product's page
+    with the same filters."""
+    product = query_product(organization=request.organization, query=request.GET)
+    query = request.GET.copy()
+    query.pop("product")
+    url = reverse(url_name, kwargs={"org_slug": request.organization.slug, "product_id": product.pk})
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+@require_GET
+def product_replacements_of(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return _product_list(request, "product_replacements")
+
+
+@require_GET
+def product_launch_of(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return _product_list(request, "product_launch")

@@ -511,3 +511,59 @@ def test_the_product_page_points_to_the_accounts_to_move_or_to_tell(world):
 def test_twelve_months_before_a_leap_day_is_the_28th():
     assert selectors_products.twelve_months_before(date(2028, 2, 29)) == date(2027, 2, 28)
     assert selectors_products.twelve_months_before(date(2026, 12, 6)) == date(2025, 12, 6)
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def test_the_replacements_export_has_the_rows_the_page_shows(world):
+    # given the old kit
+    p = world.porta
+    old = _old_kit(p)
+    # when the ae exports the list
+    response = signed_in(p.ae).post(f"/o/porta/offers/products/{old.pk}/replacements/export.csv?has=orders")
+    # then
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert response.status_code == 200
+    assert lines == [
+        "Account,Client,Account executive,Open offers,To deliver,Last purchase,Quantity in 12 months,Currency,Bought in 12 months",
+        f"{p.account.name},{p.client.display_name},{p.ae.user.full_name},1,3.000,"
+        f"{(timezone.localdate() - timedelta(days=30)).isoformat()},5.000,EUR,50.00",
+    ]
+
+
+def test_the_launch_export_has_the_rows_the_page_shows(world):
+    p = world.porta
+    new = _new_kit(p)
+    response = signed_in(p.finance).post(f"/o/porta/offers/products/{new.pk}/launch/export.xlsx")
+    csv = signed_in(p.finance).get(f"/o/porta/offers/products/{new.pk}/launch/export.csv")
+    assert (response.status_code, response["Content-Type"]) == (
+        200,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    assert csv.content.decode("utf-8-sig").splitlines()[1:] == [
+        f"{p.account.name},{p.client.display_name},{p.ae.user.full_name},"
+        f"{(timezone.localdate() - timedelta(days=45)).isoformat()},EUR,240.00,,"
+    ]
+
+
+def test_an_export_of_another_organisations_product_is_not_found(world):
+    p, n = world.porta, world.nordwind
+    assert [
+        signed_in(p.admin).get(url).status_code
+        for url in (
+            f"/o/porta/offers/products/{n.old_product.pk}/replacements/export.csv",
+            f"/o/porta/offers/products/{n.product.pk}/launch/export.xlsx",
+            f"/o/porta/offers/products/replacements/?product={n.old_product.pk}",
+            "/o/porta/offers/products/launch/?product=x",
+        )
+    ] == [404, 404, 404, 404]
+
+
+def test_the_lists_known_by_their_query_lead_to_the_products_page(world):
+    p = world.porta
+    response = signed_in(p.ae).get(f"/o/porta/offers/products/launch/?product={p.product.pk}&informed=false")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/o/porta/offers/products/{p.product.pk}/launch/?informed=false",
+    )
