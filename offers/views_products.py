@@ -140,7 +140,9 @@ def product_launch_export(request: HttpRequest, org_slug: str, product_id: int, 
 
 def _product_list(request: HttpRequest, url_name: str) -> HttpResponse:
     """The way back from an export, which knows the list by its query alone: the product's page
-    with the same filters."""
+    with the same filters; the catalogue, to choose one, when the query names no product."""
+    if "product" not in request.GET:
+        return redirect(reverse("products", kwargs={"org_slug": request.organization.slug}))
     product = query_product(organization=request.organization, query=request.GET)
     query = request.GET.copy()
     query.pop("product")

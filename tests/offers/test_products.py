@@ -567,3 +567,8 @@ def test_the_lists_known_by_their_query_lead_to_the_products_page(world):
         302,
         f"/o/porta/offers/products/{p.product.pk}/launch/?informed=false",
     )
+
+
+def test_a_list_known_by_its_query_without_a_product_leads_to_the_catalogue(world):
+    response = signed_in(world.porta.ae).get("/o/porta/offers/products/replacements/")
+    assert (response.status_code, response["Location"]) == (302, "/o/porta/catalog/")
