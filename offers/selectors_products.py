@@ -157,10 +157,26 @@ def obsolete_product_accounts(
     newest_purchase = purchases.filter(invoice__account=OuterRef("pk")).order_by(
         "-invoice__issue_date", "-invoice_id", "position"
     )
+    # Which accounts, as three sets of ids (hashed once), not as conditions on the figures below:
+    # those are computed for the rows shown only, unless the list is sorted by one of them.
+    kept = bought.annotate(
+        given_back=Coalesce(
+            Subquery(
+                credited.filter(invoice_line=OuterRef("pk"))
+                .order_by()
+                .values("invoice_line")
+                .annotate(s=Sum("quantity"))
+                .values("s")[:1],
+                output_field=QUANTITY,
+            ),
+            Value(Decimal("0")),
+            output_field=QUANTITY,
+        )
+    ).filter(quantity__gt=F("given_back"))
     concerned = (
         Q(pk__in=offer_lines.values("revision__offer__account"))
         | Q(pk__in=order_lines.values("order__account"))
-        | Q(pk__in=bought.values("invoice__account"))
+        | Q(pk__in=kept.values("invoice__account"))
     )
     return (
         visible_accounts(organization=organization, membership=membership)
@@ -179,7 +195,6 @@ def obsolete_product_accounts(
             amount_12m=_per_account(bought, "invoice__account", Sum("net"), MONEY)
             - _per_account(credited, "invoice_line__invoice__account", Sum("net"), MONEY),
         )
-        .filter(Q(open_offers__gt=0) | Q(open_order_quantity__gt=0) | Q(quantity_12m__gt=0))
         .order_by("name", "id")
     )
 
