@@ -140,42 +140,40 @@ def obsolete_product_accounts(
     """The accounts the person sees with open offers, open orders or purchases in the last 12
     months of `product`, by name, each with:
 
-    `open_offers` (how many open offers have it on their current revision), `offer_quantity`
-    (its quantity on the newest of them), `open_order_quantity` (ordered, not yet delivered),
-    `last_purchase` (the issue date of the latest issued invoice with it) and
-    `last_purchase_quantity`, `quantity_12m` and `amount_12m` (bought in the last 12 months less
-    credited, net of tax, in the account's currency)."""
+    `open_offers` (how many open offers have it on their current revision),
+    `open_order_quantity` (ordered, not yet delivered), `last_purchase` (the issue date of the
+    latest issued invoice with it), `quantity_12m` and `amount_12m` (bought in the last 12 months
+    less credited, net of tax, in the account's currency)."""
     since = twelve_months_before(today or timezone.localdate())
     offer_lines = _open_offer_lines(organization, product)
     order_lines = _open_order_lines(organization, product)
     bought = _issued_lines(organization, since, product=product)
     credited = _credited(organization, since, product=product)
     purchases = _issued_lines(organization, product=product)
-    newest_offer_line = offer_lines.filter(revision__offer__account=OuterRef("pk")).order_by(
-        "-revision__offer__created_at", "-revision__offer_id", "position"
-    )
-    newest_purchase = purchases.filter(invoice__account=OuterRef("pk")).order_by(
-        "-invoice__issue_date", "-invoice_id", "position"
-    )
     # Which accounts, as three sets of ids (hashed once), not as conditions on the figures below:
-    # those are computed for the rows shown only, unless the list is sorted by one of them.
-    kept = bought.annotate(
-        given_back=Coalesce(
-            Subquery(
-                credited.filter(invoice_line=OuterRef("pk"))
-                .order_by()
-                .values("invoice_line")
-                .annotate(s=Sum("quantity"))
-                .values("s")[:1],
-                output_field=QUANTITY,
-            ),
-            Value(Decimal("0")),
-            output_field=QUANTITY,
-        )
-    ).filter(quantity__gt=F("given_back"))
+    # those are computed for the rows shown only, unless the list is sorted by one of them. A
+    # purchase counts unless credited in full; an order line, unless delivered in full (both
+    # read as the few lines that are, grouped, rather than a sum for every line).
+    credited_in_full = (
+        credited.order_by()
+        .values("invoice_line", "invoice_line__quantity")
+        .annotate(s=Sum("quantity"))
+        .filter(s__gte=F("invoice_line__quantity"))
+        .values("invoice_line")
+    )
+    delivered_in_full = (
+        Delivery.objects.filter(organization=organization, order_line__product=product)
+        .order_by()
+        .values("order_line", "order_line__quantity")
+        .annotate(s=Sum("quantity"))
+        .filter(s__gte=F("order_line__quantity"))
+        .values("order_line")
+    )
+    kept = bought.exclude(pk__in=credited_in_full)
+    waiting = OrderLine.objects.filter(organization=organization, product=product).exclude(pk__in=delivered_in_full)
     concerned = (
         Q(pk__in=offer_lines.values("revision__offer__account"))
-        | Q(pk__in=order_lines.values("order__account"))
+        | Q(pk__in=waiting.values("order__account"))
         | Q(pk__in=kept.values("invoice__account"))
     )
     return (
@@ -186,10 +184,8 @@ def obsolete_product_accounts(
             open_offers=_per_account(
                 offer_lines, "revision__offer__account", Count("revision__offer", distinct=True), IntegerField()
             ),
-            offer_quantity=Subquery(newest_offer_line.values("quantity")[:1], output_field=QUANTITY),
             open_order_quantity=_per_account(order_lines, "order__account", Sum("to_deliver"), QUANTITY),
-            last_purchase=Subquery(newest_purchase.values("invoice__issue_date")[:1]),
-            last_purchase_quantity=Subquery(newest_purchase.values("quantity")[:1], output_field=QUANTITY),
+            last_purchase=_per_account_date(purchases),
             quantity_12m=_per_account(bought, "invoice__account", Sum("quantity"), QUANTITY)
             - _per_account(credited, "invoice_line__invoice__account", Sum("quantity"), QUANTITY),
             amount_12m=_per_account(bought, "invoice__account", Sum("net"), MONEY)
@@ -199,10 +195,37 @@ def obsolete_product_accounts(
     )
 
 
+def replacement_account(
+    *, organization: Organization, membership: Membership, product: Product, account: Account
+) -> Account | None:
+    """`account` as a row of obsolete_product_accounts (None when it is not one), with what a
+    replacement offer takes its quantity from: `offer_quantity` (the old product's quantity on
+    the newest open offer) and `last_purchase_quantity` (on the latest issued invoice)."""
+    newest_offer_line = (
+        _open_offer_lines(organization, product)
+        .filter(revision__offer__account=OuterRef("pk"))
+        .order_by("-revision__offer__created_at", "-revision__offer_id", "position")
+    )
+    newest_purchase = (
+        _issued_lines(organization, product=product)
+        .filter(invoice__account=OuterRef("pk"))
+        .order_by("-invoice__issue_date", "-invoice_id", "position")
+    )
+    return (
+        obsolete_product_accounts(organization=organization, membership=membership, product=product)
+        .filter(pk=account.pk)
+        .annotate(
+            offer_quantity=Subquery(newest_offer_line.values("quantity")[:1], output_field=QUANTITY),
+            last_purchase_quantity=Subquery(newest_purchase.values("quantity")[:1], output_field=QUANTITY),
+        )
+        .first()
+    )
+
+
 def replacement_quantity(account: Account) -> Decimal:
     """How many of the successor a replacement offer proposes to an account of
-    obsolete_product_accounts: what its newest open offer has of the old product, else what its
-    open orders still wait for, else its last purchase, else one."""
+    replacement_account: what its newest open offer has of the old product, else what its open
+    orders still wait for, else its last purchase, else one."""
     for quantity in (account.offer_quantity, account.open_order_quantity, account.last_purchase_quantity):
         if quantity:
             return quantity

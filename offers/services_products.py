@@ -60,10 +60,8 @@ def product_replacement_offer_draft(
             _("No active product replaces %(product)s: there is nothing to offer instead.")
             % {"product": _named(product)}
         )
-    row = (
-        selectors_products.obsolete_product_accounts(organization=organization, membership=actor, product=product)
-        .filter(pk=account.pk)
-        .first()
+    row = selectors_products.replacement_account(
+        organization=organization, membership=actor, product=product, account=account
     )
     if row is None:
         raise _not_found()

@@ -109,10 +109,8 @@ def _rows(o, membership, product):
             (
                 a.name,
                 a.open_offers,
-                a.offer_quantity,
                 a.open_order_quantity,
                 a.last_purchase,
-                a.last_purchase_quantity,
                 a.quantity_12m,
                 a.amount_12m,
             )
@@ -137,13 +135,34 @@ def test_an_obsolete_products_accounts_say_what_each_has_of_it(world):
             organization=p.org, actor=p.admin, product=old, replaced_by=p.product, obsolete_on=timezone.localdate()
         )
     today = timezone.localdate()
-    mine = (p.account.name, 1, D("4.000"), D("3.000"), today - timedelta(days=30), D("6.000"), D("5.000"), D("50.00"))
-    theirs = ("Account 201", 0, None, D("0"), today - timedelta(days=10), D("3.000"), D("3.000"), D("30.00"))
+    mine = (p.account.name, 1, D("3.000"), today - timedelta(days=30), D("5.000"), D("50.00"))
+    theirs = ("Account 201", 0, D("0"), today - timedelta(days=10), D("3.000"), D("30.00"))
     # when each role reads the list / then the ae sees their account, finance and the lead both
     assert _rows(p, p.ae, old) == [mine]
     assert _rows(p, p.ae2, old) == [theirs, mine]  # ae2 is on the world account's team
     assert _rows(p, p.finance, old) == [theirs, mine]
     assert _rows(p, p.lead, old) == [theirs, mine]
+
+
+def test_a_replacement_takes_its_quantity_from_the_newest_open_offer_then_the_last_purchase(world):
+    # given the old kit (an open offer of 4, 3 to deliver, a last purchase of 6)
+    p = world.porta
+    old = _old_kit(p)
+    with tenant_scope(p.org):
+        row = selectors_products.replacement_account(
+            organization=p.org, membership=p.ae, product=old, account=p.account
+        )
+        outsider = selectors_products.replacement_account(
+            organization=p.org, membership=p.ae, product=p.old_product, account=p.account
+        )
+    # then
+    assert (row.offer_quantity, row.open_order_quantity, row.last_purchase_quantity) == (
+        D("4.000"),
+        D("3.000"),
+        D("6.000"),
+    )
+    assert selectors_products.replacement_quantity(row) == D("4.000")
+    assert outsider is None
 
 
 def test_purchases_older_than_12_months_or_credited_in_full_do_not_list_an_account(world):
