@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalog.models import Product
+from catalog.selectors import product_successor
 from offers import selectors_products
 from offers.filters_products import LaunchAccountFilter, ReplacementAccountFilter
 from tenancy.exports import ExportRows
@@ -48,9 +49,11 @@ def query_product(*, organization: Organization, query: QueryDict) -> Product:
     return selectors_products.product_for_page(organization=organization, product_id=int(product_id))
 
 
-def replacement_filter(*, organization: Organization, membership: Membership, product: Product, query: QueryDict):
+def replacement_filter(
+    *, organization: Organization, membership: Membership, product: Product, successor: Product | None, query: QueryDict
+):
     accounts = selectors_products.obsolete_product_accounts(
-        organization=organization, membership=membership, product=product
+        organization=organization, membership=membership, product=product, successor=successor
     )
     return ReplacementAccountFilter(query, queryset=accounts, organization=organization, membership=membership)
 
@@ -66,7 +69,10 @@ def _filename(kind: str, organization: Organization, product: Product) -> str:
 
 def replacement_rows(*, organization: Organization, membership: Membership, query: QueryDict) -> ExportRows:
     product = query_product(organization=organization, query=query)
-    accounts = replacement_filter(organization=organization, membership=membership, product=product, query=query).qs
+    successor = product_successor(organization=organization, product=product)
+    accounts = replacement_filter(
+        organization=organization, membership=membership, product=product, successor=successor, query=query
+    ).qs
     rows = (
         [
             a.name,

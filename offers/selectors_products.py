@@ -135,7 +135,12 @@ def _credited(organization: Organization, since: date, **product) -> QuerySet[Cr
 
 
 def obsolete_product_accounts(
-    *, organization: Organization, membership: Membership, product: Product, today: date | None = None
+    *,
+    organization: Organization,
+    membership: Membership,
+    product: Product,
+    successor: Product | None = None,
+    today: date | None = None,
 ) -> QuerySet[Account]:
     """The accounts the person sees with open offers, open orders or purchases in the last 12
     months of `product`, by name, each with:
@@ -143,7 +148,8 @@ def obsolete_product_accounts(
     `open_offers` (how many open offers have it on their current revision),
     `open_order_quantity` (ordered, not yet delivered), `last_purchase` (the issue date of the
     latest issued invoice with it), `quantity_12m` and `amount_12m` (bought in the last 12 months
-    less credited, net of tax, in the account's currency)."""
+    less credited, net of tax, in the account's currency); with a `successor`, `successor_offer`:
+    the number of the newest open offer that has it already (a replacement drafted before)."""
     since = twelve_months_before(today or timezone.localdate())
     offer_lines = _open_offer_lines(organization, product)
     order_lines = _open_order_lines(organization, product)
@@ -176,9 +182,16 @@ def obsolete_product_accounts(
         | Q(pk__in=waiting.values("order__account"))
         | Q(pk__in=kept.values("invoice__account"))
     )
+    accounts = visible_accounts(organization=organization, membership=membership)
+    if successor is not None:
+        offered = (
+            _open_offer_lines(organization, successor)
+            .filter(revision__offer__account=OuterRef("pk"))
+            .order_by("-revision__offer__created_at", "-revision__offer_id")
+        )
+        accounts = accounts.annotate(successor_offer=Subquery(offered.values("revision__offer__number")[:1]))
     return (
-        visible_accounts(organization=organization, membership=membership)
-        .filter(concerned)
+        accounts.filter(concerned)
         .select_related("client", "owner__user")
         .annotate(
             open_offers=_per_account(

@@ -55,12 +55,12 @@ def product_replacements(request: HttpRequest, org_slug: str, product_id: int) -
     """An obsolete product's accounts to move to its successor."""
     organization, membership = request.organization, request.membership
     product = selectors_products.product_for_page(organization=organization, product_id=product_id)
-    filterset = replacement_filter(organization=organization, membership=membership, product=product, query=request.GET)
+    successor = product_successor(organization=organization, product=product)
+    filterset = replacement_filter(
+        organization=organization, membership=membership, product=product, successor=successor, query=request.GET
+    )
     context = _list_context(request, filterset, "account", ("q", "has", "owner"))
-    context |= {
-        "product": product,
-        "successor": product_successor(organization=organization, product=product),
-    }
+    context |= {"product": product, "successor": successor}
     return render(request, "offers/products_replacements.html", context, partial="replacement-results")
 
 

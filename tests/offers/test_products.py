@@ -193,6 +193,7 @@ def test_the_replacements_page_shows_each_account_with_its_draft_button(world):
     assert re.findall(r'data-testid="amount-12m">([^<]+)<', page) == ["€50.00"]
     assert page.count('data-testid="draft-replacement"') == 1
     assert f"{p.product.sku} · {p.product.name}" in page
+    assert re.findall(r'data-testid="successor-offer">([^<]+)<', page) == [f"Offered in {p.offer.number}"]
 
 
 def test_the_replacements_filter_keeps_the_accounts_with_what_was_asked(world):
@@ -272,6 +273,9 @@ def test_drafting_a_replacement_offer_puts_the_successor_on_one_line(world):
     )
     assert lines == [(p.product.pk, D("4.000"), D("120.00"))]
     assert audit.changes == {"product": [old.pk, p.product.pk], "quantity": [None, "4.000"]}
+    # and the list says which offer has the successor now (the world's offer had it before)
+    page = signed_in(p.ae).get(f"/o/porta/offers/products/{old.pk}/replacements/").content.decode()
+    assert re.findall(r'data-testid="successor-offer">([^<]+)<', page) == [f"Offered in {offer.number}"]
 
 
 def test_without_open_offers_the_replacement_takes_the_last_purchase_quantity(world):
