@@ -70,7 +70,10 @@ def product_replacement_offer_draft(
         organization=organization,
         actor=actor,
         account=row,
-        title=_("%(successor)s to replace %(product)s") % {"successor": successor.name, "product": product.name},
+        # Two names of up to 200 characters each: the title keeps what fits.
+        title=(_("%(successor)s to replace %(product)s") % {"successor": successor.name, "product": product.name})[
+            : Offer._meta.get_field("title").max_length
+        ],
         notes=_("%(product)s is obsolete since %(date)s; %(successor)s replaces it.")
         % {"product": _named(product), "date": day_text(product.obsolete_on), "successor": _named(successor)},
         lines=[{"product": successor, "quantity": quantity}],

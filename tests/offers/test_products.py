@@ -595,3 +595,33 @@ def test_the_lists_known_by_their_query_lead_to_the_products_page(world):
 def test_a_list_known_by_its_query_without_a_product_leads_to_the_catalogue(world):
     response = signed_in(world.porta.ae).get("/o/porta/offers/products/replacements/")
     assert (response.status_code, response["Location"]) == (302, "/o/porta/catalog/")
+
+
+def test_a_product_without_a_category_has_no_accounts_to_inform_and_says_why(world):
+    # given the installation service, which has no category
+    p = world.porta
+    # when
+    page = signed_in(p.ae).get(f"/o/porta/offers/products/{p.product2.pk}/launch/").content.decode()
+    card = signed_in(p.ae).get(f"/o/porta/catalog/{p.product2.pk}/").content.decode()
+    # then
+    assert 'data-testid="no-category"' in page and 'data-testid="launch-row"' not in page
+    assert "It has no category: give it one to find the accounts that buy in it." in card
+    assert 'data-testid="launch-link"' not in card
+
+
+def test_a_replacement_of_long_names_keeps_the_title_that_fits(world):
+    # given an old product and its successor, both named with 200 characters
+    p = world.porta
+    with tenant_scope(p.org):
+        successor = _product(p, "KIT-LONG-NEW", "N" * 200)
+        old = _product(p, "KIT-LONG-OLD", "O" * 200)
+        _invoice(p, p.account, old, "1", 2)
+        old = catalog_services.product_make_obsolete(
+            organization=p.org, actor=p.admin, product=old, replaced_by=successor, obsolete_on=timezone.localdate()
+        )
+        # when
+        offer = services_products.product_replacement_offer_draft(
+            organization=p.org, actor=p.ae, product=old, account=p.account
+        )
+    # then
+    assert offer.title == ("N" * 200 + " to replace " + "O" * 200)[:200]
