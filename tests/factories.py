@@ -417,7 +417,7 @@ def build_offers(world: SimpleNamespace) -> None:
     and approved by the lead (`offer_approval`); the organisation's offer settings."""
     from offers import services as offers_services
     from offers import services_orders
-    from offers.models import OfferLine, OfferSending, Order, OrderInvoiceLine, OrderLine
+    from offers.models import OfferLine, OfferSending, Order, OrderInvoiceLine, OrderLine, ProductLaunchNotice
 
     org = world.org
     with transaction.atomic(), tenant_scope(org):
@@ -478,6 +478,15 @@ def build_offers(world: SimpleNamespace) -> None:
         # the world, which billing's tests count): the isolation suite sees a link in each org.
         world.order_invoice_line = OrderInvoiceLine.objects.create(
             organization=org, order_line=world.order_lines[0], invoice_line=world.invoice_line
+        )
+        # The account told of the installation service's launch (offers.models_products), with
+        # the world's activity: a notice in each organisation for the isolation suites.
+        world.launch_notice = ProductLaunchNotice.objects.create(
+            organization=org,
+            product=world.product2,
+            account=world.account,
+            activity=world.activity,
+            informed_by=world.ae,
         )
 
 
