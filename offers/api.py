@@ -7,7 +7,7 @@ but may not act on, a 403; an operation its state does not allow, a 409."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,10 +31,11 @@ from config.api import (
     read_input,
 )
 from config.api_pagination import CursorPagination
+from config.errors import ApplicationError
 from offers import selectors, services
 from offers.filters import OfferFilter
 from offers.grading import reason_text
-from offers.models import ApprovalKind, Decision, Grade, Offer, OfferLine, OfferStatus
+from offers.models import ApprovalKind, Decision, Grade, Offer, OfferLine, OfferRevision, OfferStatus
 from tenancy.models import Membership
 from tenancy.permissions import IsTenantMember
 
@@ -115,6 +116,24 @@ class OfferRevisionOutput(serializers.Serializer):
     total = money()
 
 
+class LineChangeOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    description = serializers.CharField()
+    change = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    fields = serializers.SerializerMethodField(
+        method_name="changed_fields", help_text="Each changed field: its name, before and after."
+    )
+
+    def changed_fields(self, change) -> list[dict]:
+        return [{"field": name, "before": str(before), "after": str(after)} for name, before, after in change.fields]
+
+
+class OfferRevisionDetailOutput(OfferRevisionOutput):
+    lines = OfferLineOutput(source="shown_lines", many=True)
+    compared_with = serializers.IntegerField(allow_null=True, help_text="The revision the changes are from.")
+    changes = LineChangeOutput(many=True, help_text="What changed in the lines since `compared_with`.")
+
+
 class OfferOutput(OfferSummaryOutput):
     policy_version = serializers.IntegerField(allow_null=True, help_text="The risk policy version that graded it.")
     reasons = OfferReasonOutput(source="grade_reasons", many=True)
@@ -165,6 +184,27 @@ class OfferCreateInput(StrictSerializer):
     competitors = serializers.CharField(max_length=500, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     lines = OfferLineInput(many=True, required=False)
+
+
+class OfferLineUpdateInput(OfferLineInput):
+    """A line's change: only the fields sent change (a new product brings its list price and cost)."""
+
+    quantity = _number(OfferLine, "quantity", required=False, help_text="More than zero, up to three decimals.")
+
+
+class OfferUpdateInput(StrictSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    valid_until = serializers.DateField(required=False)
+    expected_close = serializers.DateField(required=False, allow_null=True)
+    technical_contact = TenantRow(
+        Membership,
+        required=False,
+        allow_null=True,
+        message=Offer._meta.get_field("technical_contact").error_messages["invalid"],
+    )
+    value_proposition = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    competitors = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
 class DecideInput(StrictSerializer):
@@ -250,6 +290,18 @@ class OfferDetailApi(APIView):
     def get(self, request, org_slug, offer_id):
         return _answer(request, offer_id)
 
+    @extend_schema(
+        operation_id="offers_update",
+        description="Change an editable offer's terms (only the fields sent change); it is graded again.",
+        request=OfferUpdateInput,
+        responses={200: OfferOutput, 409: STATE},
+    )
+    def patch(self, request, org_slug, offer_id):
+        offer = _offer(request, offer_id)
+        data = read_input(OfferUpdateInput, request)
+        services.offer_update(organization=request.organization, actor=request.membership, offer=offer, **data)
+        return _answer(request, offer.pk)
+
 
 class OfferLineListApi(APIView):
     permission_classes = [IsTenantMember]
@@ -266,6 +318,78 @@ class OfferLineListApi(APIView):
         data = read_input(OfferLineInput, request)
         services.offer_line_add(organization=request.organization, actor=request.membership, offer=offer, **data)
         return _answer(request, offer.pk, status.HTTP_201_CREATED)
+
+
+def _current_line(request, offer: Offer, line_id: int) -> OfferLine:
+    line = next((line for line in offer.current_lines if line.pk == line_id), None)
+    if line is None:
+        raise OfferLine.DoesNotExist
+    return line
+
+
+class OfferLineDetailApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        operation_id="offers_lines_update",
+        description="Change a line of the offer's current revision (only the fields sent change); the offer is "
+        "graded again. Answers with the offer.",
+        request=OfferLineUpdateInput,
+        responses={200: OfferOutput, 409: STATE},
+    )
+    def patch(self, request, org_slug, offer_id, offer_line_id):
+        offer = _offer(request, offer_id)
+        line = _current_line(request, offer, offer_line_id)
+        data = read_input(OfferLineUpdateInput, request)
+        services.offer_line_update(organization=request.organization, actor=request.membership, line=line, **data)
+        return _answer(request, offer.pk)
+
+    @extend_schema(
+        operation_id="offers_lines_remove",
+        description="Remove a line of the offer's current revision; the offer is graded again.",
+        responses={200: OfferOutput, 409: STATE},
+    )
+    def delete(self, request, org_slug, offer_id, offer_line_id):
+        offer = _offer(request, offer_id)
+        line = _current_line(request, offer, offer_line_id)
+        services.offer_line_remove(organization=request.organization, actor=request.membership, line=line)
+        return _answer(request, offer.pk)
+
+
+class OfferRevisionApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        operation_id="offers_revisions_retrieve",
+        description="One revision of an offer: its totals, its lines, and what changed in them since the revision "
+        "before it (or since `?compare=<number>`).",
+        parameters=[OpenApiParameter("compare", int, description="The revision to compare with.")],
+        responses=OfferRevisionDetailOutput,
+    )
+    def get(self, request, org_slug, offer_id, revision_number):
+        number = revision_number
+        offer = _offer(request, offer_id)
+        revision = next((r for r in offer.all_revisions if r.number == number), None)
+        if revision is None:
+            raise OfferRevision.DoesNotExist
+        numbers = [r.number for r in offer.all_revisions]
+        asked = request.query_params.get("compare", "")
+        if asked:
+            if not asked.isdigit() or int(asked) not in numbers:
+                raise ApplicationError(
+                    "No such revision to compare with.", {"compare": f"One of {', '.join(map(str, numbers))}."}
+                )
+            older = int(asked)
+        else:
+            older = number - 1 if number > 1 else None
+        revision.shown_lines = selectors.revision_lines(organization=request.organization, revision=revision)
+        revision.compared_with = older
+        revision.changes = (
+            selectors.revision_diff(organization=request.organization, offer=offer, older=older, newer=number)
+            if older is not None
+            else []
+        )
+        return Response(OfferRevisionDetailOutput(revision).data)
 
 
 def _operation(name: str, service, description: str):

@@ -6,6 +6,12 @@ urlpatterns = [
     path("offers/", api.OfferListApi.as_view(), name="api-offers"),
     path("offers/<int:offer_id>/", api.OfferDetailApi.as_view(), name="api-offer"),
     path("offers/<int:offer_id>/lines/", api.OfferLineListApi.as_view(), name="api-offer-lines"),
+    path("offers/<int:offer_id>/lines/<int:offer_line_id>/", api.OfferLineDetailApi.as_view(), name="api-offer-line"),
+    path(
+        "offers/<int:offer_id>/revisions/<int:revision_number>/",
+        api.OfferRevisionApi.as_view(),
+        name="api-offer-revision",
+    ),
     path("offers/<int:offer_id>/submit/", api.OfferSubmitApi.as_view(), name="api-offer-submit"),
     path("offers/<int:offer_id>/decide/", api.OfferDecideApi.as_view(), name="api-offer-decide"),
     path("offers/<int:offer_id>/send/", api.OfferSendApi.as_view(), name="api-offer-send"),

@@ -148,6 +148,15 @@ def approvals_queue(*, organization: Organization, membership: Membership) -> Qu
     )
 
 
+def revision_lines(*, organization: Organization, revision: OfferRevision) -> list[OfferLine]:
+    """A revision's lines in their order, with their products. One query."""
+    return list(
+        OfferLine.objects.filter(organization=organization, revision=revision)
+        .select_related("product")
+        .order_by("position")
+    )
+
+
 @dataclass(frozen=True)
 class LineChange:
     position: int

@@ -48,8 +48,11 @@ def test_every_operation_documents_its_refusals_in_the_one_error_shape():
     assert sorted(op for op, codes in answers.items() if "409" in codes) == [
         "DELETE /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/",
         "DELETE /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/lines/{line_id}/",
+        "DELETE /api/v1/o/{org_slug}/offers/{offer_id}/lines/{offer_line_id}/",
         "PATCH /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/",
         "PATCH /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/lines/{line_id}/",
+        "PATCH /api/v1/o/{org_slug}/offers/{offer_id}/",
+        "PATCH /api/v1/o/{org_slug}/offers/{offer_id}/lines/{offer_line_id}/",
         "POST /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/issue/",
         "POST /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/lines/",
         "POST /api/v1/o/{org_slug}/billing/payments/{payment_id}/allocate/",

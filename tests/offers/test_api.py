@@ -3,10 +3,13 @@ operations in the one error shape."""
 
 from __future__ import annotations
 
+from decimal import Decimal as D
+
 import pytest
 from django.utils import timezone
 
-from offers.models import Offer
+from offers import services
+from offers.models import Offer, OfferLine
 from tenancy.scope import tenant_scope
 from tests.factories import add_member, send_json, signed_in
 from tests.tenancy.isolation import snapshot
@@ -154,3 +157,82 @@ def test_an_offer_names_its_technical_colleague_in_the_accounts_currency(world):
     with tenant_scope(p.org):
         offer = Offer.objects.get(pk=response.json()["id"])
     assert (offer.currency, offer.technical_contact_id) == ("EUR", p.ae.pk)
+
+
+def test_a_line_is_changed_and_removed_through_the_api_and_the_offer_is_graded_again(world):
+    p = world.porta
+    browser = _signed_in(p.ae)
+    first, second = p.offer_lines
+    url = f"{API}/{p.offer.pk}/lines"
+    response = send_json(browser, "patch", f"{url}/{first.pk}/", {"discount_percent": "10"})
+    body = response.json()
+    assert (response.status_code, body["grade"], body["status"], body["reasons"]) == (200, "A", "approved", [])
+    assert [(line["id"], line["quantity"], line["discount_percent"], line["net"]) for line in body["lines"]] == [
+        (first.pk, "10.000", "10.00", "1080.00"),
+        (second.pk, "2.000", "0.00", "130.00"),
+    ]
+    response = send_json(browser, "delete", f"{url}/{second.pk}/")
+    assert (response.status_code, [line["id"] for line in response.json()["lines"]]) == (200, [first.pk])
+    assert response.json()["net_total"] == "1080.00"
+
+
+def test_a_line_change_refused_changes_nothing(world):
+    p, n = world.porta, world.nordwind
+    url = f"{API}/{p.offer.pk}/lines"
+    first = p.offer_lines[0]
+    status, body, unchanged = _refused(p.ae, "patch", f"{url}/{first.pk}/", {"discount_percent": "101"})
+    assert (status, body["error"]["fields"], unchanged) == (
+        400,
+        {"discount_percent": "A discount is a percentage from 0 to 100."},
+        True,
+    )
+    assert _refused(p.ae, "patch", f"{url}/{n.offer_lines[0].pk}/", {"quantity": "1"})[::2] == (404, True)
+    assert _refused(p.finance, "delete", f"{url}/{first.pk}/")[::2] == (403, True)
+    won_line = p.order_lines[0]  # not an offer line: nothing there
+    assert _refused(p.ae, "delete", f"{url}/{won_line.pk + 10_000}/")[::2] == (404, True)
+
+
+def test_an_offers_terms_change_through_the_api(world):
+    p = world.porta
+    browser = _signed_in(p.ae)
+    response = send_json(browser, "patch", f"{API}/{p.offer.pk}/", {"title": "Sensors, phase 2", "notes": "Call"})
+    assert (response.status_code, response.json()["title"], response.json()["notes"]) == (
+        200,
+        "Sensors, phase 2",
+        "Call",
+    )
+    status, body, unchanged = _refused(p.ae, "patch", f"{API}/{p.offer.pk}/", {"valid_until": "2020-01-01"})
+    assert (status, body["error"]["fields"], unchanged) == (
+        400,
+        {"valid_until": "An offer is valid until today or later."},
+        True,
+    )
+
+
+def test_a_revision_says_its_lines_and_what_changed_since_the_one_before(world):
+    p = world.porta
+    with tenant_scope(p.org):
+        services.offer_send(organization=p.org, actor=p.ae, offer=p.offer)
+        services.offer_revise(organization=p.org, actor=p.ae, offer=p.offer)
+        line = OfferLine.objects.get(revision__offer=p.offer, revision__number=2, position=1)
+        services.offer_line_update(organization=p.org, actor=p.ae, line=line, discount_percent=D("15"))
+    browser = _signed_in(p.ae)
+    response = browser.get(f"{API}/{p.offer.pk}/revisions/2/")
+    body = response.json()
+    assert (response.status_code, body["number"], body["compared_with"], len(body["lines"])) == (200, 2, 1, 2)
+    assert body["changes"] == [
+        {
+            "position": 1,
+            "description": "Sensor kit",
+            "change": "changed",
+            "fields": [
+                {"field": "discount_percent", "before": "20.00", "after": "15.00"},
+                {"field": "net", "before": "960.00", "after": "1020.00"},
+            ],
+        }
+    ]
+    first = browser.get(f"{API}/{p.offer.pk}/revisions/1/").json()
+    assert (first["compared_with"], first["changes"], first["lines"][0]["discount_percent"]) == (None, [], "20.00")
+    assert browser.get(f"{API}/{p.offer.pk}/revisions/3/").status_code == 404
+    wrong = browser.get(f"{API}/{p.offer.pk}/revisions/2/?compare=9")
+    assert (wrong.status_code, wrong.json()["error"]["fields"]) == (400, {"compare": "One of 1, 2."})

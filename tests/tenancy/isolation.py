@@ -39,6 +39,7 @@ ID_SOURCES = {
     "batch_id": lambda org: org.statement_batch.pk,
     "offer_id": lambda org: org.offer.pk,
     "offer_line_id": lambda org: org.offer_lines[0].pk,
+    "revision_number": lambda org: 1,  # a number within the offer, found through the offer's id
     "order_id": lambda org: org.order.pk,
     "order_line_id": lambda org: org.order_lines[0].pk,
     "delivery_id": lambda org: org.delivery.pk,
