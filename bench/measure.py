@@ -88,6 +88,73 @@ def measure_page(
     }
 
 
+def _replay_rolled_back(queries: list[dict], organization_id: int) -> float:
+    """Time a write request's raw SQL once, in a transaction rolled back (the rows stay as the
+    request left them, so the next request does the same work)."""
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        started = time.perf_counter()
+        with transaction.atomic():
+            raw.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
+            for query in queries:
+                raw.execute(query["sql_raw"], query["params"])
+                if raw.description is not None:
+                    raw.fetchall()
+            took = (time.perf_counter() - started) * 1000
+            transaction.set_rollback(True)
+        return took
+
+
+def measure_post(
+    *,
+    name: str,
+    size: str,
+    client: Client,
+    url: str,
+    payloads: list[dict],
+    organization_id: int,
+    headers: dict | None = None,
+    expect: int = 200,
+    requests: int = 200,
+    warmup: int = 10,
+    after=None,
+) -> dict:
+    """A write (an htmx form post): `requests` POSTs cycling through `payloads` (so each one
+    changes something), server time per request, the queries of one, and their SQL floor
+    replayed in a transaction rolled back. `after()`, untimed, undoes what a request added
+    (a line added is removed) when cycling payloads cannot."""
+    headers = headers or {}
+    after = after or (lambda: None)
+    for n in range(warmup):
+        response = client.post(url, payloads[n % len(payloads)], headers=headers)
+        assert response.status_code == expect, (url, response.status_code, response.content[:500])
+        after()
+    with _RawCapture(connection) as captured:
+        client.post(url, payloads[warmup % len(payloads)], headers=headers)
+    after()
+    queries = [q for q in captured.raw if "set_config" not in q["sql_raw"]]
+    timings, floors = [], []
+    for n in range(requests):
+        started = time.perf_counter()
+        client.post(url, payloads[(warmup + 1 + n) % len(payloads)], headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+        after()
+        floors.append(_replay_rolled_back(queries, organization_id))
+    floor = statistics.median(floors)
+    p50 = statistics.median(timings)
+    return {
+        "page": name,
+        "size": size,
+        "method": "POST",
+        "requests": requests,
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "queries": len(captured.raw),
+        "sql_floor_ms": round(floor, 2),
+        "ratio": round(p50 / floor, 2) if floor else None,
+    }
+
+
 PAGE_GOAL_MS = 60.0  # p95 of server time at the large tenant
 PAGE_GROWTH = 3.0  # the large tenant's p95 at most this many times the small tenant's
 BATCH_GOAL_RATIO = 1.5  # batch work at most this many times its set-based SQL floor
