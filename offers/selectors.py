@@ -16,7 +16,15 @@ from tenancy.models import Membership, Organization
 
 
 def _current_revision(column: str) -> Subquery:
-    return Subquery(OfferRevision.objects.filter(offer=OuterRef("pk"), number=OuterRef("revision")).values(column)[:1])
+    """`column` of the offer's current revision. `.order_by()`: OfferRevision is ordered by its
+    offer, and a subquery that keeps the ordering joins the offer back and sorts by its
+    `created_at` for each row (the pipeline's stage totals at 8,000 open offers: 64 ms; 46 ms
+    without). A subquery, not a join: PostgreSQL evaluates it only for the rows a page shows,
+    and for the totals probes the revision's index once per open offer, where a join of the
+    same offers (a FilteredRelation) was planned as a hash join over every revision (150 ms)."""
+    return Subquery(
+        OfferRevision.objects.filter(offer=OuterRef("pk"), number=OuterRef("revision")).order_by().values(column)[:1]
+    )
 
 
 def offer_list(*, organization: Organization, membership: Membership) -> QuerySet[Offer]:
