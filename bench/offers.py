@@ -28,9 +28,10 @@ catalogue and its ledger, so that grading an offer reads a real ledger.
   was planned by three days ago (one in twenty only half), received by the client three days
   later (one in twenty-five only half). No invoice links: billing's invoices stay as
   bench/billing.py made them.
-- The offer editor's worst case: offer number 1 of the series order (`EDITOR`), on the busiest
-  account (10,000 ledger lines), owned by its account executive, in negotiation at revision 4,
-  with 50 lines in each revision and three rounds of approvals.
+- The offer editor's worst case: two offers in negotiation at revision 4 with 50 lines in each
+  revision and three rounds of approvals, owned by their account's executive: one on an
+  ordinary account (the editor's worst case in lines), one on the busiest account (10,000
+  ledger lines: grading's worst case too).
 
 Written set-based like bench/billing.py: in one transaction inside the tenant scope, one
 INSERT … SELECT over generate_series per table, ids drawn from the tables' sequences first, every
@@ -53,6 +54,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from accounts.models import Account
 from bench.billing import DAYS, SLUG, _h, _sql, generate_billing
 from bench.generate import TZ, analyze
 from billing.models import RiskPolicy
@@ -65,6 +67,8 @@ from tenancy.scope import tenant_scope
 OFFERS = 50_000
 EDITOR_LINES = 50
 EDITOR_REVISIONS = 4
+# The ordinary account's editor offer: one whose stage is "negotiation" already (92 × 61 mod 100 = 12).
+ORDINARY_EDITOR = 92
 # The stage of offer i is STAGES[i × 61 mod 100]: each share exact (61 is prime to 100).
 STAGE_SQL = """CASE
     WHEN s < 4 THEN 'draft' WHEN s < 6 THEN 'submitted' WHEN s < 7 THEN 'approved' WHEN s < 8 THEN 'rejected'
@@ -82,7 +86,9 @@ class OffersTenant:
     editor_offer_id: int
     editor_owner_email: str
     editor_line_ids: tuple[int, ...]
-    typical_offer_id: int  # an open offer on an ordinary account, for grading
+    busiest_offer_id: int  # the same on the busiest account
+    busiest_owner_email: str
+    busiest_line_ids: tuple[int, ...]
     lead_email: str  # a sales lead with offers waiting for them
 
 
@@ -127,8 +133,12 @@ def build_offers(organization: Organization, busiest_account_id: int) -> dict[st
             FROM accounts_account a WHERE a.organization_id = %(org)s AND a.currency = 'EUR'""",
             p,
         )
-        cursor.execute("SELECT count(*), max(n) FILTER (WHERE id = %(busiest)s) FROM bo_account", p)
-        n_accounts, busiest_n = cursor.fetchone()
+        cursor.execute(
+            """SELECT count(*), max(n) FILTER (WHERE id = %(busiest)s), min(n) FILTER (WHERE NOT risky)
+            FROM bo_account""",
+            p,
+        )
+        n_accounts, busiest_n, ordinary_n = cursor.fetchone()
         _sql(
             cursor,
             """CREATE TEMP TABLE bo_product ON COMMIT DROP AS
@@ -150,7 +160,8 @@ def build_offers(organization: Organization, busiest_account_id: int) -> dict[st
         general_rate_id, general_pct = cursor.fetchone()
         p |= {"general_rate": general_rate_id, "general_pct": general_pct}
         # The offers: stage, account, dates, revisions (r), lines per revision (l), generous (a
-        # line over the policy's discount), in drafting order; offer 1 is the editor's.
+        # line over the policy's discount), in drafting order; offers 1 and
+        # ORDINARY_EDITOR are the editor's.
         _sql(
             cursor,
             f"""CREATE TEMP TABLE bo_stage ON COMMIT DROP AS
@@ -163,15 +174,16 @@ def build_offers(organization: Organization, busiest_account_id: int) -> dict[st
             WITH shaped AS (
                 SELECT st.i, st.status,
                        st.status IN ('draft', 'submitted', 'approved', 'rejected', 'sent', 'negotiation') AS is_open,
-                       CASE WHEN st.i = 1 THEN {busiest_n} ELSE 1 + {h("st.i", 2, n_accounts)} END AS account_n,
-                       CASE WHEN st.i = 1 THEN {EDITOR_REVISIONS}
+                       CASE WHEN st.i = 1 THEN {busiest_n} WHEN st.i = {ORDINARY_EDITOR} THEN {ordinary_n}
+                            ELSE 1 + {h("st.i", 2, n_accounts)} END AS account_n,
+                       CASE WHEN st.i IN (1, {ORDINARY_EDITOR}) THEN {EDITOR_REVISIONS}
                             WHEN st.status IN ('draft', 'submitted', 'approved', 'rejected', 'sent') THEN 1
                             ELSE 2 + {h("st.i", 4, 6)} END AS r,
-                       CASE WHEN st.i = 1 THEN {EDITOR_LINES} ELSE 1 + {h("st.i", 5, 7)} END AS l,
+                       CASE WHEN st.i IN (1, {ORDINARY_EDITOR}) THEN {EDITOR_LINES} ELSE 1 + {h("st.i", 5, 7)} END AS l,
                        st.status IN ('submitted', 'rejected') OR {h("st.i", 6, 10)} < 3 AS generous
                 FROM bo_stage st
             ), dated AS (
-                SELECT s.*, CASE WHEN s.i = 1 THEN %(today)s::date - 9
+                SELECT s.*, CASE WHEN s.i IN (1, {ORDINARY_EDITOR}) THEN %(today)s::date - 9
                                  WHEN s.is_open THEN %(today)s::date - {h("s.i", 3, 28)}::int
                                  ELSE %(today)s::date - 35 - {h("s.i", 3, DAYS - 35)}::int END AS created_on
                 FROM shaped s
@@ -519,12 +531,9 @@ def verify(organization: Organization, sample: int = 300) -> dict[str, int]:
     }
 
 
-def tenant_facts(organization: Organization, busiest_account_id: int) -> OffersTenant:
-    """What the measurements need: the editor's offer (the busiest account's offer with 50
-    lines), its owner and its lines; an ordinary open offer; the first sales lead with offers
-    waiting for them."""
-    editor = (
-        Offer.objects.filter(organization=organization, account_id=busiest_account_id, status="negotiation")
+def _editor_offer(organization: Organization, accounts) -> tuple[int, str, tuple[int, ...]]:
+    offer = (
+        Offer.objects.filter(organization=organization, account_id__in=accounts, status="negotiation")
         .annotate(lines=Count("revisions__lines", filter=Q(revisions__number=F("revision"))))
         .filter(lines=EDITOR_LINES)
         .select_related("owner__user")
@@ -532,23 +541,28 @@ def tenant_facts(organization: Organization, busiest_account_id: int) -> OffersT
         .first()
     )
     line_ids = tuple(
-        OfferLine.objects.filter(organization=organization, revision__offer=editor, revision__number=editor.revision)
+        OfferLine.objects.filter(organization=organization, revision__offer=offer, revision__number=offer.revision)
         .order_by("position")
         .values_list("pk", flat=True)
     )
-    typical = (
-        Offer.objects.filter(organization=organization, status="draft")
-        .exclude(account_id=busiest_account_id)
-        .order_by("created_at", "id")
-        .first()
-    )
+    return offer.pk, offer.owner.user.email, line_ids
+
+
+def tenant_facts(organization: Organization, busiest_account_id: int) -> OffersTenant:
+    """What the measurements need: the two editor's offers with 50 lines (an ordinary account's,
+    the busiest account's), their owners and lines; the first sales lead, who has offers waiting."""
+    others = Account.objects.filter(organization=organization).exclude(pk=busiest_account_id).values("pk")
+    ordinary = _editor_offer(organization, others)
+    busiest = _editor_offer(organization, [busiest_account_id])
     return OffersTenant(
         organization=organization,
         finance_email=f"admin@{SLUG}.bench",
-        editor_offer_id=editor.pk,
-        editor_owner_email=editor.owner.user.email,
-        editor_line_ids=line_ids,
-        typical_offer_id=typical.pk,
+        editor_offer_id=ordinary[0],
+        editor_owner_email=ordinary[1],
+        editor_line_ids=ordinary[2],
+        busiest_offer_id=busiest[0],
+        busiest_owner_email=busiest[1],
+        busiest_line_ids=busiest[2],
         lead_email=f"lead0@{SLUG}.bench",
     )
 

@@ -113,35 +113,44 @@ def measure_pipeline(tenant: OffersTenant, requests: int) -> None:
             )
 
 
-def measure_editor(tenant: OffersTenant, requests: int) -> None:
-    client = _client(tenant.editor_owner_email)
-    line = _page("offer_editor_50_lines", client, f"{BASE}/{tenant.editor_offer_id}/", tenant, requests, PAGE_GOAL_MS)
-    if line is not None:
-        line_small = _page(
-            "offer_editor_typical",
-            _client(_owner_email(tenant, tenant.typical_offer_id)),
-            f"{BASE}/{tenant.typical_offer_id}/",
-            tenant,
-            requests,
-            PAGE_GOAL_MS,
-        )
-        if line_small is not None:
-            print_line(
-                {
-                    "page": "offer_editor",
-                    "goal": "summary",
-                    "queries_typical_vs_50_lines": [line_small["queries"], line["queries"]],
-                    "same_queries": line_small["queries"] == line["queries"],
-                }
-            )
+def _few_lines_offer(tenant: OffersTenant) -> tuple[int, str]:
+    """An offer in negotiation with revisions like the editor's, and two lines."""
+    from django.db.models import Count, F, Q
 
-
-def _owner_email(tenant: OffersTenant, offer_id: int) -> str:
     with transaction.atomic(), tenant_scope(tenant.organization):
-        return (
-            Offer.objects.select_related("owner__user")
-            .get(organization=tenant.organization, pk=offer_id)
-            .owner.user.email
+        offer = (
+            Offer.objects.filter(organization=tenant.organization, status="negotiation", revision__gte=2)
+            .exclude(pk__in=(tenant.editor_offer_id, tenant.busiest_offer_id))
+            .annotate(lines=Count("revisions__lines", filter=Q(revisions__number=F("revision"))))
+            .filter(lines=2)
+            .select_related("owner__user")
+            .order_by("created_at", "id")
+            .first()
+        )
+        return offer.pk, offer.owner.user.email
+
+
+def measure_editor(tenant: OffersTenant, requests: int) -> None:
+    few_id, few_owner = _few_lines_offer(tenant)
+    measured = [
+        _page(name, _client(email), f"{BASE}/{offer_id}/", tenant, requests, PAGE_GOAL_MS)
+        for name, offer_id, email in (
+            ("offer_editor_2_lines", few_id, few_owner),
+            ("offer_editor_50_lines", tenant.editor_offer_id, tenant.editor_owner_email),
+            ("offer_editor_50_lines_busiest_account", tenant.busiest_offer_id, tenant.busiest_owner_email),
+        )
+    ]
+    if all(measured):
+        print_line(
+            {
+                "page": "offer_editor",
+                "goal": "summary",
+                "p95_ms": max(m["p95_ms"] for m in measured),
+                "queries": [m["queries"] for m in measured],
+                "fixed_queries": len({m["queries"] for m in measured}) == 1,
+                "within_goal": max(m["p95_ms"] for m in measured) <= PAGE_GOAL_MS
+                and len({m["queries"] for m in measured}) == 1,
+            }
         )
 
 
@@ -153,15 +162,21 @@ def measure_approvals(tenant: OffersTenant, requests: int) -> None:
 # --- A line change, answered to htmx ------------------------------------------------------------------
 
 
-def _editor_line(tenant: OffersTenant, position: int) -> OfferLine:
-    with transaction.atomic(), tenant_scope(tenant.organization):
-        return OfferLine.objects.get(organization=tenant.organization, pk=tenant.editor_line_ids[position - 1])
-
-
 def measure_line_change(tenant: OffersTenant, requests: int) -> None:
-    client = _client(tenant.editor_owner_email)
-    line = _editor_line(tenant, 25)
-    url = f"{BASE}/{tenant.editor_offer_id}/lines/{line.pk}/"
+    for name, offer_id, email, line_ids in (
+        ("", tenant.editor_offer_id, tenant.editor_owner_email, tenant.editor_line_ids),
+        ("_busiest_account", tenant.busiest_offer_id, tenant.busiest_owner_email, tenant.busiest_line_ids),
+    ):
+        _line_change(tenant, name, offer_id, email, line_ids, requests)
+
+
+def _line_change(
+    tenant: OffersTenant, suffix: str, offer_id: int, email: str, line_ids: tuple[int, ...], requests: int
+) -> None:
+    client = _client(email)
+    with transaction.atomic(), tenant_scope(tenant.organization):
+        line = OfferLine.objects.get(organization=tenant.organization, pk=line_ids[24])
+    url = f"{BASE}/{offer_id}/lines/{line.pk}/"
     htmx = {"HX-Request": "true"}
     if _route(url) == "offer_line_update":
         fields = {
@@ -173,7 +188,7 @@ def measure_line_change(tenant: OffersTenant, requests: int) -> None:
         }
         payloads = [fields | {"quantity": line.quantity + step} for step in (1, 0)]
         result = measure_post(
-            name="offer_line_update_htmx",
+            name=f"offer_line_update_htmx{suffix}",
             size=SIZE,
             client=client,
             url=url,
@@ -184,7 +199,7 @@ def measure_line_change(tenant: OffersTenant, requests: int) -> None:
         )
     else:
         # Not there yet: a line added (and removed again, untimed, to keep the offer at 50 lines).
-        url = f"{BASE}/{tenant.editor_offer_id}/lines/"
+        url = f"{BASE}/{offer_id}/lines/"
         payloads = [
             {
                 "add-product": line.product_id or "",
@@ -196,7 +211,7 @@ def measure_line_change(tenant: OffersTenant, requests: int) -> None:
             for quantity in (2, 3)
         ]
         result = measure_post(
-            name="offer_line_add",
+            name=f"offer_line_add{suffix}",
             size=SIZE,
             client=client,
             url=url,
@@ -205,7 +220,7 @@ def measure_line_change(tenant: OffersTenant, requests: int) -> None:
             expect=302,
             organization_id=tenant.organization.pk,
             requests=requests,
-            after=lambda: _remove_added_lines(tenant),
+            after=lambda: _remove_added_lines(tenant, offer_id, email),
         )
         result["note"] = "offer_line_update is not routed yet: a line added by POST (answered by a redirect)"
     result["limit_ms"] = LINE_CHANGE_GOAL_MS
@@ -213,11 +228,11 @@ def measure_line_change(tenant: OffersTenant, requests: int) -> None:
     print_line(result)
 
 
-def _remove_added_lines(tenant: OffersTenant) -> None:
+def _remove_added_lines(tenant: OffersTenant, offer_id: int, email: str) -> None:
     organization = tenant.organization
     with transaction.atomic(), tenant_scope(organization):
-        owner = Membership.objects.get(organization=organization, user__email=tenant.editor_owner_email)
-        offer = Offer.objects.get(organization=organization, pk=tenant.editor_offer_id)
+        owner = Membership.objects.get(organization=organization, user__email=email)
+        offer = Offer.objects.get(organization=organization, pk=offer_id)
         for line in OfferLine.objects.filter(
             organization=organization, revision__offer=offer, revision__number=offer.revision, position__gt=EDITOR_LINES
         ):
@@ -235,8 +250,8 @@ def measure_grading(tenant: OffersTenant, runs: int = 20) -> None:
 
     organization = tenant.organization
     for name, offer_id in (
-        ("grading_typical_account", tenant.typical_offer_id),
-        ("grading_busiest_account", tenant.editor_offer_id),
+        ("grading_ordinary_account", tenant.editor_offer_id),
+        ("grading_busiest_account", tenant.busiest_offer_id),
     ):
         with transaction.atomic(), tenant_scope(organization):
             offer = Offer.objects.select_related("account").get(organization=organization, pk=offer_id)
@@ -253,7 +268,9 @@ def measure_grading(tenant: OffersTenant, runs: int = 20) -> None:
             )
             line["grade"] = graded.grade
             line["reasons"] = [r["rule"] for r in graded.reasons]
-            line["within_goal"] = line["exposure_queries"] == 1 and line["within_goal"]
+            # The goal: the exposure in one set-based statement, the same queries whatever the
+            # account owes (the time is reported against its SQL floor, not held to a ratio).
+            line["within_goal"] = line["exposure_queries"] == 1
             print_line(line)
 
 
@@ -270,7 +287,8 @@ def main(argv: list[str]) -> None:
             "tenant": SLUG,
             "editor_offer_id": tenant.editor_offer_id,
             "editor_owner": tenant.editor_owner_email,
-            "typical_offer_id": tenant.typical_offer_id,
+            "busiest_offer_id": tenant.busiest_offer_id,
+            "busiest_owner": tenant.busiest_owner_email,
         }
     )
     wanted = set(args.only or ("pipeline", "editor", "approvals", "line", "grading"))
