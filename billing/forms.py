@@ -34,7 +34,7 @@ def _model_messages(model, name: str) -> dict:
     return {key: messages[key] for key in NUMBER_MESSAGES if key in messages}
 
 
-def _amount(model, name: str, *, field_class: type[AmountField] = AmountField, **kwargs) -> AmountField:
+def amount_field(model, name: str, *, field_class: type[AmountField] = AmountField, **kwargs) -> AmountField:
     field = model._meta.get_field(name)
     return field_class(
         label=kwargs.pop("label", field.verbose_name.capitalize()),
@@ -55,7 +55,7 @@ class QuantityField(AmountField):
         return super().prepare_value(value)
 
 
-def _date(label, **kwargs) -> forms.DateField:
+def date_field(label, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -74,9 +74,9 @@ class InvoiceHeaderForm(forms.Form):
     """What a draft says besides its lines: dates, notes and, in a currency other than the
     organisation's, its rate."""
 
-    issue_date = _date(_("Issue date"), help_text=_("Left empty: the day it is issued."))
-    due_date = _date(_("Due date"), help_text=_("Left empty: the issue date plus the account's payment terms."))
-    rate_to_base = _amount(Invoice, "rate_to_base", label=_("Rate to the base currency"))
+    issue_date = date_field(_("Issue date"), help_text=_("Left empty: the day it is issued."))
+    due_date = date_field(_("Due date"), help_text=_("Left empty: the issue date plus the account's payment terms."))
+    rate_to_base = amount_field(Invoice, "rate_to_base", label=_("Rate to the base currency"))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, organization: Organization, currency: str | None = None, **kwargs):
@@ -120,9 +120,9 @@ class LineForm(forms.Form):
         error_messages={"invalid_choice": InvoiceLine._meta.get_field("product").error_messages["invalid"]},
     )
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
-    quantity = _amount(InvoiceLine, "quantity", field_class=QuantityField, label=_("Quantity"))
-    unit_price = _amount(InvoiceLine, "unit_price", label=_("Unit price"))
-    discount_percent = _amount(InvoiceLine, "discount_percent", label=_("Discount %"))
+    quantity = amount_field(InvoiceLine, "quantity", field_class=QuantityField, label=_("Quantity"))
+    unit_price = amount_field(InvoiceLine, "unit_price", label=_("Unit price"))
+    discount_percent = amount_field(InvoiceLine, "discount_percent", label=_("Discount %"))
     tax_rate = forms.ModelChoiceField(
         label=_("Tax"),
         queryset=None,
@@ -304,14 +304,14 @@ class CreditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Printed on the credit note."),
     )
-    issue_date = _date(_("Date"), initial=timezone.localdate)
+    issue_date = date_field(_("Date"), initial=timezone.localdate)
 
     def __init__(self, *args, lines: list[InvoiceLine], **kwargs):
         """`lines`: the invoice's lines with `left_to_credit` (billing.selectors.invoice_lines)."""
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
-            self.fields[f"line_{line.pk}"] = _amount(CreditNoteLine, "quantity", label=line.description)
+            self.fields[f"line_{line.pk}"] = amount_field(CreditNoteLine, "quantity", label=line.description)
             self.fields[f"line_{line.pk}"].widget.attrs["placeholder"] = "0"
 
     def line_fields(self):

@@ -6,6 +6,7 @@ but may not act on, a 403; an operation its state does not allow, a 409."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -162,6 +163,26 @@ class DecideInput(StrictSerializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="Required to reject.")
 
 
+# The languages an offer's PDF is written in (named in the schema as DocumentLanguageEnum).
+DOCUMENT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+class SendInput(StrictSerializer):
+    mail_to = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Mail the offer's PDF to this address; left out, the offer is only marked as sent.",
+    )
+    language = serializers.ChoiceField(
+        choices=DOCUMENT_LANGUAGES,
+        required=False,
+        allow_blank=True,
+        help_text="The PDF's language; by default the client contact's.",
+    )
+    message = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
 class LoseInput(StrictSerializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
     lost_to = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -258,7 +279,6 @@ def _operation(name: str, service, description: str):
 OfferSubmitApi = _operation(
     "submit", services.offer_submit, "Submit for approval; an offer within every rule (grade A) is approved at once."
 )
-OfferSendApi = _operation("send", services.offer_send, "Mark an approved offer as sent to the client.")
 OfferReviseApi = _operation(
     "revise", services.offer_revise, "The client answered: a new revision to negotiate, the previous one kept."
 )
@@ -280,6 +300,23 @@ class OfferDecideApi(APIView):
         offer = _offer(request, offer_id)
         data = read_input(DecideInput, request)
         services.offer_decide(organization=request.organization, actor=request.membership, offer=offer, **data)
+        return _answer(request, offer.pk)
+
+
+class OfferSendApi(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        operation_id="offers_send",
+        description="Send an approved offer to the client: mailed (the PDF of its current revision, in the client "
+        "contact's language unless another is given) or, with no address, marked as sent.",
+        request=SendInput,
+        responses={200: OfferOutput, 409: STATE},
+    )
+    def post(self, request, org_slug, offer_id):
+        offer = _offer(request, offer_id)
+        data = read_input(SendInput, request)
+        services.offer_send(organization=request.organization, actor=request.membership, offer=offer, **data)
         return _answer(request, offer.pk)
 
 

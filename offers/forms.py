@@ -3,11 +3,14 @@ takes; the rules are the models' and the services'."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from billing.forms import QuantityField, _amount, _date
+from billing.forms import QuantityField, amount_field, date_field
 from catalog.models import Product, ProductStatus
 from offers.models import Decision, Offer, OfferLine
 from tenancy.models import Organization
@@ -22,8 +25,10 @@ class OfferForm(forms.Form):
         error_messages={"invalid_choice": Offer._meta.get_field("account").error_messages["invalid"]},
     )
     title = forms.CharField(label=_("Title"), max_length=200)
-    valid_until = _date(_("Valid until"), help_text=_("Left empty: the organisation's days of validity from today."))
-    expected_close = _date(_("Expected close"))
+    valid_until = date_field(
+        _("Valid until"), help_text=_("Left empty: the organisation's days of validity from today.")
+    )
+    expected_close = date_field(_("Expected close"))
     value_proposition = forms.CharField(
         label=_("Value proposition"),
         required=False,
@@ -51,9 +56,9 @@ class OfferLineForm(forms.Form):
         error_messages={"invalid_choice": OfferLine._meta.get_field("product").error_messages["invalid"]},
     )
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
-    quantity = _amount(OfferLine, "quantity", field_class=QuantityField, label=_("Quantity"))
-    unit_price = _amount(OfferLine, "unit_price", label=_("Unit price"))
-    discount_percent = _amount(OfferLine, "discount_percent", label=_("Discount %"))
+    quantity = amount_field(OfferLine, "quantity", field_class=QuantityField, label=_("Quantity"))
+    unit_price = amount_field(OfferLine, "unit_price", label=_("Unit price"))
+    discount_percent = amount_field(OfferLine, "discount_percent", label=_("Discount %"))
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0, max_value=3650)
 
     def __init__(self, *args, organization: Organization, **kwargs):
@@ -81,6 +86,32 @@ class OfferLineForm(forms.Form):
         return line
 
 
+class OfferLineChangeForm(forms.Form):
+    """A line changed where it stands on the offer's page (prefixed by its id): its quantity,
+    unit price, discount and lead time. A discount or lead time left empty is none."""
+
+    quantity = amount_field(OfferLine, "quantity", field_class=QuantityField, label=_("Quantity"))
+    unit_price = amount_field(OfferLine, "unit_price", label=_("Unit price"))
+    discount_percent = amount_field(OfferLine, "discount_percent", label=_("Discount %"))
+    lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0, max_value=3650)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("quantity", "unit_price"):
+            self.fields[name].required = True
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control-sm text-end"
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "quantity": data["quantity"],
+            "unit_price": data["unit_price"],
+            "discount_percent": data["discount_percent"] or Decimal(0),
+            "lead_time_days": data["lead_time_days"] or 0,
+        }
+
+
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
     comment = forms.CharField(
@@ -88,6 +119,21 @@ class DecideForm(forms.Form):
     )
     kind = forms.CharField(widget=forms.HiddenInput)
     grade_seen = forms.CharField(widget=forms.HiddenInput, max_length=1)
+
+
+class SendForm(forms.Form):
+    """Mail the offer: to whom (the client's contact by default), in which language, with a
+    message. Left without an address, the offer is only marked as sent."""
+
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    language = forms.ChoiceField(label=_("Language of the offer"), choices=settings.LANGUAGES, required=False)
+    message = forms.CharField(
+        label=_("Message"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, mailing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = mailing
 
 
 class LoseForm(forms.Form):

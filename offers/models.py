@@ -472,6 +472,32 @@ class OfferApproval(OfOneOrganization, TenantOwned):
         return f"{self.offer_id} {self.kind} {self.decision}"
 
 
+class OfferSending(OfOneOrganization, TenantOwned):
+    """An offer mailed to the client: the revision sent, to whom, in their language, the PDF
+    attached. The row is written when the offer is sent and `sent_at` once the mail is out, in
+    one transaction: a task delivered twice sends the mail once."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="sendings")
+    revision = models.PositiveSmallIntegerField()
+    recipient_name = TrimmedCharField(_("recipient"), max_length=150, blank=True)
+    recipient_email = models.EmailField(
+        _("email"), max_length=254, error_messages={"invalid": _("Enter a valid email address.")}
+    )
+    language = models.CharField(_("language"), max_length=8)
+    message = TrimmedTextField(_("message"), max_length=4000, blank=True)
+    requested_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("offer sending")
+        verbose_name_plural = _("offer sendings")
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} r{self.revision} → {self.recipient_email}"
+
+
 # --- Orders and deliveries --------------------------------------------------------------------
 
 

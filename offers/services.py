@@ -17,10 +17,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import connections, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -39,6 +42,7 @@ from offers.models import (
     OfferApproval,
     OfferLine,
     OfferRevision,
+    OfferSending,
     OfferSeries,
     OfferSettings,
     OfferStatus,
@@ -570,15 +574,96 @@ def offer_decide(
 
 
 @transaction.atomic
-def offer_send(*, organization: Organization, actor: Membership, offer: Offer) -> Offer:
-    """Mark an approved offer as sent to the client."""
+def offer_send(
+    *,
+    organization: Organization,
+    actor: Membership,
+    offer: Offer,
+    mail_to: str = "",
+    language: str = "",
+    message: str = "",
+) -> Offer:
+    """Send an approved offer to the client. With `mail_to` it is mailed, once this commits, as
+    the PDF of its current revision in `language` (by default the client contact's), with the
+    person's `message`; without, it is marked as sent (it went another way)."""
     offer = _locked(organization, offer)
     _require(permissions.can_work_offer(actor, offer), actor, offer.account, _("Only the offer's owner sends it."))
     if offer.status == OfferStatus.SUBMITTED:
         raise _state(_("This offer waits for approval: it cannot be sent yet."))
     if offer.status != OfferStatus.APPROVED:
         raise _state(_("Only an approved offer is sent."))
-    return _transition(organization, actor, offer, "offer.send", OfferStatus.SENT, sent_at=timezone.now())
+    sending = None
+    if mail_to:
+        from offers.documents import offer_reader
+
+        reader = offer_reader(organization=organization, offer=offer)
+        if language and language not in {code for code, _name in settings.LANGUAGES}:
+            raise ValidationError({"language": _("Choose a language from the list.")})
+        sending = OfferSending(
+            organization=organization,
+            offer=offer,
+            revision=offer.revision,
+            recipient_name=reader.name if reader.email.lower() == mail_to.strip().lower() else "",
+            recipient_email=mail_to.strip(),
+            language=language or reader.language,
+            message=message,
+            requested_by=actor,
+        )
+        sending.full_clean()
+        sending.save()
+    offer = _transition(organization, actor, offer, "offer.send", OfferStatus.SENT, sent_at=timezone.now())
+    if sending is not None:
+        audit_record(
+            organization=organization,
+            actor=actor.user,
+            action="offer.mail",
+            obj=offer,
+            changes={"sent_to": [None, sending.recipient_email], "language": [None, sending.language]},
+        )
+        from offers.tasks import offer_sending_deliver
+
+        sending_id = sending.pk
+        transaction.on_commit(
+            lambda: offer_sending_deliver.delay(organization_id=organization.pk, sending_id=sending_id)
+        )
+    return offer
+
+
+def offer_sending_deliver(*, organization: Organization, sending_id: int) -> bool:
+    """Mail a recorded sending, once: its row locked, the mail sent, `sent_at` set, in one
+    transaction (the caller's tenant scope). False when it was mailed already (a second
+    delivery of the task)."""
+    from offers.documents import offer_pdf
+
+    with transaction.atomic():
+        sending = (
+            OfferSending.objects.select_for_update(of=("self",))
+            .select_related("offer__account__client", "offer__owner__user")
+            .filter(organization=organization, pk=sending_id, sent_at__isnull=True)
+            .first()
+        )
+        if sending is None:
+            return False
+        offer = sending.offer
+        offer.revision = sending.revision  # the revision that was sent, even if another is open now
+        offer.current = OfferRevision.objects.get(organization=organization, offer=offer, number=sending.revision)
+        offer.current_lines = list(
+            OfferLine.objects.filter(organization=organization, revision=offer.current)
+            .select_related("product")
+            .order_by("position")
+        )
+        pdf = offer_pdf(organization=organization, offer=offer, language=sending.language)
+        with translation.override(sending.language):
+            context = {"sending": sending, "offer": offer, "organization": organization}
+            subject = render_to_string("offers/email/offer_subject.txt", context).strip()
+            body = render_to_string("offers/email/offer_body.txt", context)
+        owner = offer.owner.user.email
+        mail = EmailMessage(subject=subject, body=body, to=[sending.recipient_email], reply_to=[owner])
+        mail.attach(f"{offer.number}.pdf", pdf, "application/pdf")
+        mail.send()
+        sending.sent_at = timezone.now()
+        sending.save(update_fields=["sent_at"])
+    return True
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Offers' background work: expiry (beat, daily)."""
+"""Offers' background work: expiry (beat, daily) and mailing an offer to the client."""
 
 from __future__ import annotations
 
@@ -28,3 +28,9 @@ def offers_expire_daily(today: str | None = None) -> list[int]:
 def offers_expire(*, organization: Organization, today: str) -> int:
     """Expire the organisation's open offers valid until before `today`; idempotent."""
     return services.offers_expire(organization=organization, today=date.fromisoformat(today))
+
+
+@tenant_task
+def offer_sending_deliver(*, organization: Organization, sending_id: int) -> bool:
+    """Mail an offer sent by mail (recorded by offers.services.offer_send); once."""
+    return services.offer_sending_deliver(organization=organization, sending_id=sending_id)

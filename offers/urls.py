@@ -11,6 +11,7 @@ urlpatterns = [
     path("offers/<int:offer_id>/", views.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/lines/", views.offer_line_add, name="offer_line_add"),
     path("offers/<int:offer_id>/offer.pdf", views.offer_pdf, name="offer_pdf"),
+    path("offers/<int:offer_id>/lines/<int:offer_line_id>/", views.offer_line_update, name="offer_line_update"),
     path("offers/<int:offer_id>/lines/<int:offer_line_id>/remove/", views.offer_line_remove, name="offer_line_remove"),
     *(
         path(f"offers/<int:offer_id>/{action}/", views.offer_action, {"action": action}, name=f"offer_{action}")

@@ -18,11 +18,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from config.forms import submit
 from offers import permissions, selectors, services
 from offers.exports import offer_filter
-from offers.forms import DecideForm, LoseForm, OfferForm, OfferLineForm, draftable_accounts
+from offers.forms import (
+    DecideForm,
+    LoseForm,
+    OfferForm,
+    OfferLineChangeForm,
+    OfferLineForm,
+    SendForm,
+    draftable_accounts,
+)
 from offers.grading import reason_text
 from offers.models import OfferLine, OfferStatus
 from offers.views_orders import order_card
@@ -117,7 +126,7 @@ def _margin_percent(revision) -> Decimal | None:
     return (revision.margin * 100 / revision.net_total).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
 
 
-def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
+def _detail_context(request: HttpRequest, offer_id: int, failed: dict | None = None, **extra) -> dict:
     offer = _offer(request, offer_id)
     membership = request.membership
     works = permissions.can_work_offer(membership, offer)
@@ -136,11 +145,7 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
         "offer": offer,
         "lines": offer.current_lines,
         "revision": offer.current,
-        "margin_percent": (offer.current.margin * 100 / offer.current.net_total).quantize(
-            offer.current.net_total.__class__("0.1")
-        )
-        if offer.current.net_total
-        else None,
+        "margin_percent": _margin_percent(offer.current),
         "reasons": [(reason["kind"], reason_text(reason)) for reason in offer.grade_reasons],
         "client": offer.account.client,
         "value_warnings": selectors.value_warnings(
@@ -152,11 +157,13 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
         "decide_forms": decide,
         "works": works,
         "editable": works and offer.is_editable,
+        "line_rows": _line_forms(offer, failed or {}) if works and offer.is_editable else None,
         "add_form": OfferLineForm(prefix="add", organization=request.organization)
         if works and offer.is_editable
         else None,
         "can_submit": works and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED, OfferStatus.NEGOTIATION),
         "can_send": works and offer.status == OfferStatus.APPROVED,
+        "send_form": _send_form(request, offer) if works and offer.status == OfferStatus.APPROVED else None,
         "can_revise": works and offer.status == OfferStatus.SENT,
         "can_win": works and offer.status in (OfferStatus.SENT, OfferStatus.NEGOTIATION),
         "can_close": works and offer.is_open,
@@ -164,6 +171,13 @@ def _detail_context(request: HttpRequest, offer_id: int, **extra) -> dict:
         "order": order_card(request, offer),
     }
     return context | extra
+
+
+def _send_form(request: HttpRequest, offer) -> SendForm:
+    from offers.documents import offer_reader
+
+    reader = offer_reader(organization=request.organization, offer=offer)
+    return SendForm(prefix="send", initial={"email": reader.email, "language": reader.language})
 
 
 def _compared(request: HttpRequest, offer) -> dict:
@@ -207,6 +221,45 @@ def offer_pdf(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRespons
     return response
 
 
+def _line_forms(offer, failed: dict[int, OfferLineChangeForm]) -> list[tuple]:
+    """Each line of an editable offer with its change form: the refused one as it was sent."""
+    return [
+        (
+            line,
+            failed.get(line.pk)
+            or OfferLineChangeForm(
+                prefix=f"line-{line.pk}",
+                initial={
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount_percent": line.discount_percent or None,
+                    "lead_time_days": line.lead_time_days or None,
+                },
+            ),
+        )
+        for line in offer.current_lines
+    ]
+
+
+def _lines_changed(request: HttpRequest, offer_id: int, *, status: int = 200, **extra) -> HttpResponse:
+    """After a line is added, changed or removed: for htmx the lines with the totals, margin,
+    grade and header swapped beside them; otherwise the page (refused: with the form's errors)."""
+    if status == 200 and not request.htmx:
+        return redirect(
+            reverse("offer_detail", kwargs={"org_slug": request.organization.slug, "offer_id": offer_id}) + "#lines"
+        )
+    context = _detail_context(request, offer_id, **extra)
+    return render(request, "offers/offer_detail.html", context, partial="lines-changed", status=status)
+
+
+def _current_line(request: HttpRequest, offer_id: int, offer_line_id: int) -> OfferLine:
+    """A line of an offer the person may see (404 otherwise), in one query."""
+    offers = selectors.offer_list(organization=request.organization, membership=request.membership)
+    return OfferLine.objects.select_related("revision__offer__account").get(
+        organization=request.organization, revision__offer__in=offers, revision__offer_id=offer_id, pk=offer_line_id
+    )
+
+
 @require_POST
 def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpResponse:
     offer = _offer(request, offer_id)
@@ -218,22 +271,45 @@ def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRe
         ),
     )
     if line is None:
-        context = _detail_context(request, offer_id, add_form=form)
-        return render(request, "offers/offer_detail.html", context, status=400)
-    return redirect(_offer_page(request, offer) + "#lines")
+        return _lines_changed(request, offer_id, status=400, add_form=form)
+    return _lines_changed(request, offer_id)
+
+
+@require_POST
+def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_line_id: int) -> HttpResponse:
+    """A line changed where it stands: htmx answers the lines, totals, margin and grade."""
+    line = _current_line(request, offer_id, offer_line_id)
+    if not permissions.can_work_offer(request.membership, line.revision.offer):
+        raise PermissionDenied
+    form = OfferLineChangeForm(request.POST, prefix=f"line-{line.pk}")
+    changed = submit(
+        form,
+        lambda data: services.offer_line_update(
+            organization=request.organization, actor=request.membership, line=line, **form.changes()
+        ),
+    )
+    status = 200 if changed else 400
+    if not request.htmx:
+        return _lines_changed(request, offer_id, status=status, failed={line.pk: form})
+    context = _detail_context(request, offer_id, failed={} if changed else {line.pk: form})
+    rows = context["line_rows"] or []
+    context["changed"] = next((row for row in rows if row[0].pk == line.pk), None)
+    if context["changed"] is None:  # no longer editable here: the lines as they are, and why
+        messages.error(request, " ".join(form.non_field_errors()) or _("The offer cannot change now."))
+        response = render(request, "offers/offer_detail.html", context, partial="lines-changed", status=status)
+        return retarget(reswap(response, "outerHTML"), "#lines")
+    return render(request, "offers/offer_detail.html", context, partial="line-changed", status=status)
 
 
 @require_POST
 def offer_line_remove(request: HttpRequest, org_slug: str, offer_id: int, offer_line_id: int) -> HttpResponse:
-    offer = _offer(request, offer_id)
-    line = OfferLine.objects.get(organization=request.organization, revision__offer=offer, pk=offer_line_id)
+    line = _current_line(request, offer_id, offer_line_id)
     services.offer_line_remove(organization=request.organization, actor=request.membership, line=line)
-    return redirect(_offer_page(request, offer) + "#lines")
+    return _lines_changed(request, offer_id)
 
 
 ACTIONS = {
     "submit": (services.offer_submit, None),
-    "send": (services.offer_send, gettext_lazy("Marked as sent.")),
     "revise": (services.offer_revise, gettext_lazy("A new revision is open: change it and submit it again.")),
     "win": (services.offer_win, gettext_lazy("Won.")),
     "withdraw": (services.offer_withdraw, gettext_lazy("Withdrawn.")),
@@ -279,6 +355,31 @@ def offer_action(request: HttpRequest, org_slug: str, offer_id: int, action: str
             context = _detail_context(request, offer_id, decide_forms=forms)
             return render(request, "offers/offer_detail.html", context, status=400)
         messages.success(request, _("Your decision is recorded."))
+    elif action == "send":
+        mailing = "mail" in request.POST
+        form = SendForm(request.POST, prefix="send", mailing=mailing)
+        done = submit(
+            form,
+            lambda data: services.offer_send(
+                organization=organization,
+                actor=membership,
+                offer=offer,
+                mail_to=data["email"] if mailing else "",
+                language=data["language"],
+                message=data["message"],
+            ),
+            aliases={"recipient_email": "email"},
+        )
+        if not done:
+            return render(
+                request, "offers/offer_detail.html", _detail_context(request, offer_id, send_form=form), status=400
+            )
+        messages.success(
+            request,
+            _("Sent by mail to %(email)s.") % {"email": form.cleaned_data["email"]}
+            if mailing
+            else _("Marked as sent."),
+        )
     elif action in ACTIONS:
         service, said = ACTIONS[action]
         service(organization=organization, actor=membership, offer=offer)

@@ -417,7 +417,7 @@ def build_offers(world: SimpleNamespace) -> None:
     and approved by the lead (`offer_approval`); the organisation's offer settings."""
     from offers import services as offers_services
     from offers import services_orders
-    from offers.models import OfferLine, Order, OrderInvoiceLine, OrderLine
+    from offers.models import OfferLine, OfferSending, Order, OrderInvoiceLine, OrderLine
 
     org = world.org
     with transaction.atomic(), tenant_scope(org):
@@ -453,6 +453,17 @@ def build_offers(world: SimpleNamespace) -> None:
         offers_services.offer_win(organization=org, actor=world.ae, offer=won)
         won.refresh_from_db()
         world.won_offer = won
+        # It was mailed (the row as the delivery leaves it; no task is queued from the world).
+        world.offer_sending = OfferSending.objects.create(
+            organization=org,
+            offer=won,
+            revision=1,
+            recipient_name=world.contact.full_name,
+            recipient_email=world.contact.email,
+            language="en",
+            requested_by=world.ae,
+            sent_at=timezone.now(),
+        )
         world.order = Order.objects.get(organization=org, offer=won)
         world.order_lines = list(OrderLine.objects.filter(organization=org, order=world.order).order_by("position"))
         world.delivery = services_orders.delivery_record(

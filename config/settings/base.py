@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Every operation's refusals (400, 401, 403, 404) documented in the API's one error shape.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_error_answers"],
+    "ENUM_NAME_OVERRIDES": {
+        "ContactLanguageEnum": "clients.reference.CONTACT_LANGUAGE_CHOICES",
+        "DocumentLanguageEnum": "offers.api.DOCUMENT_LANGUAGES",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
 API_TOKEN_MAX_DAYS = 365

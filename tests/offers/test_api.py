@@ -69,7 +69,7 @@ def test_an_ae_drafts_submits_and_the_lead_approves_through_the_api(world):
     offer_id = response.json()["id"]
     assert send_json(ae, "post", f"{API}/{offer_id}/submit/").json()["status"] == "submitted"
     # the ae may not send it yet, nor approve it
-    assert _refused(p.ae, "post", f"{API}/{offer_id}/send/")[:2] == (
+    assert _refused(p.ae, "post", f"{API}/{offer_id}/send/", {})[:2] == (
         409,
         {
             "error": {
