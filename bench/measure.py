@@ -117,28 +117,22 @@ def measure_post(
     expect: int = 200,
     requests: int = 200,
     warmup: int = 10,
-    after=None,
 ) -> dict:
     """A write (an htmx form post): `requests` POSTs cycling through `payloads` (so each one
     changes something), server time per request, the queries of one, and their SQL floor
-    replayed in a transaction rolled back. `after()`, untimed, undoes what a request added
-    (a line added is removed) when cycling payloads cannot."""
+    replayed in a transaction rolled back."""
     headers = headers or {}
-    after = after or (lambda: None)
     for n in range(warmup):
         response = client.post(url, payloads[n % len(payloads)], headers=headers)
         assert response.status_code == expect, (url, response.status_code, response.content[:500])
-        after()
     with _RawCapture(connection) as captured:
         client.post(url, payloads[warmup % len(payloads)], headers=headers)
-    after()
     queries = [q for q in captured.raw if "set_config" not in q["sql_raw"]]
     timings, floors = [], []
     for n in range(requests):
         started = time.perf_counter()
         client.post(url, payloads[(warmup + 1 + n) % len(payloads)], headers=headers)
         timings.append((time.perf_counter() - started) * 1000)
-        after()
         floors.append(_replay_rolled_back(queries, organization_id))
     floor = statistics.median(floors)
     p50 = statistics.median(timings)
