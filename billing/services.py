@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import TypedDict, Unpack
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Max, Sum, Value
 from django.db.models.fields import DateField
 from django.db.models.functions import Greatest
@@ -80,7 +80,7 @@ from catalog.models import Product, TaxRate
 from catalog.selectors import product_for_new_line
 from config.errors import ApplicationError
 from tenancy.models import Membership, Organization
-from tenancy.services import audit_changes, audit_record, audit_snapshot, save_deciding_by_constraint
+from tenancy.services import audit_changes, audit_record, audit_snapshot, save_deciding_by_constraint, series_next
 from tenancy.text import money_text
 
 INVOICE_FIELDS = [
@@ -157,21 +157,9 @@ def _today() -> date:
 
 
 def _next_number(organization: Organization, kind: str, year: int) -> str:
-    """The next number of a gapless series, inside the caller's transaction.
-
-    One statement inserts the series at 1 or increments it, and leaves its row locked until the
-    transaction ends: a concurrent issue of the same series waits here and then reads the
-    committed number; a rolled-back issue leaves the series as it was."""
-    table = NumberSeries._meta.db_table
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, kind, year, last_number) VALUES (%s, %s, %s, 1) "
-            f"ON CONFLICT (organization_id, kind, year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [organization.pk, kind, year],
-        )
-        (number,) = cursor.fetchone()
-    return NumberSeries.format(kind, year, number)
+    """The next number of a gapless series, inside the caller's transaction
+    (tenancy.services.series_next)."""
+    return NumberSeries.format(kind, year, series_next(NumberSeries, organization=organization, kind=kind, year=year))
 
 
 def _post(

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from babel.dates import format_date
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -102,6 +104,21 @@ def product_history(*, organization: Organization, product: Product, limit: int 
     return events
 
 
+def product_page_cards(*, organization: Organization, membership, product: Product) -> list[dict]:
+    """What the apps to the right of catalog show on a product's page (offers: the accounts to
+    move off an obsolete product, or to tell of a new one): each app's AppConfig names a
+    function in `product_page_card`, (*, organization, membership, product) -> a template's
+    context with its `template`, or None. Catalog imports none of them (the map's dependencies
+    point one way)."""
+    cards = []
+    for config in apps.get_app_configs():
+        if path := getattr(config, "product_page_card", None):
+            card = import_string(path)(organization=organization, membership=membership, product=product)
+            if card is not None:
+                cards.append(card)
+    return cards
+
+
 def tax_rate_list(*, organization: Organization, active_only: bool = False) -> QuerySet[TaxRate]:
     """The organisation's tax rates, highest first, each with how many products use it."""
     rates = TaxRate.objects.filter(organization=organization)
@@ -178,6 +195,13 @@ def _active_replacement(organization: Organization, product: Product) -> Product
             return None
         current = Product.objects.filter(organization=organization, pk=current.replaced_by_id).first()
     return None
+
+
+def product_successor(*, organization: Organization, product: Product) -> Product | None:
+    """The active product that stands in for an obsolete `product` now: its replacement, or
+    that one's, when the replacement was replaced in its turn; None when the chain ends
+    without an active one (or `product` is not obsolete)."""
+    return _active_replacement(organization, product) if product.is_obsolete else None
 
 
 def product_for_new_line(

@@ -86,6 +86,9 @@ def product_detail(request: HttpRequest, org_slug: str, product_id: int) -> Http
         "prices": list(product.prices.all()),
         "history": selectors.product_history(organization=organization, product=product),
         "can_edit": can_change_catalog(request.membership),
+        "cards": selectors.product_page_cards(
+            organization=organization, membership=request.membership, product=product
+        ),
     }
     return render(request, "catalog/product_detail.html", context)
 

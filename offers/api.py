@@ -35,6 +35,7 @@ from offers import selectors, services
 from offers.filters import OfferFilter
 from offers.grading import reason_text
 from offers.models import ApprovalKind, Decision, Grade, Offer, OfferLine, OfferStatus
+from tenancy.models import Membership
 from tenancy.permissions import IsTenantMember
 
 OfferStatusField = named_enum("OfferStatusEnum", OfferStatus.choices)
@@ -148,6 +149,16 @@ class OfferLineInput(StrictSerializer):
 class OfferCreateInput(StrictSerializer):
     account = TenantRow(Account, message=Offer._meta.get_field("account").error_messages["invalid"])
     title = serializers.CharField(max_length=200)
+    currency = serializers.CharField(
+        max_length=3, required=False, help_text="Omitted: the account's. Another than the account's is refused."
+    )
+    technical_contact = TenantRow(
+        Membership,
+        required=False,
+        allow_null=True,
+        message=Offer._meta.get_field("technical_contact").error_messages["invalid"],
+        help_text="A colleague who works on the account (a membership id).",
+    )
     valid_until = serializers.DateField(required=False, help_text="Omitted: the organisation's days of validity.")
     expected_close = serializers.DateField(required=False, allow_null=True)
     value_proposition = serializers.CharField(max_length=4000, required=False, allow_blank=True)

@@ -9,13 +9,26 @@ class OffersConfig(AppConfig):
     demo_seed = "offers.demo.seed_offers"
     # accounts.selectors.with_account_page_summaries calls it for the account page: its open offers.
     account_page_summary = "offers.selectors.account_offers_summary"
+    # catalog.selectors.product_page_cards calls it for a product's page: the accounts to move
+    # off an obsolete product, or to tell of a new one.
+    product_page_card = "offers.selectors_products.product_page_card"
 
     def ready(self) -> None:
         from offers.exports import offer_rows
+        from offers.exports_orders import order_check_rows
+        from offers.exports_products import launch_rows, replacement_rows
         from tenancy.exports import register_export
         from tenancy.selectors import register_audit_actions
 
         register_export("offers", offer_rows, _("Offers"), "offers")
+        register_export("order_check", order_check_rows, _("Billing check"), "order_check")
+        register_export(
+            "product_replacements",
+            replacement_rows,
+            _("Accounts to move to the replacement"),
+            "product_replacements_of",
+        )
+        register_export("product_launch", launch_rows, _("Accounts to inform"), "product_launch_of")
         register_audit_actions(
             {
                 "offer.create": _("drafted the offer"),
@@ -39,5 +52,7 @@ class OffersConfig(AppConfig):
                 "order.invoice": _("invoiced the order"),
                 "delivery.record": _("recorded a delivery"),
                 "delivery.receipt": _("confirmed the client received a delivery"),
+                "offer.replace_product": _("drafted the offer to replace an obsolete product"),
+                "product.launch_inform": _("informed the account of a product's launch"),
             }
         )

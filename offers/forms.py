@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from billing.forms import QuantityField, amount_field, date_field
 from catalog.models import Product, ProductStatus
-from offers.models import Decision, Offer, OfferLine
+from offers.models import Decision, Offer, OfferLine, OfferSettings
 from tenancy.models import Organization
 
 
@@ -145,3 +145,19 @@ def draftable_accounts(*, organization: Organization, membership) -> forms.model
     from accounts.selectors import visible_accounts
 
     return visible_accounts(organization=organization, membership=membership).select_related("client").order_by("name")
+
+
+class OfferSettingsForm(forms.ModelForm):
+    """Parses the settings page; the ranges are the model's."""
+
+    class Meta:
+        model = OfferSettings
+        fields = [
+            "probability_draft",
+            "probability_submitted",
+            "probability_approved",
+            "probability_sent",
+            "probability_negotiation",
+            "valid_days",
+            "lead_time_warning_days",
+        ]

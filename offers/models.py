@@ -701,3 +701,7 @@ class OrderInvoiceLine(OfOneOrganization, TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.order_line_id} → {self.invoice_line_id}"
+
+
+# Products that change: which accounts were told of a launch (its own module, same app).
+from offers.models_products import ProductLaunchNotice  # noqa: E402, F401

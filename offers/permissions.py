@@ -20,6 +20,12 @@ def can_see_offer(membership: Membership, offer: Offer) -> bool:
     return can_see_account(membership, offer.account)
 
 
+def can_change_offer_settings(membership: Membership) -> bool:
+    """The probabilities by stage, the days of validity and the lead-time warning: the
+    organisation's admins (tenant settings)."""
+    return membership.is_active and membership.is_admin
+
+
 def can_draft_offer(membership: Membership, account: Account) -> bool:
     """An account executive on an account they see (own, or on its account team); a sales lead
     on an account of the teams they lead."""

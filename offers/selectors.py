@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from accounts.permissions import can_see_every_account
 from accounts.selectors import visible_accounts
 from billing.totals import ZERO, cents
 from offers.models import OPEN, Offer, OfferApproval, OfferLine, OfferRevision, OfferSettings, OfferStatus
+from offers.selectors_orders import AccountOrders, account_orders_summary
 from tenancy.models import Membership, Organization
 
 
@@ -202,14 +204,19 @@ class AccountOffers:
     open_offers: list[Offer]
     open_count: int
     open_net: dict[str, Decimal]
+    orders: AccountOrders | None = None  # its open orders and late deliveries
 
 
 ACCOUNT_OFFERS_SHOWN = 5
 
 
 def account_offers_summary(*, organization: Organization, accounts: list) -> dict[int, AccountOffers]:
-    """{account id: AccountOffers} of the accounts' open offers, in one query (the account page's
-    hook, accounts.selectors.with_account_page_summaries)."""
+    """{account id: AccountOffers} of the accounts' open offers, in one query, with their open
+    orders and late deliveries, in two more (the account page's hook,
+    accounts.selectors.with_account_page_summaries)."""
+    orders = account_orders_summary(
+        organization=organization, account_ids=[a.pk for a in accounts], today=timezone.localdate()
+    )
     offers = list(
         Offer.objects.filter(organization=organization, account__in=[a.pk for a in accounts], status__in=OPEN)
         .annotate(net_total=_current_revision("net_total"))
@@ -222,7 +229,7 @@ def account_offers_summary(*, organization: Organization, accounts: list) -> dic
         net: dict[str, Decimal] = {}
         for offer in own:
             net[offer.currency] = net.get(offer.currency, ZERO) + (offer.net_total or ZERO)
-        summaries[account.pk] = AccountOffers(own[:ACCOUNT_OFFERS_SHOWN], len(own), net)
+        summaries[account.pk] = AccountOffers(own[:ACCOUNT_OFFERS_SHOWN], len(own), net, orders[account.pk])
     return summaries
 
 

@@ -20,7 +20,7 @@ from typing import TypedDict, Unpack
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -48,7 +48,14 @@ from offers.models import (
     OfferStatus,
 )
 from tenancy.models import AuditEvent, Membership, Organization
-from tenancy.services import audit_changes, audit_created, audit_record, audit_snapshot, save_deciding_by_constraint
+from tenancy.services import (
+    audit_changes,
+    audit_created,
+    audit_record,
+    audit_snapshot,
+    save_deciding_by_constraint,
+    series_next,
+)
 
 OFFER_FIELDS = [
     "account",
@@ -124,20 +131,55 @@ def _current(offer: Offer) -> OfferRevision:
 def _next_number(organization: Organization, year: int) -> str:
     """The next offer number of the year, inside the caller's transaction (gapless: a rolled-back
     draft gives its number back; a concurrent one waits on the series row)."""
-    table = OfferSeries._meta.db_table
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, year, last_number) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (organization_id, year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [organization.pk, year],
-        )
-        (number,) = cursor.fetchone()
-    return OfferSeries.format(year, number)
+    return OfferSeries.format(year, series_next(OfferSeries, organization=organization, year=year))
 
 
 def offer_settings(*, organization: Organization) -> OfferSettings:
-    settings, _created = OfferSettings.objects.get_or_create(organization=organization)
+    """The organisation's offer settings, or the defaults (unsaved) while nobody changed them."""
+    return OfferSettings.objects.filter(organization=organization).first() or OfferSettings(organization=organization)
+
+
+SETTINGS_FIELDS = (
+    "probability_draft",
+    "probability_submitted",
+    "probability_approved",
+    "probability_sent",
+    "probability_negotiation",
+    "valid_days",
+    "lead_time_warning_days",
+)
+
+
+class SettingsChanges(TypedDict, total=False):
+    probability_draft: int
+    probability_submitted: int
+    probability_approved: int
+    probability_sent: int
+    probability_negotiation: int
+    valid_days: int
+    lead_time_warning_days: int
+
+
+@transaction.atomic
+def offer_settings_update(
+    *, organization: Organization, actor: Membership, **changes: Unpack[SettingsChanges]
+) -> OfferSettings:
+    """An admin changes the probabilities by stage (the forecast's weights), the days a new
+    offer is valid or the lead time that warns a client who values delivery time."""
+    if not permissions.can_change_offer_settings(actor):
+        raise ApplicationError(
+            _("Only an admin of this organisation may do that."), code="permission_denied", status=403
+        )
+    unknown = sorted(set(changes) - set(SETTINGS_FIELDS))
+    if unknown:
+        raise TypeError(f"offer_settings_update() got unexpected settings: {', '.join(unknown)}")
+    settings, _created = OfferSettings.objects.select_for_update().get_or_create(organization=organization)
+    before = audit_snapshot(settings, SETTINGS_FIELDS)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    settings.full_clean()
+    settings.save()
+    audit_changes(organization=organization, actor=actor.user, action="settings.offers", obj=settings, before=before)
     return settings
 
 
@@ -145,9 +187,11 @@ def offer_settings(*, organization: Organization) -> OfferSettings:
 
 
 def open_orders_amount(*, organization: Organization, account: Account) -> Decimal:
-    """What the account's open orders will still invoice. Orders are not built yet (issue 13,
-    part 2): until they are, an account has none."""
-    return ZERO
+    """What the account's open orders will still invoice, with tax (as the ledger will owe it):
+    offers.selectors_orders.open_orders_amounts, one query."""
+    from offers.selectors_orders import open_orders_amounts
+
+    return open_orders_amounts(organization=organization, account_ids=[account.pk])[account.pk]
 
 
 def offer_terms(*, organization: Organization, offer: Offer, revision: OfferRevision, policy) -> grading.Terms:
@@ -278,15 +322,21 @@ def offer_create(
     competitors: str = "",
     notes: str = "",
     lines: Sequence[LineInput] = (),
+    currency: str | None = None,
 ) -> Offer:
-    """A draft offer on `account`, in its currency, numbered now (O2026-000123), valid for the
-    organisation's `valid_days` unless said otherwise, with `lines` (positions 1, 2, …), graded."""
+    """A draft offer on `account`, in its currency (a `currency` given must be the account's),
+    numbered now (O2026-000123), valid for the organisation's `valid_days` unless said otherwise,
+    with `lines` (positions 1, 2, …), graded."""
     _require(
         permissions.can_draft_offer(actor, account),
         actor,
         account,
         _("Only the account's executives and its sales lead draft offers."),
     )
+    if currency is not None and currency != account.currency:
+        raise ValidationError(
+            {"currency": _("An offer is in its account's currency, %(currency)s.") % {"currency": account.currency}}
+        )
     today = timezone.localdate()
     if valid_until is None:
         valid_until = today + timedelta(days=offer_settings(organization=organization).valid_days)

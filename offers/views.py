@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from config.forms import submit
 from offers import permissions, selectors, services
@@ -29,6 +28,7 @@ from offers.forms import (
     OfferForm,
     OfferLineChangeForm,
     OfferLineForm,
+    OfferSettingsForm,
     SendForm,
     draftable_accounts,
 )
@@ -52,6 +52,20 @@ def _offer(request: HttpRequest, offer_id: int):
 # --- The pipeline -----------------------------------------------------------------------------
 
 
+def _pipeline_chart(stages, currency: str) -> dict:
+    """The chart beside the stages' table: each open stage's net and weighted net in the
+    organisation's currency (offers in another currency are in the table only)."""
+    return {
+        "currency": currency,
+        "labels": [str(stage.label) for stage in stages],
+        "datasets": [
+            {"label": str(_("Net")), "data": [str(stage.totals.get(currency, 0)) for stage in stages]},
+            {"label": str(_("Weighted")), "data": [str(stage.weighted.get(currency, 0)) for stage in stages]},
+        ],
+        "others": sorted({c for stage in stages for c in stage.totals} - {currency}),
+    }
+
+
 @require_GET
 def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization, membership = request.organization, request.membership
@@ -70,6 +84,7 @@ def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "active_filters": sum(1 for name in ("status", "grade", "owner", "open") if request.GET.get(name)),
         "stages": stages,
+        "chart": _pipeline_chart(stages, organization.base_currency),
         "weighted": selectors.weighted_total(stages),
         "can_draft": membership.is_account_executive or membership.is_sales_lead,
         "can_approve": membership.is_finance or membership.is_sales_lead,
@@ -115,6 +130,22 @@ def offer_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.success(request, _("Offer %(number)s drafted: add its lines.") % {"number": offer.number})
         return redirect(_offer_page(request, offer))
     return render(request, "offers/offer_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def offer_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The admins' page of the organisation's offer settings: the probability of winning at each
+    open stage, the days a new offer is valid, the lead time that warns."""
+    organization, membership = request.organization, request.membership
+    if not permissions.can_change_offer_settings(membership):
+        raise PermissionDenied
+    form = OfferSettingsForm(request.POST or None, instance=services.offer_settings(organization=organization))
+    if request.method == "POST" and submit(
+        form, lambda data: services.offer_settings_update(organization=organization, actor=membership, **data)
+    ):
+        messages.success(request, _("Offer settings saved. The pipeline weighs its stages with them from now on."))
+        return redirect("offer_settings", org_slug=org_slug)
+    return render(request, "offers/settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- An offer -----------------------------------------------------------------------------------
@@ -288,17 +319,11 @@ def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_
             organization=request.organization, actor=request.membership, line=line, **form.changes()
         ),
     )
-    status = 200 if changed else 400
-    if not request.htmx:
-        return _lines_changed(request, offer_id, status=status, failed={line.pk: form})
-    context = _detail_context(request, offer_id, failed={} if changed else {line.pk: form})
-    rows = context["line_rows"] or []
-    context["changed"] = next((row for row in rows if row[0].pk == line.pk), None)
-    if context["changed"] is None:  # no longer editable here: the lines as they are, and why
-        messages.error(request, " ".join(form.non_field_errors()) or _("The offer cannot change now."))
-        response = render(request, "offers/offer_detail.html", context, partial="lines-changed", status=status)
-        return retarget(reswap(response, "outerHTML"), "#lines")
-    return render(request, "offers/offer_detail.html", context, partial="line-changed", status=status)
+    if changed is None:
+        if request.htmx and form.non_field_errors():  # a refusal of the offer, not of a field: said aloud
+            messages.error(request, " ".join(form.non_field_errors()))
+        return _lines_changed(request, offer_id, status=400, failed={line.pk: form})
+    return _lines_changed(request, offer_id)
 
 
 @require_POST

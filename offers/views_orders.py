@@ -8,11 +8,12 @@ order of an account the person does not see, answer 404 (config.errors.RefusalMi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -20,14 +21,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import visible_accounts
 from billing import permissions as billing_permissions
 from billing.forms import QuantityField
 from config.errors import ApplicationError, refusal_messages
 from offers import permissions, selectors_orders, services_orders
-from offers.models import Delivery, Offer, OfferStatus, Order, OrderLine
+from offers.exports_orders import order_check_filter
+from offers.models import Delivery, InvoiceBy, Offer, OfferStatus, Order, OrderLine
+from tenancy.exports import list_export
 from tenancy.htmx import render
 
 PAGE_SIZE = 25
@@ -52,6 +55,8 @@ def order_card(request: HttpRequest, offer: Offer) -> SimpleNamespace | None:
         checks=checks,
         can_deliver=permissions.can_work_offer(membership, offer),
         can_invoice=billing_permissions.can_create_invoice(membership, offer.account),
+        invoice_by_choices=InvoiceBy.choices,
+        late=sum((check.late for check in checks), Decimal("0")),
         today=timezone.localdate(),
     )
 
@@ -106,6 +111,40 @@ def delivery_record(request: HttpRequest, org_slug: str, order_line_id: int) -> 
 
 
 @require_POST
+def delivery_plan(request: HttpRequest, org_slug: str, order_line_id: int) -> HttpResponse:
+    line = _order_line(request, order_line_id)
+
+    def call():
+        data = _parsed(request)
+        services_orders.order_plan_delivery(
+            organization=request.organization,
+            actor=request.membership,
+            order_line=line,
+            planned_on=data["on"],
+            quantity=data["quantity"],
+        )
+
+    _said(request, call, _("Delivery planned."))
+    return _back(request, line.order)
+
+
+@require_POST
+def order_set_invoice_by(request: HttpRequest, org_slug: str, order_id: int) -> HttpResponse:
+    order = _order(request, order_id)
+
+    def call():
+        services_orders.order_set_invoice_by(
+            organization=request.organization,
+            actor=request.membership,
+            order=order,
+            invoice_by=request.POST.get("invoice_by", ""),
+        )
+
+    _said(request, call, _("Invoicing basis saved."))
+    return _back(request, order)
+
+
+@require_POST
 def delivery_confirm_receipt(request: HttpRequest, org_slug: str, delivery_id: int) -> HttpResponse:
     accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
     delivery = Delivery.objects.select_related("order_line__order").get(
@@ -126,10 +165,14 @@ def delivery_confirm_receipt(request: HttpRequest, org_slug: str, delivery_id: i
     return _back(request, delivery.order_line.order)
 
 
+def _order(request: HttpRequest, order_id: int) -> Order:
+    accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
+    return Order.objects.get(organization=request.organization, account__in=accounts, pk=order_id)
+
+
 @require_POST
 def order_invoice(request: HttpRequest, org_slug: str, order_id: int) -> HttpResponse:
-    accounts = visible_accounts(organization=request.organization, membership=request.membership).values("pk")
-    order = Order.objects.get(organization=request.organization, account__in=accounts, pk=order_id)
+    order = _order(request, order_id)
     result = {}
 
     def call():
@@ -149,14 +192,26 @@ def order_invoice(request: HttpRequest, org_slug: str, order_id: int) -> HttpRes
 
 @require_GET
 def order_check_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Finance's list: every order line whose deliveries, invoices and receipts differ."""
-    if not billing_permissions.can_see_all_billing(request.membership):
-        raise PermissionDenied
-    lines = selectors_orders.order_differences(organization=request.organization, membership=request.membership)
-    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Finance's list: every order line whose deliveries, invoices and receipts differ, or that
+    was credited; filtered, sorted, paginated and exported alike (offers.exports_orders)."""
+    filterset = order_check_filter(organization=request.organization, membership=request.membership, query=request.GET)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or ["order"]
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
+        "filter": filterset,
         "rows": selectors_orders.differences_page(page.object_list),
         "page": page,
-        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
+        "sort": sort[0],
+        "query": query.urlencode(),
+        "active_filters": sum(1 for name in ("q", "difference") if request.GET.get(name)),
     }
     return render(request, "offers/order_check.html", context, partial="order-check-results")
+
+
+@require_http_methods(["GET", "POST"])
+def order_check_export(request: HttpRequest, org_slug: str, fmt: str) -> HttpResponse:
+    return list_export(request, kind="order_check", file_format=fmt)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, UniqueConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,6 +102,26 @@ def _refusal_of_constraint(obj: Model, error: IntegrityError, field: str | None)
             message = constraint.get_violation_error_message()
             return ValidationError({field: message} if field else message, code="unique")
     return None
+
+
+def series_next(model: type[Model], *, organization: Organization, **key: Any) -> int:
+    """The next number of a gapless series (a row of `model` with a `last_number`, unique on the
+    organisation and `key`: a kind of document, a year), inside the caller's transaction.
+
+    One statement inserts the series at 1 or increments it, and leaves its row locked until the
+    transaction ends: a concurrent caller of the same series waits here and then reads the
+    committed number; a rolled-back transaction leaves the series as it was."""
+    table = model._meta.db_table
+    columns = ["organization_id", *(model._meta.get_field(name).column for name in key)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}, last_number) VALUES ({', '.join(['%s'] * len(columns))}, 1) "
+            f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [organization.pk, *key.values()],
+        )
+        (number,) = cursor.fetchone()
+    return number
 
 
 def save_deciding_by_constraint(obj: Model, *, field: str | None = None) -> None:

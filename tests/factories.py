@@ -417,11 +417,11 @@ def build_offers(world: SimpleNamespace) -> None:
     and approved by the lead (`offer_approval`); the organisation's offer settings."""
     from offers import services as offers_services
     from offers import services_orders
-    from offers.models import OfferLine, OfferSending, Order, OrderInvoiceLine, OrderLine
+    from offers.models import OfferLine, OfferSending, Order, OrderInvoiceLine, OrderLine, ProductLaunchNotice
 
     org = world.org
     with transaction.atomic(), tenant_scope(org):
-        world.offer_settings = offers_services.offer_settings(organization=org)
+        world.offer_settings = offers_services.offer_settings_update(organization=org, actor=world.admin)
         offer = offers_services.offer_create(
             organization=org,
             actor=world.ae,
@@ -466,6 +466,7 @@ def build_offers(world: SimpleNamespace) -> None:
         )
         world.order = Order.objects.get(organization=org, offer=won)
         world.order_lines = list(OrderLine.objects.filter(organization=org, order=world.order).order_by("position"))
+        world.order_line = world.order_lines[0]
         world.delivery = services_orders.delivery_record(
             organization=org,
             actor=world.ae,
@@ -477,6 +478,15 @@ def build_offers(world: SimpleNamespace) -> None:
         # the world, which billing's tests count): the isolation suite sees a link in each org.
         world.order_invoice_line = OrderInvoiceLine.objects.create(
             organization=org, order_line=world.order_lines[0], invoice_line=world.invoice_line
+        )
+        # The account told of the installation service's launch (offers.models_products), with
+        # the world's activity: a notice in each organisation for the isolation suites.
+        world.launch_notice = ProductLaunchNotice.objects.create(
+            organization=org,
+            product=world.product2,
+            account=world.account,
+            activity=world.activity,
+            informed_by=world.ae,
         )
 
 

@@ -29,6 +29,16 @@ def number(value, places=0):
     return amount_text(value, int(places))
 
 
+@register.filter
+def quantity(value):
+    """A quantity with the decimals it has, at most three: 4.000 -> '4', 1.500 -> '1.5' ('1,5' in
+    Spanish and Catalan), 12500 -> '12,500'."""
+    if value is None:
+        return "—"
+    value = value if isinstance(value, Decimal) else Decimal(str(value))
+    return amount_text(value, min(3, max(0, -value.normalize().as_tuple().exponent)))
+
+
 @register.filter(expects_localtime=True)
 def long_date(value):
     """A day with its weekday, as a sentence in the reader's language says it: "Sunday 6 December

@@ -54,6 +54,7 @@ def test_every_operation_documents_its_refusals_in_the_one_error_shape():
         "POST /api/v1/o/{org_slug}/billing/invoices/{invoice_id}/lines/",
         "POST /api/v1/o/{org_slug}/billing/payments/{payment_id}/allocate/",
         "POST /api/v1/o/{org_slug}/billing/payments/{payment_id}/reverse/",
+        "POST /api/v1/o/{org_slug}/offers/orders/{order_id}/invoice/",
         *(
             f"POST /api/v1/o/{{org_slug}}/offers/{{offer_id}}/{operation}/"
             for operation in ("decide", "lines", "lose", "revise", "send", "submit", "win", "withdraw")

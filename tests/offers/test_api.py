@@ -3,11 +3,12 @@ operations in the one error shape."""
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
 from offers.models import Offer
 from tenancy.scope import tenant_scope
-from tests.factories import send_json, signed_in
+from tests.factories import add_member, send_json, signed_in
 from tests.tenancy.isolation import snapshot
 
 API = "/api/v1/o/porta/offers"
@@ -108,3 +109,48 @@ def test_bad_input_and_another_organisations_ids_are_refused_and_nothing_is_writ
     assert _refused(p.ae, "get", f"{API}/{n.offer.pk}/")[0] == 404
     with tenant_scope(p.org):
         assert Offer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"currency": "USD"}, "currency", "An offer is in its account's currency, EUR."),
+        ({"valid_until": "2020-01-01"}, "valid_until", "An offer is valid until today or later."),
+        ({"technical_contact": "other"}, "technical_contact", "Choose a person of this organisation."),
+        ({"technical_contact": "elsewhere"}, "technical_contact", "Choose someone who works on this account."),
+        (
+            {"lines": [{"description": "Visit", "quantity": "-1", "unit_price": "10"}]},
+            "lines.0.quantity",
+            "The quantity must be more than zero.",
+        ),
+        (
+            {"lines": [{"description": "Visit", "quantity": "1", "unit_price": "10", "discount_percent": "101"}]},
+            "lines.0.discount_percent",
+            "A discount is a percentage from 0 to 100.",
+        ),
+    ],
+)
+def test_a_bad_offer_is_refused_under_its_field_and_nothing_is_written(world, given, field, message):
+    p, n = world.porta, world.nordwind
+    if given.get("technical_contact") == "other":
+        given = {"technical_contact": n.ae.pk}  # another organisation's
+    elif given.get("technical_contact") == "elsewhere":
+        given = {"technical_contact": add_member(p.org, "ae3", ["account_executive"]).pk}  # not on the account
+    body = {"account": p.account.pk, "title": "X"} | given
+    status, answer, unchanged = _refused(p.ae, "post", f"{API}/", body)
+    assert (status, answer["error"]["fields"], unchanged) == (400, {field: message}, True)
+
+
+def test_an_offer_names_its_technical_colleague_in_the_accounts_currency(world):
+    p = world.porta
+    browser = _signed_in(p.ae)
+    response = send_json(
+        browser,
+        "post",
+        f"{API}/",
+        {"account": p.account.pk, "title": "X", "currency": "EUR", "technical_contact": p.ae.pk},
+    )
+    assert response.status_code == 201
+    with tenant_scope(p.org):
+        offer = Offer.objects.get(pk=response.json()["id"])
+    assert (offer.currency, offer.technical_contact_id) == ("EUR", p.ae.pk)

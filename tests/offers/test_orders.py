@@ -12,11 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from billing import services as billing_services
 from billing.models import InvoiceLine, InvoiceStatus
 from config.errors import ApplicationError, refusal_messages
 from offers import selectors_orders, services, services_orders
-from offers.models import InvoiceBy, Order, OrderInvoiceLine, OrderLine, PlannedDelivery
+from offers.grading import reason_text
+from offers.models import InvoiceBy, Offer, OfferRevision, Order, OrderInvoiceLine, OrderLine, PlannedDelivery
 from tenancy.models import AuditEvent
 from tenancy.scope import tenant_scope
 from tests.tenancy.isolation import snapshot
@@ -310,3 +312,85 @@ def test_the_finance_list_has_every_line_with_a_difference_in_fixed_queries(worl
         (kits.pk, ["delivered, not invoiced: 2", "delivered, not received: 2"]),
     ]
     assert len(queries) == 1
+
+
+def _exposure_reasons(o, offer):
+    """The financial reasons grading `offer` gives now (offers.services.offer_grading: a read)."""
+    with tenant_scope(o.org):
+        offer = Offer.objects.select_related("account").get(organization=o.org, pk=offer.pk)
+        revision = OfferRevision.objects.get(organization=o.org, offer=offer, number=offer.revision)
+        _version, graded = services.offer_grading(organization=o.org, offer=offer, revision=revision)
+    return [reason_text(reason) for reason in graded.reasons if reason["kind"] == "financial"]
+
+
+def _credit_limit(o, amount):
+    with tenant_scope(o.org):
+        accounts_services.account_update(organization=o.org, actor=o.admin, account=o.account, credit_limit=D(amount))
+
+
+def test_open_orders_are_what_the_orders_will_still_invoice_with_tax(world):
+    # given the world's order (its hours invoiced in full by the world's invoice line): nothing open
+    p = world.porta
+
+    def open_amount():
+        with tenant_scope(p.org):
+            return selectors_orders.open_orders_amounts(organization=p.org, account_ids=[p.account.pk, 10**9])
+
+    before = open_amount()
+    # when the world's offer is won: 10 kits at 96.00 net and 2 hours at 65.00, 21 % VAT
+    order, (kits, _hours) = _won(p)
+    won = open_amount()
+    # and 6 kits are delivered and invoiced (issued), then 1 credited
+    _deliver(p, kits, "6")
+    invoice = _invoice(p, order)
+    invoiced = open_amount()
+    with tenant_scope(p.org):
+        billing_services.credit_note_create(
+            organization=p.org,
+            actor=p.finance,
+            invoice=invoice,
+            reason="One kit broken",
+            lines=[(InvoiceLine.objects.get(organization=p.org, invoice=invoice), D("1"))],
+        )
+    credited = open_amount()
+    with tenant_scope(p.org), CaptureQueriesContext(connection) as queries:
+        selectors_orders.open_orders_amounts(organization=p.org, account_ids=[p.account.pk])
+    # then, in one query: (960 + 130) × 1.21; (4 × 96 + 130) × 1.21; (5 × 96 + 130) × 1.21
+    assert (before, won, invoiced, credited) == (
+        {p.account.pk: D("0.00"), 10**9: D("0.00")},
+        {p.account.pk: D("1318.90"), 10**9: D("0.00")},
+        {p.account.pk: D("621.94"), 10**9: D("0.00")},
+        {p.account.pk: D("738.10"), 10**9: D("0.00")},
+    )
+    assert len(queries) == 1
+
+
+def test_grading_counts_the_open_orders_in_the_exposure_at_its_boundary(world):
+    # given a draft offer of 1 hour (78.65 with tax) on an account owing 90.40, without a credit limit
+    p = world.porta
+    with tenant_scope(p.org):
+        offer = services.offer_create(
+            organization=p.org,
+            actor=p.ae,
+            account=p.account,
+            title="One more hour",
+            lines=[{"product": p.product2, "quantity": D("1")}],
+        )
+    _credit_limit(p, "0.00")
+    without_orders = _exposure_reasons(p, offer)
+    # when another offer is won: an order of 1,318.90 with tax, nothing invoiced
+    _won(p)
+    with_order = _exposure_reasons(p, offer)
+    # then the exposure grows by exactly the open order; at a limit equal to it there is no reason,
+    # a cent under it there is
+    _credit_limit(p, "1487.95")
+    at_limit = _exposure_reasons(p, offer)
+    _credit_limit(p, "1487.94")
+    over = _exposure_reasons(p, offer)
+    assert without_orders == ["The account has no credit limit, and would owe €169.05 with this offer."]
+    assert with_order == ["The account has no credit limit, and would owe €1,487.95 with this offer."]
+    assert at_limit == []
+    assert over == [
+        "Exposure would reach 100.1 % of the €1,487.94 credit limit (€1,487.95 owed with this offer); "
+        "the policy allows 100 %."
+    ]

@@ -65,6 +65,8 @@ API_LISTS = {
     "api-credit-notes": lambda org: [org.credit_note.pk],
     "api-offers": lambda org: sorted([org.offer.pk, org.won_offer.pk]),
     "api-risk-policy-versions": lambda org: [org.risk_policy.pk],
+    "api-orders": lambda org: [org.order.pk],
+    "api-order-check": lambda org: [org.order_lines[0].pk],  # invoiced 3 (the world's invoice line), delivered 1
 }
 # reads of one report or row, not lists of rows
 API_NOT_LISTS = {"api-me", "api-billing-aging", "api-billing-dso", "api-risk-policy"}

@@ -345,6 +345,14 @@ def test_the_openapi_schema_lists_every_operation():
             "offers_win",
             "offers_lose",
             "offers_withdraw",
+            "orders_list",
+            "orders_retrieve",
+            "orders_plan_delivery",
+            "orders_record_delivery",
+            "orders_confirm_receipt",
+            "orders_set_invoice_by",
+            "orders_invoice",
+            "orders_check_list",
         ]
     )
 
