@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     the person sees (50,000 at the bench tenant: 120 ms a page); and one stage in that order
     (the approvals queue's submitted offers, oldest first)."""
 
-    dependencies = [("offers", "0004_offer_sending")]
+    dependencies = [("offers", "0005_product_launch_notices")]
 
     operations = [
         migrations.AddIndex(
