@@ -54,7 +54,7 @@ def seed_offers(organization: Organization, memberships: dict[str, Membership], 
         return None
     rng = Random(f"accountdesk-demo-offers-{organization.slug}")
     ae, lead = memberships["ae"], memberships["lead"]
-    accounts = list(Account.objects.filter(organization=organization, owner=ae).order_by("name")[: len(PLAN)])
+    accounts = list(Account.objects.filter(organization=organization, owner=ae).order_by("name", "id")[: len(PLAN)])
     priced = list(
         ProductPrice.objects.filter(organization=organization, product__status=ProductStatus.ACTIVE)
         .select_related("product")
@@ -121,5 +121,30 @@ def _advance(organization, offer, ends: str, ae, lead, finance) -> None:
         services.offer_revise(organization=organization, actor=ae, offer=offer)
     elif ends == OfferStatus.WON:
         services.offer_win(organization=organization, actor=ae, offer=offer)
+        _deliver(organization, offer, ae, finance)
     elif ends == OfferStatus.LOST:
         services.offer_lose(organization=organization, actor=ae, offer=offer, reason="Price", lost_to="A competitor")
+
+
+def _deliver(organization, offer, ae, finance) -> None:
+    """The order of a won offer under way: its first line partly delivered (yesterday), and, on
+    the second won offer, what was delivered invoiced, so that the order card and finance's
+    billing check have something to say."""
+    from offers import services_orders
+    from offers.models import Order, OrderLine
+
+    order = Order.objects.get(organization=organization, offer=offer)
+    first = OrderLine.objects.filter(organization=organization, order=order).order_by("position").first()
+    delivered = max(Decimal("1"), (first.quantity / 2).quantize(Decimal("1")))
+    services_orders.delivery_record(
+        organization=organization,
+        actor=ae,
+        order_line=first,
+        delivered_on=timezone.localdate() - timedelta(days=1),
+        quantity=delivered,
+    )
+    if Order.objects.filter(organization=organization).count() > 1:
+        from billing.services import invoice_issue
+
+        invoice = services_orders.order_invoice(organization=organization, actor=finance, order=order)
+        invoice_issue(organization=organization, actor=finance, invoice=invoice)
