@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: help install lint format run db test test-fast test-e2e bench bench-billing bench-instructions messages check-deploy clean
+.PHONY: help install lint format run db test test-fast test-e2e bench bench-billing bench-offers bench-instructions messages check-deploy clean
 
 help:
 	@echo "make run          install, migrate, seed the demo, serve web + worker + beat on http://127.0.0.1:8000 (ACCOUNTDESK_PORT); DEBUG off unless ACCOUNTDESK_DEBUG=1"
@@ -14,8 +14,9 @@ help:
 	@echo "make test-fast    the suite without the browser tests"
 	@echo "make test-e2e     only the browser tests"
 	@echo "make db           create the PostgreSQL roles and the accountdesk database (idempotent)"
-	@echo "make bench        benchmarks (bench/): the pages, then billing"
+	@echo "make bench        benchmarks (bench/): the pages, then billing, then offers"
 	@echo "make bench-billing  only the billing bench (bench/billing_run.py)"
+	@echo "make bench-offers   only the offers bench (bench/offers_run.py; builds the billing tenant first if needed)"
 	@echo "make bench-instructions  instructions per request of the benchmarked pages (valgrind)"
 	@echo "make messages     extract and compile the es/ca translations"
 
@@ -48,9 +49,13 @@ test-e2e: install
 bench: install
 	@scripts/bench.sh
 	@BENCH_MODULE=bench.billing_run scripts/bench.sh
+	@BENCH_MODULE=bench.offers_run scripts/bench.sh
 
 bench-billing: install
 	@BENCH_MODULE=bench.billing_run scripts/bench.sh
+
+bench-offers: install
+	@BENCH_MODULE=bench.offers_run scripts/bench.sh
 
 bench-instructions: install
 	@DJANGO_SETTINGS_MODULE=config.settings.bench .venv/bin/python -m bench.instructions

@@ -242,6 +242,11 @@ class Offer(OfOneOrganization, TenantOwned):
         indexes = [
             models.Index(fields=["organization", "status", "account"], name="offer_org_status_account_idx"),
             models.Index(fields=["organization", "owner", "status"], name="offer_org_owner_status_idx"),
+            # The pipeline's order (newest first): a page of 25 walks it instead of sorting them all.
+            models.Index(fields=["organization", "-created_at", "-id"], name="offer_org_created_idx"),
+            # One stage in that order (the approvals queue: the submitted ones, oldest first): without
+            # it the queue walked the index above from the oldest offer through every closed one.
+            models.Index(fields=["organization", "status", "created_at", "id"], name="offer_org_status_created_idx"),
         ]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")

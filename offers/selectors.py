@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from accounts.permissions import can_see_every_account
 from accounts.selectors import visible_accounts
 from billing.totals import ZERO, cents
 from offers.models import OPEN, Offer, OfferApproval, OfferLine, OfferRevision, OfferSettings, OfferStatus
@@ -18,16 +19,29 @@ from tenancy.models import Membership, Organization
 
 
 def _current_revision(column: str) -> Subquery:
-    return Subquery(OfferRevision.objects.filter(offer=OuterRef("pk"), number=OuterRef("revision")).values(column)[:1])
+    """`column` of the offer's current revision. `.order_by()`: OfferRevision is ordered by its
+    offer, and a subquery that keeps the ordering joins the offer back and sorts by its
+    `created_at` for each row (the pipeline's stage totals at 8,000 open offers: 64 ms; 46 ms
+    without). A subquery, not a join: PostgreSQL evaluates it only for the rows a page shows,
+    and for the totals probes the revision's index once per open offer, where a join of the
+    same offers (a FilteredRelation) was planned as a hash join over every revision (150 ms)."""
+    return Subquery(
+        OfferRevision.objects.filter(offer=OuterRef("pk"), number=OuterRef("revision")).order_by().values(column)[:1]
+    )
 
 
 def offer_list(*, organization: Organization, membership: Membership) -> QuerySet[Offer]:
     """The offers of the accounts the person sees, with their account, client and owner, and
     their current revision's `net_total`, `total` and `cost_total`; newest first."""
-    accounts = visible_accounts(organization=organization, membership=membership).values("pk")
+    offers = Offer.objects.filter(organization=organization)
+    if not can_see_every_account(membership):
+        # Finance and admins see every account: a semi-join with all of them only costs (the
+        # pipeline's count and stage totals at 50,000 offers: 10 ms each), as billing's lists know.
+        offers = offers.filter(
+            account__in=visible_accounts(organization=organization, membership=membership).values("pk")
+        )
     return (
-        Offer.objects.filter(organization=organization, account__in=accounts)
-        .select_related("account__client", "owner__user")
+        offers.select_related("account__client", "owner__user")
         .annotate(
             net_total=_current_revision("net_total"),
             total=_current_revision("total"),

@@ -75,6 +75,27 @@ def test_the_pipeline_filters_by_stage_and_exports_exactly_what_it_shows(world):
     assert [row[:4] for row in rows[1:]] == [[p.offer.number, "Porta sensors", "Approved", "B"]]
 
 
+def test_the_pipeline_search_finds_offers_by_number_title_account_and_client_every_term(world):
+    p = world.porta
+    (other,) = _more_offers(p, 1)
+    browser = signed_in(p.ae)
+
+    def found(query: str) -> list[str]:
+        return _rows(browser.get("/o/porta/offers/", {"q": query}).content.decode())
+
+    with tenant_scope(p.org):
+        every = [str(pk) for pk in Offer.objects.order_by("-created_at", "-id").values_list("pk", flat=True)]
+    assert found(other.number) == [str(other.pk)]
+    assert found("sensors") == [str(p.offer.pk)]
+    # the client's trade name ("Porta Client") and the account's name ("Porta Account")
+    assert found("porta client") == every
+    assert found("porta account") == every
+    # every term: the title and the client's
+    assert found("sensors client") == [str(p.offer.pk)]
+    # another organisation's client
+    assert found("nordwind") == []
+
+
 def test_an_ae_drafts_an_offer_adds_a_line_and_submits_it(world):
     p = world.porta
     browser = signed_in(p.ae)
