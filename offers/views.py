@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from config.forms import submit
 from offers import permissions, selectors, services
@@ -157,7 +158,10 @@ def _margin_percent(revision) -> Decimal | None:
     return (revision.margin * 100 / revision.net_total).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
 
 
-def _detail_context(request: HttpRequest, offer_id: int, failed: dict | None = None, **extra) -> dict:
+def _detail_context(
+    request: HttpRequest, offer_id: int, failed: dict | None = None, only: int | None = None, **extra
+) -> dict:
+    """The offer page's context; `only`: the change form of that line alone (an htmx answer)."""
     offer = _offer(request, offer_id)
     membership = request.membership
     works = permissions.can_work_offer(membership, offer)
@@ -188,7 +192,7 @@ def _detail_context(request: HttpRequest, offer_id: int, failed: dict | None = N
         "decide_forms": decide,
         "works": works,
         "editable": works and offer.is_editable,
-        "line_rows": _line_forms(offer, failed or {}) if works and offer.is_editable else None,
+        "line_rows": _line_forms(offer, failed or {}, only) if works and offer.is_editable else None,
         "add_form": OfferLineForm(prefix="add", organization=request.organization)
         if works and offer.is_editable
         else None,
@@ -252,8 +256,9 @@ def offer_pdf(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRespons
     return response
 
 
-def _line_forms(offer, failed: dict[int, OfferLineChangeForm]) -> list[tuple]:
-    """Each line of an editable offer with its change form: the refused one as it was sent."""
+def _line_forms(offer, failed: dict[int, OfferLineChangeForm], only: int | None = None) -> list[tuple]:
+    """Each line of an editable offer (or the line `only`) with its change form: the refused one
+    as it was sent."""
     return [
         (
             line,
@@ -269,6 +274,7 @@ def _line_forms(offer, failed: dict[int, OfferLineChangeForm]) -> list[tuple]:
             ),
         )
         for line in offer.current_lines
+        if only is None or line.pk == only
     ]
 
 
@@ -308,7 +314,9 @@ def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRe
 
 @require_POST
 def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_line_id: int) -> HttpResponse:
-    """A line changed where it stands: htmx answers the lines, totals, margin and grade."""
+    """A line changed where it stands. For htmx: the totals card, and out of band the line (its
+    new net, or its errors), the summary under the lines, the header, the grade and what the
+    client values; the other lines, perhaps being typed in, are left as they are."""
     line = _current_line(request, offer_id, offer_line_id)
     if not permissions.can_work_offer(request.membership, line.revision.offer):
         raise PermissionDenied
@@ -319,11 +327,17 @@ def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_
             organization=request.organization, actor=request.membership, line=line, **form.changes()
         ),
     )
-    if changed is None:
-        if request.htmx and form.non_field_errors():  # a refusal of the offer, not of a field: said aloud
-            messages.error(request, " ".join(form.non_field_errors()))
-        return _lines_changed(request, offer_id, status=400, failed={line.pk: form})
-    return _lines_changed(request, offer_id)
+    status = 200 if changed else 400
+    if not request.htmx:
+        return _lines_changed(request, offer_id, status=status, failed={line.pk: form})
+    # htmx: the totals, and beside them the line (with its errors), the grade and the header
+    context = _detail_context(request, offer_id, failed={line.pk: form} if changed is None else {}, only=line.pk)
+    context["changed"] = (context["line_rows"] or [None])[0]
+    if context["changed"] is None:  # no longer editable here: the lines as they are, and why
+        messages.error(request, " ".join(form.non_field_errors()) or _("The offer cannot change now."))
+        response = render(request, "offers/offer_detail.html", context, partial="lines-changed", status=status)
+        return retarget(reswap(response, "outerHTML"), "#lines")
+    return render(request, "offers/offer_detail.html", context, partial="line-changed", status=status)
 
 
 @require_POST

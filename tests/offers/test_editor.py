@@ -20,6 +20,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 SWAPPED = ["offer-head", "grade-panel", "offer-totals-card", "value-fit"]  # beside #lines
 
 
+def _line_swapped(line: OfferLine) -> list[str]:
+    """Beside the totals card, a changed line answers these (its row in a <template>)."""
+    return [f"offer-line-{line.pk}", "lines-summary", "offer-head", "grade-panel", "value-fit"]
+
+
 def _url(line: OfferLine, offer: Offer) -> str:
     return f"/o/{offer.organization.slug}/offers/{offer.pk}/lines/{line.pk}/"
 
@@ -35,7 +40,7 @@ def _change(line: OfferLine, quantity="10", unit_price="120.00", discount="", le
 
 
 def _swapped(text: str) -> list[str]:
-    return re.findall(r'id="([\w-]+)"[^>]* hx-swap-oob="true"', text)
+    return re.findall(r'(?<=\s)id="([\w-]+)"[^>]* hx-swap-oob="true"', text)
 
 
 def test_a_line_changed_answers_the_lines_and_the_totals_margin_grade_and_header_beside_them(world):
@@ -44,8 +49,10 @@ def test_a_line_changed_answers_the_lines_and_the_totals_margin_grade_and_header
     response = signed_in(p.ae).post(_url(line, p.offer), _change(line, discount="10"), **HTMX)
     text = response.content.decode()
     assert response.status_code == 200
-    assert text.lstrip().startswith('<div class="card" id="lines">')
-    assert _swapped(text) == SWAPPED
+    assert text.lstrip().startswith('<div class="card" id="offer-totals-card">')
+    assert re.search(rf'<template>\s*<tr data-testid="offer-line" id="offer-line-{line.pk}"', text)
+    assert _swapped(text) == _line_swapped(line)
+    assert len(re.findall(r'data-testid="offer-line"', text)) == 1  # the other line is left alone
     assert re.search(r'data-testid="line-net">€1,080.00<', text)
     assert re.search(r'data-testid="offer-margin">€450.00 · 37.1 %<', text)  # (1,080 + 130) − (700 + 60)
     assert 'data-testid="offer-grade"' in text and "Grade A" in text
@@ -82,7 +89,7 @@ def test_a_bad_change_comes_back_in_its_row_and_nothing_is_written(world, change
     response, unchanged = post_unchanged(p.ae, _url(line, p.offer), _change(line, **change), **HTMX)
     text = response.content.decode()
     assert (response.status_code, unchanged) == (400, True)
-    assert text.lstrip().startswith('<div class="card" id="lines">')
+    assert _swapped(text) == _line_swapped(line)
     row = re.search(rf'<tr data-testid="offer-line" id="offer-line-{line.pk}".*?</tr>', text, re.S).group(0)
     assert message in row and "is-invalid" in row
 
@@ -93,6 +100,7 @@ def test_a_line_of_an_offer_that_can_no_longer_change_is_refused_with_the_lines_
         line = OfferLine.objects.get(revision__offer=p.won_offer)
     response, unchanged = post_unchanged(p.ae, _url(line, p.won_offer), _change(line, quantity="1"), **HTMX)
     assert (response.status_code, unchanged) == (400, True)
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#lines", "outerHTML")
     assert response.content.decode().lstrip().startswith('<div class="card" id="lines">')
     assert "A won offer cannot change: open a new revision when the client answers." in response["HX-Trigger"]
 
