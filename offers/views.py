@@ -159,9 +159,10 @@ def _margin_percent(revision) -> Decimal | None:
 
 
 def _detail_context(
-    request: HttpRequest, offer_id: int, failed: dict | None = None, only: int | None = None, **extra
+    request: HttpRequest, offer_id: int, editing: dict | None = None, only: int | None = None, **extra
 ) -> dict:
-    """The offer page's context; `only`: the change form of that line alone (an htmx answer)."""
+    """The offer page's context; `editing`: the lines whose fields are open ({id: refused form or
+    None}); `only`: that line alone (an htmx answer)."""
     offer = _offer(request, offer_id)
     membership = request.membership
     works = permissions.can_work_offer(membership, offer)
@@ -192,7 +193,7 @@ def _detail_context(
         "decide_forms": decide,
         "works": works,
         "editable": works and offer.is_editable,
-        "line_rows": _line_forms(offer, failed or {}, only) if works and offer.is_editable else None,
+        "line_rows": _line_rows(offer, editing or {}, only) if works and offer.is_editable else None,
         "add_form": OfferLineForm(prefix="add", organization=request.organization)
         if works and offer.is_editable
         else None,
@@ -256,14 +257,17 @@ def offer_pdf(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRespons
     return response
 
 
-def _line_forms(offer, failed: dict[int, OfferLineChangeForm], only: int | None = None) -> list[tuple]:
-    """Each line of an editable offer (or the line `only`) with its change form: the refused one
-    as it was sent."""
-    return [
-        (
-            line,
-            failed.get(line.pk)
-            or OfferLineChangeForm(
+def _line_rows(offer, editing: dict[int, OfferLineChangeForm | None], only: int | None = None) -> list[tuple]:
+    """Each line of an editable offer (or the line `only`) with its change form when it is being
+    changed (`editing`: a refused form as it was sent, or None for a fresh one), else None: the
+    page shows lines as text and opens a line's fields when asked (the pencil)."""
+    rows = []
+    for line in offer.current_lines:
+        if only is not None and line.pk != only:
+            continue
+        form = None
+        if line.pk in editing:
+            form = editing[line.pk] or OfferLineChangeForm(
                 prefix=f"line-{line.pk}",
                 initial={
                     "quantity": line.quantity,
@@ -271,11 +275,9 @@ def _line_forms(offer, failed: dict[int, OfferLineChangeForm], only: int | None 
                     "discount_percent": line.discount_percent or None,
                     "lead_time_days": line.lead_time_days or None,
                 },
-            ),
-        )
-        for line in offer.current_lines
-        if only is None or line.pk == only
-    ]
+            )
+        rows.append((line, form))
+    return rows
 
 
 def _lines_changed(request: HttpRequest, offer_id: int, *, status: int = 200, **extra) -> HttpResponse:
@@ -312,14 +314,21 @@ def offer_line_add(request: HttpRequest, org_slug: str, offer_id: int) -> HttpRe
     return _lines_changed(request, offer_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_line_id: int) -> HttpResponse:
-    """A line changed where it stands. For htmx: the totals card, and out of band the line (its
-    new net, or its errors), the summary under the lines, the header, the grade and what the
-    client values; the other lines, perhaps being typed in, are left as they are."""
+    """A line changed where it stands. GET opens its fields (for htmx its row alone). POST
+    changes it; for htmx the answer is the totals card, and out of band the line (its new net, or
+    its errors), the summary under the lines, the header, the grade and what the client values:
+    the other lines are left as they are."""
     line = _current_line(request, offer_id, offer_line_id)
     if not permissions.can_work_offer(request.membership, line.revision.offer):
         raise PermissionDenied
+    if request.method == "GET":
+        context = _detail_context(request, offer_id, editing={line.pk: None}, only=line.pk if request.htmx else None)
+        context["changed"] = next((row for row in context["line_rows"] or [] if row[0].pk == line.pk), None)
+        if context["changed"] is None:  # not editable now: the page says what it is
+            return redirect(_offer_page(request, line.revision.offer) + "#lines")
+        return render(request, "offers/offer_detail.html", context, partial="line-edit")
     form = OfferLineChangeForm(request.POST, prefix=f"line-{line.pk}")
     changed = submit(
         form,
@@ -329,9 +338,8 @@ def offer_line_update(request: HttpRequest, org_slug: str, offer_id: int, offer_
     )
     status = 200 if changed else 400
     if not request.htmx:
-        return _lines_changed(request, offer_id, status=status, failed={line.pk: form})
-    # htmx: the totals, and beside them the line (with its errors), the grade and the header
-    context = _detail_context(request, offer_id, failed={line.pk: form} if changed is None else {}, only=line.pk)
+        return _lines_changed(request, offer_id, status=status, editing={line.pk: form})
+    context = _detail_context(request, offer_id, editing={line.pk: None if changed else form}, only=line.pk)
     context["changed"] = (context["line_rows"] or [None])[0]
     if context["changed"] is None:  # no longer editable here: the lines as they are, and why
         messages.error(request, " ".join(form.non_field_errors()) or _("The offer cannot change now."))

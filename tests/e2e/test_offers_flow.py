@@ -45,6 +45,7 @@ def test_an_offer_over_the_discount_goes_from_draft_to_delivered_and_invoiced(
     )
     expect(page.locator("[data-testid=offer-margin]")).to_contain_text("€80.00")
     # it changes the line where it stands: the totals, margin and grade follow without a reload
+    page.locator("[data-testid=edit-line]").click()
     discount = page.locator("[data-testid=offer-line] input[name$=discount_percent]")
     discount.fill("30")
     discount.press("Tab")

@@ -50,7 +50,7 @@ def test_a_line_changed_answers_the_lines_and_the_totals_margin_grade_and_header
     text = response.content.decode()
     assert response.status_code == 200
     assert text.lstrip().startswith('<div class="card" id="offer-totals-card">')
-    assert re.search(rf'<template>\s*<tr data-testid="offer-line" id="offer-line-{line.pk}"', text)
+    assert re.search(rf'<template>\s*<tr class="ad-line-edit" data-testid="offer-line" id="offer-line-{line.pk}"', text)
     assert _swapped(text) == _line_swapped(line)
     assert len(re.findall(r'data-testid="offer-line"', text)) == 1  # the other line is left alone
     assert re.search(r'data-testid="line-net">€1,080.00<', text)
@@ -62,6 +62,28 @@ def test_a_line_changed_answers_the_lines_and_the_totals_margin_grade_and_header
         offer = Offer.objects.get(pk=p.offer.pk)
     assert (line.discount_percent, line.net, line.lead_time_days) == (D("10.00"), D("1080.00"), 0)
     assert (offer.grade, offer.status) == ("A", "approved")
+
+
+def test_the_page_shows_lines_as_text_and_the_pencil_opens_a_lines_fields(world):
+    p = world.porta
+    line = p.offer_lines[0]
+    browser = signed_in(p.ae)
+    page = browser.get(f"/o/porta/offers/{p.offer.pk}/").content.decode()
+    assert len(re.findall(r'data-testid="edit-line"', page)) == 2
+    assert f'name="line-{line.pk}-quantity"' not in page
+    response = browser.get(_url(line, p.offer), **HTMX)
+    text = response.content.decode().strip()
+    assert response.status_code == 200
+    assert text.startswith(f'<tr class="ad-line-edit" data-testid="offer-line" id="offer-line-{line.pk}"')
+    assert text.endswith("</tr>") and text.count("<tr") == 1
+    assert re.findall(rf'name="line-{line.pk}-(\w+)" value="([^"]*)"', text) == [
+        ("quantity", "10"),
+        ("unit_price", "120.00"),
+        ("discount_percent", "20.00"),
+    ]
+    # without htmx: the page, with that line's fields open
+    page = browser.get(_url(line, p.offer)).content.decode()
+    assert f'name="line-{line.pk}-quantity"' in page and 'data-testid="offer-title"' in page
 
 
 def test_without_htmx_a_changed_line_takes_the_person_back_to_the_lines(world):
@@ -90,7 +112,9 @@ def test_a_bad_change_comes_back_in_its_row_and_nothing_is_written(world, change
     text = response.content.decode()
     assert (response.status_code, unchanged) == (400, True)
     assert _swapped(text) == _line_swapped(line)
-    row = re.search(rf'<tr data-testid="offer-line" id="offer-line-{line.pk}".*?</tr>', text, re.S).group(0)
+    row = re.search(
+        rf'<tr class="ad-line-edit" data-testid="offer-line" id="offer-line-{line.pk}".*?</tr>', text, re.S
+    ).group(0)
     assert message in row and "is-invalid" in row
 
 
