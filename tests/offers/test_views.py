@@ -317,8 +317,10 @@ def test_the_offer_pdf_is_in_the_language_of_the_clients_contact(world, tmp_path
 def test_an_admin_sets_the_probabilities_and_the_pipeline_weighs_with_them(world):
     p = world.porta
     browser = signed_in(p.admin)
-    page = browser.get("/o/porta/offers/settings/")
-    assert page.status_code == 200 and 'name="probability_approved" value="30"' in page.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get("/o/porta/offers/settings/")
+    assert (page.status_code, len(queries)) == (200, 7)
+    assert 'name="probability_approved" value="30"' in page.content.decode()
     data = {
         "probability_draft": "5",
         "probability_submitted": "20",
