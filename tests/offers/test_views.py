@@ -319,7 +319,7 @@ def test_an_admin_sets_the_probabilities_and_the_pipeline_weighs_with_them(world
     browser = signed_in(p.admin)
     with CaptureQueriesContext(connection) as queries:
         page = browser.get("/o/porta/offers/settings/")
-    assert (page.status_code, len(queries)) == (200, 7)
+    assert (page.status_code, len(queries)) == (200, 8)
     assert 'name="probability_approved" value="30"' in page.content.decode()
     data = {
         "probability_draft": "5",
