@@ -42,7 +42,7 @@ from accounts.models import (
 )
 from accounts.selectors import ACCOUNT_FIELDS, portfolio_settings
 from clients.models import Client, Contact
-from config.errors import ApplicationError
+from config.errors import ApplicationError, not_found
 from tenancy.models import Membership, Organization, Team
 from tenancy.services import audit_changes, audit_created, audit_record, audit_snapshot
 
@@ -53,10 +53,6 @@ PEOPLE = ("owner", "next_step_owner", "assignee", "membership")
 
 def _forbidden(message: str) -> ApplicationError:
     return ApplicationError(message, code="permission_denied", status=403)
-
-
-def _not_found() -> ApplicationError:
-    return ApplicationError(_("Not found."), code="not_found", status=404)
 
 
 def _only(changes: dict, allowed: type) -> None:
@@ -501,7 +497,7 @@ def activity_log(
     when not given). A next step is owned by who logs it unless someone else is named, who
     must see the account."""
     if not permissions.can_see_account(actor, account):
-        raise _not_found()
+        raise not_found()
     activity = Activity(
         organization=organization,
         account=account,
@@ -539,7 +535,7 @@ class ActivityChanges(TypedDict, total=False):
 def _require_activity_editor(actor: Membership, activity: Activity) -> None:
     # Who lost sight of the account (taken off its team) loses its activities too.
     if not permissions.can_see_account(actor, activity.account):
-        raise _not_found()
+        raise not_found()
     if not permissions.can_edit_activity(actor, activity):
         raise _forbidden(
             _(
@@ -618,7 +614,7 @@ def incident_open(
     """Anyone who sees the account opens one; its SLA comes from the severity and the
     organisation's settings. The assignee must see the account."""
     if not permissions.can_see_account(actor, account):
-        raise _not_found()
+        raise not_found()
     incident = Incident(
         organization=organization,
         account=account,
@@ -662,7 +658,7 @@ def incident_update(
         Incident.objects.select_for_update().select_related("account").get(organization=organization, pk=incident.pk)
     )
     if not permissions.can_work_incident(actor, incident):
-        raise _not_found()
+        raise not_found()
     before = audit_snapshot(incident, INCIDENT_AUDIT)
     previous_assignee_id = incident.assignee_id
     for name, value in changes.items():

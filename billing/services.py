@@ -78,7 +78,7 @@ from billing.totals import (
 )
 from catalog.models import Product, TaxRate
 from catalog.selectors import product_for_new_line
-from config.errors import ApplicationError
+from config.errors import ApplicationError, not_found
 from tenancy.models import Membership, Organization
 from tenancy.services import audit_changes, audit_record, audit_snapshot, save_deciding_by_constraint, series_next
 from tenancy.text import money_text
@@ -111,16 +111,12 @@ def _forbidden(message: str) -> ApplicationError:
     return ApplicationError(message, code="permission_denied", status=403)
 
 
-def _not_found() -> ApplicationError:
-    return ApplicationError(_("Not found."), code="not_found", status=404)
-
-
 def _require(allowed: bool, actor: Membership, account: Account, message: str) -> None:
     """Finance only. Who cannot even see the account is told that there is nothing there."""
     if allowed:
         return
     if account.organization_id != actor.organization_id or not permissions.can_see_billing_of(actor, account):
-        raise _not_found()
+        raise not_found()
     raise _forbidden(message)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,8 +26,7 @@ from billing.models import Invoice, InvoiceLine
 from config.forms import submit
 from tenancy.exports import list_export
 from tenancy.htmx import render
-
-PAGE_SIZE = 25
+from tenancy.lists import list_context
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -64,28 +62,6 @@ def _invoice_page(request: HttpRequest, invoice: Invoice) -> str:
     return reverse("invoice_detail", kwargs={"org_slug": request.organization.slug, "invoice_id": invoice.pk})
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _list_context(request: HttpRequest, filterset, default_sort: str, filter_names: tuple[str, ...]) -> dict:
-    """A list page's context: the filters, the page of rows, the sort as read (for the sort
-    headers), the query without the page (for the exports) and how many filters are on."""
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or [default_sort]
-    return {
-        "filter": filterset,
-        "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "sort": sort[0],
-        "query": _query_without_page(request),
-        "active_filters": sum(1 for name in filter_names if request.GET.get(name)),
-    }
-
-
 # --- Invoices: the list ------------------------------------------------------------------------
 
 
@@ -95,7 +71,7 @@ def invoice_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         organization=request.organization, membership=request.membership, query=request.GET
     ).offer_choices()
     filters = ("status", "account", "overdue", "issued_from", "issued_to", "due_from", "due_to")
-    context = _list_context(request, filterset, "-issue_date", filters)
+    context = list_context(request, filterset, "-issue_date", filters)
     context["can_create"] = permissions.can_create_invoice(request.membership)
     return render(request, "billing/invoice_list.html", context, partial="invoice-results")
 
@@ -322,7 +298,7 @@ def credit_note_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     filterset = credit_note_filter(
         organization=request.organization, membership=request.membership, query=request.GET
     ).offer_choices()
-    context = _list_context(request, filterset, "-issue_date", ("account", "issued_from", "issued_to", "invoice"))
+    context = list_context(request, filterset, "-issue_date", ("account", "issued_from", "issued_to", "invoice"))
     return render(request, "billing/credit_note_list.html", context, partial="credit-note-results")
 
 

@@ -23,6 +23,11 @@ class ApplicationError(Exception):
         self.status = status
 
 
+def not_found() -> ApplicationError:
+    """The refusal of what the person may not see, said as of what does not exist (a 404)."""
+    return ApplicationError(_("Not found."), code="not_found", status=404)
+
+
 def refusal_messages(error: ApplicationError | ValidationError) -> tuple[str, dict[str, str]]:
     """A refusal as (the sentence for people, {field: its first message}), whichever way a
     service said it: an ApplicationError, or a ValidationError from full_clean() or a

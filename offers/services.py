@@ -30,7 +30,7 @@ from accounts.models import Account
 from billing.totals import ZERO, LineAmount, cents, document_totals, line_net
 from catalog.models import Product
 from catalog.selectors import product_for_new_line
-from config.errors import ApplicationError
+from config.errors import ApplicationError, not_found
 from offers import grading, permissions
 from offers.models import (
     CLOSED,
@@ -95,16 +95,12 @@ class OfferChanges(TypedDict, total=False):
 # --- Refusals -------------------------------------------------------------------------------------
 
 
-def _not_found() -> ApplicationError:
-    return ApplicationError(_("Not found."), code="not_found", status=404)
-
-
 def _require(allowed: bool, actor: Membership, account: Account, message: str) -> None:
     """Who cannot even see the account is told that there is nothing there."""
     if allowed:
         return
     if account.organization_id != actor.organization_id or not permissions.can_see_account(actor, account):
-        raise _not_found()
+        raise not_found()
     raise ApplicationError(message, code="permission_denied", status=403)
 
 

@@ -17,7 +17,7 @@ from accounts.models import Account, ActivityKind
 from accounts.services import activity_log
 from catalog.models import Product
 from catalog.selectors import day_text, product_successor
-from config.errors import ApplicationError
+from config.errors import ApplicationError, not_found
 from offers import selectors_products
 from offers.models import Offer
 from offers.models_products import ProductLaunchNotice
@@ -27,10 +27,6 @@ from tenancy.services import audit_created, audit_record, save_deciding_by_const
 
 # How an account may be told of a launch: what was done, not a note to oneself.
 INFORM_KINDS = (ActivityKind.EMAIL, ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MEETING)
-
-
-def _not_found() -> ApplicationError:
-    return ApplicationError(_("Not found."), code="not_found", status=404)
 
 
 def _state(message: str) -> ApplicationError:
@@ -51,7 +47,7 @@ def product_replacement_offer_draft(
     account the person sees that has open offers, open orders or recent purchases of `product`
     (404 otherwise, as for an account that does not exist)."""
     if product.organization_id != organization.pk:
-        raise _not_found()
+        raise not_found()
     if not product.is_obsolete:
         raise _state(_("%(product)s is not obsolete: nothing to replace.") % {"product": _named(product)})
     successor = product_successor(organization=organization, product=product)
@@ -64,7 +60,7 @@ def product_replacement_offer_draft(
         organization=organization, membership=actor, product=product, account=account
     )
     if row is None:
-        raise _not_found()
+        raise not_found()
     quantity = selectors_products.replacement_quantity(row)
     offer = offer_create(
         organization=organization,
@@ -102,7 +98,7 @@ def product_launch_inform(
     obsolete product, for an account told already (the constraint decides between two clicks at
     once), and, as not found, for an account the person does not see."""
     if product.organization_id != organization.pk or account.organization_id != organization.pk:
-        raise _not_found()
+        raise not_found()
     if product.is_obsolete:
         raise _state(
             _("%(product)s is obsolete: tell the account of its replacement instead.") % {"product": _named(product)}

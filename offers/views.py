@@ -38,6 +38,7 @@ from offers.models import OfferLine, OfferStatus
 from offers.views_orders import order_card
 from tenancy.exports import list_export
 from tenancy.htmx import render
+from tenancy.lists import list_context
 
 PAGE_SIZE = 25
 
@@ -71,19 +72,8 @@ def _pipeline_chart(stages, currency: str) -> dict:
 def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization, membership = request.organization, request.membership
     filterset = offer_filter(organization=organization, membership=membership, query=request.GET).offer_choices()
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or ["-created"]
     stages = selectors.pipeline_stages(offers=filterset.qs, settings=services.offer_settings(organization=organization))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "filter": filterset,
-        "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "sort": sort[0],
-        "query": query.urlencode(),
-        "active_filters": sum(1 for name in ("status", "grade", "owner", "open") if request.GET.get(name)),
+    context = list_context(request, filterset, "-created", ("status", "grade", "owner", "open")) | {
         "stages": stages,
         "chart": _pipeline_chart(stages, organization.base_currency),
         "weighted": selectors.weighted_total(stages),

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,8 +31,7 @@ from offers.exports_orders import order_check_filter
 from offers.models import Delivery, InvoiceBy, Offer, OfferStatus, Order, OrderLine
 from tenancy.exports import list_export
 from tenancy.htmx import render
-
-PAGE_SIZE = 25
+from tenancy.lists import list_context
 
 
 class DeliveryForm(forms.Form):
@@ -195,20 +193,8 @@ def order_check_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Finance's list: every order line whose deliveries, invoices and receipts differ, or that
     was credited; filtered, sorted, paginated and exported alike (offers.exports_orders)."""
     filterset = order_check_filter(organization=request.organization, membership=request.membership, query=request.GET)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or ["order"]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "filter": filterset,
-        "rows": selectors_orders.differences_page(page.object_list),
-        "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "sort": sort[0],
-        "query": query.urlencode(),
-        "active_filters": sum(1 for name in ("q", "difference") if request.GET.get(name)),
-    }
+    context = list_context(request, filterset, "order", ("q", "difference"))
+    context["rows"] = selectors_orders.differences_page(context["page"].object_list)
     return render(request, "offers/order_check.html", context, partial="order-check-results")
 
 

@@ -11,7 +11,6 @@ the page's message (config.errors.RefusalMiddleware)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,29 +24,12 @@ from offers import selectors_products, services_products
 from offers.exports_products import launch_filter, query_product, replacement_filter
 from tenancy.exports import list_export
 from tenancy.htmx import render
-
-PAGE_SIZE = 25
-
-
-def _without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+from tenancy.lists import list_context
 
 
 def _list_context(request: HttpRequest, filterset, default_sort: str, filters: tuple[str, ...]) -> dict:
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_valid() else None) or [default_sort]
-    return {
-        "filter": filterset,
-        "page": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)),
-        "sort": sort[0],
-        "active_filters": sum(1 for name in filters if request.GET.get(name)),
-        "query": _without_page(request),
-        "can_draft": request.membership.is_account_executive or request.membership.is_sales_lead,
-    }
+    can_draft = request.membership.is_account_executive or request.membership.is_sales_lead
+    return list_context(request, filterset, default_sort, filters) | {"can_draft": can_draft}
 
 
 @require_GET
